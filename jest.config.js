@@ -1,0 +1,13 @@
+/** Two projects: fast pure/unit tests, and test-cluster tests that start real processes. */
+const common = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  moduleNameMapper: { '^@triad/(.*)$': '<rootDir>/packages/$1/src' },
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/**/*.test.ts'] },
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test-cluster/**/*.test.ts'], testTimeout: 120000 },
+  ],
+};
