@@ -1,0 +1,41 @@
+import http from 'node:http';
+import client from 'prom-client';
+import type { ProcessIdentity } from './logger';
+
+/** A registry per process, with Node's default metrics and the node's identity as labels. */
+export function createMetricsRegistry(identity: ProcessIdentity): client.Registry {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ node_id: identity.nodeId, zone: identity.zone, role: identity.role });
+  client.collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Answers GET /metrics from the registry; returns false when the request is not for it. */
+export async function serveMetrics(registry: client.Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+  if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return false;
+  const body = await registry.metrics();
+  res.writeHead(200, { 'Content-Type': registry.contentType });
+  res.end(body);
+  return true;
+}
+
+/** A small HTTP server for processes without an HTTP API of their own (storage nodes). */
+export function startMetricsServer(registry: client.Registry, port: number, host = '0.0.0.0'): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    serveMetrics(registry, req, res).then((served) => {
+      if (!served) {
+        res.writeHead(404);
+        res.end();
+      }
+    }, () => {
+      res.writeHead(500);
+      res.end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export { client as promClient };

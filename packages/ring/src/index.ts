@@ -1,0 +1,4 @@
+export * from './cluster-layout';
+export * from './limits';
+export * from './partition-hash';
+export * from './ring';

@@ -1,0 +1,75 @@
+import HashRing from 'hashring';
+import type { ClusterLayout, StorageNodeInfo } from './cluster-layout';
+import { REPLICATION_FACTOR, VNODES_PER_NODE } from './limits';
+import { assertPartitionCount } from './partition-hash';
+
+/**
+ * Placement: each partition's replica set is the first nodes met on the hash ring, walking from the
+ * partition's position, that lie in distinct zones. Replica sets are computed once per layout; the
+ * ring changes only by an explicit join or decommission, never because a node looks dead.
+ */
+export class Ring {
+  readonly partitionCount: number;
+  /** The partition that holds the catalog (table definitions), placed like any other. */
+  readonly systemPartition: number;
+  private readonly replicaSets: StorageNodeInfo[][];
+  private readonly nodesById: Map<string, StorageNodeInfo>;
+
+  constructor(layout: ClusterLayout) {
+    assertPartitionCount(layout.partitionCount);
+    if (layout.storageNodes.length === 0) throw new Error('a cluster needs at least one storage node');
+    this.partitionCount = layout.partitionCount;
+    this.systemPartition = layout.partitionCount;
+    this.nodesById = new Map(layout.storageNodes.map((n) => [n.id, n]));
+    const servers: Record<string, { vnodes: number }> = {};
+    for (const node of layout.storageNodes) servers[node.id] = { vnodes: VNODES_PER_NODE };
+    const ring = new HashRing(servers, 'md5');
+    this.replicaSets = [];
+    for (let p = 0; p <= this.systemPartition; p++) {
+      this.replicaSets.push(this.place(ring, p, layout.storageNodes.length));
+    }
+  }
+
+  private place(ring: HashRing, partition: number, nodeCount: number): StorageNodeInfo[] {
+    const walk = ring.range(`partition-${partition}`, nodeCount, true).map((id) => this.nodesById.get(id)!);
+    const chosen: StorageNodeInfo[] = [];
+    const zones = new Set<string>();
+    for (const node of walk) {
+      if (chosen.length === REPLICATION_FACTOR) break;
+      if (!zones.has(node.zone)) {
+        zones.add(node.zone);
+        chosen.push(node);
+      }
+    }
+    // Fewer zones than replicas (a laptop with one zone): fill from the walk so data still has copies.
+    for (const node of walk) {
+      if (chosen.length === REPLICATION_FACTOR) break;
+      if (!chosen.includes(node)) chosen.push(node);
+    }
+    return chosen;
+  }
+
+  /** The replicas of a partition, in preference order (the first is the preferred leader). */
+  replicaSet(partition: number): readonly StorageNodeInfo[] {
+    const set = this.replicaSets[partition];
+    if (!set) throw new Error(`no partition ${partition}`);
+    return set;
+  }
+
+  node(id: string): StorageNodeInfo | undefined {
+    return this.nodesById.get(id);
+  }
+
+  get nodes(): StorageNodeInfo[] {
+    return [...this.nodesById.values()];
+  }
+
+  /** Every partition (the system partition included) that has the node among its replicas. */
+  partitionsOf(nodeId: string): number[] {
+    const result: number[] = [];
+    this.replicaSets.forEach((set, p) => {
+      if (set.some((n) => n.id === nodeId)) result.push(p);
+    });
+    return result;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './batcher';
+export * from './proto-loader';
+export * from './storage-messages';
+export * from './storage-service';

@@ -1,0 +1,57 @@
+/** TypeScript shapes of proto/triad/storage.proto messages as @grpc/proto-loader presents them. */
+export type OpKind = 'OP_KIND_UNSPECIFIED' | 'OP_KIND_GET' | 'OP_KIND_PUT' | 'OP_KIND_DELETE' | 'OP_KIND_UPDATE';
+
+export interface ItemOp {
+  partition: number;
+  key: Buffer;
+  kind: OpKind;
+  body: Buffer;
+}
+export interface OpResult {
+  errorName: string;
+  errorMessage: string;
+  body: Buffer;
+}
+export interface ExecuteBatch { ops: ItemOp[] }
+export interface ExecuteBatchReply { results: OpResult[] }
+
+export interface ReadKey { partition: number; key: Buffer }
+export interface ReadResult { found: boolean; item: Buffer }
+export interface ReadBatch { keys: ReadKey[] }
+export interface ReadBatchReply { results: ReadResult[] }
+
+export interface PartitionRange {
+  partition: number;
+  start: Buffer;
+  startExclusive: boolean;
+  end: Buffer;
+  endInclusive: boolean;
+}
+export interface RangeRequest {
+  ranges: PartitionRange[];
+  reverse: boolean;
+  limit: number;
+  byteLimit: number;
+}
+export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeBytes: number }
+export interface RangeReply { items: RangeItem[]; exhausted: boolean }
+
+export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
+export interface ReplicateBatch { records: ReplicatedRecord[] }
+export interface ReplicateBatchReply { applied: number }
+
+export interface DropTableRequest { tableId: Buffer }
+export interface DropTableReply { deleted: number }
+
+export interface PingRequest { from: string }
+export interface PingReply { nodeId: string; zone: string }
+
+/** The service as a storage node implements it (promise-based; the server adapter wraps it). */
+export interface StorageNodeService {
+  execute(request: ExecuteBatch): Promise<ExecuteBatchReply>;
+  read(request: ReadBatch): Promise<ReadBatchReply>;
+  readRange(request: RangeRequest): Promise<RangeReply>;
+  replicate(request: ReplicateBatch): Promise<ReplicateBatchReply>;
+  dropTable(request: DropTableRequest): Promise<DropTableReply>;
+  ping(request: PingRequest): Promise<PingReply>;
+}
