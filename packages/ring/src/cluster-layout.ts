@@ -12,3 +12,17 @@ export interface ClusterLayout {
   partitionCount: number;
   storageNodes: StorageNodeInfo[];
 }
+
+/** Checks a layout read from a file or an environment variable. */
+export function parseClusterLayout(value: unknown): ClusterLayout {
+  const layout = value as ClusterLayout;
+  if (!layout || typeof layout.partitionCount !== 'number' || !Array.isArray(layout.storageNodes)) {
+    throw new Error('cluster layout needs partitionCount and storageNodes');
+  }
+  for (const node of layout.storageNodes) {
+    if (typeof node.id !== 'string' || typeof node.zone !== 'string' || typeof node.address !== 'string') {
+      throw new Error(`storage node entries need id, zone and address: ${JSON.stringify(node)}`);
+    }
+  }
+  return layout;
+}

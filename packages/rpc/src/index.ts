@@ -2,3 +2,4 @@ export * from './batcher';
 export * from './proto-loader';
 export * from './storage-messages';
 export * from './storage-service';
+export * from './item-op-body';

@@ -1,0 +1,38 @@
+import type { Item } from '@triad/model';
+
+/**
+ * JSON bodies of ItemOp and OpResult (proto/triad/storage.proto): what a router asks a partition
+ * leader to do with one item, and what comes back. Expression trees are parsed and validated by the
+ * router and evaluated by the leader, so they travel here already resolved.
+ */
+export interface ItemOpBody {
+  /** PUT: the new item. UPDATE: the key attributes, the base of an item that does not exist yet. */
+  item?: Item;
+  /** A resolved ConditionExpression (or legacy Expected) tree. */
+  condition?: unknown;
+  /** UPDATE: a resolved UpdateExpression tree; absent means "ensure the item exists". */
+  update?: unknown;
+  /** Send back the item as it was before the operation. */
+  returnOld?: boolean;
+  /** Send back the item as it is after the operation. */
+  returnNew?: boolean;
+  /** On ConditionalCheckFailedException, send back the item as it was. */
+  returnOldOnConditionFailure?: boolean;
+}
+
+export interface OpResultBody {
+  /** GET: the item, when it exists. */
+  item?: Item;
+  old?: Item;
+  new?: Item;
+  /** The attributes an update touched, for UPDATED_OLD / UPDATED_NEW. */
+  updatedNames?: string[];
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+export function decodeJson<T>(bytes: Buffer | Uint8Array | undefined): T | undefined {
+  return bytes && bytes.length > 0 ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as T) : undefined;
+}

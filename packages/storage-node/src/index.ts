@@ -1,0 +1,3 @@
+export * from './apply-item-op';
+export * from './record-codec';
+export * from './storage-keys';

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
+import { Ring, parseClusterLayout } from '@triad/ring';
+import { startStorageServer } from '@triad/rpc';
+import { PeerClients } from './peer-clients';
+import { RocksStore } from './rocks-store';
+import { createStorageMetrics } from './storage-metrics';
+import { StorageServiceImpl } from './storage-service-impl';
+
+/** Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--data-dir`, `--layout file`, `--metrics-port`. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      id: { type: 'string', default: process.env.TRIAD_NODE_ID },
+      zone: { type: 'string', default: process.env.TRIAD_ZONE },
+      listen: { type: 'string', default: process.env.TRIAD_LISTEN ?? '0.0.0.0:7000' },
+      'data-dir': { type: 'string', default: process.env.TRIAD_DATA_DIR ?? './data' },
+      layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
+      'metrics-port': { type: 'string', default: process.env.TRIAD_METRICS_PORT ?? '9100' },
+    },
+  });
+  if (!values.id || !values.zone || !values.layout) throw new Error('--id, --zone and --layout are required');
+  const identity = { nodeId: values.id, zone: values.zone, role: 'storage' as const };
+  const log = createLogger(identity);
+  const registry = createMetricsRegistry(identity);
+  const metrics = createStorageMetrics(registry);
+  const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
+
+  const store = new RocksStore(path.join(values['data-dir'], 'rocksdb'));
+  await store.open();
+  store.onGroupCommit = (ops) => metrics.groupCommitOps.observe(ops);
+  const peers = new PeerClients();
+  const service = new StorageServiceImpl({ nodeId: values.id, zone: values.zone, store, ring, peers, metrics, log });
+  const { server, port } = await startStorageServer(service, values.listen);
+  const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
+  log.info('storage node ready', { grpcPort: port, metricsPort: Number(values['metrics-port']), partitions: ring.partitionsOf(values.id).length });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('storage node stopping', { signal });
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    metricsServer.close();
+    peers.close();
+    await store.close();
+    log.info('storage node stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(JSON.stringify({ level: 'error', message: 'storage node failed to start', error: String(error) }));
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { Batcher, StorageNodeClient, type ReplicatedRecord } from '@triad/rpc';
+import type { StorageNodeInfo } from '@triad/ring';
+
+/** Records sent to one follower in one Replicate message, at most. */
+const REPLICATE_BATCH_RECORDS_MAX = 1024;
+/** Replicate messages outstanding per follower. */
+const REPLICATE_IN_FLIGHT_MAX = 4;
+/** A follower that has not answered within this is treated as unreachable for that batch. */
+const REPLICATE_DEADLINE_MS = 5_000;
+
+/** One gRPC client and one replication batcher per peer storage node, created on first use. */
+export class PeerClients {
+  private readonly clients = new Map<string, StorageNodeClient>();
+  private readonly replicators = new Map<string, Batcher<ReplicatedRecord, void>>();
+
+  client(peer: StorageNodeInfo): StorageNodeClient {
+    let client = this.clients.get(peer.id);
+    if (!client) {
+      client = new StorageNodeClient(peer.address, REPLICATE_DEADLINE_MS);
+      this.clients.set(peer.id, client);
+    }
+    return client;
+  }
+
+  /** Resolves once the peer has the record durably (or a newer version of the key). */
+  replicate(peer: StorageNodeInfo, record: ReplicatedRecord): Promise<void> {
+    let batcher = this.replicators.get(peer.id);
+    if (!batcher) {
+      const client = this.client(peer);
+      batcher = new Batcher<ReplicatedRecord, void>(
+        async (records) => {
+          await client.replicate({ records });
+          return new Array(records.length);
+        },
+        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },
+      );
+      this.replicators.set(peer.id, batcher);
+    }
+    return batcher.submit(record);
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * RocksDB key layout. Item keys are [DATA_PREFIX][partition u16][item key], where the item key
+ * (table id, encoded partition key, encoded sort key) comes from the router. Putting the partition
+ * first makes a partition one contiguous range: Scan, repair and movement walk it in order.
+ * Other prefixes (hints, Merkle state, metadata) get their own byte.
+ */
+export const DATA_PREFIX = 0x64; // 'd'
+
+export function partitionPrefix(partition: number): Buffer {
+  const out = Buffer.allocUnsafe(3);
+  out.writeUInt8(DATA_PREFIX, 0);
+  out.writeUInt16BE(partition, 1);
+  return out;
+}
+
+export function dataKey(partition: number, itemKey: Uint8Array): Buffer {
+  return Buffer.concat([partitionPrefix(partition), itemKey]);
+}
+
+/** The item key part of a data key. */
+export function itemKeyOf(key: Buffer): Buffer {
+  return key.subarray(3);
+}
+
+/** The smallest key greater than every key that starts with `prefix`, for exclusive upper bounds. */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const out = Buffer.from(prefix);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== 0xff) {
+      out[i]++;
+      return out.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0xff, 0xff, 0xff, 0xff]);
+}

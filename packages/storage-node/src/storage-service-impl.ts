@@ -1,0 +1,179 @@
+import { DynamoDbError, ServiceUnavailableException, type Item } from '@triad/model';
+import { WRITE_QUORUM, type Ring } from '@triad/ring';
+import {
+  decodeJson,
+  encodeJson,
+  type DropTableReply,
+  type DropTableRequest,
+  type ExecuteBatch,
+  type ExecuteBatchReply,
+  type ItemOp,
+  type ItemOpBody,
+  type OpResult,
+  type PingReply,
+  type RangeReply,
+  type RangeRequest,
+  type ReadBatch,
+  type ReadBatchReply,
+  type ReplicateBatch,
+  type ReplicateBatchReply,
+  type StorageNodeService,
+} from '@triad/rpc';
+import type { Logger } from '@triad/observability';
+import { applyItemOp } from './apply-item-op';
+import { KeyLock } from './key-lock';
+import type { PeerClients } from './peer-clients';
+import { awaitQuorum } from './quorum';
+import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord } from './record-codec';
+import type { RocksStore } from './rocks-store';
+import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
+import type { StorageMetrics } from './storage-metrics';
+import { VersionClock } from './version-clock';
+
+export interface StorageServiceComponents {
+  nodeId: string;
+  zone: string;
+  store: RocksStore;
+  ring: Ring;
+  peers: PeerClients;
+  metrics: StorageMetrics;
+  log: Logger;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A storage node's gRPC service: leader-side item operations with majority replication,
+ * follower-side application of replicated records, and local reads.
+ */
+export class StorageServiceImpl implements StorageNodeService {
+  private readonly locks = new KeyLock();
+  /** Records written by this leader and not yet in its synced batch; reads must see them. */
+  private readonly pending = new Map<string, Buffer>();
+  private readonly clock = new VersionClock(() => 0);
+
+  constructor(private readonly c: StorageServiceComponents) {}
+
+  async execute(request: ExecuteBatch): Promise<ExecuteBatchReply> {
+    const results = await Promise.all(request.ops.map((op) => this.executeOne(op)));
+    return { results };
+  }
+
+  private async executeOne(op: ItemOp): Promise<OpResult> {
+    const key = dataKey(op.partition, op.key);
+    const lockKey = key.toString('latin1');
+    try {
+      const { result, durable } = await this.locks.run(lockKey, async () => {
+        const currentValue = this.pending.get(lockKey) ?? (await this.c.store.get(key));
+        const current = currentValue ? decodeRecord(currentValue) : undefined;
+        const body = decodeJson<ItemOpBody>(op.body) ?? {};
+        const outcome = applyItemOp(op.kind, body, current ? recordItem(current) : undefined);
+        if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
+        const version = this.clock.next(current?.version);
+        const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
+        this.pending.set(lockKey, value);
+        return { result: outcome.result, durable: this.commit(op.partition, op.key, key, lockKey, value) };
+      });
+      await durable;
+      this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
+      return { errorName: '', errorMessage: '', body: encodeJson(result) };
+    } catch (error) {
+      return this.errorResult(op, error);
+    }
+  }
+
+  private errorResult(op: ItemOp, error: unknown): OpResult {
+    if (error instanceof DynamoDbError) {
+      this.c.metrics.itemOps.inc({ kind: op.kind, outcome: error.name });
+      const item = (error as { item?: Item }).item;
+      return { errorName: error.name, errorMessage: error.message, body: item ? encodeJson({ old: item }) : EMPTY };
+    }
+    this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'InternalServerError' });
+    this.c.log.error('item operation failed', { error: String(error), partition: op.partition });
+    return { errorName: 'InternalServerError', errorMessage: 'Internal server error', body: EMPTY };
+  }
+
+  /** Writes locally and to the followers; resolves once a majority holds the record durably. */
+  private async commit(partition: number, itemKey: Buffer, key: Buffer, lockKey: string, value: Buffer): Promise<void> {
+    const local = this.c.store.write({ type: 'put', key, value }).finally(() => {
+      if (this.pending.get(lockKey) === value) this.pending.delete(lockKey);
+    });
+    const followers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId);
+    const remote = followers.map((follower) =>
+      this.c.peers.replicate(follower, { partition, key: itemKey, value }).catch((error: unknown) => {
+        this.c.metrics.replicationFailures.inc({ follower: follower.id });
+        throw error;
+      }),
+    );
+    try {
+      await awaitQuorum([local, ...remote], WRITE_QUORUM);
+    } catch (error) {
+      this.c.log.warn('write lacks a majority', { partition, error: String(error) });
+      throw new ServiceUnavailableException('The partition has no majority of its replicas reachable; retry the request');
+    }
+  }
+
+  async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
+    const keys = request.records.map((r) => dataKey(r.partition, r.key));
+    const existing = await this.c.store.getMany(keys);
+    const writes: Promise<void>[] = [];
+    request.records.forEach((record, i) => {
+      const old = existing[i];
+      if (old && compareVersions(decodeRecord(old).version, decodeRecord(record.value).version) >= 0) return;
+      writes.push(this.c.store.write({ type: 'put', key: keys[i], value: record.value }));
+    });
+    await Promise.all(writes);
+    this.c.metrics.recordsReplicatedIn.inc(writes.length);
+    return { applied: writes.length };
+  }
+
+  async read(request: ReadBatch): Promise<ReadBatchReply> {
+    const values = await this.c.store.getMany(request.keys.map((k) => dataKey(k.partition, k.key)));
+    return {
+      results: values.map((value) => {
+        const record = value ? decodeRecord(value) : undefined;
+        return record && !record.tombstone ? { found: true, item: record.itemJson } : { found: false, item: EMPTY };
+      }),
+    };
+  }
+
+  async readRange(request: RangeRequest): Promise<RangeReply> {
+    const items: RangeReply['items'] = [];
+    let bytes = 0;
+    const full = () => (request.limit > 0 && items.length >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);
+    for (const range of request.ranges) {
+      if (full()) return { items, exhausted: false };
+      const start = dataKey(range.partition, range.start);
+      const end = range.end.length > 0 ? dataKey(range.partition, range.end) : prefixEnd(partitionPrefix(range.partition));
+      await this.c.store.forEach(
+        {
+          [range.startExclusive ? 'gt' : 'gte']: start,
+          [range.endInclusive ? 'lte' : 'lt']: end,
+          reverse: request.reverse,
+        },
+        (key, value) => {
+          const record: StoredRecord = decodeRecord(value);
+          if (record.tombstone) return true;
+          items.push({ partition: range.partition, key: itemKeyOf(key), item: record.itemJson, sizeBytes: record.sizeBytes });
+          bytes += record.sizeBytes;
+          return !full();
+        },
+      );
+    }
+    this.c.metrics.rangeReads.inc(items.length);
+    // A page that stopped exactly at its limit may have read the last item; the caller asks once more.
+    return { items, exhausted: !full() };
+  }
+
+  async dropTable(request: DropTableRequest): Promise<DropTableReply> {
+    for (let p = 0; p <= this.c.ring.partitionCount; p++) {
+      await this.c.store.clearRange(dataKey(p, request.tableId), dataKey(p, prefixEnd(request.tableId)));
+    }
+    this.c.log.info('dropped table data', { tableId: request.tableId.toString('hex') });
+    return { deleted: 0 };
+  }
+
+  async ping(): Promise<PingReply> {
+    return { nodeId: this.c.nodeId, zone: this.c.zone };
+  }
+}
