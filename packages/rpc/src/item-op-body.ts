@@ -25,8 +25,8 @@ export interface OpResultBody {
   item?: Item;
   old?: Item;
   new?: Item;
-  /** The attributes an update touched, for UPDATED_OLD / UPDATED_NEW. */
-  updatedNames?: string[];
+  /** The larger of the item's sizes before and after, which DynamoDB bills capacity by. */
+  sizeBytes?: number;
 }
 
 export function encodeJson(value: unknown): Buffer {

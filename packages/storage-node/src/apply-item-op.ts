@@ -44,9 +44,7 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
       const base = current ?? body.item!;
       let item = base;
       if (body.update !== undefined) {
-        const updated = applyUpdate(body.update as never, base);
-        item = updated.item;
-        result.updatedNames = updated.updatedNames;
+        item = applyUpdate(body.update as never, base).item;
       }
       const sizeBytes = itemSizeBytes(item);
       if (sizeBytes > ITEM_SIZE_BYTES_MAX) {

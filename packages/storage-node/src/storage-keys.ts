@@ -1,3 +1,5 @@
+export { prefixEnd } from '@triad/model';
+
 /**
  * RocksDB key layout. Item keys are [DATA_PREFIX][partition u16][item key], where the item key
  * (table id, encoded partition key, encoded sort key) comes from the router. Putting the partition
@@ -20,16 +22,4 @@ export function dataKey(partition: number, itemKey: Uint8Array): Buffer {
 /** The item key part of a data key. */
 export function itemKeyOf(key: Buffer): Buffer {
   return key.subarray(3);
-}
-
-/** The smallest key greater than every key that starts with `prefix`, for exclusive upper bounds. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const out = Buffer.from(prefix);
-  for (let i = out.length - 1; i >= 0; i--) {
-    if (out[i] !== 0xff) {
-      out[i]++;
-      return out.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0xff, 0xff, 0xff, 0xff]);
 }

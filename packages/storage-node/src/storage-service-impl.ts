@@ -67,7 +67,8 @@ export class StorageServiceImpl implements StorageNodeService {
         const currentValue = this.pending.get(lockKey) ?? (await this.c.store.get(key));
         const current = currentValue ? decodeRecord(currentValue) : undefined;
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
-        const outcome = applyItemOp(op.kind, body, current ? recordItem(current) : undefined);
+        const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
+        outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
         if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
         const version = this.clock.next(current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);

@@ -1,0 +1,59 @@
+import type { KeySchema, ScalarAttributeType } from '@triad/model';
+
+export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
+export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
+
+/** A table as the catalog stores it: what DescribeTable shows, plus the id that prefixes its keys. */
+export interface TableDefinition {
+  tableName: string;
+  /** 16 hex digits, new for every CreateTable, so a re-created table never sees old data. */
+  tableId: string;
+  keySchema: KeySchema;
+  attributeDefinitions: { AttributeName: string; AttributeType: ScalarAttributeType }[];
+  billingMode: BillingMode;
+  readCapacityUnits: number;
+  writeCapacityUnits: number;
+  /** Seconds since the epoch, with a fraction, as DynamoDB shows it. */
+  creationDateTime: number;
+  tableStatus: TableStatus;
+}
+
+export function tableArn(region: string, accountId: string, tableName: string): string {
+  return `arn:aws:dynamodb:${region}:${accountId}:table/${tableName}`;
+}
+
+/** DynamoDB's TableDescription for a definition. */
+export function describeTable(def: TableDefinition, region: string, accountId: string, status: TableStatus = def.tableStatus) {
+  const keySchema = [{ AttributeName: def.keySchema.partitionKey.name, KeyType: 'HASH' }];
+  if (def.keySchema.sortKey) keySchema.push({ AttributeName: def.keySchema.sortKey.name, KeyType: 'RANGE' });
+  const description: Record<string, unknown> = {
+    AttributeDefinitions: def.attributeDefinitions,
+    TableName: def.tableName,
+    KeySchema: keySchema,
+    TableStatus: status,
+    CreationDateTime: def.creationDateTime,
+    ProvisionedThroughput: {
+      NumberOfDecreasesToday: 0,
+      ReadCapacityUnits: def.readCapacityUnits,
+      WriteCapacityUnits: def.writeCapacityUnits,
+    },
+    TableSizeBytes: 0,
+    ItemCount: 0,
+    TableArn: tableArn(region, accountId, def.tableName),
+    TableId: formatTableUuid(def.tableId),
+    DeletionProtectionEnabled: false,
+  };
+  if (def.billingMode === 'PAY_PER_REQUEST') {
+    description.BillingModeSummary = {
+      BillingMode: 'PAY_PER_REQUEST',
+      LastUpdateToPayPerRequestDateTime: def.creationDateTime,
+    };
+  }
+  return description;
+}
+
+/** DynamoDB shows table ids as UUIDs; ours are 8 bytes, shown in a UUID's shape. */
+function formatTableUuid(hex: string): string {
+  const full = hex.padEnd(32, '0');
+  return `${full.slice(0, 8)}-${full.slice(8, 12)}-${full.slice(12, 16)}-${full.slice(16, 20)}-${full.slice(20, 32)}`;
+}

@@ -1,0 +1,204 @@
+import { ServiceUnavailableException } from '@triad/model';
+import { partitionOfKey, type Ring, type StorageNodeInfo } from '@triad/ring';
+import {
+  Batcher,
+  StorageNodeClient,
+  isUnreachable,
+  type ItemOp,
+  type OpResult,
+  type PartitionRange,
+  type RangeReply,
+  type ReadKey,
+  type ReadResult,
+} from '@triad/rpc';
+import type { Logger } from '@triad/observability';
+import { NodeHealth } from './node-health';
+import type { RangeOptions, StorageClient } from './storage-client';
+
+/** A request keeps trying other replicas (across node failures) for this long before a retriable error. */
+export const REQUEST_DEADLINE_MS = 10_000;
+/** One gRPC call to a storage node may take this long. */
+const CALL_DEADLINE_MS = 5_000;
+/** Item operations per Execute message, and Execute messages outstanding per node. */
+const EXECUTE_BATCH_OPS_MAX = 512;
+const EXECUTE_IN_FLIGHT_MAX = 4;
+/** Keys per Read message, and Read messages outstanding per node. */
+const READ_BATCH_KEYS_MAX = 512;
+const READ_IN_FLIGHT_MAX = 4;
+/** Pause before another round when every replica of a partition looks down. */
+const ALL_DOWN_RETRY_MS = 100;
+/** How often every storage node is pinged to learn that it is back. */
+const PING_INTERVAL_MS = 500;
+
+interface NodeChannel {
+  client: StorageNodeClient;
+  execute: Batcher<ItemOp, OpResult>;
+  read: Batcher<ReadKey, ReadResult>;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reaches storage nodes over gRPC. Writes and strong reads go to a partition's leader, which for
+ * now is the first replica of its set that answers; eventual reads prefer a replica in the router's
+ * own zone. Many operations to one node share one message.
+ */
+export class GrpcStorageClient implements StorageClient {
+  private readonly channels = new Map<string, NodeChannel>();
+  readonly health = new NodeHealth();
+  private pingTimer?: NodeJS.Timeout;
+
+  constructor(private readonly ring: Ring, private readonly zone: string, private readonly log: Logger) {}
+
+  get partitionCount(): number {
+    return this.ring.partitionCount;
+  }
+
+  get systemPartition(): number {
+    return this.ring.systemPartition;
+  }
+
+  partitionOf(encodedPartitionKey: Uint8Array): number {
+    return partitionOfKey(encodedPartitionKey, this.ring.partitionCount);
+  }
+
+  start(): void {
+    this.pingTimer = setInterval(() => void this.pingAll(), PING_INTERVAL_MS);
+    this.pingTimer.unref();
+  }
+
+  /** Resolves once every storage node has answered a ping. */
+  async pingAll(): Promise<boolean> {
+    const results = await Promise.all(
+      this.ring.nodes.map((node) =>
+        this.channel(node).client.ping({ from: 'router' }, CALL_DEADLINE_MS).then(
+          () => {
+            this.health.markUp(node);
+            return true;
+          },
+          () => {
+            this.health.markDown(node);
+            return false;
+          },
+        ),
+      ),
+    );
+    return results.every(Boolean);
+  }
+
+  close(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    for (const channel of this.channels.values()) channel.client.close();
+  }
+
+  private channel(node: StorageNodeInfo): NodeChannel {
+    let channel = this.channels.get(node.id);
+    if (!channel) {
+      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS);
+      channel = {
+        client,
+        execute: new Batcher(async (ops) => (await client.execute({ ops })).results, {
+          batchSizeMax: EXECUTE_BATCH_OPS_MAX,
+          inFlightMax: EXECUTE_IN_FLIGHT_MAX,
+        }),
+        read: new Batcher(async (keys) => (await client.read({ keys })).results, {
+          batchSizeMax: READ_BATCH_KEYS_MAX,
+          inFlightMax: READ_IN_FLIGHT_MAX,
+        }),
+      };
+      this.channels.set(node.id, channel);
+    }
+    return channel;
+  }
+
+  /** Replicas of a partition in the order to try them for a strongly consistent operation. */
+  private leaderOrder(partition: number): StorageNodeInfo[] {
+    return this.health.order(this.ring.replicaSet(partition));
+  }
+
+  /** Replicas in the order to try them for an eventually consistent read: own zone first. */
+  private nearestOrder(partition: number): StorageNodeInfo[] {
+    const replicas = this.ring.replicaSet(partition);
+    const local = replicas.filter((n) => n.zone === this.zone);
+    return this.health.order([...local, ...replicas.filter((n) => n.zone !== this.zone)]);
+  }
+
+  /** Tries replicas in order until one answers, within the request deadline. */
+  private async withFailover<T>(order: () => StorageNodeInfo[], call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + REQUEST_DEADLINE_MS;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      const candidates = order();
+      for (const node of candidates) {
+        if (!this.health.isUp(node) && node !== candidates[0]) continue;
+        try {
+          return await call(node);
+        } catch (error) {
+          if (!isUnreachable(error)) throw error;
+          lastError = error;
+          this.health.markDown(node);
+          this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
+        }
+      }
+      await delay(ALL_DOWN_RETRY_MS);
+    }
+    this.log.error('no replica answered within the deadline', { error: String(lastError) });
+    throw new ServiceUnavailableException('No replica of the partition answered; retry the request');
+  }
+
+  execute(op: ItemOp): Promise<OpResult> {
+    return this.withFailover(() => this.leaderOrder(op.partition), (node) => this.channel(node).execute.submit(op));
+  }
+
+  async readEventual(partition: number, key: Buffer): Promise<Buffer | undefined> {
+    const result = await this.withFailover(
+      () => this.nearestOrder(partition),
+      (node) => this.channel(node).read.submit({ partition, key }),
+    );
+    return result.found ? result.item : undefined;
+  }
+
+  async readRange(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply> {
+    const items: RangeReply['items'] = [];
+    let bytes = 0;
+    let next = 0;
+    while (next < ranges.length) {
+      // The ranges from `next` on that one node can serve travel in one request.
+      const served = (node: StorageNodeInfo, range: PartitionRange) =>
+        options.consistent
+          ? this.leaderOrder(range.partition)[0].id === node.id
+          : this.ring.replicaSet(range.partition).some((n) => n.id === node.id);
+      let count = 0;
+      const reply = await this.withFailover(
+        () => (options.consistent ? this.leaderOrder(ranges[next].partition) : this.nearestOrder(ranges[next].partition)),
+        (node) => {
+          count = 1;
+          while (next + count < ranges.length && served(node, ranges[next + count])) count++;
+          return this.channel(node).client.readRange({
+            ranges: ranges.slice(next, next + count),
+            reverse: options.reverse,
+            limit: options.limit > 0 ? options.limit - items.length : 0,
+            byteLimit: options.byteLimit > 0 ? Math.max(1, options.byteLimit - bytes) : 0,
+          });
+        },
+      );
+      for (const item of reply.items) {
+        items.push(item);
+        bytes += item.sizeBytes;
+      }
+      if (!reply.exhausted) return { items, exhausted: false };
+      next += count;
+    }
+    return { items, exhausted: true };
+  }
+
+  async dropTable(tableId: Buffer): Promise<void> {
+    await Promise.all(
+      this.ring.nodes.map((node) =>
+        this.channel(node).client.dropTable({ tableId }).catch((error: unknown) => {
+          this.log.warn('could not drop table data on a node', { target: node.id, error: String(error) });
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import http from 'node:http';
+import {
+  DynamoDbError,
+  InternalServerError,
+  MissingAuthenticationTokenException,
+  SerializationException,
+  UnknownOperationException,
+} from '@triad/model';
+import type { Logger } from '@triad/observability';
+import type { Registry } from 'prom-client';
+import { serveMetrics } from '@triad/observability';
+import type { OperationRegistry } from '../operations/operation';
+import type { OperationContext } from '../operations/operation-context';
+import type { RouterMetrics } from '../router-metrics';
+import { errorBody } from './error-response';
+import { JSON_CONTENT_TYPE, REQUEST_BODY_BYTES_MAX, TARGET_PREFIX } from './http-limits';
+import { newRequestId } from './request-id';
+
+export interface HttpServerComponents {
+  operations: OperationRegistry;
+  context: OperationContext;
+  registry: Registry;
+  metrics: RouterMetrics;
+  log: Logger;
+  /** True once the router can serve requests (health/ready). */
+  ready: () => boolean;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, requestId: string): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': payload.length,
+    'x-amzn-RequestId': requestId,
+  });
+  res.end(payload);
+}
+
+/** Reads the body up to the limit; undefined when it is larger. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > REQUEST_BODY_BYTES_MAX) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks. */
+export function createHttpServer(c: HttpServerComponents): http.Server {
+  return http.createServer((req, res) => {
+    handle(c, req, res).catch((error: unknown) => {
+      c.log.error('request handling failed', { error: String(error) });
+      if (!res.headersSent) send(res, 500, errorBody(new InternalServerError('Internal server error')), newRequestId());
+    });
+  });
+}
+
+async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method === 'GET') {
+    if (await serveMetrics(c.registry, req, res)) return;
+    const path = req.url?.split('?')[0];
+    if (path === '/health/live' || path === '/health/ready') {
+      const ok = path === '/health/live' || c.ready();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    // DynamoDB answers a plain GET with a health line; load balancers rely on it.
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end('healthy: triad\n');
+    return;
+  }
+  const requestId = newRequestId();
+  const started = process.hrtime.bigint();
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+  let outcome = 'ok';
+  try {
+    if (req.method !== 'POST') throw new UnknownOperationException('');
+    const raw = await readBody(req);
+    if (raw === undefined) throw new SerializationException('Request body exceeds the maximum size');
+    let body: unknown;
+    try {
+      body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new SerializationException('');
+    }
+    const operation = c.operations.get(operationName);
+    if (!operation) throw new UnknownOperationException('');
+    if (!hasAuthentication(req)) throw new MissingAuthenticationTokenException('Request is missing Authentication Token');
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SerializationException(body === undefined ? '' : 'Start of structure or map found where not expected.');
+    }
+    const result = await operation(body as Record<string, unknown>, c.context);
+    send(res, 200, result, requestId);
+  } catch (error) {
+    const apiError = error instanceof DynamoDbError ? error : undefined;
+    if (!apiError) c.log.error('operation failed', { operation: operationName, requestId, error: error instanceof Error ? error.stack : String(error) });
+    const response = apiError ?? new InternalServerError('Internal server error');
+    outcome = response.name;
+    send(res, response.statusCode, errorBody(response), requestId);
+  } finally {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const op = c.operations.has(operationName) ? operationName : 'unknown';
+    c.metrics.requests.inc({ operation: op, outcome });
+    c.metrics.latency.observe({ operation: op }, seconds);
+  }
+}
+
+/** Any SigV4 credentials are accepted (as DynamoDB Local does); a request must still carry them. */
+function hasAuthentication(req: http.IncomingMessage): boolean {
+  const header = req.headers.authorization;
+  if (header) return header.trim().startsWith('AWS4-');
+  return (req.url ?? '').includes('X-Amz-Algorithm=');
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createLogger, createMetricsRegistry } from '@triad/observability';
+import { Ring, parseClusterLayout } from '@triad/ring';
+import { Catalog } from './catalog/catalog';
+import { GrpcStorageClient } from './cluster/grpc-storage-client';
+import { createHttpServer } from './http/http-server';
+import { createOperationRegistry } from './operations';
+import { createRouterMetrics } from './router-metrics';
+
+/** Pause between attempts to load the catalog while storage nodes start. */
+const STARTUP_RETRY_MS = 200;
+
+/** Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      id: { type: 'string', default: process.env.TRIAD_NODE_ID ?? 'router-1' },
+      zone: { type: 'string', default: process.env.TRIAD_ZONE ?? 'a' },
+      port: { type: 'string', default: process.env.TRIAD_PORT ?? '8000' },
+      host: { type: 'string', default: process.env.TRIAD_HOST ?? '0.0.0.0' },
+      layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
+      region: { type: 'string', default: process.env.TRIAD_REGION ?? 'us-east-1' },
+    },
+  });
+  if (!values.layout) throw new Error('--layout is required');
+  const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
+  const log = createLogger(identity);
+  const registry = createMetricsRegistry(identity);
+  const metrics = createRouterMetrics(registry);
+  const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
+  const storage = new GrpcStorageClient(ring, values.zone, log);
+  storage.start();
+  const catalog = new Catalog(storage, log);
+  let ready = false;
+
+  const server = createHttpServer({
+    operations: createOperationRegistry(),
+    context: { storage, catalog, region: values.region, accountId: '000000000000', log },
+    registry,
+    metrics,
+    log,
+    ready: () => ready,
+  });
+  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
+  server.keepAliveTimeout = 65_000;
+
+  for (;;) {
+    try {
+      await catalog.start();
+      break;
+    } catch (error) {
+      log.info('waiting for storage nodes', { error: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, STARTUP_RETRY_MS));
+    }
+  }
+  await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
+  ready = true;
+  log.info('router ready', { port: Number(values.port) });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ready = false;
+    log.info('router stopping', { signal });
+    catalog.stop();
+    server.close(() => {
+      storage.close();
+      log.info('router stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(JSON.stringify({ level: 'error', message: 'router failed to start', error: String(error) }));
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import { describeTable } from '../catalog/table-definition';
+import { checkRequest, type Schema } from '../validation/request-schema';
+import { TABLE_NAME } from '../validation/common-fields';
+import type { Operation } from './operation';
+
+export const schema: Schema = { TableName: { ...TABLE_NAME, required: true } };
+
+export const deleteTable: Operation = async (raw, context) => {
+  const request = checkRequest<{ TableName: string }>(raw, schema);
+  const def = await context.catalog.delete(request.TableName);
+  context.log.info('table deleted', { table: def.tableName, tableId: def.tableId });
+  // The definition is gone, so the data is unreachable now; removing it from disk can take its time.
+  void context.storage.dropTable(Buffer.from(def.tableId, 'hex'));
+  return { TableDescription: describeTable(def, context.region, context.accountId, 'DELETING') };
+};

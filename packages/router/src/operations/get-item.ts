@@ -1,0 +1,51 @@
+import { assertAllUsed, parseProjection, projectItem, type Item } from '@triad/model';
+import { decodeJson } from '@triad/rpc';
+import { checkKey, locate } from '../item-keys';
+import { checkRequest, type Schema } from '../validation/request-schema';
+import * as f from '../validation/common-fields';
+import { expressionContext } from '../validation/expression-params';
+import { consumedCapacity, readUnits } from './consumed-capacity';
+import type { Operation } from './operation';
+import { runItemOp } from './run-item-op';
+import { itemSizeBytes } from '@triad/model';
+
+export const schema: Schema = {
+  TableName: f.TABLE_NAME,
+  Key: f.KEY,
+  ConsistentRead: f.CONSISTENT_READ,
+  ProjectionExpression: f.EXPRESSION,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+};
+
+interface GetItemRequest {
+  TableName: string;
+  Key: Item;
+  ConsistentRead?: boolean;
+  ProjectionExpression?: string;
+  ReturnConsumedCapacity?: string;
+}
+
+export const getItem: Operation = async (raw, context) => {
+  const request = checkRequest<GetItemRequest>(raw, schema);
+  const expressions = expressionContext(raw, ['ProjectionExpression'], ['AttributesToGet']);
+  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  assertAllUsed(expressions);
+
+  const def = await context.catalog.require(request.TableName);
+  checkKey(def.keySchema, request.Key);
+  const location = locate(context.storage, def, request.Key);
+  let item: Item | undefined;
+  if (request.ConsistentRead) {
+    item = (await runItemOp(context, location, 'OP_KIND_GET', {})).item;
+  } else {
+    item = decodeJson<Item>(await context.storage.readEventual(location.partition, location.key));
+  }
+  const response: Record<string, unknown> = {};
+  if (item) response.Item = projection ? projectItem(item, projection) : item;
+  const units = readUnits(item ? itemSizeBytes(item) : 0, request.ConsistentRead === true);
+  const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, units);
+  if (capacity) response.ConsumedCapacity = capacity;
+  return response;
+};

@@ -1,0 +1,137 @@
+import {
+  ValidationException,
+  assertAllUsed,
+  compareScalar,
+  encodeKeyValue,
+  extractKeyCondition,
+  parseCondition,
+  parseKeyCondition,
+  parseProjection,
+  prefixEnd,
+  type AttributeValue,
+  type Item,
+} from '@triad/model';
+import type { PartitionRange } from '@triad/rpc';
+import type { TableDefinition } from '../catalog/table-definition';
+import { checkKey, collectionPrefix, locate } from '../item-keys';
+import { checkRequest, type Schema } from '../validation/request-schema';
+import * as f from '../validation/common-fields';
+import { expressionContext } from '../validation/expression-params';
+import type { Operation } from './operation';
+import { readPage } from './read-page';
+import { checkSelect, SELECT } from './select';
+
+export const schema: Schema = {
+  TableName: f.TABLE_NAME,
+  IndexName: { type: 'String', pattern: '[a-zA-Z0-9_.-]+', lengthMin: 3, lengthMax: 255 },
+  KeyConditionExpression: f.EXPRESSION,
+  FilterExpression: f.EXPRESSION,
+  ProjectionExpression: f.EXPRESSION,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ScanIndexForward: { type: 'Boolean' },
+  Limit: f.LIMIT,
+  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
+  ConsistentRead: f.CONSISTENT_READ,
+  Select: SELECT,
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  KeyConditions: { type: { map: { type: { struct: {} } } } },
+  QueryFilter: { type: { map: { type: { struct: {} } } } },
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+};
+
+interface QueryRequest {
+  TableName: string;
+  IndexName?: string;
+  KeyConditionExpression?: string;
+  FilterExpression?: string;
+  ProjectionExpression?: string;
+  ScanIndexForward?: boolean;
+  Limit?: number;
+  ExclusiveStartKey?: Item;
+  ConsistentRead?: boolean;
+  Select?: string;
+  ReturnConsumedCapacity?: string;
+}
+
+/** The storage-key range of the items a key condition selects. */
+function keyRange(def: TableDefinition, partition: number, partitionValue: AttributeValue, sort: ReturnType<typeof extractKeyCondition>['sortCondition']): PartitionRange {
+  const prefix = collectionPrefix(def, partitionValue);
+  const end = prefixEnd(prefix);
+  const range: PartitionRange = { partition, start: prefix, startExclusive: false, end, endInclusive: false };
+  if (!sort) return range;
+  const sortKey = def.keySchema.sortKey!;
+  const at = (value: AttributeValue) => Buffer.concat([prefix, encodeKeyValue(sortKey.type, value)]);
+  const [first, second] = sort.values;
+  switch (sort.op) {
+    case 'EQ':
+      return { ...range, start: at(first), end: at(first), endInclusive: true };
+    case 'LT':
+      return { ...range, end: at(first) };
+    case 'LE':
+      return { ...range, end: at(first), endInclusive: true };
+    case 'GT':
+      return { ...range, start: at(first), startExclusive: true };
+    case 'GE':
+      return { ...range, start: at(first) };
+    case 'BETWEEN':
+      if ((compareScalar(first, second) ?? 0) > 0) {
+        throw new ValidationException(
+          `Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {${sortKey.type}:${Object.values(first)[0]}}, upper bound operand: AttributeValue: {${sortKey.type}:${Object.values(second)[0]}}`,
+        );
+      }
+      return { ...range, start: at(first), end: at(second), endInclusive: true };
+    case 'BEGINS_WITH': {
+      // Escaped bytes of the prefix without the value terminator: every longer value starts with them.
+      const encoded = at(first);
+      const stem = encoded.subarray(0, encoded.length - 2);
+      return { ...range, start: stem, end: prefixEnd(stem) };
+    }
+    default:
+      throw new ValidationException(`Unsupported key condition operator ${String(sort.op)}`);
+  }
+}
+
+export const query: Operation = async (raw, context) => {
+  const request = checkRequest<QueryRequest>(raw, schema);
+  const expressions = expressionContext(
+    raw,
+    ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'],
+    ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions'],
+  );
+  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined, request.IndexName);
+  if (request.KeyConditionExpression === undefined) {
+    throw new ValidationException('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+  }
+  const keyTree = parseKeyCondition(request.KeyConditionExpression, expressions);
+  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : undefined;
+  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  assertAllUsed(expressions);
+
+  const def = await context.catalog.require(request.TableName);
+  if (request.IndexName !== undefined) {
+    throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
+  }
+  const { partitionValue, sortCondition } = extractKeyCondition(keyTree, def.keySchema);
+  const partition = context.storage.partitionOf(encodeKeyValue(def.keySchema.partitionKey.type, partitionValue));
+  const range = keyRange(def, partition, partitionValue, sortCondition);
+  const forward = request.ScanIndexForward !== false;
+  if (request.ExclusiveStartKey) {
+    checkKey(def.keySchema, request.ExclusiveStartKey);
+    const start = locate(context.storage, def, request.ExclusiveStartKey);
+    if (forward) Object.assign(range, { start: start.key, startExclusive: true });
+    else Object.assign(range, { end: start.key, endInclusive: false });
+  }
+  return readPage(context, {
+    def,
+    ranges: [range],
+    consistent: request.ConsistentRead === true,
+    reverse: !forward,
+    limit: request.Limit ?? 0,
+    filter,
+    projection,
+    select,
+    returnConsumedCapacity: request.ReturnConsumedCapacity,
+  });
+};

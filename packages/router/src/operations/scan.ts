@@ -1,0 +1,117 @@
+import {
+  ValidationException,
+  assertAllUsed,
+  parseCondition,
+  parseProjection,
+  prefixEnd,
+  type Item,
+} from '@triad/model';
+import type { PartitionRange } from '@triad/rpc';
+import { checkKey, locate, tablePrefix } from '../item-keys';
+import { checkRequest, type Schema } from '../validation/request-schema';
+import * as f from '../validation/common-fields';
+import { expressionContext } from '../validation/expression-params';
+import type { Operation } from './operation';
+import { readPage } from './read-page';
+import { checkSelect, SELECT } from './select';
+
+/** DynamoDB's maximum TotalSegments of a parallel scan. */
+export const TOTAL_SEGMENTS_MAX = 1_000_000;
+
+export const schema: Schema = {
+  TableName: f.TABLE_NAME,
+  IndexName: { type: 'String', pattern: '[a-zA-Z0-9_.-]+', lengthMin: 3, lengthMax: 255 },
+  FilterExpression: f.EXPRESSION,
+  ProjectionExpression: f.EXPRESSION,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  Limit: f.LIMIT,
+  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
+  ConsistentRead: f.CONSISTENT_READ,
+  Select: SELECT,
+  Segment: { type: 'Integer', valueMin: 0, valueMax: TOTAL_SEGMENTS_MAX - 1 },
+  TotalSegments: { type: 'Integer', valueMin: 1, valueMax: TOTAL_SEGMENTS_MAX },
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  ScanFilter: { type: { map: { type: { struct: {} } } } },
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+};
+
+interface ScanRequest {
+  TableName: string;
+  IndexName?: string;
+  FilterExpression?: string;
+  ProjectionExpression?: string;
+  Limit?: number;
+  ExclusiveStartKey?: Item;
+  ConsistentRead?: boolean;
+  Select?: string;
+  Segment?: number;
+  TotalSegments?: number;
+  ReturnConsumedCapacity?: string;
+}
+
+function checkSegments(request: ScanRequest): void {
+  if (request.Segment !== undefined && request.TotalSegments === undefined) {
+    throw new ValidationException('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+  }
+  if (request.TotalSegments !== undefined) {
+    if (request.Segment === undefined) {
+      throw new ValidationException('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
+    }
+    if (request.Segment >= request.TotalSegments) {
+      throw new ValidationException(
+        `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${request.Segment} is not less than TotalSegments: ${request.TotalSegments}`,
+      );
+    }
+  }
+}
+
+/**
+ * The partitions a scan segment covers: partition p belongs to segment floor(p * total / count),
+ * so segments are disjoint and together cover the table (with more segments than partitions, some
+ * segments are empty).
+ */
+export function segmentPartitions(partitionCount: number, segment: number, totalSegments: number): number[] {
+  const partitions: number[] = [];
+  for (let p = 0; p < partitionCount; p++) {
+    if (Math.floor((p * totalSegments) / partitionCount) === segment) partitions.push(p);
+  }
+  return partitions;
+}
+
+export const scan: Operation = async (raw, context) => {
+  const request = checkRequest<ScanRequest>(raw, schema);
+  const expressions = expressionContext(raw, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
+  checkSegments(request);
+  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined, request.IndexName);
+  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : undefined;
+  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  assertAllUsed(expressions);
+
+  const def = await context.catalog.require(request.TableName);
+  if (request.IndexName !== undefined) {
+    throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
+  }
+  const prefix = tablePrefix(def);
+  const end = prefixEnd(prefix);
+  const partitions = segmentPartitions(context.storage.partitionCount, request.Segment ?? 0, request.TotalSegments ?? 1);
+  let ranges: PartitionRange[] = partitions.map((partition) => ({ partition, start: prefix, startExclusive: false, end, endInclusive: false }));
+  if (request.ExclusiveStartKey) {
+    checkKey(def.keySchema, request.ExclusiveStartKey);
+    const start = locate(context.storage, def, request.ExclusiveStartKey);
+    ranges = ranges.filter((r) => r.partition >= start.partition);
+    if (ranges[0]?.partition === start.partition) ranges[0] = { ...ranges[0], start: start.key, startExclusive: true };
+  }
+  return readPage(context, {
+    def,
+    ranges,
+    consistent: request.ConsistentRead === true,
+    reverse: false,
+    limit: request.Limit ?? 0,
+    filter,
+    projection,
+    select,
+    returnConsumedCapacity: request.ReturnConsumedCapacity,
+  });
+};

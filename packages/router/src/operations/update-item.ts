@@ -1,0 +1,99 @@
+import {
+  ValidationException,
+  assertAllUsed,
+  parseCondition,
+  parseUpdate,
+  projectUpdated,
+  updateTargetPaths,
+  type Item,
+  type UpdateExpression,
+} from '@triad/model';
+import type { TableDefinition } from '../catalog/table-definition';
+import { checkKey, locate } from '../item-keys';
+import { checkRequest, type Schema } from '../validation/request-schema';
+import * as f from '../validation/common-fields';
+import { expressionContext } from '../validation/expression-params';
+import { consumedCapacity, writeUnits } from './consumed-capacity';
+import type { Operation } from './operation';
+import { runItemOp } from './run-item-op';
+
+export const schema: Schema = {
+  TableName: f.TABLE_NAME,
+  Key: f.KEY,
+  UpdateExpression: f.EXPRESSION,
+  ConditionExpression: f.EXPRESSION,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ReturnValues: f.RETURN_VALUES,
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
+  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+  AttributeUpdates: { type: { map: { type: { struct: {} } } } },
+  Expected: { type: { map: { type: { struct: {} } } } },
+  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+};
+
+interface UpdateItemRequest {
+  TableName: string;
+  Key: Item;
+  UpdateExpression?: string;
+  ConditionExpression?: string;
+  ReturnValues?: 'NONE' | 'ALL_OLD' | 'UPDATED_OLD' | 'ALL_NEW' | 'UPDATED_NEW';
+  ReturnConsumedCapacity?: string;
+  ReturnValuesOnConditionCheckFailure?: string;
+}
+
+/** DynamoDB refuses updates that touch a key attribute, naming the attribute. */
+function checkKeyNotUpdated(def: TableDefinition, update: UpdateExpression): void {
+  const keyNames = [def.keySchema.partitionKey.name, def.keySchema.sortKey?.name].filter(Boolean);
+  for (const path of updateTargetPaths(update)) {
+    const name = path[0] as string;
+    if (!keyNames.includes(name)) continue;
+    if (path.length > 1) {
+      throw new ValidationException(
+        `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: ${name}`,
+      );
+    }
+    throw new ValidationException(`One or more parameter values were invalid: Cannot update attribute ${name}. This attribute is part of the key`);
+  }
+}
+
+/** UPDATED_OLD / UPDATED_NEW: the targeted parts of the item; nothing when none of them exist. */
+function updatedParts(item: Item | undefined, update: UpdateExpression | undefined): Item | undefined {
+  if (!item || !update) return undefined;
+  const parts = projectUpdated(item, update);
+  return Object.keys(parts).length > 0 ? parts : undefined;
+}
+
+export const updateItem: Operation = async (raw, context) => {
+  const request = checkRequest<UpdateItemRequest>(raw, schema);
+  const expressions = expressionContext(raw, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
+  const update = request.UpdateExpression !== undefined ? parseUpdate(request.UpdateExpression, expressions) : undefined;
+  const condition =
+    request.ConditionExpression !== undefined ? parseCondition('ConditionExpression', request.ConditionExpression, expressions) : undefined;
+  assertAllUsed(expressions);
+
+  const def = await context.catalog.require(request.TableName);
+  checkKey(def.keySchema, request.Key);
+  if (update) checkKeyNotUpdated(def, update);
+  const returnValues = request.ReturnValues ?? 'NONE';
+  const result = await runItemOp(context, locate(context.storage, def, request.Key), 'OP_KIND_UPDATE', {
+    item: request.Key,
+    update,
+    condition,
+    returnOld: returnValues === 'ALL_OLD' || returnValues === 'UPDATED_OLD',
+    returnNew: returnValues === 'ALL_NEW' || returnValues === 'UPDATED_NEW',
+    returnOldOnConditionFailure: request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
+  });
+  const response: Record<string, unknown> = {};
+  const attributes =
+    returnValues === 'ALL_OLD' ? result.old
+    : returnValues === 'ALL_NEW' ? result.new
+    : returnValues === 'UPDATED_OLD' ? updatedParts(result.old, update)
+    : returnValues === 'UPDATED_NEW' ? updatedParts(result.new, update)
+    : undefined;
+  if (attributes) response.Attributes = attributes;
+  const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, writeUnits(result.sizeBytes ?? 0));
+  if (capacity) response.ConsumedCapacity = capacity;
+  return response;
+};

@@ -1,0 +1,22 @@
+import { promClient } from '@triad/observability';
+import type { Registry } from 'prom-client';
+
+export function createRouterMetrics(registry: Registry) {
+  return {
+    requests: new promClient.Counter({
+      name: 'triad_router_requests_total',
+      help: 'DynamoDB API requests by operation and outcome (ok or the error type)',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    latency: new promClient.Histogram({
+      name: 'triad_router_request_duration_seconds',
+      help: 'DynamoDB API request latency by operation',
+      labelNames: ['operation'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
+export type RouterMetrics = ReturnType<typeof createRouterMetrics>;

@@ -1,0 +1,189 @@
+import { SerializationException, ValidationException, validateAttributeValue } from '@triad/model';
+
+/**
+ * Declarative request checks, in DynamoDB's order: first every field's JSON type (a
+ * SerializationException, as AWS's deserialiser reports it), then the members' constraints, which
+ * DynamoDB gathers into one "N validation errors detected: ..." message (at most 10).
+ */
+export type FieldType =
+  | 'String'
+  | 'Boolean'
+  | 'Integer'
+  | 'Long'
+  | 'AttributeValue'
+  /** An attribute value whose content is checked later by the operation, with its own message. */
+  | 'AttributeValueUnchecked'
+  | { list: FieldSpec }
+  | { map: FieldSpec; keyConstraints?: Constraints }
+  | { struct: Schema };
+
+export interface Constraints {
+  notNull?: boolean;
+  /** "The parameter 'X' is required but was not present in the request" (checked before the others). */
+  required?: boolean;
+  pattern?: string;
+  lengthMin?: number;
+  lengthMax?: number;
+  valueMin?: number;
+  valueMax?: number;
+  enumValues?: string[];
+}
+
+export interface FieldSpec extends Constraints {
+  type: FieldType;
+}
+
+export type Schema = Record<string, FieldSpec>;
+
+/** DynamoDB reports at most this many constraint violations in one message. */
+const VIOLATIONS_REPORTED_MAX = 10;
+
+function serialization(message: string): SerializationException {
+  return new SerializationException(message);
+}
+
+function describeJsonType(value: unknown, target: string): never {
+  if (typeof value === 'boolean') throw serialization(`${value ? 'TRUE_VALUE' : 'FALSE_VALUE'} cannot be converted to ${target}`);
+  if (typeof value === 'number') {
+    throw serialization(`${Number.isInteger(value) ? 'NUMBER_VALUE' : 'DECIMAL_VALUE'} cannot be converted to ${target}`);
+  }
+  if (typeof value === 'string') throw serialization(`STRING_VALUE cannot be converted to ${target}`);
+  if (Array.isArray(value)) throw serialization(`Unrecognized collection type class java.lang.${target}`);
+  throw serialization('Start of structure or map found where not expected');
+}
+
+/** Checks JSON types; returns the value with attribute values validated (numbers canonical). */
+function checkType(value: unknown, type: FieldType): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (type === 'String') {
+    if (typeof value !== 'string') describeJsonType(value, 'String');
+    return value;
+  }
+  if (type === 'Boolean') {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'string') {
+      const upper = value.toUpperCase();
+      if (['TRUE', '1', 'YES'].includes(upper)) return true;
+      if (['FALSE', '0', 'NO'].includes(upper)) return false;
+      throw serialization('Unexpected token received from parser');
+    }
+    describeJsonType(value, 'Boolean');
+  }
+  if (type === 'Integer' || type === 'Long') {
+    if (typeof value === 'number') return Math.floor(value);
+    if (typeof value === 'string') throw serialization(`STRING_VALUE cannot be converted to ${type}`);
+    describeJsonType(value, type);
+  }
+  if (type === 'AttributeValue') return validateAttributeValue(value);
+  if (type === 'AttributeValueUnchecked') {
+    if (typeof value !== 'object' || Array.isArray(value)) throw serialization('Unexpected value type in payload');
+    return value;
+  }
+  if ('list' in type) {
+    if (!Array.isArray(value)) {
+      if (typeof value === 'object') throw serialization('Start of structure or map found where not expected');
+      throw serialization('Unexpected field type');
+    }
+    return value.map((child) => checkType(child, type.list.type));
+  }
+  if ('map' in type) {
+    if (typeof value !== 'object') throw serialization('Unexpected field type');
+    if (Array.isArray(value)) {
+      const inner = type.map.type === 'AttributeValue' || type.map.type === 'AttributeValueUnchecked' ? 'com.amazonaws.dynamodb.v20120810.AttributeValue' : 'java.lang.String';
+      throw serialization(`Unrecognized collection type java.util.Map<java.lang.String, ${inner}>`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const checked = checkType(child, type.map.type);
+      if (checked !== undefined) out[key] = checked;
+    }
+    return out;
+  }
+  if (typeof value !== 'object') throw serialization('Unexpected field type');
+  if (Array.isArray(value)) throw serialization('Unrecognized collection type class com.amazonaws.dynamodb.v20120810.Structure');
+  return checkStructTypes(value as Record<string, unknown>, type.struct);
+}
+
+function checkStructTypes(value: Record<string, unknown>, schema: Schema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // Fields the schema does not know are dropped, as DynamoDB's deserialiser ignores them.
+  for (const [name, spec] of Object.entries(schema)) {
+    const checked = checkType(value[name], spec.type);
+    if (checked !== undefined) out[name] = checked;
+  }
+  return out;
+}
+
+const lowerFirst = (name: string) => name[0].toLowerCase() + name.slice(1);
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function checkConstraints(path: string, value: unknown, spec: FieldSpec, violations: string[]): void {
+  const violate = (message: string) => {
+    if (violations.length < VIOLATIONS_REPORTED_MAX) {
+      violations.push(`Value ${value === undefined ? 'null' : `'${formatValue(value)}'`} at '${path}' failed to satisfy constraint: ${message}`);
+    }
+  };
+  if (value === undefined) {
+    if (spec.notNull) violate('Member must not be null');
+    return;
+  }
+  const length = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : typeof value === 'object' ? Object.keys(value as object).length : undefined;
+  if (spec.pattern !== undefined && typeof value === 'string' && !new RegExp(`^(?:${spec.pattern})$`).test(value)) {
+    violate(`Member must satisfy regular expression pattern: ${spec.pattern}`);
+  }
+  if (spec.lengthMin !== undefined && length !== undefined && length < spec.lengthMin) {
+    violate(`Member must have length greater than or equal to ${spec.lengthMin}`);
+  }
+  if (spec.lengthMax !== undefined && length !== undefined && length > spec.lengthMax) {
+    violate(`Member must have length less than or equal to ${spec.lengthMax}`);
+  }
+  if (spec.valueMin !== undefined && typeof value === 'number' && value < spec.valueMin) {
+    violate(`Member must have value greater than or equal to ${spec.valueMin}`);
+  }
+  if (spec.valueMax !== undefined && typeof value === 'number' && value > spec.valueMax) {
+    violate(`Member must have value less than or equal to ${spec.valueMax}`);
+  }
+  if (spec.enumValues && typeof value === 'string' && !spec.enumValues.includes(value)) {
+    violate(`Member must satisfy enum value set: [${spec.enumValues.join(', ')}]`);
+  }
+  const type = spec.type;
+  if (typeof type === 'object') {
+    if ('list' in type && Array.isArray(value)) {
+      value.forEach((child, i) => checkConstraints(`${path}.${i + 1}.member`, child, type.list, violations));
+    } else if ('map' in type) {
+      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+        checkConstraints(`${path}.${key}.member`, child, type.map, violations);
+      }
+    } else if ('struct' in type) {
+      for (const [name, child] of Object.entries(type.struct)) {
+        checkConstraints(`${path}.${lowerFirst(name)}`, (value as Record<string, unknown>)[name], child, violations);
+      }
+    }
+  }
+}
+
+/**
+ * Checks a request against its operation's schema and returns the typed request. Throws
+ * SerializationException for wrong JSON types and ValidationException for constraint violations.
+ */
+export function checkRequest<T>(request: Record<string, unknown>, schema: Schema): T {
+  const typed = checkStructTypes(request, schema);
+  for (const [name, spec] of Object.entries(schema)) {
+    if (spec.required && typed[name] === undefined) {
+      throw new ValidationException(`The parameter '${name}' is required but was not present in the request`);
+    }
+  }
+  const violations: string[] = [];
+  for (const [name, spec] of Object.entries(schema)) checkConstraints(lowerFirst(name), typed[name], spec, violations);
+  if (violations.length > 0) {
+    throw new ValidationException(
+      `${violations.length} validation error${violations.length > 1 ? 's' : ''} detected: ${violations.join('; ')}`,
+    );
+  }
+  return typed as T;
+}
