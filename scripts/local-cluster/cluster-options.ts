@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_OPTIONS, type LocalClusterOptions } from './local-cluster';
+
+/**
+ * Local cluster settings from a JSON config file (`--config`) and flags; flags win.
+ * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host.
+ */
+export function parseClusterOptions(argv: string[]): LocalClusterOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'storage-nodes': { type: 'string' },
+      routers: { type: 'string' },
+      zones: { type: 'string' },
+      partitions: { type: 'string' },
+      'base-port': { type: 'string' },
+      host: { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const file: Partial<LocalClusterOptions> = values.config ? JSON.parse(fs.readFileSync(values.config, 'utf8')) : {};
+  const options: LocalClusterOptions = { ...DEFAULT_OPTIONS, ...file };
+  if (values['data-dir']) options.dataDir = values['data-dir'];
+  if (values.port) options.routerPort = Number(values.port);
+  if (values['storage-nodes']) options.storageNodes = Number(values['storage-nodes']);
+  if (values.routers) options.routers = Number(values.routers);
+  if (values.zones) options.zones = values.zones.split(',');
+  if (values.partitions) options.partitions = Number(values.partitions);
+  if (values['base-port']) options.basePort = Number(values['base-port']);
+  if (values.host) options.host = values.host;
+  options.dataDir = path.resolve(options.dataDir);
+  return options;
+}

@@ -1,0 +1,223 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { StorageNodeClient } from '@triad/rpc';
+import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
+const ROUTER_ENTRY = path.join(REPO_ROOT, 'packages/router/src/main.ts');
+/** How long a process may take to answer after it is started. */
+const START_TIMEOUT_MS = 60_000;
+/** How long a process may take to exit after SIGINT before it is killed. */
+const STOP_TIMEOUT_MS = 15_000;
+const POLL_INTERVAL_MS = 100;
+
+export interface LocalClusterOptions {
+  /** Each node keeps its data in <dataDir>/<node id>; logs go to <dataDir>/logs. */
+  dataDir: string;
+  /** The first router's HTTP port; further routers take the next ports. */
+  routerPort: number;
+  storageNodes: number;
+  routers: number;
+  zones: string[];
+  partitions: number;
+  /** Storage node i listens for gRPC on basePort + i and serves metrics on basePort + 100 + i. */
+  basePort: number;
+  /** The address storage nodes listen on and routers are reached at. */
+  host: string;
+  /** The address routers listen on: '::' takes both IPv4 and IPv6, so `localhost` works either way. */
+  routerListenHost: string;
+  /** Extra environment for every process (log level, test switches). */
+  env?: Record<string, string>;
+}
+
+export const DEFAULT_OPTIONS: LocalClusterOptions = {
+  dataDir: path.join(process.cwd(), 'data'),
+  routerPort: 8000,
+  storageNodes: 3,
+  routers: 1,
+  zones: ['a', 'b', 'c'],
+  partitions: 64,
+  basePort: 7100,
+  host: '127.0.0.1',
+  routerListenHost: '::',
+};
+
+interface RouterInfo {
+  id: string;
+  zone: string;
+  port: number;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await delay(POLL_INTERVAL_MS);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(1_000, () => req.destroy());
+  });
+}
+
+/**
+ * A cluster of real processes on this machine: storage nodes spread over zones, and routers. Used by
+ * `npm start`, the benchmark and the test-cluster tests, which kill, pause, wipe and restart nodes.
+ */
+export class LocalCluster {
+  readonly layout: ClusterLayout;
+  readonly routers: RouterInfo[];
+  private readonly processes = new Map<string, ChildProcess>();
+  private readonly layoutPath: string;
+  /** Called when a process exits without being asked to. */
+  onUnexpectedExit?: (id: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  private readonly expectedExits = new Set<string>();
+
+  constructor(readonly options: LocalClusterOptions) {
+    const storageNodes: StorageNodeInfo[] = [];
+    for (let i = 0; i < options.storageNodes; i++) {
+      const zone = options.zones[i % options.zones.length];
+      storageNodes.push({ id: `storage-${zone}-${Math.floor(i / options.zones.length) + 1}`, zone, address: `${options.host}:${options.basePort + i}` });
+    }
+    this.layout = { partitionCount: options.partitions, storageNodes };
+    this.routers = [];
+    for (let j = 0; j < options.routers; j++) {
+      const zone = options.zones[j % options.zones.length];
+      this.routers.push({ id: `router-${j + 1}`, zone, port: options.routerPort + j });
+    }
+    this.layoutPath = path.join(options.dataDir, 'cluster-layout.json');
+  }
+
+  /** The DynamoDB endpoint of router `index`. */
+  endpoint(index = 0): string {
+    const host = this.options.host === '127.0.0.1' ? 'localhost' : this.options.host;
+    return `http://${host}:${this.routers[index].port}`;
+  }
+
+  private prepareDataDir(): void {
+    fs.mkdirSync(path.join(this.options.dataDir, 'logs'), { recursive: true });
+    if (fs.existsSync(this.layoutPath)) {
+      const existing = JSON.parse(fs.readFileSync(this.layoutPath, 'utf8')) as ClusterLayout;
+      if (existing.partitionCount !== this.layout.partitionCount) {
+        throw new Error(
+          `${this.options.dataDir} holds a cluster with ${existing.partitionCount} partitions; start with --partitions ${existing.partitionCount} or another --data-dir`,
+        );
+      }
+    }
+    fs.writeFileSync(this.layoutPath, JSON.stringify(this.layout, null, 2));
+  }
+
+  async start(): Promise<void> {
+    this.prepareDataDir();
+    await Promise.all(this.layout.storageNodes.map((node) => this.startNode(node.id)));
+    await Promise.all(this.routers.map((router) => this.startRouter(router.id)));
+  }
+
+  storageNode(id: string): StorageNodeInfo {
+    const node = this.layout.storageNodes.find((n) => n.id === id);
+    if (!node) throw new Error(`no storage node ${id}`);
+    return node;
+  }
+
+  private spawnProcess(id: string, entry: string, args: string[]): ChildProcess {
+    const log = fs.openSync(path.join(this.options.dataDir, 'logs', `${id}.log`), 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.options.env },
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    this.processes.set(id, child);
+    child.on('exit', (code, signal) => {
+      if (this.processes.get(id) === child) this.processes.delete(id);
+      if (!this.expectedExits.delete(id)) this.onUnexpectedExit?.(id, code, signal);
+    });
+    return child;
+  }
+
+  /** Starts (or restarts) a storage node and resolves once it answers gRPC. */
+  async startNode(id: string): Promise<void> {
+    const node = this.storageNode(id);
+    const index = this.layout.storageNodes.indexOf(node);
+    this.spawnProcess(id, STORAGE_ENTRY, [
+      '--id', id,
+      '--zone', node.zone,
+      '--listen', node.address,
+      '--data-dir', path.join(this.options.dataDir, id),
+      '--layout', this.layoutPath,
+      '--metrics-port', String(this.options.basePort + 100 + index),
+    ]);
+    const client = new StorageNodeClient(node.address, 1_000);
+    try {
+      await until(`storage node ${id}`, async () => {
+        if (!this.processes.has(id)) throw new Error(`storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`);
+        await client.ping({ from: 'launcher' });
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  }
+
+  async startRouter(id: string): Promise<void> {
+    const router = this.routers.find((r) => r.id === id)!;
+    this.spawnProcess(id, ROUTER_ENTRY, [
+      '--id', id,
+      '--zone', router.zone,
+      '--port', String(router.port),
+      '--host', this.options.routerListenHost,
+      '--layout', this.layoutPath,
+    ]);
+    await until(`router ${id}`, async () => {
+      if (!this.processes.has(id)) throw new Error(`router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`);
+      return httpOk(`http://${this.options.host}:${router.port}/health/ready`);
+    });
+  }
+
+  isRunning(id: string): boolean {
+    return this.processes.has(id);
+  }
+
+  /** Sends a signal to a process; for SIGKILL and SIGINT/SIGTERM, resolves once it has exited. */
+  async signal(id: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.processes.get(id);
+    if (!child) return;
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+      child.kill(signal);
+      return;
+    }
+    this.expectedExits.add(id);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Deletes a stopped storage node's data, as if its disk were lost. */
+  wipeNode(id: string): void {
+    if (this.processes.has(id)) throw new Error(`stop ${id} before wiping it`);
+    fs.rmSync(path.join(this.options.dataDir, id), { recursive: true, force: true });
+  }
+
+  /** Stops every process (routers first) and resolves once all have exited. */
+  async stop(): Promise<void> {
+    const routerIds = this.routers.map((r) => r.id);
+    await Promise.all(routerIds.map((id) => this.signal(id, 'SIGCONT').then(() => this.signal(id, 'SIGINT'))));
+    const others = [...this.processes.keys()];
+    await Promise.all(others.map((id) => this.signal(id, 'SIGCONT').then(() => this.signal(id, 'SIGINT'))));
+  }
+}

@@ -1,0 +1,37 @@
+import { parseClusterOptions } from './local-cluster/cluster-options';
+import { LocalCluster } from './local-cluster/local-cluster';
+
+/** `npm start`: the embedded default cluster, 3 storage nodes in zones a, b, c and 1 router, as separate processes. */
+async function main(): Promise<void> {
+  const options = parseClusterOptions(process.argv.slice(2));
+  const cluster = new LocalCluster(options);
+  let stopping = false;
+  cluster.onUnexpectedExit = (id, code, signal) => {
+    if (!stopping) console.error(`triad: ${id} exited (code ${code}, signal ${signal}); see ${options.dataDir}/logs/${id}.log`);
+  };
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('triad: stopping');
+    await cluster.stop();
+    console.log('triad: stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  console.log(
+    `triad: starting ${options.storageNodes} storage nodes in zones ${options.zones.join(', ')} and ${options.routers} router(s); data in ${options.dataDir}`,
+  );
+  try {
+    await cluster.start();
+  } catch (error) {
+    console.error(`triad: ${(error as Error).message}`);
+    await cluster.stop();
+    process.exit(1);
+  }
+  const endpoints = cluster.routers.map((_, i) => cluster.endpoint(i)).join(', ');
+  console.log(`triad: ready at ${endpoints} (logs in ${options.dataDir}/logs; Ctrl-C stops)`);
+}
+
+void main();
