@@ -3,11 +3,16 @@ const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   moduleNameMapper: { '^@triad/(.*)$': '<rootDir>/packages/$1/src' },
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
 };
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/**/*.test.ts'] },
-    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test-cluster/**/*.test.ts'], testTimeout: 120000 },
+    {
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test-cluster/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test-cluster/support/jest-timeout.ts'],
+    },
   ],
 };

@@ -1,0 +1,41 @@
+import { checkRequest, type Schema } from '../src/validation/request-schema';
+import { TABLE_NAME, LIMIT, KEY } from '../src/validation/common-fields';
+
+const schema: Schema = { TableName: TABLE_NAME, Limit: LIMIT, Key: KEY, ConsistentRead: { type: 'Boolean' } };
+
+const error = (request: Record<string, unknown>) => {
+  try {
+    checkRequest(request, schema);
+  } catch (e) {
+    return { name: (e as Error).name, message: (e as Error).message };
+  }
+  throw new Error('expected an error');
+};
+
+describe('checkRequest', () => {
+  it('reports wrong JSON types as DynamoDB deserialisation does', () => {
+    expect(error({ TableName: 5 })).toEqual({ name: 'SerializationException', message: 'NUMBER_VALUE cannot be converted to String' });
+    expect(error({ TableName: true })).toEqual({ name: 'SerializationException', message: 'TRUE_VALUE cannot be converted to String' });
+    expect(error({ TableName: {} })).toEqual({ name: 'SerializationException', message: 'Start of structure or map found where not expected' });
+    expect(error({ Limit: 'x' })).toEqual({ name: 'SerializationException', message: 'STRING_VALUE cannot be converted to Integer' });
+  });
+
+  it('gathers constraint violations into one message', () => {
+    expect(error({ TableName: 'a!', Limit: 0 })).toEqual({
+      name: 'ValidationException',
+      message:
+        "4 validation errors detected: Value 'a!' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
+        "Value 'a!' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
+        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+        "Value null at 'key' failed to satisfy constraint: Member must not be null",
+    });
+  });
+
+  it('accepts a valid request, coerces DynamoDB-accepted boolean strings and drops unknown fields', () => {
+    expect(checkRequest({ TableName: 'abc', Key: { id: { S: 'x' } }, ConsistentRead: 'true', Other: 1 }, schema)).toEqual({
+      TableName: 'abc',
+      Key: { id: { S: 'x' } },
+      ConsistentRead: true,
+    });
+  });
+});
