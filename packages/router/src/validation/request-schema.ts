@@ -116,6 +116,16 @@ function checkStructTypes(value: Record<string, unknown>, schema: Schema): Recor
 
 const lowerFirst = (name: string) => name[0].toLowerCase() + name.slice(1);
 
+const compiledPatterns = new Map<string, RegExp>();
+function fullMatch(pattern: string, value: string): boolean {
+  let regex = compiledPatterns.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^(?:${pattern})$`);
+    compiledPatterns.set(pattern, regex);
+  }
+  return regex.test(value);
+}
+
 function formatValue(value: unknown): string {
   if (value === undefined) return 'null';
   if (typeof value === 'object') return JSON.stringify(value);
@@ -133,7 +143,7 @@ function checkConstraints(path: string, value: unknown, spec: FieldSpec, violati
     return;
   }
   const length = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : typeof value === 'object' ? Object.keys(value as object).length : undefined;
-  if (spec.pattern !== undefined && typeof value === 'string' && !new RegExp(`^(?:${spec.pattern})$`).test(value)) {
+  if (spec.pattern !== undefined && typeof value === 'string' && !fullMatch(spec.pattern, value)) {
     violate(`Member must satisfy regular expression pattern: ${spec.pattern}`);
   }
   if (spec.lengthMin !== undefined && length !== undefined && length < spec.lengthMin) {
