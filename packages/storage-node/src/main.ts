@@ -30,7 +30,10 @@ async function main(): Promise<void> {
 
   const store = new RocksStore(path.join(values['data-dir'], 'rocksdb'));
   await store.open();
-  store.onGroupCommit = (ops) => metrics.groupCommitOps.observe(ops);
+  store.onGroupCommit = (ops, seconds) => {
+    metrics.groupCommitOps.observe(ops);
+    metrics.groupCommitSeconds.observe(seconds);
+  };
   const peers = new PeerClients();
   const service = new StorageServiceImpl({ nodeId: values.id, zone: values.zone, store, ring, peers, metrics, log });
   const { server, port } = await startStorageServer(service, values.listen);

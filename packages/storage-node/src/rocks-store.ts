@@ -27,7 +27,8 @@ export interface RangeOptions {
 export class RocksStore {
   private readonly db: rocksdb.RocksDatabase;
   private readonly groupCommit: Batcher<WriteOp, void>;
-  onGroupCommit?: (ops: number) => void;
+  /** Called after each synced batch with its size and how long the write and sync took. */
+  onGroupCommit?: (ops: number, seconds: number) => void;
 
   constructor(readonly location: string) {
     fs.mkdirSync(location, { recursive: true });
@@ -54,9 +55,13 @@ export class RocksStore {
   }
 
   private writeSynced(ops: WriteOp[]): Promise<void[]> {
-    this.onGroupCommit?.(ops.length);
+    const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
-      this.db.batch(ops, { sync: true }, (error) => (error ? reject(error) : resolve(new Array(ops.length))));
+      this.db.batch(ops, { sync: true }, (error) => {
+        this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
+        if (error) reject(error);
+        else resolve(new Array(ops.length));
+      });
     });
   }
 

@@ -16,6 +16,12 @@ export function createStorageMetrics(registry: Registry) {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
       registers: [registry],
     }),
+    groupCommitSeconds: new promClient.Histogram({
+      name: 'triad_storage_group_commit_seconds',
+      help: 'Time to write and sync one group-commit batch',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
     replicationFailures: new promClient.Counter({
       name: 'triad_storage_replication_failures_total',
       help: 'Records a follower did not acknowledge, by follower',
