@@ -84,3 +84,8 @@ export const WRITE_CAPACITY_UNIT_BYTES = 1 * KIB;
 
 /** One read capacity unit covers a strongly consistent read of up to 4 KB. */
 export const READ_CAPACITY_UNIT_BYTES = 4 * KIB;
+
+/** Operands of one IN comparison in an expression. */
+export const IN_OPERANDS_MAX = 100;
+/** Operators and functions in one expression. */
+export const EXPRESSION_OPERATORS_MAX = 300;

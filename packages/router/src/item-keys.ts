@@ -27,6 +27,10 @@ function keyAttributes(schema: KeySchema): KeyAttribute[] {
   return schema.sortKey ? [schema.partitionKey, schema.sortKey] : [schema.partitionKey];
 }
 
+export function keyNames(schema: KeySchema): string[] {
+  return keyAttributes(schema).map((a) => a.name);
+}
+
 function valueOf(value: AttributeValue, type: string): unknown {
   return (value as Record<string, unknown>)[type];
 }

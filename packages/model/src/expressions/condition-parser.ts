@@ -16,6 +16,7 @@
  * with the syntax error at the token that follows it — where DynamoDB's own parser stops. A second
  * pass checks functions, operand types and placeholders and builds the final `Condition`.
  */
+import { IN_OPERANDS_MAX } from '../limits';
 import type { AttributeValue } from '../types';
 import type { Comparator, Condition, DocumentPath, ExpressionKind, Operand } from './ast';
 import { formatPath } from './ast';
@@ -23,8 +24,6 @@ import type { ExpressionContext } from './context';
 import { ExpressionParser, type ErrorCategory } from './parser-base';
 import { attributeType as attributeTypeOf, compareScalar } from '../attribute-value';
 
-/** DynamoDB's cap on the right-hand list of IN. */
-export const IN_OPERANDS_MAX = 100;
 
 type RawOperand =
   | { kind: 'path'; path: DocumentPath; missing?: string }

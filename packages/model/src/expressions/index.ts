@@ -7,7 +7,7 @@ export * from './ast';
 export { ExpressionContext, createExpressionContext, assertAllUsed, validateExpressionAttributeKeys } from './context';
 export type { ExpressionAttributeNames, ExpressionAttributeValues } from './context';
 export { RESERVED_WORDS, isReservedWord } from './reserved-words';
-export { parseCondition, IN_OPERANDS_MAX } from './condition-parser';
+export { parseCondition } from './condition-parser';
 export { parseUpdate } from './update-parser';
 export { parseProjection } from './projection-parser';
 export { parseKeyCondition, extractKeyCondition } from './key-condition';

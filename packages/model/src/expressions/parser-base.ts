@@ -9,7 +9,7 @@
  */
 import { ValidationException } from '../errors';
 import { utf8Bytes } from '../item-size';
-import { EXPRESSION_BYTES_MAX, NESTING_DEPTH_MAX } from '../limits';
+import { EXPRESSION_BYTES_MAX, EXPRESSION_OPERATORS_MAX, NESTING_DEPTH_MAX } from '../limits';
 import type { AttributeValue } from '../types';
 import type { DocumentPath, ExpressionKind } from './ast';
 import type { ExpressionContext } from './context';
@@ -38,8 +38,6 @@ export type ErrorCategory =
   /** The first error of a single condition (see condition-parser.ts). */
   | 'condition';
 
-/** DynamoDB's cap on operators and functions in one expression. */
-export const EXPRESSION_OPERATORS_MAX = 300;
 
 /**
  * How deep the recursive-descent parser may nest (parentheses, NOT, function calls) before it

@@ -1,6 +1,7 @@
 import {
   ValidationException,
   assertAllUsed,
+  assertFilterAvoidsKey,
   compareScalar,
   encodeKeyValue,
   extractKeyCondition,
@@ -114,6 +115,7 @@ export const query: Operation = async (raw, context) => {
     throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
   }
   const { partitionValue, sortCondition } = extractKeyCondition(keyTree, def.keySchema);
+  if (filter) assertFilterAvoidsKey(filter, def.keySchema);
   const partition = context.storage.partitionOf(encodeKeyValue(def.keySchema.partitionKey.type, partitionValue));
   const range = keyRange(def, partition, partitionValue, sortCondition);
   const forward = request.ScanIndexForward !== false;

@@ -1,6 +1,7 @@
 import {
-  ValidationException,
   assertAllUsed,
+  assertKeyPathsScalar,
+  assertUpdateSparesKey,
   parseCondition,
   parseUpdate,
   projectUpdated,
@@ -8,8 +9,7 @@ import {
   type Item,
   type UpdateExpression,
 } from '@triad/model';
-import type { TableDefinition } from '../catalog/table-definition';
-import { checkKey, locate } from '../item-keys';
+import { checkKey, keyNames, locate } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
@@ -43,21 +43,6 @@ interface UpdateItemRequest {
   ReturnValuesOnConditionCheckFailure?: string;
 }
 
-/** DynamoDB refuses updates that touch a key attribute, naming the attribute. */
-function checkKeyNotUpdated(def: TableDefinition, update: UpdateExpression): void {
-  const keyNames = [def.keySchema.partitionKey.name, def.keySchema.sortKey?.name].filter(Boolean);
-  for (const path of updateTargetPaths(update)) {
-    const name = path[0] as string;
-    if (!keyNames.includes(name)) continue;
-    if (path.length > 1) {
-      throw new ValidationException(
-        `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: ${name}`,
-      );
-    }
-    throw new ValidationException(`One or more parameter values were invalid: Cannot update attribute ${name}. This attribute is part of the key`);
-  }
-}
-
 /** UPDATED_OLD / UPDATED_NEW: the targeted parts of the item; nothing when none of them exist. */
 function updatedParts(item: Item | undefined, update: UpdateExpression | undefined): Item | undefined {
   if (!item || !update) return undefined;
@@ -75,7 +60,11 @@ export const updateItem: Operation = async (raw, context) => {
 
   const def = await context.catalog.require(request.TableName);
   checkKey(def.keySchema, request.Key);
-  if (update) checkKeyNotUpdated(def, update);
+  if (update) {
+    // DynamoDB reports a nested path into a key attribute before a plain update of one.
+    assertKeyPathsScalar(updateTargetPaths(update), keyNames(def.keySchema));
+    assertUpdateSparesKey(update, def.keySchema);
+  }
   const returnValues = request.ReturnValues ?? 'NONE';
   const result = await runItemOp(context, locate(context.storage, def, request.Key), 'OP_KIND_UPDATE', {
     item: request.Key,
