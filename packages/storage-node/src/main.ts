@@ -5,6 +5,7 @@ import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/
 import { Ring, parseClusterLayout } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
 import { PeerClients } from './peer-clients';
+import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
 import { createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
@@ -34,8 +35,11 @@ async function main(): Promise<void> {
     metrics.groupCommitOps.observe(ops);
     metrics.groupCommitSeconds.observe(seconds);
   };
+  const replicas = new ReplicaState(store, ring.partitionCount);
+  const records = await replicas.load();
+  log.info('replica state loaded', { records });
   const peers = new PeerClients();
-  const service = new StorageServiceImpl({ nodeId: values.id, zone: values.zone, store, ring, peers, metrics, log });
+  const service = new StorageServiceImpl({ nodeId: values.id, zone: values.zone, store, replicas, ring, peers, metrics, log });
   const { server, port } = await startStorageServer(service, values.listen);
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
   log.info('storage node ready', { grpcPort: port, metricsPort: Number(values['metrics-port']), partitions: ring.partitionsOf(values.id).length });

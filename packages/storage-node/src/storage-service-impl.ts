@@ -21,10 +21,10 @@ import {
 } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { applyItemOp } from './apply-item-op';
-import { KeyLock } from './key-lock';
 import type { PeerClients } from './peer-clients';
 import { awaitQuorum } from './quorum';
-import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord } from './record-codec';
+import { decodeRecord, encodeRecord, recordItem, type StoredRecord } from './record-codec';
+import type { ReplicaState } from './replica-state';
 import type { RocksStore } from './rocks-store';
 import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
 import type { StorageMetrics } from './storage-metrics';
@@ -34,6 +34,7 @@ export interface StorageServiceComponents {
   nodeId: string;
   zone: string;
   store: RocksStore;
+  replicas: ReplicaState;
   ring: Ring;
   peers: PeerClients;
   metrics: StorageMetrics;
@@ -47,9 +48,8 @@ const EMPTY = Buffer.alloc(0);
  * follower-side application of replicated records, and local reads.
  */
 export class StorageServiceImpl implements StorageNodeService {
-  private readonly locks = new KeyLock();
-  /** Records written by this leader and not yet in its synced batch; reads must see them. */
-  private readonly pending = new Map<string, Buffer>();
+  /** Writes this leader has sent and not yet seen on a majority, by key: strong reads wait for them. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly clock = new VersionClock(() => 0);
 
   constructor(private readonly c: StorageServiceComponents) {}
@@ -60,20 +60,19 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   private async executeOne(op: ItemOp): Promise<OpResult> {
-    const key = dataKey(op.partition, op.key);
-    const lockKey = key.toString('latin1');
     try {
-      const { result, durable } = await this.locks.run(lockKey, async () => {
-        const currentValue = this.pending.get(lockKey) ?? (await this.c.store.get(key));
-        const current = currentValue ? decodeRecord(currentValue) : undefined;
+      const { result, durable } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
+        const current = await this.c.replicas.current(key);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
-        if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
+        if (!outcome.write) {
+          // A read must not return a write that is not yet on a majority: wait for the one in flight.
+          return { result: outcome.result, durable: this.inFlight.get(key.toString('latin1')) ?? Promise.resolve() };
+        }
         const version = this.clock.next(current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
-        this.pending.set(lockKey, value);
-        return { result: outcome.result, durable: this.commit(op.partition, op.key, key, lockKey, value) };
+        return { result: outcome.result, durable: this.commit(op.partition, op.key, key, value, current) };
       });
       await durable;
       this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
@@ -95,10 +94,8 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   /** Writes locally and to the followers; resolves once a majority holds the record durably. */
-  private async commit(partition: number, itemKey: Buffer, key: Buffer, lockKey: string, value: Buffer): Promise<void> {
-    const local = this.c.store.write({ type: 'put', key, value }).finally(() => {
-      if (this.pending.get(lockKey) === value) this.pending.delete(lockKey);
-    });
+  private commit(partition: number, itemKey: Buffer, key: Buffer, value: Buffer, previous: StoredRecord | undefined): Promise<void> {
+    const local = this.c.replicas.stage(partition, key, value, previous);
     const followers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId);
     const remote = followers.map((follower) =>
       this.c.peers.replicate(follower, { partition, key: itemKey, value }).catch((error: unknown) => {
@@ -106,26 +103,24 @@ export class StorageServiceImpl implements StorageNodeService {
         throw error;
       }),
     );
-    try {
-      await awaitQuorum([local, ...remote], WRITE_QUORUM);
-    } catch (error) {
+    const lockKey = key.toString('latin1');
+    const quorum = awaitQuorum([local, ...remote], WRITE_QUORUM).catch((error: unknown) => {
       this.c.log.warn('write lacks a majority', { partition, error: String(error) });
       throw new ServiceUnavailableException('The partition has no majority of its replicas reachable; retry the request');
-    }
+    });
+    this.inFlight.set(lockKey, quorum);
+    const forget = () => {
+      if (this.inFlight.get(lockKey) === quorum) this.inFlight.delete(lockKey);
+    };
+    quorum.then(forget, forget);
+    return quorum;
   }
 
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
-    const keys = request.records.map((r) => dataKey(r.partition, r.key));
-    const existing = await this.c.store.getMany(keys);
-    const writes: Promise<void>[] = [];
-    request.records.forEach((record, i) => {
-      const old = existing[i];
-      if (old && compareVersions(decodeRecord(old).version, decodeRecord(record.value).version) >= 0) return;
-      writes.push(this.c.store.write({ type: 'put', key: keys[i], value: record.value }));
-    });
-    await Promise.all(writes);
-    this.c.metrics.recordsReplicatedIn.inc(writes.length);
-    return { applied: writes.length };
+    const applied = await Promise.all(request.records.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
+    const count = applied.filter(Boolean).length;
+    this.c.metrics.recordsReplicatedIn.inc(count);
+    return { applied: count };
   }
 
   async read(request: ReadBatch): Promise<ReadBatchReply> {

@@ -1,0 +1,115 @@
+import { MerkleTree, type RecordState } from '@triad/merkle';
+import { KeyLock } from './key-lock';
+import { compareVersions, decodeRecord, type StoredRecord } from './record-codec';
+import type { RocksStore } from './rocks-store';
+import { dataKey, partitionPrefix, prefixEnd } from './storage-keys';
+
+/** Leaves per partition tree: 2^10 buckets keeps a repair round's exchange small. */
+export const MERKLE_DEPTH = 10;
+
+const recordState = (record: StoredRecord): RecordState => ({ version: record.version, tombstone: record.tombstone });
+
+/**
+ * The replica's view of its records, shared by every path that changes them (leader writes,
+ * replication, hint replay, repair): per-key serialisation, writes not yet synced (which reads
+ * must see), and a Merkle tree per partition kept up to date with every change.
+ */
+export class ReplicaState {
+  private readonly locks = new KeyLock();
+  private readonly pending = new Map<string, { value: Buffer; durable: Promise<void> }>();
+  private readonly trees = new Map<number, MerkleTree>();
+
+  constructor(readonly store: RocksStore, private readonly partitionCount: number) {}
+
+  /** Rebuilds every partition's tree from the records on disk. */
+  async load(): Promise<number> {
+    let records = 0;
+    for (let p = 0; p <= this.partitionCount; p++) {
+      const tree = new MerkleTree(MERKLE_DEPTH);
+      const prefix = partitionPrefix(p);
+      await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+        const record = decodeRecord(value);
+        tree.update(key.subarray(prefix.length), undefined, recordState(record));
+        records++;
+        return true;
+      });
+      this.trees.set(p, tree);
+    }
+    return records;
+  }
+
+  tree(partition: number): MerkleTree {
+    const tree = this.trees.get(partition);
+    if (!tree) throw new Error(`no Merkle tree for partition ${partition}`);
+    return tree;
+  }
+
+  /** Runs `work` while holding the key's lock, so read-modify-write of one key is serial. */
+  withKey<T>(partition: number, itemKey: Buffer, work: (key: Buffer) => Promise<T>): Promise<T> {
+    const key = dataKey(partition, itemKey);
+    return this.locks.run(key.toString('latin1'), () => work(key));
+  }
+
+  /** The key's latest record, synced or not. Call while holding the key's lock. */
+  async current(key: Buffer): Promise<StoredRecord | undefined> {
+    const pending = this.pending.get(key.toString('latin1'));
+    const value = pending?.value ?? (await this.store.get(key));
+    return value ? decodeRecord(value) : undefined;
+  }
+
+  /** Resolves once no write of the key is waiting for its sync (strong reads wait for it). */
+  async settled(key: Buffer): Promise<void> {
+    const pending = this.pending.get(key.toString('latin1'));
+    if (pending) await pending.durable.catch(() => undefined);
+  }
+
+  /**
+   * Stages a new record for the key (call while holding its lock): reads see it at once, the tree
+   * counts it, and the returned promise resolves once it is in a synced batch.
+   */
+  stage(partition: number, key: Buffer, value: Buffer, previous: StoredRecord | undefined): Promise<void> {
+    const lockKey = key.toString('latin1');
+    this.tree(partition).update(key.subarray(3), previous ? recordState(previous) : undefined, recordState(decodeRecord(value)));
+    const durable = this.store.write({ type: 'put', key, value });
+    const entry = { value, durable };
+    this.pending.set(lockKey, entry);
+    durable.then(
+      () => {
+        if (this.pending.get(lockKey) === entry) this.pending.delete(lockKey);
+      },
+      (error: unknown) => {
+        // The tree and the pending map now disagree with the disk; only a restart rebuilds them.
+        console.error(JSON.stringify({ level: 'error', message: 'RocksDB write failed; exiting', error: String(error) }));
+        process.exit(1);
+      },
+    );
+    return durable;
+  }
+
+  /** Stores a record received from another replica if it is newer than ours; resolves once durable. */
+  applyIfNewer(partition: number, itemKey: Buffer, value: Buffer): Promise<boolean> {
+    return this.withKey(partition, itemKey, async (key) => {
+      const existing = await this.current(key);
+      if (existing && compareVersions(existing.version, decodeRecord(value).version) >= 0) return { applied: false, durable: Promise.resolve() };
+      return { applied: true, durable: this.stage(partition, key, value, existing) };
+    }).then(async ({ applied, durable }) => {
+      await durable;
+      return applied;
+    });
+  }
+
+  /** Every record of a partition whose key falls in one of the buckets (for repair). */
+  async bucketRecords(partition: number, buckets: number[]): Promise<{ itemKey: Buffer; value: Buffer }[]> {
+    const wanted = new Set(buckets);
+    const tree = this.tree(partition);
+    const out: { itemKey: Buffer; value: Buffer }[] = [];
+    const prefix = partitionPrefix(partition);
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+      const itemKey = key.subarray(prefix.length);
+      if (wanted.has(tree.bucketOf(itemKey))) out.push({ itemKey: Buffer.from(itemKey), value: Buffer.from(value) });
+      return true;
+    });
+    return out;
+  }
+}
+
