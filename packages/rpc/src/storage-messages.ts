@@ -37,14 +37,22 @@ export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeB
 export interface RangeReply { items: RangeItem[]; exhausted: boolean }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
-export interface ReplicateBatch { records: ReplicatedRecord[] }
-export interface ReplicateBatchReply { applied: number }
+export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean }
+export interface ReplicateBatchReply { applied: number; refused: number }
 
 export interface DropTableRequest { tableId: Buffer }
 export interface DropTableReply { deleted: number }
 
 export interface PingRequest { from: string }
 export interface PingReply { nodeId: string; zone: string }
+
+export interface MerkleRootsRequest { partitions: number[] }
+export interface MerkleRootsReply { roots: string[] }
+export interface MerkleDigestsRequest { partition: number; level: number; indices: number[] }
+export interface MerkleDigestsReply { digests: string[] }
+export interface BucketRecordsRequest { partition: number; buckets: number[] }
+export interface BucketRecordsReply { records: ReplicatedRecord[] }
+export interface ElectionPacket { from: string; payload: Buffer }
 
 /** The service as a storage node implements it (promise-based; the server adapter wraps it). */
 export interface StorageNodeService {
@@ -54,4 +62,8 @@ export interface StorageNodeService {
   replicate(request: ReplicateBatch): Promise<ReplicateBatchReply>;
   dropTable(request: DropTableRequest): Promise<DropTableReply>;
   ping(request: PingRequest): Promise<PingReply>;
+  merkleRoots(request: MerkleRootsRequest): Promise<MerkleRootsReply>;
+  merkleDigests(request: MerkleDigestsRequest): Promise<MerkleDigestsReply>;
+  bucketRecords(request: BucketRecordsRequest): Promise<BucketRecordsReply>;
+  election(request: ElectionPacket): Promise<ElectionPacket>;
 }

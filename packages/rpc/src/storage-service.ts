@@ -11,7 +11,18 @@ function storageServiceConstructor(): ServiceConstructor {
   return loaded.triad.storage.v1.StorageNode;
 }
 
-const METHODS: (keyof StorageNodeService)[] = ['execute', 'read', 'readRange', 'replicate', 'dropTable', 'ping'];
+const METHODS: (keyof StorageNodeService)[] = [
+  'execute',
+  'read',
+  'readRange',
+  'replicate',
+  'dropTable',
+  'ping',
+  'merkleRoots',
+  'merkleDigests',
+  'bucketRecords',
+  'election',
+];
 
 /** Errors a handler throws travel as gRPC INTERNAL with the message; typed results travel in replies. */
 function unaryHandler<Req, Res>(handler: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
@@ -49,6 +60,9 @@ export async function startStorageServer(
   return { server, port };
 }
 
+type Request<M extends keyof StorageNodeService> = Parameters<StorageNodeService[M]>[0];
+type Reply<M extends keyof StorageNodeService> = Awaited<ReturnType<StorageNodeService[M]>>;
+
 /** A promise-based client for one storage node, every call bounded by a deadline. */
 export class StorageNodeClient implements StorageNodeService {
   private readonly client: grpc.Client;
@@ -58,33 +72,28 @@ export class StorageNodeClient implements StorageNodeService {
     this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
-  private call<Req, Res>(method: string, request: Req, deadlineMs = this.deadlineMs): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      const fn = (this.client as unknown as Record<string, Function>)[method];
-      fn.call(this.client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Res) =>
+  private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
+    const protoName = method[0].toUpperCase() + method.slice(1);
+    const fn = (this.client as unknown as Record<string, Function>)[protoName];
+    return new Promise((resolve, reject) => {
+      fn.call(this.client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Reply<M>) =>
         error ? reject(error) : resolve(reply),
       );
     });
   }
 
-  execute(request: Parameters<StorageNodeService['execute']>[0]) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['execute']>>>('Execute', request);
-  }
-  read(request: Parameters<StorageNodeService['read']>[0]) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['read']>>>('Read', request);
-  }
-  readRange(request: Parameters<StorageNodeService['readRange']>[0]) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['readRange']>>>('ReadRange', request);
-  }
-  replicate(request: Parameters<StorageNodeService['replicate']>[0]) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['replicate']>>>('Replicate', request);
-  }
-  dropTable(request: Parameters<StorageNodeService['dropTable']>[0]) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['dropTable']>>>('DropTable', request, 60_000);
-  }
-  ping(request: Parameters<StorageNodeService['ping']>[0], deadlineMs?: number) {
-    return this.call<typeof request, Awaited<ReturnType<StorageNodeService['ping']>>>('Ping', request, deadlineMs);
-  }
+  execute = (request: Request<'execute'>) => this.call('execute', request);
+  read = (request: Request<'read'>) => this.call('read', request);
+  readRange = (request: Request<'readRange'>) => this.call('readRange', request);
+  replicate = (request: Request<'replicate'>) => this.call('replicate', request);
+  /** Dropping a table walks every partition on disk; it gets a minute. */
+  dropTable = (request: Request<'dropTable'>) => this.call('dropTable', request, 60_000);
+  ping = (request: Request<'ping'>, deadlineMs?: number) => this.call('ping', request, deadlineMs);
+  merkleRoots = (request: Request<'merkleRoots'>) => this.call('merkleRoots', request);
+  merkleDigests = (request: Request<'merkleDigests'>) => this.call('merkleDigests', request);
+  /** A bucket exchange may carry a large part of a partition. */
+  bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, 60_000);
+  election = (request: Request<'election'>) => this.call('election', request);
 
   close(): void {
     this.client.close();

@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
 import { Ring, parseClusterLayout } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
+import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
+import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
+import { HintedHandoff } from './hinted-handoff';
 import { PeerClients } from './peer-clients';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
@@ -20,6 +23,9 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: process.env.TRIAD_DATA_DIR ?? './data' },
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
       'metrics-port': { type: 'string', default: process.env.TRIAD_METRICS_PORT ?? '9100' },
+      'anti-entropy-interval-ms': { type: 'string', default: process.env.TRIAD_ANTI_ENTROPY_INTERVAL_MS ?? String(ANTI_ENTROPY_INTERVAL_MS_DEFAULT) },
+      'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
+      'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
     },
   });
   if (!values.id || !values.zone || !values.layout) throw new Error('--id, --zone and --layout are required');
@@ -39,9 +45,28 @@ async function main(): Promise<void> {
   const records = await replicas.load();
   log.info('replica state loaded', { records });
   const peers = new PeerClients();
-  const service = new StorageServiceImpl({ nodeId: values.id, zone: values.zone, store, replicas, ring, peers, metrics, log });
+  const isUp = () => true;
+  const hints = new HintStore(store, Number(values['hint-window-ms']), Number(values['hint-bytes-max']));
+  await hints.load(ring.nodes.map((n) => n.id));
+  const handoff = new HintedHandoff({ ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
+  const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
+  const service = new StorageServiceImpl({
+    nodeId: values.id,
+    zone: values.zone,
+    store,
+    replicas,
+    ring,
+    peers,
+    metrics,
+    log,
+    handoff,
+    acceptsReplication: () => true,
+    onElectionPacket: async () => ({ from: values.id!, payload: Buffer.alloc(0) }),
+  });
   const { server, port } = await startStorageServer(service, values.listen);
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
+  handoff.start();
+  antiEntropy.start(Number(values['anti-entropy-interval-ms']));
   log.info('storage node ready', { grpcPort: port, metricsPort: Number(values['metrics-port']), partitions: ring.partitionsOf(values.id).length });
 
   let stopping = false;
@@ -49,6 +74,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('storage node stopping', { signal });
+    handoff.stop();
+    antiEntropy.stop();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     metricsServer.close();
     peers.close();

@@ -8,6 +8,13 @@ const REPLICATE_IN_FLIGHT_MAX = 4;
 /** A follower that has not answered within this is treated as unreachable for that batch. */
 const REPLICATE_DEADLINE_MS = 5_000;
 
+/** A follower refused a leader's records: it has seen a newer term, so this node is no longer leader. */
+export class StaleTermError extends Error {
+  constructor(readonly follower: string) {
+    super(`follower ${follower} has a newer term`);
+  }
+}
+
 /** One gRPC client and one replication batcher per peer storage node, created on first use. */
 export class PeerClients {
   private readonly clients = new Map<string, StorageNodeClient>();
@@ -29,7 +36,8 @@ export class PeerClients {
       const client = this.client(peer);
       batcher = new Batcher<ReplicatedRecord, void>(
         async (records) => {
-          await client.replicate({ records });
+          const reply = await client.replicate({ records, fromLeader: true });
+          if (reply.refused > 0) throw new StaleTermError(peer.id);
           return new Array(records.length);
         },
         { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },

@@ -33,6 +33,46 @@ export function createStorageMetrics(registry: Registry) {
       help: 'Records received from leaders and applied (newer than the local copy)',
       registers: [registry],
     }),
+    antiEntropyPartitionsCompared: new promClient.Counter({
+      name: 'triad_anti_entropy_partitions_compared_total',
+      help: 'Partition Merkle roots compared with a peer replica',
+      registers: [registry],
+    }),
+    antiEntropyBucketsRepaired: new promClient.Counter({
+      name: 'triad_anti_entropy_buckets_repaired_total',
+      help: 'Merkle buckets (key ranges) found different from a peer and exchanged',
+      registers: [registry],
+    }),
+    antiEntropyRecordsRepaired: new promClient.Counter({
+      name: 'triad_anti_entropy_records_repaired_total',
+      help: 'Records exchanged by anti-entropy, pulled from or pushed to a peer',
+      labelNames: ['direction'],
+      registers: [registry],
+    }),
+    hintsStored: new promClient.Counter({
+      name: 'triad_hints_stored_total',
+      help: 'Hints stored for an unreachable replica, by target',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+    hintsReplayed: new promClient.Counter({
+      name: 'triad_hints_replayed_total',
+      help: 'Hints delivered to their replica once it was back, by target',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+    hintsDropped: new promClient.Counter({
+      name: 'triad_hints_dropped_total',
+      help: 'Hints dropped (past the window or over the size cap), left to anti-entropy',
+      labelNames: ['target', 'reason'],
+      registers: [registry],
+    }),
+    hintsPending: new promClient.Gauge({
+      name: 'triad_hints_pending',
+      help: 'Hints held for a replica and not yet delivered, by target',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
     rangeReads: new promClient.Counter({
       name: 'triad_storage_range_read_items_total',
       help: 'Items returned by range reads (Query and Scan pages)',

@@ -18,10 +18,18 @@ import {
   type ReplicateBatch,
   type ReplicateBatchReply,
   type StorageNodeService,
+  type MerkleRootsRequest,
+  type MerkleRootsReply,
+  type MerkleDigestsRequest,
+  type MerkleDigestsReply,
+  type BucketRecordsRequest,
+  type BucketRecordsReply,
+  type ElectionPacket,
 } from '@triad/rpc';
+import type { HintedHandoff } from './hinted-handoff';
 import type { Logger } from '@triad/observability';
 import { applyItemOp } from './apply-item-op';
-import type { PeerClients } from './peer-clients';
+import { StaleTermError, type PeerClients } from './peer-clients';
 import { awaitQuorum } from './quorum';
 import { decodeRecord, encodeRecord, recordItem, type StoredRecord } from './record-codec';
 import type { ReplicaState } from './replica-state';
@@ -39,6 +47,10 @@ export interface StorageServiceComponents {
   peers: PeerClients;
   metrics: StorageMetrics;
   log: Logger;
+  handoff: HintedHandoff;
+  /** Whether a leader's record of `term` may be applied (false once a newer term is known). */
+  acceptsReplication: (partition: number, term: number) => boolean;
+  onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -98,8 +110,10 @@ export class StorageServiceImpl implements StorageNodeService {
     const local = this.c.replicas.stage(partition, key, value, previous);
     const followers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId);
     const remote = followers.map((follower) =>
-      this.c.peers.replicate(follower, { partition, key: itemKey, value }).catch((error: unknown) => {
+      this.c.peers.replicate(follower, { partition, key: itemKey, value }).catch(async (error: unknown) => {
         this.c.metrics.replicationFailures.inc({ follower: follower.id });
+        // A follower that is unreachable gets the record later; one with a newer term must not.
+        if (!(error instanceof StaleTermError)) await this.c.handoff.hint(follower, partition, itemKey, value);
         throw error;
       }),
     );
@@ -117,10 +131,30 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
-    const applied = await Promise.all(request.records.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
+    const accepted = request.fromLeader
+      ? request.records.filter((r) => this.c.acceptsReplication(r.partition, decodeRecord(r.value).version.term))
+      : request.records;
+    const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
     const count = applied.filter(Boolean).length;
     this.c.metrics.recordsReplicatedIn.inc(count);
-    return { applied: count };
+    return { applied: count, refused: request.records.length - accepted.length };
+  }
+
+  async merkleRoots(request: MerkleRootsRequest): Promise<MerkleRootsReply> {
+    return { roots: request.partitions.map((p) => this.c.replicas.tree(p).root()) };
+  }
+
+  async merkleDigests(request: MerkleDigestsRequest): Promise<MerkleDigestsReply> {
+    return { digests: this.c.replicas.tree(request.partition).nodeDigests(request.level, request.indices) };
+  }
+
+  async bucketRecords(request: BucketRecordsRequest): Promise<BucketRecordsReply> {
+    const records = await this.c.replicas.bucketRecords(request.partition, request.buckets);
+    return { records: records.map((r) => ({ partition: request.partition, key: r.itemKey, value: r.value })) };
+  }
+
+  async election(request: ElectionPacket): Promise<ElectionPacket> {
+    return this.c.onElectionPacket(request);
   }
 
   async read(request: ReadBatch): Promise<ReadBatchReply> {

@@ -1,0 +1,85 @@
+import type { Ring, StorageNodeInfo } from '@triad/ring';
+import type { Logger } from '@triad/observability';
+import type { HintStore } from './hint-store';
+import type { PeerClients } from './peer-clients';
+import type { StorageMetrics } from './storage-metrics';
+
+/** Hints replayed to a target per Replicate message. */
+const REPLAY_BATCH_MAX = 256;
+/** How often targets holding hints are checked for being back. */
+const REPLAY_CHECK_INTERVAL_MS = 1_000;
+
+export interface HintedHandoffComponents {
+  ring: Ring;
+  hints: HintStore;
+  peers: PeerClients;
+  isUp: (node: StorageNodeInfo) => boolean;
+  metrics: StorageMetrics;
+  log: Logger;
+  nowMs: () => number;
+}
+
+/**
+ * Hinted handoff: a write a follower missed is kept as a hint and replayed, oldest first, once the
+ * follower is seen alive; hints past the window are dropped and left to anti-entropy.
+ */
+export class HintedHandoff {
+  private timer?: NodeJS.Timeout;
+  private readonly replaying = new Set<string>();
+
+  constructor(private readonly c: HintedHandoffComponents) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.replayAll(), REPLAY_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Keeps a record for an unreachable replica. */
+  async hint(target: StorageNodeInfo, partition: number, itemKey: Buffer, value: Buffer): Promise<void> {
+    const stored = await this.c.hints.append(target.id, partition, itemKey, value, this.c.nowMs());
+    if (stored) this.c.metrics.hintsStored.inc({ target: target.id });
+    else this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'size_cap' });
+    this.c.metrics.hintsPending.set({ target: target.id }, this.c.hints.pending(target.id));
+  }
+
+  /** Replays to every target that has hints and is up (also called when a node comes back). */
+  replayAll(): void {
+    for (const target of this.c.hints.targets()) {
+      const node = this.c.ring.node(target);
+      if (node && this.c.isUp(node)) void this.replay(node);
+    }
+  }
+
+  private async replay(target: StorageNodeInfo): Promise<void> {
+    if (this.replaying.has(target.id)) return;
+    this.replaying.add(target.id);
+    try {
+      for (;;) {
+        const batch = await this.c.hints.oldest(target.id, REPLAY_BATCH_MAX);
+        if (batch.length === 0) break;
+        const cutoff = this.c.nowMs() - this.c.hints.windowMs;
+        const expired = batch.filter((h) => h.createdAtMs < cutoff);
+        const live = batch.filter((h) => h.createdAtMs >= cutoff);
+        if (live.length > 0) {
+          await this.c.peers.client(target).replicate({
+            records: live.map((h) => ({ partition: h.partition, key: h.itemKey, value: h.value })),
+            fromLeader: false,
+          });
+        }
+        await this.c.hints.remove(target.id, batch);
+        this.c.metrics.hintsReplayed.inc({ target: target.id }, live.length);
+        if (expired.length > 0) this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'expired' }, expired.length);
+        this.c.metrics.hintsPending.set({ target: target.id }, this.c.hints.pending(target.id));
+      }
+      this.c.log.info('hints replayed', { target: target.id });
+    } catch (error) {
+      this.c.log.debug('hint replay interrupted', { target: target.id, error: String(error) });
+    } finally {
+      this.replaying.delete(target.id);
+    }
+  }
+}
