@@ -1,0 +1,4 @@
+export * from './limits';
+export * from './membership-agent';
+export * from './swim';
+export * from './transport';

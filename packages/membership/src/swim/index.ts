@@ -1,0 +1,5 @@
+export * from './broadcast-queue';
+export * from './config';
+export * from './messages';
+export * from './swim-member';
+export * from './types';

@@ -1,0 +1,2 @@
+export * from './grpc-transport';
+export * from './transport';
