@@ -53,9 +53,15 @@ interface RouterInfo {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+/**
+ * Polls `check` until it returns true. `failure` is asked before each attempt and ends the wait at
+ * once with its message (a process that exited will never answer); errors from `check` mean "not yet".
+ */
+async function until(what: string, check: () => Promise<boolean>, failure: () => string | undefined, timeoutMs = START_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const failed = failure();
+    if (failed) throw new Error(failed);
     if (await check().catch(() => false)) return;
     await delay(POLL_INTERVAL_MS);
   }
@@ -160,16 +166,21 @@ export class LocalCluster {
       '--layout', this.layoutPath,
       '--metrics-port', String(this.options.basePort + 100 + index),
     ]);
-    const client = new StorageNodeClient(node.address, 1_000);
-    try {
-      await until(`storage node ${id}`, async () => {
-        if (!this.processes.has(id)) throw new Error(`storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`);
-        await client.ping({ from: 'launcher' });
-        return true;
-      });
-    } finally {
-      client.close();
-    }
+    await until(
+      `storage node ${id}`,
+      async () => {
+        // A fresh channel per attempt: a reused one fails fast through its reconnect backoff (up to
+        // 2 s) after the refusals that come before the node listens.
+        const client = new StorageNodeClient(node.address, 1_000);
+        try {
+          await client.ping({ from: 'launcher' });
+          return true;
+        } finally {
+          client.close();
+        }
+      },
+      () => (this.processes.has(id) ? undefined : `storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
+    );
   }
 
   async startRouter(id: string): Promise<void> {
@@ -179,12 +190,15 @@ export class LocalCluster {
       '--zone', router.zone,
       '--port', String(router.port),
       '--host', this.options.routerListenHost,
+      // Routers gossip on basePort + 50 + j, beside the storage nodes' ports.
+      '--gossip-listen', `${this.options.host}:${this.options.basePort + 50 + this.routers.indexOf(router)}`,
       '--layout', this.layoutPath,
     ]);
-    await until(`router ${id}`, async () => {
-      if (!this.processes.has(id)) throw new Error(`router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`);
-      return httpOk(`http://${this.options.host}:${router.port}/health/ready`);
-    });
+    await until(
+      `router ${id}`,
+      () => httpOk(`http://${this.options.host}:${router.port}/health/ready`),
+      () => (this.processes.has(id) ? undefined : `router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
+    );
   }
 
   isRunning(id: string): boolean {

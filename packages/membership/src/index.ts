@@ -2,3 +2,4 @@ export * from './limits';
 export * from './membership-agent';
 export * from './swim';
 export * from './transport';
+export * from './observe-membership';

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
+import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
 import { Ring, parseClusterLayout } from '@triad/ring';
 import { Catalog } from './catalog/catalog';
 import { GrpcStorageClient } from './cluster/grpc-storage-client';
+import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
       host: { type: 'string', default: process.env.TRIAD_HOST ?? '0.0.0.0' },
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
       region: { type: 'string', default: process.env.TRIAD_REGION ?? 'us-east-1' },
+      'gossip-listen': { type: 'string', default: process.env.TRIAD_GOSSIP_LISTEN ?? '0.0.0.0:7070' },
+      'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
@@ -29,8 +33,17 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry(identity);
   const metrics = createRouterMetrics(registry);
   const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
-  const storage = new GrpcStorageClient(ring, values.zone, log);
-  storage.start();
+  // Routers gossip too, as members that own no data, so they learn which storage nodes are down.
+  const gossipAddress = values['gossip-advertise'] ?? values['gossip-listen'];
+  const membership = new MembershipAgent({
+    self: { id: values.id, zone: values.zone, role: 'router', address: gossipAddress },
+    seeds: ring.nodes.map((n) => n.address),
+  });
+  observeMembership(membership, log, registry);
+  await startMembershipServer(values['gossip-listen'], membership);
+  membership.start();
+  const health = new NodeHealth((id) => membership.member(id)?.status);
+  const storage = new GrpcStorageClient(ring, values.zone, health, log);
   const catalog = new Catalog(storage, log);
   let ready = false;
 
@@ -65,8 +78,9 @@ async function main(): Promise<void> {
     ready = false;
     log.info('router stopping', { signal });
     catalog.stop();
-    server.close(() => {
+    server.close(async () => {
       storage.close();
+      await membership.stop();
       log.info('router stopped');
       process.exit(0);
     });

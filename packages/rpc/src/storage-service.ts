@@ -42,8 +42,11 @@ function unaryHandler<Req, Res>(handler: (request: Req) => Promise<Res>): grpc.h
 export async function startStorageServer(
   service: StorageNodeService,
   address: string,
+  /** Adds the process's other services (membership) before the server binds. */
+  addServices: (server: grpc.Server) => void = () => undefined,
 ): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(CHANNEL_OPTIONS);
+  addServices(server);
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of METHODS) {
     const handler = service[method].bind(service) as (request: unknown) => Promise<unknown>;

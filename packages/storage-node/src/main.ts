@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
-import { Ring, parseClusterLayout } from '@triad/ring';
+import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
+import { Ring, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
@@ -45,7 +46,18 @@ async function main(): Promise<void> {
   const records = await replicas.load();
   log.info('replica state loaded', { records });
   const peers = new PeerClients();
-  const isUp = () => true;
+  const self = ring.node(values.id);
+  if (!self) throw new Error(`node ${values.id} is not in the layout`);
+  const membership = new MembershipAgent({
+    self: { id: values.id, zone: values.zone, role: 'storage', address: self.address },
+    seeds: ring.nodes.filter((n) => n.id !== values.id).map((n) => n.address),
+  });
+  observeMembership(membership, log, registry);
+  // Unknown and suspect members are tried: a failed attempt costs little and is retried.
+  const isUp = (node: StorageNodeInfo) => {
+    const status = membership.member(node.id)?.status;
+    return status !== 'dead' && status !== 'left';
+  };
   const hints = new HintStore(store, Number(values['hint-window-ms']), Number(values['hint-bytes-max']));
   await hints.load(ring.nodes.map((n) => n.id));
   const handoff = new HintedHandoff({ ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
@@ -63,7 +75,11 @@ async function main(): Promise<void> {
     acceptsReplication: () => true,
     onElectionPacket: async () => ({ from: values.id!, payload: Buffer.alloc(0) }),
   });
-  const { server, port } = await startStorageServer(service, values.listen);
+  const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
+  membership.on('change', (member) => {
+    if (member.status === 'alive' && member.role === 'storage') handoff.replayAll();
+  });
+  membership.start();
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
   handoff.start();
   antiEntropy.start(Number(values['anti-entropy-interval-ms']));
@@ -76,6 +92,7 @@ async function main(): Promise<void> {
     log.info('storage node stopping', { signal });
     handoff.stop();
     antiEntropy.stop();
+    await membership.stop();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     metricsServer.close();
     peers.close();

@@ -27,8 +27,6 @@ const READ_BATCH_KEYS_MAX = 512;
 const READ_IN_FLIGHT_MAX = 4;
 /** Pause before another round when every replica of a partition looks down. */
 const ALL_DOWN_RETRY_MS = 100;
-/** How often every storage node is pinged to learn that it is back. */
-const PING_INTERVAL_MS = 500;
 
 interface NodeChannel {
   client: StorageNodeClient;
@@ -45,10 +43,12 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class GrpcStorageClient implements StorageClient {
   private readonly channels = new Map<string, NodeChannel>();
-  readonly health = new NodeHealth();
-  private pingTimer?: NodeJS.Timeout;
-
-  constructor(private readonly ring: Ring, private readonly zone: string, private readonly log: Logger) {}
+  constructor(
+    private readonly ring: Ring,
+    private readonly zone: string,
+    private readonly health: NodeHealth,
+    private readonly log: Logger,
+  ) {}
 
   get partitionCount(): number {
     return this.ring.partitionCount;
@@ -62,32 +62,7 @@ export class GrpcStorageClient implements StorageClient {
     return partitionOfKey(encodedPartitionKey, this.ring.partitionCount);
   }
 
-  start(): void {
-    this.pingTimer = setInterval(() => void this.pingAll(), PING_INTERVAL_MS);
-    this.pingTimer.unref();
-  }
-
-  /** Resolves once every storage node has answered a ping. */
-  async pingAll(): Promise<boolean> {
-    const results = await Promise.all(
-      this.ring.nodes.map((node) =>
-        this.channel(node).client.ping({ from: 'router' }, CALL_DEADLINE_MS).then(
-          () => {
-            this.health.markUp(node);
-            return true;
-          },
-          () => {
-            this.health.markDown(node);
-            return false;
-          },
-        ),
-      ),
-    );
-    return results.every(Boolean);
-  }
-
   close(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
     for (const channel of this.channels.values()) channel.client.close();
   }
 

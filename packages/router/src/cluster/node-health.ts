@@ -4,15 +4,21 @@ import type { StorageNodeInfo } from '@triad/ring';
 export const NODE_DOWN_HOLD_MS = 2_000;
 
 /**
- * The router's view of which storage nodes answer. A stand-in for gossip membership: a node is up
- * until a call or ping to it fails, and up again once a ping succeeds or the hold expires.
+ * The router's view of which storage nodes answer: gossip membership says which are dead, and a
+ * failed call marks a node down for a short hold, since a call fails sooner than gossip decides.
  */
 export class NodeHealth {
   private readonly downUntil = new Map<string, number>();
 
-  constructor(private readonly nowMs: () => number = Date.now) {}
+  constructor(
+    /** The node's membership status, undefined while gossip has not seen it. */
+    private readonly membershipStatus: (nodeId: string) => string | undefined = () => undefined,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
 
   isUp(node: StorageNodeInfo): boolean {
+    const status = this.membershipStatus(node.id);
+    if (status === 'dead' || status === 'left') return false;
     const until = this.downUntil.get(node.id);
     return until === undefined || until <= this.nowMs();
   }
