@@ -3,3 +3,4 @@ export * from './proto-loader';
 export * from './storage-messages';
 export * from './storage-service';
 export * from './item-op-body';
+export * from './fault-gate';

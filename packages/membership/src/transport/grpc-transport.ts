@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, loadProto } from '@triad/rpc';
+import { CHANNEL_OPTIONS, faultGate, loadProto } from '@triad/rpc';
 import { CLIENTS_MAX, GOSSIP_PAYLOAD_BYTES_MAX } from '../limits';
 import { InvalidSwimMessageError, parseSwimMessage, type SwimMessage } from '../swim';
 import type { MembershipHandler, MembershipTransport } from './transport';
@@ -101,6 +101,7 @@ export class GrpcMembershipTransport implements MembershipTransport {
   constructor(private readonly localAddress: string) {}
 
   send(toAddress: string, message: SwimMessage, deadlineMs: number): Promise<SwimMessage | null> {
+    if (faultGate.isBlocked(toAddress)) return Promise.reject(new Error(`${toAddress} is cut off (fault injection)`));
     if (this.closed) return Promise.reject(new Error('membership transport is closed'));
     const client = this.client(toAddress);
     const request: GossipPacket = { payload: encodeSwimMessage(message), fromAddress: this.localAddress };
