@@ -146,7 +146,7 @@ export class ElectionNode {
     this.config = resolveElectionConfig(init.config ?? {});
     assert(typeof init.selfId === 'string' && init.selfId.length > 0, 'selfId must be a non-empty string');
     assert(Number.isFinite(init.nowMs), 'nowMs must be finite');
-    assert(init.partitions.size <= PARTITIONS_PER_NODE_MAX, `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
+    assert(init.partitions.size <= PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
     this.selfId = init.selfId;
     this.random = init.random;
     this.nowMs = init.nowMs;
@@ -156,15 +156,15 @@ export class ElectionNode {
     const ids = [...init.partitions.keys()].sort((a, b) => a - b);
     for (const partition of ids) {
       const replicas = init.partitions.get(partition)!;
-      assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, `bad partition ${partition}`);
-      assert(replicas.length === REPLICATION_FACTOR, `partition ${partition} has ${replicas.length} replicas`);
-      assert(new Set(replicas).size === REPLICATION_FACTOR, `partition ${partition} repeats a replica`);
-      assert(replicas.includes(this.selfId), `partition ${partition} is not replicated by ${this.selfId}`);
+      assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, () => `bad partition ${partition}`);
+      assert(replicas.length === REPLICATION_FACTOR, () => `partition ${partition} has ${replicas.length} replicas`);
+      assert(new Set(replicas).size === REPLICATION_FACTOR, () => `partition ${partition} repeats a replica`);
+      assert(replicas.includes(this.selfId), () => `partition ${partition} is not replicated by ${this.selfId}`);
       const saved = init.persisted?.get(partition);
       const term = saved?.term ?? 0;
-      assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, `partition ${partition}: bad persisted term ${term}`);
+      assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, () => `partition ${partition}: bad persisted term ${term}`);
       const votedFor = saved?.votedFor ?? undefined;
-      assert(votedFor === undefined || replicas.includes(votedFor), `partition ${partition}: vote for a non-replica`);
+      assert(votedFor === undefined || replicas.includes(votedFor), () => `partition ${partition}: vote for a non-replica`);
       const peers = replicas.filter((r) => r !== this.selfId);
       const ps = new PartitionState(partition, [...replicas], peers, term, votedFor);
       this.resetElectionTimer(ps);
@@ -179,7 +179,7 @@ export class ElectionNode {
         peer.partitions.push(ps);
       }
     }
-    assert(this.peers.size <= PEERS_MAX, `more than ${PEERS_MAX} peers`);
+    assert(this.peers.size <= PEERS_MAX, () => `more than ${PEERS_MAX} peers`);
     this.peerList.push(...[...this.peers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
 
@@ -224,7 +224,7 @@ export class ElectionNode {
         return this.onTimeoutNow(from, message);
       default: {
         const never: never = message;
-        assert(false, `unknown message ${JSON.stringify(never)}`);
+        assert(false, () => `unknown message ${JSON.stringify(never)}`);
       }
     }
   }
@@ -309,7 +309,7 @@ export class ElectionNode {
     if (term > ps.term) {
       this.becomeFollower(ps, term, from === this.selfId ? undefined : from, 'higher-term');
     } else if (ps.role === 'leader') {
-      assert(from === this.selfId, `partition ${partition}: replication from ${from} in our own term ${term}`);
+      assert(from === this.selfId, () => `partition ${partition}: replication from ${from} in our own term ${term}`);
     } else if (ps.role !== 'follower' || ps.leader === undefined) {
       if (from !== this.selfId) this.becomeFollower(ps, term, from, 'leader-found');
     }
@@ -471,8 +471,8 @@ export class ElectionNode {
       if (entry.term > ps.term) {
         this.becomeFollower(ps, entry.term, from, 'higher-term');
       } else {
-        assert(ps.role !== 'leader', `partition ${ps.partition}: two leaders (${this.selfId}, ${from}) in term ${ps.term}`);
-        assert(ps.leader === undefined || ps.leader === from, `partition ${ps.partition}: two leaders (${ps.leader}, ${from}) in term ${ps.term}`);
+        assert(ps.role !== 'leader', () => `partition ${ps.partition}: two leaders (${this.selfId}, ${from}) in term ${ps.term}`);
+        assert(ps.leader === undefined || ps.leader === from, () => `partition ${ps.partition}: two leaders (${ps.leader}, ${from}) in term ${ps.term}`);
         if (ps.role !== 'follower' || ps.leader === undefined) this.becomeFollower(ps, entry.term, from, 'leader-found');
       }
       ps.leaderContactMs = this.nowMs;
@@ -521,7 +521,7 @@ export class ElectionNode {
   // Transitions
 
   private becomeFollower(ps: PartitionState, term: number, leader: NodeId | undefined, reason: RoleChangeReason): void {
-    assert(term >= ps.term, `partition ${ps.partition}: term going back from ${ps.term} to ${term}`);
+    assert(term >= ps.term, () => `partition ${ps.partition}: term going back from ${ps.term} to ${term}`);
     this.reportServing(ps, false); // in the term that was served, before it changes
     if (term > ps.term) {
       ps.term = term;
@@ -535,7 +535,7 @@ export class ElectionNode {
 
   /** Asks for pre-votes: a campaign is started only if a majority would grant it. */
   private preCampaign(ps: PartitionState): void {
-    assert(ps.term < TERM_MAX, `partition ${ps.partition}: term space exhausted`);
+    assert(ps.term < TERM_MAX, () => `partition ${ps.partition}: term space exhausted`);
     ps.leader = undefined;
     this.leaveRole(ps, 'pre-candidate', 'election-timeout');
     ps.granted.add(this.selfId);
@@ -545,7 +545,7 @@ export class ElectionNode {
 
   /** A real campaign; `transfer` when the leader asked for it with `TimeoutNow`. */
   private campaign(ps: PartitionState, transfer: { leasesClear: boolean } | undefined): void {
-    assert(ps.term < TERM_MAX, `partition ${ps.partition}: term space exhausted`);
+    assert(ps.term < TERM_MAX, () => `partition ${ps.partition}: term space exhausted`);
     ps.term += 1;
     ps.votedFor = this.selfId;
     this.markDirty(ps);
@@ -726,7 +726,7 @@ export class ElectionNode {
 
   private nextRandom(): number {
     const r = this.random();
-    assert(r >= 0 && r < 1, `random() returned ${r}, not in [0, 1)`);
+    assert(r >= 0 && r < 1, () => `random() returned ${r}, not in [0, 1)`);
     return r;
   }
 
@@ -735,8 +735,8 @@ export class ElectionNode {
   }
 
   private advance(nowMs: number): void {
-    assert(Number.isFinite(nowMs), `time must be finite, got ${nowMs}`);
-    assert(nowMs >= this.nowMs, `time went back from ${this.nowMs} to ${nowMs}`);
+    assert(Number.isFinite(nowMs), () => `time must be finite, got ${nowMs}`);
+    assert(nowMs >= this.nowMs, () => `time went back from ${this.nowMs} to ${nowMs}`);
     this.nowMs = nowMs;
   }
 

@@ -8,9 +8,12 @@ export class AssertionError extends Error {
   override readonly name = 'AssertionError';
 }
 
-/** Crashes on a broken invariant. The message says which. */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
+/**
+ * Crashes on a broken invariant. Pass the message as a function when it interpolates values: it
+ * is then only built on failure (hot paths assert on every message).
+ */
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new AssertionError(typeof message === 'string' ? message : message());
 }
 
 /** A message from the network that is not a well-formed election message: drop it and log. */

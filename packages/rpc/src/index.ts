@@ -4,3 +4,4 @@ export * from './storage-messages';
 export * from './storage-service';
 export * from './item-op-body';
 export * from './fault-gate';
+export * from './leadership-contract';

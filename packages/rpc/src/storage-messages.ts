@@ -32,6 +32,7 @@ export interface RangeRequest {
   reverse: boolean;
   limit: number;
   byteLimit: number;
+  consistent?: boolean;
 }
 export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeBytes: number }
 export interface RangeReply { items: RangeItem[]; exhausted: boolean }

@@ -9,10 +9,19 @@ import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
 import { HintedHandoff } from './hinted-handoff';
 import { PeerClients } from './peer-clients';
+import type { Leadership } from './leadership';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
 import { createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
+
+/** Until elections run here, every replica serves as leader (the router picks one). */
+const everyReplicaLeads: Leadership = {
+  isServingLeader: () => true,
+  leaderHint: () => undefined,
+  termOf: () => 0,
+  acceptsReplication: () => true,
+};
 
 /** Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--data-dir`, `--layout file`, `--metrics-port`. */
 async function main(): Promise<void> {
@@ -72,7 +81,7 @@ async function main(): Promise<void> {
     metrics,
     log,
     handoff,
-    acceptsReplication: () => true,
+    leadership: everyReplicaLeads,
     onElectionPacket: async () => ({ from: values.id!, payload: Buffer.alloc(0) }),
   });
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));

@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { DynamoDbError, ServiceUnavailableException, type Item } from '@triad/model';
 import { WRITE_QUORUM, type Ring } from '@triad/ring';
 import {
@@ -25,6 +26,8 @@ import {
   type BucketRecordsRequest,
   type BucketRecordsReply,
   type ElectionPacket,
+  NOT_LEADER,
+  UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
 import type { HintedHandoff } from './hinted-handoff';
 import type { Logger } from '@triad/observability';
@@ -37,6 +40,7 @@ import type { RocksStore } from './rocks-store';
 import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
 import type { StorageMetrics } from './storage-metrics';
 import { VersionClock } from './version-clock';
+import type { Leadership } from './leadership';
 
 export interface StorageServiceComponents {
   nodeId: string;
@@ -48,8 +52,7 @@ export interface StorageServiceComponents {
   metrics: StorageMetrics;
   log: Logger;
   handoff: HintedHandoff;
-  /** Whether a leader's record of `term` may be applied (false once a newer term is known). */
-  acceptsReplication: (partition: number, term: number) => boolean;
+  leadership: Leadership;
   onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
 }
 
@@ -62,7 +65,7 @@ const EMPTY = Buffer.alloc(0);
 export class StorageServiceImpl implements StorageNodeService {
   /** Writes this leader has sent and not yet seen on a majority, by key: strong reads wait for them. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly clock = new VersionClock(() => 0);
+  private readonly clock = new VersionClock();
 
   constructor(private readonly c: StorageServiceComponents) {}
 
@@ -71,7 +74,18 @@ export class StorageServiceImpl implements StorageNodeService {
     return { results };
   }
 
+  private notLeader(partition: number): OpResult {
+    return { errorName: NOT_LEADER, errorMessage: this.c.leadership.leaderHint(partition) ?? '', body: EMPTY };
+  }
+
+  /** Writes and strong reads need the lease; the unsafe test mode lets any replica read. */
+  private mayServe(kind: ItemOp['kind'], partition: number): boolean {
+    if (UNSAFE_FOLLOWER_READS && kind === 'OP_KIND_GET') return true;
+    return this.c.leadership.isServingLeader(partition, Date.now());
+  }
+
   private async executeOne(op: ItemOp): Promise<OpResult> {
+    if (!this.mayServe(op.kind, op.partition)) return this.notLeader(op.partition);
     try {
       const { result, durable } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
         const current = await this.c.replicas.current(key);
@@ -82,7 +96,7 @@ export class StorageServiceImpl implements StorageNodeService {
           // A read must not return a write that is not yet on a majority: wait for the one in flight.
           return { result: outcome.result, durable: this.inFlight.get(key.toString('latin1')) ?? Promise.resolve() };
         }
-        const version = this.clock.next(current?.version);
+        const version = this.clock.next(this.c.leadership.termOf(op.partition), current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
         return { result: outcome.result, durable: this.commit(op.partition, op.key, key, value, current) };
       });
@@ -132,7 +146,7 @@ export class StorageServiceImpl implements StorageNodeService {
 
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
     const accepted = request.fromLeader
-      ? request.records.filter((r) => this.c.acceptsReplication(r.partition, decodeRecord(r.value).version.term))
+      ? request.records.filter((r) => this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term))
       : request.records;
     const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
     const count = applied.filter(Boolean).length;
@@ -168,6 +182,15 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async readRange(request: RangeRequest): Promise<RangeReply> {
+    if (request.consistent && !UNSAFE_FOLLOWER_READS) {
+      const now = Date.now();
+      const notLed = request.ranges.find((r) => !this.c.leadership.isServingLeader(r.partition, now));
+      if (notLed) {
+        throw Object.assign(new Error(`${NOT_LEADER}:${this.c.leadership.leaderHint(notLed.partition) ?? ''}`), {
+          grpcCode: grpc.status.FAILED_PRECONDITION,
+        });
+      }
+    }
     const items: RangeReply['items'] = [];
     let bytes = 0;
     const full = () => (request.limit > 0 && items.length >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);

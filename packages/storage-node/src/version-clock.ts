@@ -7,11 +7,11 @@ import type { Version } from './record-codec';
 export class VersionClock {
   private lastSeq = 0;
 
-  constructor(private readonly term: () => number, private readonly nowMs: () => number = Date.now) {}
+  constructor(private readonly nowMs: () => number = Date.now) {}
 
-  /** A version greater than `after` (the key's current version) and than any issued before. */
-  next(after?: Version): Version {
-    const term = Math.max(this.term(), after?.term ?? 0);
+  /** A version of the leader's `term`, greater than `after` (the key's current version) and than any issued before. */
+  next(leaderTerm: number, after?: Version): Version {
+    const term = Math.max(leaderTerm, after?.term ?? 0);
     let seq = Math.max(this.nowMs() * 1000, this.lastSeq + 1);
     if (after && after.term === term && seq <= after.seq) seq = after.seq + 1;
     this.lastSeq = seq;

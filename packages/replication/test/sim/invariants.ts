@@ -41,7 +41,8 @@ const SERVED_HISTORY_MS = 10_000;
 export class Invariants {
   /** partition/term → the node that became leader in it. */
   private readonly leaders = new Map<string, string>();
-  private readonly open = new Map<string, OpenWindow>();
+  /** Per node, per partition: the window it currently holds. */
+  private readonly open = new Map<SimNode, Map<PartitionId, OpenWindow>>();
   private readonly served = new Map<PartitionId, ServedInterval[]>();
   /** Acknowledged writes per partition: id → term. */
   private readonly committed = new Map<PartitionId, Map<number, number>>();
@@ -96,12 +97,14 @@ export class Invariants {
 
   /** Closes every open window (end of run), so that its last stretch is checked too. */
   finish(): void {
-    for (const window of [...this.open.values()]) this.updateWindow(window.node, window.partition, undefined);
+    for (const windows of this.open.values()) for (const window of [...windows.values()]) this.updateWindow(window.node, window.partition, undefined);
   }
 
   private updateWindow(node: SimNode, partition: PartitionId, window: { term: number; fromMs: number; untilMs: number } | undefined): void {
-    const key = `${node.id}/${partition}`;
-    const current = this.open.get(key);
+    let windows = this.open.get(node);
+    if (!windows) this.open.set(node, (windows = new Map()));
+    const current = windows.get(partition);
+    if (!current && !window) return;
     if (
       current &&
       window &&
@@ -113,9 +116,9 @@ export class Invariants {
     }
     if (current) this.close(current);
     if (window) {
-      this.open.set(key, { node, partition, term: window.term, fromLocalMs: window.fromMs, untilLocalMs: window.untilMs, sinceRealMs: this.sim.now });
+      windows.set(partition, { node, partition, term: window.term, fromLocalMs: window.fromMs, untilLocalMs: window.untilMs, sinceRealMs: this.sim.now });
     } else {
-      this.open.delete(key);
+      windows.delete(partition);
     }
   }
 

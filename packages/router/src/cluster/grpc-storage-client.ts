@@ -2,7 +2,9 @@ import { ServiceUnavailableException } from '@triad/model';
 import { partitionOfKey, type Ring, type StorageNodeInfo } from '@triad/ring';
 import {
   Batcher,
+  NOT_LEADER,
   StorageNodeClient,
+  UNSAFE_FOLLOWER_READS,
   isUnreachable,
   type ItemOp,
   type OpResult,
@@ -36,6 +38,13 @@ interface NodeChannel {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+
+class NotLeaderError extends Error {
+  constructor(readonly leaderHint: string | undefined) {
+    super(`not the leader; leader hint ${leaderHint ?? 'none'}`);
+  }
+}
+
 /**
  * Reaches storage nodes over gRPC. Writes and strong reads go to a partition's leader, which for
  * now is the first replica of its set that answers; eventual reads prefer a replica in the router's
@@ -43,6 +52,8 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class GrpcStorageClient implements StorageClient {
   private readonly channels = new Map<string, NodeChannel>();
+  /** The leader each partition last had, as storage nodes told us. */
+  private readonly leaders = new Map<number, string>();
   constructor(
     private readonly ring: Ring,
     private readonly zone: string,
@@ -86,9 +97,23 @@ export class GrpcStorageClient implements StorageClient {
     return channel;
   }
 
-  /** Replicas of a partition in the order to try them for a strongly consistent operation. */
+  /** Replicas of a partition in the order to try them for a strongly consistent operation: the known leader first. */
   private leaderOrder(partition: number): StorageNodeInfo[] {
-    return this.health.order(this.ring.replicaSet(partition));
+    const ordered = this.health.order(this.ring.replicaSet(partition));
+    const leader = this.leaders.get(partition);
+    const known = leader ? ordered.find((n) => n.id === leader && this.health.isUp(n)) : undefined;
+    return known ? [known, ...ordered.filter((n) => n !== known)] : ordered;
+  }
+
+  /** Strong operations go to the leader, except in the unsafe test mode, where any replica serves reads. */
+  private strongOrder(partition: number, isRead: boolean): StorageNodeInfo[] {
+    return UNSAFE_FOLLOWER_READS && isRead ? this.nearestOrder(partition) : this.leaderOrder(partition);
+  }
+
+  /** Learns the leader a storage node named when it refused (or confirms the one that served). */
+  private noteLeader(partition: number, nodeId: string | undefined): void {
+    if (nodeId) this.leaders.set(partition, nodeId);
+    else this.leaders.delete(partition);
   }
 
   /** Replicas in the order to try them for an eventually consistent read: own zone first. */
@@ -98,17 +123,31 @@ export class GrpcStorageClient implements StorageClient {
     return this.health.order([...local, ...replicas.filter((n) => n.zone !== this.zone)]);
   }
 
-  /** Tries replicas in order until one answers, within the request deadline. */
-  private async withFailover<T>(order: () => StorageNodeInfo[], call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
+  /**
+   * Tries replicas in order until one answers, within the request deadline. A node that does not
+   * lead the partition (NotLeaderError) sends the request on to the leader it names, or to the next
+   * replica; during an election, when no replica leads yet, rounds repeat after a short pause.
+   */
+  private async withFailover<T>(partition: number, order: () => StorageNodeInfo[], call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
     const deadline = Date.now() + REQUEST_DEADLINE_MS;
     let lastError: unknown;
     while (Date.now() < deadline) {
       const candidates = order();
-      for (const node of candidates) {
-        if (!this.health.isUp(node) && node !== candidates[0]) continue;
+      const tried = new Set<string>();
+      for (let i = 0; i < candidates.length; i++) {
+        const node = candidates[i];
+        if (tried.has(node.id) || (!this.health.isUp(node) && i > 0)) continue;
+        tried.add(node.id);
         try {
           return await call(node);
         } catch (error) {
+          if (error instanceof NotLeaderError) {
+            lastError = error;
+            this.noteLeader(partition, error.leaderHint);
+            const hinted = this.ring.replicaSet(partition).find((n) => n.id === error.leaderHint);
+            if (hinted && !tried.has(hinted.id) && this.health.isUp(hinted)) candidates.splice(i + 1, 0, hinted);
+            continue;
+          }
           if (!isUnreachable(error)) throw error;
           lastError = error;
           this.health.markDown(node);
@@ -122,11 +161,17 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   execute(op: ItemOp): Promise<OpResult> {
-    return this.withFailover(() => this.leaderOrder(op.partition), (node) => this.channel(node).execute.submit(op));
+    return this.withFailover(op.partition, () => this.strongOrder(op.partition, op.kind === 'OP_KIND_GET'), async (node) => {
+      const result = await this.channel(node).execute.submit(op);
+      if (result.errorName === NOT_LEADER) throw new NotLeaderError(result.errorMessage || undefined);
+      this.noteLeader(op.partition, node.id);
+      return result;
+    });
   }
 
   async readEventual(partition: number, key: Buffer): Promise<Buffer | undefined> {
     const result = await this.withFailover(
+      partition,
       () => this.nearestOrder(partition),
       (node) => this.channel(node).read.submit({ partition, key }),
     );
@@ -139,24 +184,34 @@ export class GrpcStorageClient implements StorageClient {
     let next = 0;
     while (next < ranges.length) {
       // The ranges from `next` on that one node can serve travel in one request.
+      const order = (partition: number) => (options.consistent ? this.strongOrder(partition, true) : this.nearestOrder(partition));
       const served = (node: StorageNodeInfo, range: PartitionRange) =>
         options.consistent
-          ? this.leaderOrder(range.partition)[0].id === node.id
+          ? order(range.partition)[0].id === node.id
           : this.ring.replicaSet(range.partition).some((n) => n.id === node.id);
       let count = 0;
-      const reply = await this.withFailover(
-        () => (options.consistent ? this.leaderOrder(ranges[next].partition) : this.nearestOrder(ranges[next].partition)),
-        (node) => {
-          count = 1;
-          while (next + count < ranges.length && served(node, ranges[next + count])) count++;
-          return this.channel(node).client.readRange({
+      const partition = ranges[next].partition;
+      const reply = await this.withFailover(partition, () => order(partition), async (node) => {
+        count = 1;
+        while (next + count < ranges.length && served(node, ranges[next + count])) count++;
+        try {
+          return await this.channel(node).client.readRange({
             ranges: ranges.slice(next, next + count),
             reverse: options.reverse,
             limit: options.limit > 0 ? options.limit - items.length : 0,
             byteLimit: options.byteLimit > 0 ? Math.max(1, options.byteLimit - bytes) : 0,
+            consistent: options.consistent,
           });
-        },
-      );
+        } catch (error) {
+          const details = (error as { details?: string }).details ?? '';
+          if (details.startsWith(`${NOT_LEADER}:`)) {
+            // Only the first range's leader is known to be wrong; the next attempt starts from it.
+            count = 1;
+            throw new NotLeaderError(details.slice(NOT_LEADER.length + 1) || undefined);
+          }
+          throw error;
+        }
+      });
       for (const item of reply.items) {
         items.push(item);
         bytes += item.sizeBytes;

@@ -1,0 +1,14 @@
+/**
+ * What the storage service asks of leadership. The election driver implements it; until a node
+ * has elections running, `everyReplicaLeads` serves as the trivial answer.
+ */
+export interface Leadership {
+  /** Whether this node may serve writes and strong reads of the partition now (leader, caught up, within its lease). */
+  isServingLeader(partition: number, nowMs: number): boolean;
+  /** The node this one believes leads the partition, for redirecting a router. */
+  leaderHint(partition: number): string | undefined;
+  /** The partition's current term: the first part of every version this leader assigns. */
+  termOf(partition: number): number;
+  /** Whether a leader's record of `term` may be applied (false once a newer term is known). */
+  acceptsReplication(partition: number, term: number): boolean;
+}
