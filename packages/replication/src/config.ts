@@ -64,6 +64,12 @@ export interface ElectionConfig {
   balanceHoldMs: number;
   /** Transfers started per heartbeat round; 0 disables balancing and drain. Default {@link BALANCE_TRANSFERS_PER_ROUND_MAX}. */
   balanceTransfersPerRoundMax: number;
+  /**
+   * Draw each replica's election timeout from the slice of [min, max] of its rank in the replica
+   * set, so that the preferred replica usually wins the first election and no balance transfer
+   * follows it. Default true.
+   */
+  rankedElectionTimeouts: boolean;
 }
 
 export const DEFAULT_ELECTION_CONFIG: Readonly<ElectionConfig> = Object.freeze({
@@ -74,6 +80,7 @@ export const DEFAULT_ELECTION_CONFIG: Readonly<ElectionConfig> = Object.freeze({
   clockDriftMarginMs: CLOCK_DRIFT_MARGIN_MS,
   balanceHoldMs: BALANCE_HOLD_MS,
   balanceTransfersPerRoundMax: BALANCE_TRANSFERS_PER_ROUND_MAX,
+  rankedElectionTimeouts: true,
 });
 
 /**
@@ -85,6 +92,11 @@ export function resolveElectionConfig(options: Partial<ElectionConfig> = {}): Re
   for (const [key, value] of Object.entries(options) as [keyof ElectionConfig, unknown][]) {
     if (!(key in DEFAULT_ELECTION_CONFIG)) throw new InvalidConfigError(`unknown election option ${key}`);
     if (value === undefined) continue;
+    if (key === 'rankedElectionTimeouts') {
+      if (typeof value !== 'boolean') throw new InvalidConfigError(`${key} must be a boolean, got ${String(value)}`);
+      config[key] = value;
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       throw new InvalidConfigError(`${key} must be a non-negative integer, got ${String(value)}`);
     }

@@ -716,11 +716,19 @@ export class ElectionNode {
     this.events.push({ type: 'ServingChanged', partition: ps.partition, term: ps.term, serving });
   }
 
-  /** A fresh random timeout; a draining node waits an extra maximum timeout so others win first. */
+  /**
+   * A fresh random timeout, drawn from the slice of [min, max] that belongs to this replica's rank
+   * in the replica set: the preferred replica times out first, so it usually wins the first
+   * election and no balance transfer (with its failed in-flight writes) follows. A draining node
+   * waits an extra maximum timeout so others win first.
+   */
   private resetElectionTimer(ps: PartitionState): void {
     const { electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = this.config;
     const r = this.nextRandom();
-    ps.electionTimeoutMs = min + Math.floor(r * (max - min + 1)) + (this.draining ? max : 0);
+    const slots = this.config.rankedElectionTimeouts ? Math.max(1, ps.replicas.length) : 1;
+    const rank = slots > 1 ? Math.max(0, ps.replicas.indexOf(this.selfId)) : 0;
+    const slice = (max - min + 1) / slots;
+    ps.electionTimeoutMs = min + Math.floor((rank + r) * slice) + (this.draining ? max : 0);
     this.restartElectionDeadline(ps);
   }
 

@@ -7,6 +7,7 @@ describe('resolveElectionConfig', () => {
       electionTimeoutMinMs: 1000,
       electionTimeoutMaxMs: 2000,
       leaseDurationMs: 900,
+      rankedElectionTimeouts: true,
       clockDriftMarginMs: 100,
       balanceHoldMs: 3000,
       balanceTransfersPerRoundMax: 8,

@@ -17,7 +17,8 @@ export function makeNode(
     selfId,
     partitions: options.partitions ?? P0,
     persisted: options.persisted,
-    config: options.config,
+    // Scenario tests place elections by hand; a rank-dependent timeout would move them.
+    config: { rankedElectionTimeouts: false, ...options.config },
     random: () => 0,
     nowMs: options.nowMs ?? 0,
   });

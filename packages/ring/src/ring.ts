@@ -28,6 +28,25 @@ export class Ring {
     for (let p = 0; p <= this.systemPartition; p++) {
       this.replicaSets.push(this.place(ring, p, layout.storageNodes.length));
     }
+    this.balancePreferredLeaders();
+  }
+
+  /**
+   * The first replica of a set is the partition's preferred leader. The ring alone leaves some
+   * nodes first far more often than others, so each set is rotated to start with the member that
+   * is preferred leader of the fewest partitions so far: leadership load then spreads evenly.
+   */
+  private balancePreferredLeaders(): void {
+    const led = new Map<string, number>();
+    for (const set of this.replicaSets) {
+      let best = 0;
+      for (let i = 1; i < set.length; i++) {
+        if ((led.get(set[i].id) ?? 0) < (led.get(set[best].id) ?? 0)) best = i;
+      }
+      const rotated = [...set.slice(best), ...set.slice(0, best)];
+      set.splice(0, set.length, ...rotated);
+      led.set(set[0].id, (led.get(set[0].id) ?? 0) + 1);
+    }
   }
 
   private place(ring: HashRing, partition: number, nodeCount: number): StorageNodeInfo[] {

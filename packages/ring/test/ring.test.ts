@@ -23,7 +23,9 @@ describe('Ring', () => {
       firsts.set(id, (firsts.get(id) ?? 0) + 1);
     }
     expect(firsts.size).toBe(6);
-    for (const count of firsts.values()) expect(count).toBeGreaterThan(2);
+    // 64 partitions over 6 nodes: every node is preferred leader of 10 or 11.
+    for (const count of firsts.values()) expect(count).toBeGreaterThanOrEqual(10);
+    for (const count of firsts.values()) expect(count).toBeLessThanOrEqual(11);
   });
 
   it('is the same for the same layout, whatever the node order', () => {

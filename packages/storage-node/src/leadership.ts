@@ -4,7 +4,7 @@
  */
 export interface Leadership {
   /** Whether this node may serve writes and strong reads of the partition now (leader, caught up, within its lease). */
-  isServingLeader(partition: number, nowMs: number): boolean;
+  isServingLeader(partition: number): boolean;
   /** The node this one believes leads the partition, for redirecting a router. */
   leaderHint(partition: number): string | undefined;
   /** The partition's current term: the first part of every version this leader assigns. */

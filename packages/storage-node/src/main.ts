@@ -8,20 +8,16 @@ import { startStorageServer } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
 import { HintedHandoff } from './hinted-handoff';
+import { ElectionDriver } from './election-driver';
+import { ElectionStore } from './election-store';
 import { PeerClients } from './peer-clients';
-import type { Leadership } from './leadership';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
 import { createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
 
-/** Until elections run here, every replica serves as leader (the router picks one). */
-const everyReplicaLeads: Leadership = {
-  isServingLeader: () => true,
-  leaderHint: () => undefined,
-  termOf: () => 0,
-  acceptsReplication: () => true,
-};
+/** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
+const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
 
 /** Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--data-dir`, `--layout file`, `--metrics-port`. */
 async function main(): Promise<void> {
@@ -71,6 +67,7 @@ async function main(): Promise<void> {
   await hints.load(ring.nodes.map((n) => n.id));
   const handoff = new HintedHandoff({ ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
+  const election = new ElectionDriver({ nodeId: values.id, ring, store: new ElectionStore(store), peers, antiEntropy, isUp, metrics, log });
   const service = new StorageServiceImpl({
     nodeId: values.id,
     zone: values.zone,
@@ -81,14 +78,21 @@ async function main(): Promise<void> {
     metrics,
     log,
     handoff,
-    leadership: everyReplicaLeads,
-    onElectionPacket: async () => ({ from: values.id!, payload: Buffer.alloc(0) }),
+    leadership: election,
+    onElectionPacket: (packet) => election.onPacket(packet),
   });
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
   membership.on('change', (member) => {
-    if (member.status === 'alive' && member.role === 'storage') handoff.replayAll();
+    if (member.role !== 'storage') return;
+    if (member.status === 'alive') {
+      election.nodeUp(member.id);
+      handoff.replayAll();
+    } else if (member.status === 'dead' || member.status === 'left') {
+      election.nodeDown(member.id);
+    }
   });
   membership.start();
+  await election.start();
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
   handoff.start();
   antiEntropy.start(Number(values['anti-entropy-interval-ms']));
@@ -99,6 +103,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('storage node stopping', { signal });
+    // Hand leadership away first, so that clients see a short leader change, not a dead leader.
+    election.drain();
+    const handoffDeadline = Date.now() + LEADERSHIP_HANDOFF_WAIT_MS;
+    while (ring.partitionsOf(values.id!).some((p) => election.isServingLeader(p)) && Date.now() < handoffDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    election.stop();
     handoff.stop();
     antiEntropy.stop();
     await membership.stop();

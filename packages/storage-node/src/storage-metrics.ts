@@ -73,6 +73,28 @@ export function createStorageMetrics(registry: Registry) {
       labelNames: ['target'],
       registers: [registry],
     }),
+    leaderChanges: new promClient.Counter({
+      name: 'triad_leader_changes_total',
+      help: 'Partition leader changes seen by this node',
+      registers: [registry],
+    }),
+    partitionsLed: new promClient.Gauge({
+      name: 'triad_partitions_led',
+      help: 'Partitions this node serves as leader (within its lease)',
+      registers: [registry],
+    }),
+    failoverSeconds: new promClient.Histogram({
+      name: 'triad_failover_seconds',
+      help: 'From a partition losing its leader (this node starting an election) until this node serves it',
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20],
+      registers: [registry],
+    }),
+    catchUpSeconds: new promClient.Histogram({
+      name: 'triad_leader_catch_up_seconds',
+      help: 'Time a new leader takes to sync with a peer replica before serving',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     rangeReads: new promClient.Counter({
       name: 'triad_storage_range_read_items_total',
       help: 'Items returned by range reads (Query and Scan pages)',

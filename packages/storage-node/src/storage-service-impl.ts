@@ -81,7 +81,7 @@ export class StorageServiceImpl implements StorageNodeService {
   /** Writes and strong reads need the lease; the unsafe test mode lets any replica read. */
   private mayServe(kind: ItemOp['kind'], partition: number): boolean {
     if (UNSAFE_FOLLOWER_READS && kind === 'OP_KIND_GET') return true;
-    return this.c.leadership.isServingLeader(partition, Date.now());
+    return this.c.leadership.isServingLeader(partition);
   }
 
   private async executeOne(op: ItemOp): Promise<OpResult> {
@@ -183,8 +183,7 @@ export class StorageServiceImpl implements StorageNodeService {
 
   async readRange(request: RangeRequest): Promise<RangeReply> {
     if (request.consistent && !UNSAFE_FOLLOWER_READS) {
-      const now = Date.now();
-      const notLed = request.ranges.find((r) => !this.c.leadership.isServingLeader(r.partition, now));
+      const notLed = request.ranges.find((r) => !this.c.leadership.isServingLeader(r.partition));
       if (notLed) {
         throw Object.assign(new Error(`${NOT_LEADER}:${this.c.leadership.leaderHint(notLed.partition) ?? ''}`), {
           grpcCode: grpc.status.FAILED_PRECONDITION,

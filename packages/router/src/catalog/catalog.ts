@@ -1,4 +1,5 @@
 import {
+  DynamoDbError,
   ResourceInUseException,
   ResourceNotFoundException,
   createExpressionContext,
@@ -103,14 +104,14 @@ export class Catalog {
 
   async create(def: TableDefinition): Promise<void> {
     try {
-      await this.run({
+      await this.writeOnce(def.tableName, () => this.run({
         key: this.key(def.tableName),
         kind: 'OP_KIND_PUT',
         body: encodeJson({
           item: { [NAME_ATTRIBUTE]: { S: def.tableName }, definition: { S: JSON.stringify(def) } },
           condition: ifAbsent(),
         }),
-      });
+      }), (stored) => stored?.tableId === def.tableId);
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') {
         throw new ResourceInUseException(`Table already exists: ${def.tableName}`);
@@ -120,23 +121,39 @@ export class Catalog {
     this.cache.set(def.tableName, def);
   }
 
+  /**
+   * Runs a catalog write whose outcome a retriable failure leaves unknown (a leader change while it
+   * was replicated), then reads the catalog back: if `applied` says the write is there, it counts
+   * as done. Table ids are unique, so a retry never mistakes another CreateTable for its own.
+   */
+  private async writeOnce<T>(tableName: string, write: () => Promise<T>, applied: (stored: TableDefinition | undefined) => boolean): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof DynamoDbError) || !error.retriable) throw error;
+      this.cache.delete(tableName);
+      if (applied(await this.find(tableName))) return undefined;
+      throw error;
+    }
+  }
+
   /** Removes the definition; returns it as it was. */
   async delete(tableName: string): Promise<TableDefinition> {
-    let result: OpResultBody;
+    const notFound = () => new ResourceNotFoundException(`Requested resource not found: Table: ${tableName} not found`);
+    const before = await this.find(tableName);
+    if (!before) throw notFound();
     try {
-      result = await this.run({
-        key: this.key(tableName),
-        kind: 'OP_KIND_DELETE',
-        body: encodeJson({ condition: ifPresent(), returnOld: true }),
-      });
+      await this.writeOnce(
+        tableName,
+        () => this.run({ key: this.key(tableName), kind: 'OP_KIND_DELETE', body: encodeJson({ condition: ifPresent() }) }),
+        (stored) => stored === undefined,
+      );
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') {
-        throw new ResourceNotFoundException(`Requested resource not found: Table: ${tableName} not found`);
-      }
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw notFound();
       throw error;
     }
     this.cache.delete(tableName);
-    return JSON.parse((result.old!.definition as { S: string }).S) as TableDefinition;
+    return before;
   }
 
   /** Every table name, sorted as DynamoDB lists them. */

@@ -1,0 +1,216 @@
+import { performance } from 'node:perf_hooks';
+import { ElectionNode, decodeMessage, type ElectionEvent, type Message } from '@triad/replication';
+import type { Ring, StorageNodeInfo } from '@triad/ring';
+import type { ElectionPacket } from '@triad/rpc';
+import type { Logger } from '@triad/observability';
+import type { AntiEntropy } from './anti-entropy';
+import type { ElectionStore } from './election-store';
+import type { Leadership } from './leadership';
+import type { PeerClients } from './peer-clients';
+import type { StorageMetrics } from './storage-metrics';
+
+/** The election state machine's clock granularity: timers fire within this of their deadline. */
+const ELECTION_TICK_MS = 50;
+/**
+ * Election timing. A replica campaigns after 1.5–3 s without its leader, and a leader's lease lasts
+ * 1.2 s past a majority-acked heartbeat: long enough that a Node process stalled by a busy 2-core
+ * machine (garbage collection, a burst of requests) keeps its partitions, short enough that
+ * failover (timeout + election + lease wait) stays within a few seconds.
+ */
+export const ELECTION_CONFIG = {
+  heartbeatIntervalMs: 200,
+  electionTimeoutMinMs: 1_500,
+  electionTimeoutMaxMs: 3_000,
+  leaseDurationMs: 1_200,
+  clockDriftMarginMs: 150,
+};
+/** Pause before retrying a new leader's catch-up when no peer answered. */
+const CATCH_UP_RETRY_MS = 200;
+
+export interface ElectionDriverComponents {
+  nodeId: string;
+  ring: Ring;
+  store: ElectionStore;
+  peers: PeerClients;
+  antiEntropy: AntiEntropy;
+  isUp: (node: StorageNodeInfo) => boolean;
+  metrics: StorageMetrics;
+  log: Logger;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Runs the pure ElectionNode for this process: ticks it, makes its votes and terms durable before
+ * sending its messages (one Election message per peer and round), and catches a new leader up
+ * from a peer replica (Merkle repair) before it may serve. Implements Leadership for the service.
+ */
+export class ElectionDriver implements Leadership {
+  private node?: ElectionNode;
+  private timer?: NodeJS.Timeout;
+  private pumping = false;
+  /** When each partition lost its leader, to measure failover time. */
+  private readonly leaderlessSince = new Map<number, number>();
+
+  constructor(private readonly c: ElectionDriverComponents) {}
+
+  private now(): number {
+    return performance.now();
+  }
+
+  async start(): Promise<void> {
+    const partitions = new Map<number, string[]>();
+    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) partitions.set(p, this.c.ring.replicaSet(p).map((n) => n.id));
+    this.node = new ElectionNode({
+      selfId: this.c.nodeId,
+      partitions,
+      persisted: await this.c.store.load(),
+      config: ELECTION_CONFIG,
+      random: Math.random,
+      nowMs: this.now(),
+    });
+    this.timer = setInterval(() => {
+      this.node!.tick(this.now());
+      void this.pump();
+    }, ELECTION_TICK_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Hands every partition this node leads to another replica (graceful shutdown, drain). */
+  drain(): void {
+    this.node?.setDraining(true, this.now());
+    void this.pump();
+  }
+
+  nodeUp(id: string): void {
+    this.node?.nodeUp(id, this.now());
+  }
+
+  nodeDown(id: string): void {
+    this.node?.nodeDown(id, this.now());
+  }
+
+  /** Persists, then sends, then reacts to events, until the state machine has nothing more. */
+  private async pump(): Promise<void> {
+    if (this.pumping || !this.node) return;
+    this.pumping = true;
+    try {
+      while (this.node.hasReady()) {
+        const ready = this.node.ready();
+        if (ready.persist.length > 0) await this.c.store.save(ready.persist);
+        const byPeer = new Map<string, Message[]>();
+        for (const { to, message } of ready.messages) {
+          const list = byPeer.get(to) ?? [];
+          list.push(message);
+          byPeer.set(to, list);
+        }
+        for (const [to, messages] of byPeer) this.send(to, messages);
+        for (const event of ready.events) this.onEvent(event);
+      }
+    } catch (error) {
+      // Votes that cannot be made durable must not be sent; a process that cannot write stops.
+      this.c.log.error('election state could not be persisted; exiting', { error: String(error) });
+      process.exit(1);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(to: string, messages: Message[]): void {
+    const peer = this.c.ring.node(to);
+    if (!peer) return;
+    const payload = Buffer.from(JSON.stringify(messages));
+    this.c.peers
+      .client(peer)
+      .election({ from: this.c.nodeId, payload })
+      .catch(() => undefined); // Lost messages are the protocol's business; it retries by itself.
+  }
+
+  async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {
+    if (this.node && packet.payload.length > 0) {
+      const now = this.now();
+      for (const raw of JSON.parse(packet.payload.toString('utf8')) as unknown[]) {
+        this.node.receive(packet.from, decodeMessage(raw), now);
+      }
+      void this.pump();
+    }
+    return { from: this.c.nodeId, payload: EMPTY };
+  }
+
+  private onEvent(event: ElectionEvent): void {
+    switch (event.type) {
+      case 'RoleChanged':
+        if (event.to === 'pre-candidate' && !this.leaderlessSince.has(event.partition)) this.leaderlessSince.set(event.partition, this.now());
+        if (event.to === 'leader') void this.catchUp(event.partition, event.term);
+        this.c.log.info('partition role change', { partition: event.partition, term: event.term, from: event.from, to: event.to, reason: event.reason });
+        break;
+      case 'LeaderChanged':
+        this.c.metrics.leaderChanges.inc();
+        this.c.log.info('partition leader change', { partition: event.partition, term: event.term, leader: event.leader });
+        break;
+      case 'ServingChanged': {
+        this.c.metrics.partitionsLed.set(this.countServing());
+        if (event.serving) {
+          const since = this.leaderlessSince.get(event.partition);
+          if (since !== undefined) this.c.metrics.failoverSeconds.observe((this.now() - since) / 1000);
+          this.leaderlessSince.delete(event.partition);
+        }
+        this.c.log.info('partition serving change', { partition: event.partition, term: event.term, serving: event.serving });
+        break;
+      }
+      case 'TransferStarted':
+        this.c.log.info('partition leadership transfer', { partition: event.partition, term: event.term, to: event.to, reason: event.reason });
+        break;
+    }
+  }
+
+  private countServing(): number {
+    const now = this.now();
+    return this.c.ring.partitionsOf(this.c.nodeId).filter((p) => this.node!.isServingLeader(p, now)).length;
+  }
+
+  /**
+   * A new leader first makes itself and one peer hold the same records: with itself that is a
+   * majority, so it then has every write the previous leader acknowledged.
+   */
+  private async catchUp(partition: number, term: number): Promise<void> {
+    const started = this.now();
+    for (;;) {
+      if (!this.node || this.node.termOf(partition) !== term || this.node.roleOf(partition) !== 'leader') return;
+      const peers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId && this.c.isUp(n));
+      for (const peer of peers) {
+        try {
+          await this.c.antiEntropy.repair(partition, peer);
+          this.node.catchUpComplete(partition, term, this.now());
+          this.c.metrics.catchUpSeconds.observe((this.now() - started) / 1000);
+          void this.pump();
+          return;
+        } catch (error) {
+          this.c.log.debug('catch-up from a peer failed', { partition, peer: peer.id, error: String(error) });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+    }
+  }
+
+  isServingLeader(partition: number): boolean {
+    return this.node?.isServingLeader(partition, this.now()) ?? false;
+  }
+
+  leaderHint(partition: number): string | undefined {
+    return this.node?.leaderOf(partition) ?? undefined;
+  }
+
+  termOf(partition: number): number {
+    return this.node?.termOf(partition) ?? 0;
+  }
+
+  acceptsReplication(partition: number, term: number, from?: string): boolean {
+    // Records of partitions this node does not replicate (never expected) are taken as they come.
+    if (!this.node || !this.c.ring.replicaSet(partition).some((n) => n.id === this.c.nodeId)) return true;
+    return this.node.acceptsReplication(partition, term, from ?? '', this.now());
+  }
+}

@@ -1,0 +1,36 @@
+import type { PersistRecord, PersistedElectionState } from '@triad/replication';
+import type { RocksStore } from './rocks-store';
+import { prefixEnd } from './storage-keys';
+
+const ELECTION_PREFIX = 0x65; // 'e'
+
+function electionKey(partition: number): Buffer {
+  const key = Buffer.alloc(3);
+  key.writeUInt8(ELECTION_PREFIX, 0);
+  key.writeUInt16BE(partition, 1);
+  return key;
+}
+
+/** Each partition's term and vote, durable before any election message that depends on them is sent. */
+export class ElectionStore {
+  constructor(private readonly store: RocksStore) {}
+
+  async load(): Promise<Map<number, PersistedElectionState>> {
+    const states = new Map<number, PersistedElectionState>();
+    const prefix = Buffer.from([ELECTION_PREFIX]);
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+      states.set(key.readUInt16BE(1), JSON.parse(value.toString('utf8')) as PersistedElectionState);
+      return true;
+    });
+    return states;
+  }
+
+  /** Resolves once every record is in a synced batch. */
+  async save(records: PersistRecord[]): Promise<void> {
+    await Promise.all(
+      records.map((r) =>
+        this.store.write({ type: 'put', key: electionKey(r.partition), value: Buffer.from(JSON.stringify({ term: r.term, votedFor: r.votedFor })) }),
+      ),
+    );
+  }
+}
