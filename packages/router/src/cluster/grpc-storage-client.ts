@@ -19,8 +19,8 @@ import type { RangeOptions, StorageClient } from './storage-client';
 
 /** A request keeps trying other replicas (across node failures) for this long before a retriable error. */
 export const REQUEST_DEADLINE_MS = 10_000;
-/** One gRPC call to a storage node may take this long. */
-const CALL_DEADLINE_MS = 5_000;
+/** One gRPC call to a storage node may take this long; a stalled (paused) node costs a request no more before it fails over. */
+const CALL_DEADLINE_MS = 2_000;
 /** Item operations per Execute message, and Execute messages outstanding per node. */
 const EXECUTE_BATCH_OPS_MAX = 512;
 const EXECUTE_IN_FLIGHT_MAX = 4;
