@@ -31,6 +31,12 @@ export interface LocalClusterOptions {
   routerListenHost: string;
   /** Extra environment for every process (log level, test switches). */
   env?: Record<string, string>;
+  /**
+   * Extra environment for one process, by its id (`storage-a-1`, `router-1`), applied after `env`
+   * each time that process is started: e.g. a fault file of its own (TRIAD_FAULT_FILE), so that a
+   * network partition can cut each side off from the other.
+   */
+  envFor?: (processId: string) => Record<string, string> | undefined;
 }
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
@@ -142,7 +148,7 @@ export class LocalCluster {
     const log = fs.openSync(path.join(this.options.dataDir, 'logs', `${id}.log`), 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.options.env },
+      env: { ...process.env, ...this.options.env, ...this.options.envFor?.(id) },
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);

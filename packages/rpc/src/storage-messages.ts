@@ -38,7 +38,7 @@ export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeB
 export interface RangeReply { items: RangeItem[]; exhausted: boolean }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
-export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean }
+export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string }
 export interface ReplicateBatchReply { applied: number; refused: number }
 
 export interface DropTableRequest { tableId: Buffer }

@@ -208,9 +208,9 @@ export class ElectionDriver implements Leadership {
     return this.node?.termOf(partition) ?? 0;
   }
 
-  acceptsReplication(partition: number, term: number, from?: string): boolean {
+  acceptsReplication(partition: number, term: number, from: string): boolean {
     // Records of partitions this node does not replicate (never expected) are taken as they come.
     if (!this.node || !this.c.ring.replicaSet(partition).some((n) => n.id === this.c.nodeId)) return true;
-    return this.node.acceptsReplication(partition, term, from ?? '', this.now());
+    return this.node.acceptsReplication(partition, term, from, this.now());
   }
 }

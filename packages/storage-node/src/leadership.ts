@@ -9,6 +9,6 @@ export interface Leadership {
   leaderHint(partition: number): string | undefined;
   /** The partition's current term: the first part of every version this leader assigns. */
   termOf(partition: number): number;
-  /** Whether a leader's record of `term` may be applied (false once a newer term is known). */
-  acceptsReplication(partition: number, term: number): boolean;
+  /** Whether a leader's record of `term`, sent by node `from`, may be applied (false once a newer term is known). */
+  acceptsReplication(partition: number, term: number, from: string): boolean;
 }

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const replicas = new ReplicaState(store, ring.partitionCount);
   const records = await replicas.load();
   log.info('replica state loaded', { records });
-  const peers = new PeerClients();
+  const peers = new PeerClients(values.id);
   const self = ring.node(values.id);
   if (!self) throw new Error(`node ${values.id} is not in the layout`);
   const membership = new MembershipAgent({

@@ -20,6 +20,9 @@ export class PeerClients {
   private readonly clients = new Map<string, StorageNodeClient>();
   private readonly replicators = new Map<string, Batcher<ReplicatedRecord, void>>();
 
+  /** `selfId`: this node's id, sent with a leader's records so that followers know who sends them. */
+  constructor(private readonly selfId: string) {}
+
   client(peer: StorageNodeInfo): StorageNodeClient {
     let client = this.clients.get(peer.id);
     if (!client) {
@@ -36,7 +39,7 @@ export class PeerClients {
       const client = this.client(peer);
       batcher = new Batcher<ReplicatedRecord, void>(
         async (records) => {
-          const reply = await client.replicate({ records, fromLeader: true });
+          const reply = await client.replicate({ records, fromLeader: true, from: this.selfId });
           if (reply.refused > 0) throw new StaleTermError(peer.id);
           return new Array(records.length);
         },

@@ -95,6 +95,12 @@ export function createStorageMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    replicationLagSeconds: new promClient.Histogram({
+      name: 'triad_replication_lag_seconds',
+      help: "From a leader assigning a write's version to this follower applying it (clocks of two nodes: approximate)",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     rangeReads: new promClient.Counter({
       name: 'triad_storage_range_read_items_total',
       help: 'Items returned by range reads (Query and Scan pages)',

@@ -146,9 +146,14 @@ export class StorageServiceImpl implements StorageNodeService {
 
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
     const accepted = request.fromLeader
-      ? request.records.filter((r) => this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term))
+      ? request.records.filter((r) => this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term, request.from ?? ''))
       : request.records;
     const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
+    if (request.fromLeader) {
+      const nowUs = Date.now() * 1000;
+      // Versions are hybrid clocks in microseconds: their age is the replication lag.
+      for (const r of accepted) this.c.metrics.replicationLagSeconds.observe(Math.max(0, nowUs - decodeRecord(r.value).version.seq) / 1e6);
+    }
     const count = applied.filter(Boolean).length;
     this.c.metrics.recordsReplicatedIn.inc(count);
     return { applied: count, refused: request.records.length - accepted.length };
