@@ -54,6 +54,8 @@ export interface MerkleDigestsReply { digests: string[] }
 export interface BucketRecordsRequest { partition: number; buckets: number[] }
 export interface BucketRecordsReply { records: ReplicatedRecord[] }
 export interface ElectionPacket { from: string; payload: Buffer }
+export interface StoreHintsRequest { target: string; records: ReplicatedRecord[] }
+export interface StoreHintsReply { stored: number }
 
 /** The service as a storage node implements it (promise-based; the server adapter wraps it). */
 export interface StorageNodeService {
@@ -67,4 +69,5 @@ export interface StorageNodeService {
   merkleDigests(request: MerkleDigestsRequest): Promise<MerkleDigestsReply>;
   bucketRecords(request: BucketRecordsRequest): Promise<BucketRecordsReply>;
   election(request: ElectionPacket): Promise<ElectionPacket>;
+  storeHints(request: StoreHintsRequest): Promise<StoreHintsReply>;
 }

@@ -23,6 +23,7 @@ const METHODS: (keyof StorageNodeService)[] = [
   'merkleDigests',
   'bucketRecords',
   'election',
+  'storeHints',
 ];
 
 /** Errors a handler throws travel as gRPC INTERNAL with the message; typed results travel in replies. */
@@ -101,6 +102,7 @@ export class StorageNodeClient implements StorageNodeService {
   /** A bucket exchange may carry a large part of a partition. */
   bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, 60_000);
   election = (request: Request<'election'>) => this.call('election', request);
+  storeHints = (request: Request<'storeHints'>) => this.call('storeHints', request);
 
   close(): void {
     this.client.close();

@@ -10,6 +10,7 @@ const REPLAY_BATCH_MAX = 256;
 const REPLAY_CHECK_INTERVAL_MS = 1_000;
 
 export interface HintedHandoffComponents {
+  selfId: string;
   ring: Ring;
   hints: HintStore;
   peers: PeerClients;
@@ -38,12 +39,33 @@ export class HintedHandoff {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Keeps a record for an unreachable replica. */
+  /**
+   * Keeps a record for an unreachable replica: on a live node of the replica's zone that is not one
+   * of the partition's replicas when there is one (it survives the loss of this node's zone), else here.
+   */
   async hint(target: StorageNodeInfo, partition: number, itemKey: Buffer, value: Buffer): Promise<void> {
-    const stored = await this.c.hints.append(target.id, partition, itemKey, value, this.c.nowMs());
-    if (stored) this.c.metrics.hintsStored.inc({ target: target.id });
-    else this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'size_cap' });
-    this.c.metrics.hintsPending.set({ target: target.id }, this.c.hints.pending(target.id));
+    const replicas = this.c.ring.replicaSet(partition);
+    const holder = this.c.ring.nodes.find(
+      (n) => n.zone === target.zone && n.id !== target.id && n.id !== this.c.selfId && !replicas.includes(n) && this.c.isUp(n),
+    );
+    if (holder) {
+      try {
+        await this.c.peers.client(holder).storeHints({ target: target.id, records: [{ partition, key: itemKey, value }] });
+        this.c.metrics.hintsStored.inc({ target: target.id });
+        return;
+      } catch {
+        // Fall back to keeping the hint here.
+      }
+    }
+    await this.keep(target.id, partition, itemKey, value);
+  }
+
+  /** Stores a hint in this node's hint store (also for hints other nodes hand to this one). */
+  async keep(targetId: string, partition: number, itemKey: Buffer, value: Buffer): Promise<void> {
+    const stored = await this.c.hints.append(targetId, partition, itemKey, value, this.c.nowMs());
+    if (stored) this.c.metrics.hintsStored.inc({ target: targetId });
+    else this.c.metrics.hintsDropped.inc({ target: targetId, reason: 'size_cap' });
+    this.c.metrics.hintsPending.set({ target: targetId }, this.c.hints.pending(targetId));
   }
 
   /** Replays to every target that has hints and is up (also called when a node comes back). */

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   };
   const hints = new HintStore(store, Number(values['hint-window-ms']), Number(values['hint-bytes-max']));
   await hints.load(ring.nodes.map((n) => n.id));
-  const handoff = new HintedHandoff({ ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
+  const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
   const election = new ElectionDriver({ nodeId: values.id, ring, store: new ElectionStore(store), peers, antiEntropy, isUp, metrics, log });
   const service = new StorageServiceImpl({

@@ -26,6 +26,8 @@ import {
   type BucketRecordsRequest,
   type BucketRecordsReply,
   type ElectionPacket,
+  type StoreHintsRequest,
+  type StoreHintsReply,
   NOT_LEADER,
   UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
@@ -170,6 +172,11 @@ export class StorageServiceImpl implements StorageNodeService {
   async bucketRecords(request: BucketRecordsRequest): Promise<BucketRecordsReply> {
     const records = await this.c.replicas.bucketRecords(request.partition, request.buckets);
     return { records: records.map((r) => ({ partition: request.partition, key: r.itemKey, value: r.value })) };
+  }
+
+  async storeHints(request: StoreHintsRequest): Promise<StoreHintsReply> {
+    for (const r of request.records) await this.c.handoff.keep(request.target, r.partition, r.key, r.value);
+    return { stored: request.records.length };
   }
 
   async election(request: ElectionPacket): Promise<ElectionPacket> {
