@@ -6,3 +6,4 @@ export * from './attribute-value';
 export * from './item-size';
 export * from './key-codec';
 export * from './expressions';
+export * from './legacy';

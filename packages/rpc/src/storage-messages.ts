@@ -39,7 +39,7 @@ export interface RangeReply { items: RangeItem[]; exhausted: boolean }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
 export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string }
-export interface ReplicateBatchReply { applied: number; refused: number }
+export interface ReplicateBatchReply { applied: number; refused: number; refusedIndexes?: number[] }
 
 export interface DropTableRequest { tableId: Buffer }
 export interface DropTableReply { deleted: number }

@@ -48,7 +48,8 @@ const EMPTY = Buffer.alloc(0);
 export class ElectionDriver implements Leadership {
   private node?: ElectionNode;
   private timer?: NodeJS.Timeout;
-  private pumping = false;
+  /** The pump running now, if any: persist, send, react, until nothing is left. */
+  private pumping?: Promise<void>;
   /** When each partition lost its leader, to measure failover time. */
   private readonly leaderlessSince = new Map<number, number>();
 
@@ -94,9 +95,22 @@ export class ElectionDriver implements Leadership {
   }
 
   /** Persists, then sends, then reacts to events, until the state machine has nothing more. */
-  private async pump(): Promise<void> {
-    if (this.pumping || !this.node) return;
-    this.pumping = true;
+  private pump(): Promise<void> {
+    if (!this.pumping) {
+      this.pumping = this.drainReady().finally(() => {
+        this.pumping = undefined;
+      });
+    }
+    return this.pumping;
+  }
+
+  async persisted(): Promise<void> {
+    // A pump already running may have taken its Ready before the latest input: run until none is left.
+    while (this.node?.hasReady() || this.pumping) await this.pump();
+  }
+
+  private async drainReady(): Promise<void> {
+    if (!this.node) return;
     try {
       while (this.node.hasReady()) {
         const ready = this.node.ready();
@@ -114,8 +128,6 @@ export class ElectionDriver implements Leadership {
       // Votes that cannot be made durable must not be sent; a process that cannot write stops.
       this.c.log.error('election state could not be persisted; exiting', { error: String(error) });
       process.exit(1);
-    } finally {
-      this.pumping = false;
     }
   }
 

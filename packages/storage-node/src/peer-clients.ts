@@ -18,7 +18,8 @@ export class StaleTermError extends Error {
 /** One gRPC client and one replication batcher per peer storage node, created on first use. */
 export class PeerClients {
   private readonly clients = new Map<string, StorageNodeClient>();
-  private readonly replicators = new Map<string, Batcher<ReplicatedRecord, void>>();
+  /** Per record: whether the follower accepted it (false: it knows a newer term). */
+  private readonly replicators = new Map<string, Batcher<ReplicatedRecord, boolean>>();
 
   /** `selfId`: this node's id, sent with a leader's records so that followers know who sends them. */
   constructor(private readonly selfId: string) {}
@@ -33,21 +34,22 @@ export class PeerClients {
   }
 
   /** Resolves once the peer has the record durably (or a newer version of the key). */
-  replicate(peer: StorageNodeInfo, record: ReplicatedRecord): Promise<void> {
+  async replicate(peer: StorageNodeInfo, record: ReplicatedRecord): Promise<void> {
     let batcher = this.replicators.get(peer.id);
     if (!batcher) {
       const client = this.client(peer);
-      batcher = new Batcher<ReplicatedRecord, void>(
+      batcher = new Batcher<ReplicatedRecord, boolean>(
         async (records) => {
           const reply = await client.replicate({ records, fromLeader: true, from: this.selfId });
-          if (reply.refused > 0) throw new StaleTermError(peer.id);
-          return new Array(records.length);
+          // One batch carries many partitions: a refusal concerns only the records it names.
+          const refused = new Set(reply.refusedIndexes ?? []);
+          return records.map((_, i) => !refused.has(i));
         },
         { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },
       );
       this.replicators.set(peer.id, batcher);
     }
-    return batcher.submit(record);
+    if (!(await batcher.submit(record))) throw new StaleTermError(peer.id);
   }
 
   close(): void {

@@ -147,9 +147,16 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
+    const refusedIndexes: number[] = [];
     const accepted = request.fromLeader
-      ? request.records.filter((r) => this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term, request.from ?? ''))
+      ? request.records.filter((r, i) => {
+          const ok = this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term, request.from ?? '');
+          if (!ok) refusedIndexes.push(i);
+          return ok;
+        })
       : request.records;
+    // A term adopted from these records must be on disk before they are acknowledged.
+    if (request.fromLeader) await this.c.leadership.persisted();
     const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
     if (request.fromLeader) {
       const nowUs = Date.now() * 1000;
@@ -158,7 +165,7 @@ export class StorageServiceImpl implements StorageNodeService {
     }
     const count = applied.filter(Boolean).length;
     this.c.metrics.recordsReplicatedIn.inc(count);
-    return { applied: count, refused: request.records.length - accepted.length };
+    return { applied: count, refused: refusedIndexes.length, refusedIndexes };
   }
 
   async merkleRoots(request: MerkleRootsRequest): Promise<MerkleRootsReply> {

@@ -1,11 +1,27 @@
-import { ValidationException, assertAllUsed, parseCondition, type Item } from '@triad/model';
+import { ValidationException, assertAllUsed, expectedToCondition, parseCondition, type ExpectedAttributes, type Item } from '@triad/model';
 import { checkKey, locate } from '../item-keys';
-import { checkRequest, type Schema } from '../validation/request-schema';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { consumedCapacity, writeUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
+
+/** Legacy Expected: attribute values inside are validated like any other. */
+const EXPECTED: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          Value: { type: 'AttributeValue' },
+          Exists: { type: 'Boolean' },
+          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+        },
+      },
+    },
+  },
+};
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -17,7 +33,7 @@ export const schema: Schema = {
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
   ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: { type: { map: { type: { struct: {} } } } },
+  Expected: EXPECTED,
   ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
 };
 
@@ -28,6 +44,8 @@ interface DeleteItemRequest {
   ReturnValues?: string;
   ReturnConsumedCapacity?: string;
   ReturnValuesOnConditionCheckFailure?: string;
+  Expected?: ExpectedAttributes;
+  ConditionalOperator?: string;
 }
 
 export const deleteItem: Operation = async (raw, context) => {
@@ -37,7 +55,9 @@ export const deleteItem: Operation = async (raw, context) => {
     throw new ValidationException('ReturnValues can only be ALL_OLD or NONE');
   }
   const condition =
-    request.ConditionExpression !== undefined ? parseCondition('ConditionExpression', request.ConditionExpression, expressions) : undefined;
+    request.ConditionExpression !== undefined
+      ? parseCondition('ConditionExpression', request.ConditionExpression, expressions)
+      : expectedToCondition(request.Expected, request.ConditionalOperator);
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);

@@ -1,4 +1,4 @@
-import { assertAllUsed, parseProjection, projectItem, type Item } from '@triad/model';
+import { assertAllUsed, attributesToGetToProjection, parseProjection, projectItem, type Item } from '@triad/model';
 import { decodeJson } from '@triad/rpc';
 import { checkKey, locate } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
@@ -25,12 +25,16 @@ interface GetItemRequest {
   ConsistentRead?: boolean;
   ProjectionExpression?: string;
   ReturnConsumedCapacity?: string;
+  AttributesToGet?: string[];
 }
 
 export const getItem: Operation = async (raw, context) => {
   const request = checkRequest<GetItemRequest>(raw, schema);
   const expressions = expressionContext(raw, ['ProjectionExpression'], ['AttributesToGet']);
-  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  const projection =
+    request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions)
+    : request.AttributesToGet !== undefined ? attributesToGetToProjection(request.AttributesToGet)
+    : undefined;
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);

@@ -1,3 +1,5 @@
+import { batchGetItem } from './batch-get-item';
+import { batchWriteItem } from './batch-write-item';
 import { createTable } from './create-table';
 import { deleteItem } from './delete-item';
 import { deleteTable } from './delete-table';
@@ -23,6 +25,8 @@ export function createOperationRegistry(): OperationRegistry {
     DeleteItem: deleteItem,
     Query: query,
     Scan: scan,
+    BatchWriteItem: batchWriteItem,
+    BatchGetItem: batchGetItem,
   };
   return new Map(Object.entries(operations));
 }

@@ -1,11 +1,36 @@
-import { ITEM_SIZE_BYTES_MAX, ValidationException, assertAllUsed, itemSizeBytes, parseCondition, type Item } from '@triad/model';
+import {
+  ITEM_SIZE_BYTES_MAX,
+  ValidationException,
+  assertAllUsed,
+  expectedToCondition,
+  itemSizeBytes,
+  parseCondition,
+  type ExpectedAttributes,
+  type Item,
+} from '@triad/model';
 import { checkItemKey, locate } from '../item-keys';
-import { checkRequest, type Schema } from '../validation/request-schema';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { consumedCapacity, writeUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
+
+/** Legacy Expected: attribute values inside are validated like any other. */
+const EXPECTED: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          Value: { type: 'AttributeValue' },
+          Exists: { type: 'Boolean' },
+          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+        },
+      },
+    },
+  },
+};
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -17,7 +42,7 @@ export const schema: Schema = {
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
   ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: { type: { map: { type: { struct: {} } } } },
+  Expected: EXPECTED,
   ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
 };
 
@@ -28,6 +53,8 @@ interface PutItemRequest {
   ReturnValues?: string;
   ReturnConsumedCapacity?: string;
   ReturnValuesOnConditionCheckFailure?: string;
+  Expected?: ExpectedAttributes;
+  ConditionalOperator?: string;
 }
 
 export const putItem: Operation = async (raw, context) => {
@@ -40,7 +67,9 @@ export const putItem: Operation = async (raw, context) => {
     throw new ValidationException('Item size has exceeded the maximum allowed size');
   }
   const condition =
-    request.ConditionExpression !== undefined ? parseCondition('ConditionExpression', request.ConditionExpression, expressions) : undefined;
+    request.ConditionExpression !== undefined
+      ? parseCondition('ConditionExpression', request.ConditionExpression, expressions)
+      : expectedToCondition(request.Expected, request.ConditionalOperator);
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);

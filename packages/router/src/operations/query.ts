@@ -2,25 +2,51 @@ import {
   ValidationException,
   assertAllUsed,
   assertFilterAvoidsKey,
+  assertQueryFilterAvoidsKey,
+  attributesToGetToProjection,
   compareScalar,
   encodeKeyValue,
   extractKeyCondition,
+  filterToCondition,
+  keyConditionsToKeyCondition,
   parseCondition,
   parseKeyCondition,
   parseProjection,
   prefixEnd,
   type AttributeValue,
   type Item,
+  type LegacyConditions,
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
 import type { TableDefinition } from '../catalog/table-definition';
 import { checkKey, collectionPrefix, locate } from '../item-keys';
-import { checkRequest, type Schema } from '../validation/request-schema';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import type { Operation } from './operation';
 import { readPage } from './read-page';
 import { checkSelect, SELECT } from './select';
+
+/** Legacy KeyConditions / QueryFilter: attribute values inside are validated like any other. */
+const LEGACY_CONDITIONS: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+          ComparisonOperator: { type: 'String', notNull: true, enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+        },
+      },
+    },
+  },
+};
+
+/** AttributesToGet, like ProjectionExpression, only goes with Select SPECIFIC_ATTRIBUTES. */
+function checkAttributesToGetSelect(attributesToGet: string[] | undefined, select: string | undefined): void {
+  if (attributesToGet !== undefined && select !== undefined && select !== 'SPECIFIC_ATTRIBUTES') {
+    throw new ValidationException(`Cannot specify the AttributesToGet when choosing to get ${select}`);
+  }
+}
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -36,8 +62,8 @@ export const schema: Schema = {
   ConsistentRead: f.CONSISTENT_READ,
   Select: SELECT,
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  KeyConditions: { type: { map: { type: { struct: {} } } } },
-  QueryFilter: { type: { map: { type: { struct: {} } } } },
+  KeyConditions: LEGACY_CONDITIONS,
+  QueryFilter: LEGACY_CONDITIONS,
   AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
   ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
 };
@@ -54,6 +80,10 @@ interface QueryRequest {
   ConsistentRead?: boolean;
   Select?: string;
   ReturnConsumedCapacity?: string;
+  KeyConditions?: LegacyConditions;
+  QueryFilter?: LegacyConditions;
+  AttributesToGet?: string[];
+  ConditionalOperator?: string;
 }
 
 /** The storage-key range of the items a key condition selects. */
@@ -99,23 +129,29 @@ export const query: Operation = async (raw, context) => {
   const expressions = expressionContext(
     raw,
     ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'],
-    ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions'],
+    // DynamoDB accepts KeyConditions with the other expressions when KeyConditionExpression is absent.
+    ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', ...(request.KeyConditionExpression !== undefined ? ['KeyConditions'] : [])],
   );
-  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined, request.IndexName);
-  if (request.KeyConditionExpression === undefined) {
+  checkAttributesToGetSelect(request.AttributesToGet, request.Select);
+  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined || request.AttributesToGet !== undefined, request.IndexName);
+  const legacyFilter = filterToCondition(request.QueryFilter, request.ConditionalOperator, 'QueryFilter');
+  const legacyProjection = request.AttributesToGet !== undefined ? attributesToGetToProjection(request.AttributesToGet) : undefined;
+  if (request.KeyConditionExpression === undefined && request.KeyConditions === undefined) {
     throw new ValidationException('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   }
-  const keyTree = parseKeyCondition(request.KeyConditionExpression, expressions);
-  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : undefined;
-  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  const keyTree = request.KeyConditionExpression !== undefined ? parseKeyCondition(request.KeyConditionExpression, expressions) : undefined;
+  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : legacyFilter;
+  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : legacyProjection;
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
   if (request.IndexName !== undefined) {
     throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
   }
-  const { partitionValue, sortCondition } = extractKeyCondition(keyTree, def.keySchema);
-  if (filter) assertFilterAvoidsKey(filter, def.keySchema);
+  const { partitionValue, sortCondition } =
+    keyTree !== undefined ? extractKeyCondition(keyTree, def.keySchema) : keyConditionsToKeyCondition(request.KeyConditions!, def.keySchema);
+  if (request.QueryFilter) assertQueryFilterAvoidsKey(request.QueryFilter, def.keySchema);
+  else if (filter) assertFilterAvoidsKey(filter, def.keySchema);
   const partition = context.storage.partitionOf(encodeKeyValue(def.keySchema.partitionKey.type, partitionValue));
   const range = keyRange(def, partition, partitionValue, sortCondition);
   const forward = request.ScanIndexForward !== false;

@@ -1,14 +1,17 @@
 import {
   ValidationException,
   assertAllUsed,
+  attributesToGetToProjection,
+  filterToCondition,
   parseCondition,
   parseProjection,
   prefixEnd,
   type Item,
+  type LegacyConditions,
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
 import { checkKey, locate, tablePrefix } from '../item-keys';
-import { checkRequest, type Schema } from '../validation/request-schema';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import type { Operation } from './operation';
@@ -17,6 +20,27 @@ import { checkSelect, SELECT } from './select';
 
 /** DynamoDB's maximum TotalSegments of a parallel scan. */
 export const TOTAL_SEGMENTS_MAX = 1_000_000;
+
+/** Legacy ScanFilter: attribute values inside are validated like any other. */
+const LEGACY_CONDITIONS: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+          ComparisonOperator: { type: 'String', notNull: true, enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+        },
+      },
+    },
+  },
+};
+
+/** AttributesToGet, like ProjectionExpression, only goes with Select SPECIFIC_ATTRIBUTES. */
+function checkAttributesToGetSelect(attributesToGet: string[] | undefined, select: string | undefined): void {
+  if (attributesToGet !== undefined && select !== undefined && select !== 'SPECIFIC_ATTRIBUTES') {
+    throw new ValidationException(`Cannot specify the AttributesToGet when choosing to get ${select}`);
+  }
+}
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -32,7 +56,7 @@ export const schema: Schema = {
   Segment: { type: 'Integer', valueMin: 0, valueMax: TOTAL_SEGMENTS_MAX - 1 },
   TotalSegments: { type: 'Integer', valueMin: 1, valueMax: TOTAL_SEGMENTS_MAX },
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  ScanFilter: { type: { map: { type: { struct: {} } } } },
+  ScanFilter: LEGACY_CONDITIONS,
   AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
   ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
 };
@@ -49,6 +73,9 @@ interface ScanRequest {
   Segment?: number;
   TotalSegments?: number;
   ReturnConsumedCapacity?: string;
+  ScanFilter?: LegacyConditions;
+  AttributesToGet?: string[];
+  ConditionalOperator?: string;
 }
 
 function checkSegments(request: ScanRequest): void {
@@ -83,10 +110,13 @@ export function segmentPartitions(partitionCount: number, segment: number, total
 export const scan: Operation = async (raw, context) => {
   const request = checkRequest<ScanRequest>(raw, schema);
   const expressions = expressionContext(raw, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
+  const legacyProjection = request.AttributesToGet !== undefined ? attributesToGetToProjection(request.AttributesToGet) : undefined;
+  const legacyFilter = filterToCondition(request.ScanFilter, request.ConditionalOperator, 'ScanFilter');
   checkSegments(request);
-  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined, request.IndexName);
-  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : undefined;
-  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : undefined;
+  checkAttributesToGetSelect(request.AttributesToGet, request.Select);
+  const select = checkSelect(request.Select, request.ProjectionExpression !== undefined || request.AttributesToGet !== undefined, request.IndexName);
+  const filter = request.FilterExpression !== undefined ? parseCondition('FilterExpression', request.FilterExpression, expressions) : legacyFilter;
+  const projection = request.ProjectionExpression !== undefined ? parseProjection(request.ProjectionExpression, expressions) : legacyProjection;
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);

@@ -2,20 +2,54 @@ import {
   assertAllUsed,
   assertKeyPathsScalar,
   assertUpdateSparesKey,
+  attributeUpdatesToUpdate,
+  expectedToCondition,
   parseCondition,
   parseUpdate,
   projectUpdated,
   updateTargetPaths,
+  type AttributeUpdates,
+  type ExpectedAttributes,
   type Item,
   type UpdateExpression,
 } from '@triad/model';
 import { checkKey, keyNames, locate } from '../item-keys';
-import { checkRequest, type Schema } from '../validation/request-schema';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { consumedCapacity, writeUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
+
+/** Legacy Expected: attribute values inside are validated like any other. */
+const EXPECTED: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          Value: { type: 'AttributeValue' },
+          Exists: { type: 'Boolean' },
+          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+        },
+      },
+    },
+  },
+};
+
+/** Legacy AttributeUpdates: the value is validated like any other. */
+const ATTRIBUTE_UPDATES: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          Value: { type: 'AttributeValue' },
+          Action: { type: 'String', enumValues: ['ADD', 'DELETE', 'PUT'] },
+        },
+      },
+    },
+  },
+};
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -28,8 +62,8 @@ export const schema: Schema = {
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
   ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  AttributeUpdates: { type: { map: { type: { struct: {} } } } },
-  Expected: { type: { map: { type: { struct: {} } } } },
+  AttributeUpdates: ATTRIBUTE_UPDATES,
+  Expected: EXPECTED,
   ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
 };
 
@@ -41,6 +75,9 @@ interface UpdateItemRequest {
   ReturnValues?: 'NONE' | 'ALL_OLD' | 'UPDATED_OLD' | 'ALL_NEW' | 'UPDATED_NEW';
   ReturnConsumedCapacity?: string;
   ReturnValuesOnConditionCheckFailure?: string;
+  AttributeUpdates?: AttributeUpdates;
+  Expected?: ExpectedAttributes;
+  ConditionalOperator?: string;
 }
 
 /** UPDATED_OLD / UPDATED_NEW: the targeted parts of the item; nothing when none of them exist. */
@@ -53,9 +90,14 @@ function updatedParts(item: Item | undefined, update: UpdateExpression | undefin
 export const updateItem: Operation = async (raw, context) => {
   const request = checkRequest<UpdateItemRequest>(raw, schema);
   const expressions = expressionContext(raw, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
-  const update = request.UpdateExpression !== undefined ? parseUpdate(request.UpdateExpression, expressions) : undefined;
+  const update =
+    request.UpdateExpression !== undefined ? parseUpdate(request.UpdateExpression, expressions)
+    : request.AttributeUpdates !== undefined ? attributeUpdatesToUpdate(request.AttributeUpdates)
+    : undefined;
   const condition =
-    request.ConditionExpression !== undefined ? parseCondition('ConditionExpression', request.ConditionExpression, expressions) : undefined;
+    request.ConditionExpression !== undefined
+      ? parseCondition('ConditionExpression', request.ConditionExpression, expressions)
+      : expectedToCondition(request.Expected, request.ConditionalOperator);
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
