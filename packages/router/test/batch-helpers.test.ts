@@ -1,4 +1,4 @@
-import { InternalServerError, ServiceUnavailableException, ValidationException } from '@triad/model';
+import { InternalServerError, ServiceUnavailableException, ValidationException, type Item } from '@triad/model';
 import {
   batchConsumedCapacity,
   checkRequestWith,
@@ -16,9 +16,9 @@ const put = (id: string) => ({ PutRequest: { Item: { id: { S: id } } } });
 describe('requestItemsMapViolations', () => {
   test('more than 25 requests for one table break the map value constraint', () => {
     const requests = Array.from({ length: 26 }, (_, i) => put(`k${i}`));
-    const violations = requestItemsMapViolations({ t1: requests }, true);
+    const violations = requestItemsMapViolations({ tb1: requests }, true);
     expect(violations).toHaveLength(1);
-    expect(violations[0]).toMatch(/^Value '\{t1=\[com\.amazonaws\.dynamodb\.v20120810\.WriteRequest@[0-9a-f]+, /);
+    expect(violations[0]).toMatch(/^Value '\{tb1=\[com\.amazonaws\.dynamodb\.v20120810\.WriteRequest@[0-9a-f]+, /);
     expect(violations[0]).toMatch(
       /' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 25, Member must have length greater than or equal to 1\]$/,
     );
@@ -31,7 +31,7 @@ describe('requestItemsMapViolations', () => {
   });
 
   test('25 requests and valid table names pass', () => {
-    expect(requestItemsMapViolations({ t1: Array.from({ length: 25 }, (_, i) => put(`k${i}`)) }, true)).toEqual([]);
+    expect(requestItemsMapViolations({ tb1: Array.from({ length: 25 }, (_, i) => put(`k${i}`)) }, true)).toEqual([]);
   });
 
   test('table names must be 3-255 characters of [a-zA-Z0-9_.-]', () => {
@@ -40,7 +40,7 @@ describe('requestItemsMapViolations', () => {
       `Value '{"ab":{"Keys":[]}}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]`,
     );
     expect(requestItemsMapViolations({ 'bad name': { Keys: [] } }, false)).toHaveLength(1);
-    expect(requestItemsMapViolations({ 'a'.repeat(256): { Keys: [] } }, false)).toHaveLength(1);
+    expect(requestItemsMapViolations({ ['a'.repeat(256)]: { Keys: [] } }, false)).toHaveLength(1);
     expect(requestItemsMapViolations({ 'Good_name.1-x': { Keys: [] } }, false)).toEqual([]);
   });
 
@@ -59,10 +59,10 @@ describe('formatWriteRequestItems', () => {
 
 describe('checkRequestWith', () => {
   test('map violations come before the members’ own, counted together', () => {
-    const raw = { RequestItems: { t1: [] }, ReturnConsumedCapacity: 'SOME' };
+    const raw = { RequestItems: { tb1: [] }, ReturnConsumedCapacity: 'SOME' };
     expect(() => checkRequestWith(raw, batchWriteSchema, () => requestItemsMapViolations(raw.RequestItems, true))).toThrow(
       new ValidationException(
-        "2 validation errors detected: Value '{t1=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]; Value 'SOME' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        "2 validation errors detected: Value '{tb1=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]; Value 'SOME' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
       ),
     );
   });
@@ -80,14 +80,14 @@ describe('checkRequestWith', () => {
   });
 
   test('a PutRequest without Item', () => {
-    expect(() => checkRequestWith({ RequestItems: { t1: [{ PutRequest: {} }] } }, batchWriteSchema, () => [])).toThrow(
-      "1 validation error detected: Value null at 'requestItems.t1.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null",
+    expect(() => checkRequestWith({ RequestItems: { tb1: [{ PutRequest: {} }] } }, batchWriteSchema, () => [])).toThrow(
+      "1 validation error detected: Value null at 'requestItems.tb1.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null",
     );
   });
 
   test('a valid request comes back typed', () => {
-    const typed = checkRequestWith<{ RequestItems: unknown }>({ RequestItems: { t1: [put('a')] } }, batchWriteSchema, () => []);
-    expect(typed.RequestItems).toEqual({ t1: [put('a')] });
+    const typed = checkRequestWith<{ RequestItems: unknown }>({ RequestItems: { tb1: [put('a')] } }, batchWriteSchema, () => []);
+    expect(typed.RequestItems).toEqual({ tb1: [put('a')] });
   });
 
   test('other errors pass through unchanged', () => {
@@ -108,14 +108,14 @@ describe('violationsMessage', () => {
 
 describe('keySignature / firstDuplicate', () => {
   test('same key in any attribute order, and equal numbers written differently, are duplicates', () => {
-    const keys = [
+    const keys: Item[] = [
       { pk: { S: 'a' }, sk: { N: '1' } },
       { sk: { N: '1.0' }, pk: { S: 'a' } },
     ];
     expect(firstDuplicate(keys, keySignature)).toBe(1);
   });
   test('different values, types or names are not', () => {
-    const keys = [{ pk: { S: '1' } }, { pk: { N: '1' } }, { pk: { S: '2' } }, { other: { S: '1' } }, { pk: { B: 'AQ==' } }];
+    const keys: Item[] = [{ pk: { S: '1' } }, { pk: { N: '1' } }, { pk: { S: '2' } }, { other: { S: '1' } }, { pk: { B: 'AQ==' } }];
     expect(firstDuplicate(keys, keySignature)).toBe(-1);
   });
 });
@@ -130,15 +130,15 @@ describe('isRetriable', () => {
 });
 
 describe('batchConsumedCapacity', () => {
-  const units = new Map([['t1', 2], ['t2', 1.5]]);
+  const units = new Map([['tb1', 2], ['tb2', 1.5]]);
   test('a list, one entry per table', () => {
     expect(batchConsumedCapacity('TOTAL', units)).toEqual([
-      { TableName: 't1', CapacityUnits: 2 },
-      { TableName: 't2', CapacityUnits: 1.5 },
+      { TableName: 'tb1', CapacityUnits: 2 },
+      { TableName: 'tb2', CapacityUnits: 1.5 },
     ]);
     expect(batchConsumedCapacity('INDEXES', units)).toEqual([
-      { TableName: 't1', CapacityUnits: 2, Table: { CapacityUnits: 2 } },
-      { TableName: 't2', CapacityUnits: 1.5, Table: { CapacityUnits: 1.5 } },
+      { TableName: 'tb1', CapacityUnits: 2, Table: { CapacityUnits: 2 } },
+      { TableName: 'tb2', CapacityUnits: 1.5, Table: { CapacityUnits: 1.5 } },
     ]);
   });
   test('nothing for NONE or absent', () => {
