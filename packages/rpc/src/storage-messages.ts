@@ -57,6 +57,21 @@ export interface ElectionPacket { from: string; payload: Buffer }
 export interface StoreHintsRequest { target: string; records: ReplicatedRecord[] }
 export interface StoreHintsReply { stored: number }
 
+export interface NodeStatusRequest {}
+export interface NodeStatusReply {
+  nodeId: string;
+  zone: string;
+  partitionsHeld: number[];
+  partitionsLed: number[];
+  hintsPending: number;
+  diskBytes: number;
+  draining: boolean;
+}
+export interface RepairRequest { partitions: number[] }
+export interface RepairReply { partitionsRepaired: number; bucketsDiffering: number; recordsPulled: number; recordsPushed: number }
+export interface DrainRequest { draining: boolean }
+export interface DrainReply { partitionsLed: number }
+
 /** The service as a storage node implements it (promise-based; the server adapter wraps it). */
 export interface StorageNodeService {
   execute(request: ExecuteBatch): Promise<ExecuteBatchReply>;
@@ -70,4 +85,7 @@ export interface StorageNodeService {
   bucketRecords(request: BucketRecordsRequest): Promise<BucketRecordsReply>;
   election(request: ElectionPacket): Promise<ElectionPacket>;
   storeHints(request: StoreHintsRequest): Promise<StoreHintsReply>;
+  nodeStatus(request: NodeStatusRequest): Promise<NodeStatusReply>;
+  repair(request: RepairRequest): Promise<RepairReply>;
+  drain(request: DrainRequest): Promise<DrainReply>;
 }

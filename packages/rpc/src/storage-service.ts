@@ -24,6 +24,9 @@ const METHODS: (keyof StorageNodeService)[] = [
   'bucketRecords',
   'election',
   'storeHints',
+  'nodeStatus',
+  'repair',
+  'drain',
 ];
 
 /** Errors a handler throws travel as gRPC INTERNAL with the message; typed results travel in replies. */
@@ -103,6 +106,10 @@ export class StorageNodeClient implements StorageNodeService {
   bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, 60_000);
   election = (request: Request<'election'>) => this.call('election', request);
   storeHints = (request: Request<'storeHints'>) => this.call('storeHints', request);
+  nodeStatus = (request: Request<'nodeStatus'>) => this.call('nodeStatus', request);
+  /** A repair walks whole partitions; it gets ten minutes. */
+  repair = (request: Request<'repair'>) => this.call('repair', request, 600_000);
+  drain = (request: Request<'drain'>) => this.call('drain', request);
 
   close(): void {
     this.client.close();

@@ -80,9 +80,9 @@ export class ElectionDriver implements Leadership {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Hands every partition this node leads to another replica (graceful shutdown, drain). */
-  drain(): void {
-    this.node?.setDraining(true, this.now());
+  /** Hands every partition this node leads to another replica, and stops campaigning (graceful shutdown, drain). */
+  setDraining(draining: boolean): void {
+    this.node?.setDraining(draining, this.now());
     void this.pump();
   }
 

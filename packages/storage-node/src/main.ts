@@ -8,6 +8,7 @@ import { startStorageServer } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
 import { HintedHandoff } from './hinted-handoff';
+import { AdminOperations } from './admin-operations';
 import { ElectionDriver } from './election-driver';
 import { ElectionStore } from './election-store';
 import { PeerClients } from './peer-clients';
@@ -79,6 +80,17 @@ async function main(): Promise<void> {
     log,
     handoff,
     leadership: election,
+    admin: new AdminOperations({
+      nodeId: values.id,
+      zone: values.zone,
+      ring,
+      store,
+      hints,
+      election,
+      antiEntropy,
+      isUp: (id) => isUp(ring.node(id)!),
+      log,
+    }),
     onElectionPacket: (packet) => election.onPacket(packet),
   });
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
@@ -104,7 +116,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('storage node stopping', { signal });
     // Hand leadership away first, so that clients see a short leader change, not a dead leader.
-    election.drain();
+    election.setDraining(true);
     const handoffDeadline = Date.now() + LEADERSHIP_HANDOFF_WAIT_MS;
     while (ring.partitionsOf(values.id!).some((p) => election.isServingLeader(p)) && Date.now() < handoffDeadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -28,10 +28,16 @@ import {
   type ElectionPacket,
   type StoreHintsRequest,
   type StoreHintsReply,
+  type NodeStatusReply,
+  type RepairRequest,
+  type RepairReply,
+  type DrainRequest,
+  type DrainReply,
   NOT_LEADER,
   UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
 import type { HintedHandoff } from './hinted-handoff';
+import type { AdminOperations } from './admin-operations';
 import type { Logger } from '@triad/observability';
 import { applyItemOp } from './apply-item-op';
 import { StaleTermError, type PeerClients } from './peer-clients';
@@ -55,6 +61,7 @@ export interface StorageServiceComponents {
   log: Logger;
   handoff: HintedHandoff;
   leadership: Leadership;
+  admin: AdminOperations;
   onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
 }
 
@@ -80,8 +87,28 @@ export class StorageServiceImpl implements StorageNodeService {
     return { errorName: NOT_LEADER, errorMessage: this.c.leadership.leaderHint(partition) ?? '', body: EMPTY };
   }
 
+  /** A draining node sends every request elsewhere, as if it were down. */
+  private refuseIfDraining(): void {
+    if (this.c.admin.draining) {
+      throw Object.assign(new Error('node is draining'), { grpcCode: grpc.status.UNAVAILABLE });
+    }
+  }
+
+  async nodeStatus(): Promise<NodeStatusReply> {
+    return this.c.admin.status();
+  }
+
+  async repair(request: RepairRequest): Promise<RepairReply> {
+    return this.c.admin.repair(request.partitions);
+  }
+
+  async drain(request: DrainRequest): Promise<DrainReply> {
+    return this.c.admin.drain(request.draining);
+  }
+
   /** Writes and strong reads need the lease; the unsafe test mode lets any replica read. */
   private mayServe(kind: ItemOp['kind'], partition: number): boolean {
+    if (this.c.admin.draining) return false;
     if (UNSAFE_FOLLOWER_READS && kind === 'OP_KIND_GET') return true;
     return this.c.leadership.isServingLeader(partition);
   }
@@ -191,6 +218,7 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async read(request: ReadBatch): Promise<ReadBatchReply> {
+    this.refuseIfDraining();
     const values = await this.c.store.getMany(request.keys.map((k) => dataKey(k.partition, k.key)));
     return {
       results: values.map((value) => {
@@ -201,6 +229,7 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async readRange(request: RangeRequest): Promise<RangeReply> {
+    this.refuseIfDraining();
     if (request.consistent && !UNSAFE_FOLLOWER_READS) {
       const notLed = request.ranges.find((r) => !this.c.leadership.isServingLeader(r.partition));
       if (notLed) {
