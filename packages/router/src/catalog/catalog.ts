@@ -122,6 +122,38 @@ export class Catalog {
   }
 
   /**
+   * Rewrites a table's definition (UpdateTable, TagResource, ...), on condition that the table
+   * still exists as the same table: a table deleted, or deleted and re-created, meanwhile makes
+   * this throw ResourceNotFoundException instead of resurrecting or overwriting it.
+   */
+  async update(def: TableDefinition): Promise<void> {
+    const json = JSON.stringify(def);
+    const sameTable = () =>
+      parseCondition(
+        'ConditionExpression',
+        'attribute_exists(#n) AND contains(#d, :id)',
+        createExpressionContext({ '#n': NAME_ATTRIBUTE, '#d': 'definition' }, { ':id': { S: `"tableId":"${def.tableId}"` } }),
+      );
+    try {
+      await this.writeOnce(def.tableName, () => this.run({
+        key: this.key(def.tableName),
+        kind: 'OP_KIND_PUT',
+        body: encodeJson({
+          item: { [NAME_ATTRIBUTE]: { S: def.tableName }, definition: { S: json } },
+          condition: sameTable(),
+        }),
+      }), (stored) => stored !== undefined && JSON.stringify(stored) === json);
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') {
+        this.cache.delete(def.tableName);
+        throw new ResourceNotFoundException(`Requested resource not found: Table: ${def.tableName} not found`);
+      }
+      throw error;
+    }
+    this.cache.set(def.tableName, def);
+  }
+
+  /**
    * Runs a catalog write whose outcome a retriable failure leaves unknown (a leader change while it
    * was replicated), then reads the catalog back: if `applied` says the write is there, it counts
    * as done. Table ids are unique, so a retry never mistakes another CreateTable for its own.

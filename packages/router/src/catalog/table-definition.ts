@@ -16,6 +16,20 @@ export interface TableDefinition {
   /** Seconds since the epoch, with a fraction, as DynamoDB shows it. */
   creationDateTime: number;
   tableStatus: TableStatus;
+  /** Resource tags (TagResource, CreateTable's Tags), in the order they were first added. */
+  tags?: Tag[];
+  /** DeleteTable refuses while this is true. */
+  deletionProtectionEnabled?: boolean;
+  /** When the table last switched to PAY_PER_REQUEST (absent: never, or at creation). */
+  lastUpdateToPayPerRequestDateTime?: number;
+  /** When UpdateTable last raised or lowered provisioned capacity. */
+  lastIncreaseDateTime?: number;
+  lastDecreaseDateTime?: number;
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
 }
 
 export function tableArn(region: string, accountId: string, tableName: string): string {
@@ -33,6 +47,8 @@ export function describeTable(def: TableDefinition, region: string, accountId: s
     TableStatus: status,
     CreationDateTime: def.creationDateTime,
     ProvisionedThroughput: {
+      ...(def.lastIncreaseDateTime !== undefined ? { LastIncreaseDateTime: def.lastIncreaseDateTime } : {}),
+      ...(def.lastDecreaseDateTime !== undefined ? { LastDecreaseDateTime: def.lastDecreaseDateTime } : {}),
       NumberOfDecreasesToday: 0,
       ReadCapacityUnits: def.readCapacityUnits,
       WriteCapacityUnits: def.writeCapacityUnits,
@@ -41,12 +57,17 @@ export function describeTable(def: TableDefinition, region: string, accountId: s
     ItemCount: 0,
     TableArn: tableArn(region, accountId, def.tableName),
     TableId: formatTableUuid(def.tableId),
-    DeletionProtectionEnabled: false,
+    DeletionProtectionEnabled: def.deletionProtectionEnabled ?? false,
   };
-  if (def.billingMode === 'PAY_PER_REQUEST') {
+  // DynamoDB shows BillingModeSummary for an on-demand table, and for a provisioned table once it
+  // has been on-demand (a table created PROVISIONED and never switched has none).
+  // TableClassSummary is left out: DynamoDB shows it only for a table whose class was set.
+  const lastPayPerRequest = def.lastUpdateToPayPerRequestDateTime
+    ?? (def.billingMode === 'PAY_PER_REQUEST' ? def.creationDateTime : undefined);
+  if (lastPayPerRequest !== undefined) {
     description.BillingModeSummary = {
-      BillingMode: 'PAY_PER_REQUEST',
-      LastUpdateToPayPerRequestDateTime: def.creationDateTime,
+      BillingMode: def.billingMode,
+      LastUpdateToPayPerRequestDateTime: lastPayPerRequest,
     };
   }
   return description;

@@ -4,6 +4,7 @@ import { describeTable, type TableDefinition } from '../catalog/table-definition
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import type { Operation } from './operation';
+import { TAGS, checkTagContents, mergeTags } from './tag-resource';
 
 /** DynamoDB's upper bound on provisioned capacity units in a request. */
 const CAPACITY_UNITS_MAX = 1_000_000_000_000;
@@ -53,7 +54,7 @@ export const schema: Schema = {
   ProvisionedThroughput: PROVISIONED_THROUGHPUT,
   LocalSecondaryIndexes: { type: { list: { type: { struct: {} } } } },
   GlobalSecondaryIndexes: { type: { list: { type: { struct: {} } } } },
-  Tags: { type: { list: { type: { struct: { Key: { type: 'String' }, Value: { type: 'String' } } } } } },
+  Tags: TAGS,
   DeletionProtectionEnabled: { type: 'Boolean' },
 };
 
@@ -65,6 +66,8 @@ interface CreateTableRequest {
   ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
   LocalSecondaryIndexes?: unknown[];
   GlobalSecondaryIndexes?: unknown[];
+  Tags?: { Key: string; Value: string }[];
+  DeletionProtectionEnabled?: boolean;
 }
 
 const invalid = (message: string) => new ValidationException(`One or more parameter values were invalid: ${message}`);
@@ -113,6 +116,7 @@ function checkCreateTable(request: CreateTableRequest): void {
 export const createTable: Operation = async (raw, context) => {
   const request = checkRequest<CreateTableRequest>(raw, schema);
   checkCreateTable(request);
+  if (request.Tags) checkTagContents(request.Tags);
   const typeOf = (name: string) => request.AttributeDefinitions.find((d) => d.AttributeName === name)!.AttributeType;
   const [hash, range] = request.KeySchema;
   const billingMode = request.BillingMode ?? 'PROVISIONED';
@@ -130,6 +134,8 @@ export const createTable: Operation = async (raw, context) => {
     creationDateTime: Date.now() / 1000,
     // Placement is static, so a table can take writes as soon as its definition is stored.
     tableStatus: 'ACTIVE',
+    ...(request.Tags?.length ? { tags: mergeTags([], request.Tags) } : {}),
+    ...(request.DeletionProtectionEnabled ? { deletionProtectionEnabled: true } : {}),
   };
   await context.catalog.create(def);
   context.log.info('table created', { table: def.tableName, tableId: def.tableId });

@@ -3,14 +3,20 @@ import { batchWriteItem } from './batch-write-item';
 import { createTable } from './create-table';
 import { deleteItem } from './delete-item';
 import { deleteTable } from './delete-table';
+import { describeEndpoints } from './describe-endpoints';
+import { describeLimits } from './describe-limits';
 import { describeTable } from './describe-table';
 import { getItem } from './get-item';
 import { listTables } from './list-tables';
+import { listTagsOfResource } from './list-tags-of-resource';
 import type { Operation, OperationRegistry } from './operation';
 import { putItem } from './put-item';
 import { query } from './query';
 import { scan } from './scan';
+import { tagResource } from './tag-resource';
+import { untagResource } from './untag-resource';
 import { updateItem } from './update-item';
+import { updateTable } from './update-table';
 
 /** Every operation, registered by its X-Amz-Target name. */
 export function createOperationRegistry(): OperationRegistry {
@@ -19,6 +25,12 @@ export function createOperationRegistry(): OperationRegistry {
     DescribeTable: describeTable,
     ListTables: listTables,
     DeleteTable: deleteTable,
+    UpdateTable: updateTable,
+    TagResource: tagResource,
+    UntagResource: untagResource,
+    ListTagsOfResource: listTagsOfResource,
+    DescribeLimits: describeLimits,
+    DescribeEndpoints: describeEndpoints,
     PutItem: putItem,
     GetItem: getItem,
     UpdateItem: updateItem,

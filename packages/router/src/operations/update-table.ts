@@ -1,0 +1,166 @@
+import { ValidationException } from '@triad/model';
+import { describeTable, type BillingMode, type TableDefinition } from '../catalog/table-definition';
+import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
+import { TABLE_NAME } from '../validation/common-fields';
+import type { Operation } from './operation';
+
+/** DynamoDB's upper bound on provisioned capacity units in a request. */
+const CAPACITY_UNITS_MAX = 1_000_000_000_000;
+
+const PROVISIONED_THROUGHPUT: FieldSpec = {
+  type: {
+    struct: {
+      ReadCapacityUnits: { type: 'Long', notNull: true, valueMin: 1 },
+      WriteCapacityUnits: { type: 'Long', notNull: true, valueMin: 1 },
+    },
+  },
+};
+
+/** Fields DynamoDB takes that Triad cannot act on yet; any of them is refused. */
+const UNSUPPORTED = [
+  'GlobalSecondaryIndexUpdates',
+  'StreamSpecification',
+  'ReplicaUpdates',
+  'SSESpecification',
+  'TableClass',
+  'OnDemandThroughput',
+  'WarmThroughput',
+  'MultiRegionConsistency',
+  'GlobalTableWitnessUpdates',
+] as const;
+
+export const schema: Schema = {
+  TableName: { ...TABLE_NAME, required: true },
+  AttributeDefinitions: {
+    type: {
+      list: {
+        type: {
+          struct: {
+            AttributeName: { type: 'String', notNull: true, lengthMin: 1, lengthMax: 255 },
+            AttributeType: { type: 'String', notNull: true, enumValues: ['B', 'N', 'S'] },
+          },
+        },
+      },
+    },
+  },
+  BillingMode: { type: 'String', enumValues: ['PROVISIONED', 'PAY_PER_REQUEST'] },
+  ProvisionedThroughput: PROVISIONED_THROUGHPUT,
+  DeletionProtectionEnabled: { type: 'Boolean' },
+  GlobalSecondaryIndexUpdates: { type: { list: { type: { struct: {} } } } },
+  StreamSpecification: {
+    type: {
+      struct: {
+        StreamEnabled: { type: 'Boolean', notNull: true },
+        StreamViewType: { type: 'String', enumValues: ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] },
+      },
+    },
+  },
+  ReplicaUpdates: { type: { list: { type: { struct: {} } } } },
+  SSESpecification: { type: { struct: {} } },
+  TableClass: { type: 'String', enumValues: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
+  OnDemandThroughput: { type: { struct: {} } },
+  WarmThroughput: { type: { struct: {} } },
+  MultiRegionConsistency: { type: 'String', enumValues: ['EVENTUAL', 'STRONG'] },
+  GlobalTableWitnessUpdates: { type: { list: { type: { struct: {} } } } },
+};
+
+export interface UpdateTableRequest {
+  TableName: string;
+  BillingMode?: BillingMode;
+  ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
+  DeletionProtectionEnabled?: boolean;
+  GlobalSecondaryIndexUpdates?: unknown[];
+  StreamSpecification?: unknown;
+  ReplicaUpdates?: unknown[];
+  SSESpecification?: unknown;
+  TableClass?: string;
+  OnDemandThroughput?: unknown;
+  WarmThroughput?: unknown;
+  MultiRegionConsistency?: string;
+  GlobalTableWitnessUpdates?: unknown[];
+}
+
+const invalid = (message: string) => new ValidationException(`One or more parameter values were invalid: ${message}`);
+
+/** The checks that need no table, in DynamoDB's order. */
+export function checkUpdateTable(request: UpdateTableRequest): void {
+  const changesSomething =
+    request.ProvisionedThroughput !== undefined ||
+    request.BillingMode !== undefined ||
+    request.DeletionProtectionEnabled !== undefined ||
+    (request.GlobalSecondaryIndexUpdates !== undefined && request.GlobalSecondaryIndexUpdates.length > 0) ||
+    UNSUPPORTED.some((field) => field !== 'GlobalSecondaryIndexUpdates' && request[field] !== undefined);
+  if (!changesSomething) {
+    throw new ValidationException(
+      'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
+    );
+  }
+  if (request.BillingMode === 'PROVISIONED' && !request.ProvisionedThroughput) {
+    throw invalid('ProvisionedThroughput must be specified when BillingMode is PROVISIONED');
+  }
+  const throughput = request.ProvisionedThroughput;
+  if (throughput) {
+    if (throughput.ReadCapacityUnits > CAPACITY_UNITS_MAX) {
+      throw new ValidationException(`Given value ${throughput.ReadCapacityUnits} for ReadCapacityUnits is out of bounds`);
+    }
+    if (throughput.WriteCapacityUnits > CAPACITY_UNITS_MAX) {
+      throw new ValidationException(`Given value ${throughput.WriteCapacityUnits} for WriteCapacityUnits is out of bounds`);
+    }
+  }
+  for (const field of UNSUPPORTED) {
+    if (request[field] !== undefined) throw new ValidationException(`${field} is not supported by this version of Triad`);
+  }
+}
+
+/** The definition after the update; throws DynamoDB's errors for changes it refuses. Pure, for tests. */
+export function applyUpdateTable(def: TableDefinition, request: UpdateTableRequest, now: number): TableDefinition {
+  const next: TableDefinition = { ...def };
+  const mode = request.BillingMode ?? def.billingMode;
+  const throughput = request.ProvisionedThroughput;
+  if (throughput && mode === 'PAY_PER_REQUEST') {
+    throw invalid('Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST');
+  }
+  if (mode === 'PAY_PER_REQUEST' && def.billingMode === 'PROVISIONED') {
+    next.billingMode = 'PAY_PER_REQUEST';
+    next.readCapacityUnits = 0;
+    next.writeCapacityUnits = 0;
+    next.lastUpdateToPayPerRequestDateTime = now;
+  }
+  if (throughput) {
+    if (def.billingMode === 'PROVISIONED') {
+      const read = throughput.ReadCapacityUnits - def.readCapacityUnits;
+      const write = throughput.WriteCapacityUnits - def.writeCapacityUnits;
+      if (read === 0 && write === 0) {
+        throw new ValidationException(
+          'The provisioned throughput for the table will not change. The requested value equals the current value. ' +
+            `Current ReadCapacityUnits provisioned for the table: ${def.readCapacityUnits}. Requested ReadCapacityUnits: ${throughput.ReadCapacityUnits}. ` +
+            `Current WriteCapacityUnits provisioned for the table: ${def.writeCapacityUnits}. Requested WriteCapacityUnits: ${throughput.WriteCapacityUnits}. ` +
+            'Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.',
+        );
+      }
+      if (read > 0 || write > 0) next.lastIncreaseDateTime = now;
+      if (read < 0 || write < 0) next.lastDecreaseDateTime = now;
+    } else {
+      // PAY_PER_REQUEST → PROVISIONED: the summary keeps when the table last went on-demand.
+      next.billingMode = 'PROVISIONED';
+      next.lastUpdateToPayPerRequestDateTime = def.lastUpdateToPayPerRequestDateTime ?? def.creationDateTime;
+    }
+    next.readCapacityUnits = throughput.ReadCapacityUnits;
+    next.writeCapacityUnits = throughput.WriteCapacityUnits;
+  }
+  if (request.DeletionProtectionEnabled !== undefined) next.deletionProtectionEnabled = request.DeletionProtectionEnabled;
+  return next;
+}
+
+export const updateTable: Operation = async (raw, context) => {
+  const request = checkRequest<UpdateTableRequest>(raw, schema);
+  checkUpdateTable(request);
+  const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);
+  const next = applyUpdateTable(def, request, Date.now() / 1000);
+  if (JSON.stringify(next) !== JSON.stringify(def)) {
+    await context.catalog.update(next);
+    context.log.info('table updated', { table: next.tableName, tableId: next.tableId });
+  }
+  // DynamoDB answers UPDATING; here the change is complete at once, so DescribeTable says ACTIVE.
+  return { TableDescription: describeTable(next, context.region, context.accountId, 'UPDATING') };
+};
