@@ -1,11 +1,23 @@
 #!/bin/sh
-# Chooses the process to run from the first argument (or TRIAD_ROLE): router, storage, local.
+# Chooses the process to run from the first argument (or TRIAD_ROLE): router, storage, local;
+# also cli (the admin command: status, repair, drain) and node-zone (Kubernetes init container).
+# Any further arguments are passed to the process. TRIAD_ZONE_FILE, when set and present, supplies
+# TRIAD_ZONE (Kubernetes: an init container writes the node's zone label there).
 set -e
-role="${1:-${TRIAD_ROLE:-local}}"
-[ $# -gt 0 ] && shift
+cd /app 2>/dev/null || true
+case "${1:-}" in
+  router|storage|local|cli|node-zone) role="$1"; shift ;;
+  *) role="${TRIAD_ROLE:-local}" ;;
+esac
+if [ -n "${TRIAD_ZONE_FILE:-}" ] && [ -s "$TRIAD_ZONE_FILE" ]; then
+  TRIAD_ZONE="$(cat "$TRIAD_ZONE_FILE")"
+  export TRIAD_ZONE
+fi
 case "$role" in
-  router)  exec node --import tsx packages/router/src/main.ts "$@" ;;
-  storage) exec node --import tsx packages/storage-node/src/main.ts "$@" ;;
-  local)   exec node --import tsx scripts/start-local-cluster.ts --data-dir "${TRIAD_DATA_DIR:-/data}" "$@" ;;
-  *) echo "usage: triad-entrypoint router|storage|local [flags]" >&2; exit 2 ;;
+  router)    exec node --import tsx packages/router/src/main.ts "$@" ;;
+  storage)   exec node --import tsx packages/storage-node/src/main.ts "$@" ;;
+  local)     exec node --import tsx scripts/start-local-cluster.ts --data-dir "${TRIAD_DATA_DIR:-/data}" "$@" ;;
+  cli)       exec node --import tsx packages/cli/src/main.ts "$@" ;;
+  node-zone) exec node /usr/local/lib/triad/node-zone.mjs "$@" ;;
+  *) echo "usage: triad-entrypoint router|storage|local|cli|node-zone [flags]  (or set TRIAD_ROLE)" >&2; exit 2 ;;
 esac
