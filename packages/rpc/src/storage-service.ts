@@ -121,3 +121,16 @@ export function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: number }).code;
   return code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED || code === grpc.status.CANCELLED;
 }
+
+/**
+ * gRPC failures after which the request certainly did not reach the node (no connection, or our
+ * own fault gate): a write may be sent elsewhere. After any other failure (a deadline, a dropped
+ * connection) the node may have applied it, and resending a conditional write or a counter update
+ * could apply it twice.
+ */
+export function certainlyNotSent(error: unknown): boolean {
+  const { code, details, message } = error as { code?: number; details?: string; message?: string };
+  if (code !== grpc.status.UNAVAILABLE) return false;
+  const text = `${details ?? ''} ${message ?? ''}`;
+  return /No connection established|ECONNREFUSED|fault injection|draining/.test(text);
+}

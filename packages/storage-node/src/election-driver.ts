@@ -24,6 +24,8 @@ export const ELECTION_CONFIG = {
   leaseDurationMs: 1_200,
   clockDriftMarginMs: 150,
 };
+/** A leader handing a partition over holds the hand-over message this long at most for its writes in flight. */
+const TRANSFER_WRITES_WAIT_MS_MAX = 1_000;
 /** Pause before retrying a new leader's catch-up when no peer answered. */
 const CATCH_UP_RETRY_MS = 200;
 
@@ -38,6 +40,9 @@ export interface ElectionDriverComponents {
   log: Logger;
 }
 
+/** Set once the storage service exists: resolves when the partition's writes in flight have settled. */
+export type WritesSettled = (partition: number) => Promise<void>;
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -50,6 +55,8 @@ export class ElectionDriver implements Leadership {
   private timer?: NodeJS.Timeout;
   /** The pump running now, if any: persist, send, react, until nothing is left. */
   private pumping?: Promise<void>;
+  /** The storage service's in-flight writes, wired after construction (the service needs this driver). */
+  writesSettled: WritesSettled = async () => undefined;
   /** When each partition lost its leader, to measure failover time. */
   private readonly leaderlessSince = new Map<number, number>();
 
@@ -121,7 +128,14 @@ export class ElectionDriver implements Leadership {
           list.push(message);
           byPeer.set(to, list);
         }
-        for (const [to, messages] of byPeer) this.send(to, messages);
+        for (const [to, messages] of byPeer) {
+          // The old leader's writes still in flight would be refused by the new leader's term and
+          // fail: hand the partition over only once they have settled (it already serves no new ones).
+          const handOvers = messages.filter((m) => m.type === 'TimeoutNow');
+          const rest = messages.filter((m) => m.type !== 'TimeoutNow');
+          if (rest.length > 0) this.send(to, rest);
+          for (const message of handOvers) void this.sendAfterWrites(to, message);
+        }
         for (const event of ready.events) this.onEvent(event);
       }
     } catch (error) {
@@ -139,6 +153,12 @@ export class ElectionDriver implements Leadership {
       .client(peer)
       .election({ from: this.c.nodeId, payload })
       .catch(() => undefined); // Lost messages are the protocol's business; it retries by itself.
+  }
+
+  private async sendAfterWrites(to: string, message: Message & { partition: number }): Promise<void> {
+    const timeout = new Promise((resolve) => setTimeout(resolve, TRANSFER_WRITES_WAIT_MS_MAX));
+    await Promise.race([this.writesSettled(message.partition), timeout]);
+    this.send(to, [message]);
   }
 
   async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {

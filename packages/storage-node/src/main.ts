@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     }),
     onElectionPacket: (packet) => election.onPacket(packet),
   });
+  election.writesSettled = (partition) => service.writesSettled(partition);
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
   membership.on('change', (member) => {
     if (member.role !== 'storage') return;

@@ -74,6 +74,8 @@ const EMPTY = Buffer.alloc(0);
 export class StorageServiceImpl implements StorageNodeService {
   /** Writes this leader has sent and not yet seen on a majority, by key: strong reads wait for them. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** The same writes by partition: a leader handing a partition over waits for them. */
+  private readonly inFlightByPartition = new Map<number, Set<Promise<void>>>();
   private readonly clock = new VersionClock();
 
   constructor(private readonly c: StorageServiceComponents) {}
@@ -81,6 +83,12 @@ export class StorageServiceImpl implements StorageNodeService {
   async execute(request: ExecuteBatch): Promise<ExecuteBatchReply> {
     const results = await Promise.all(request.ops.map((op) => this.executeOne(op)));
     return { results };
+  }
+
+  /** Resolves once every write this node sent for the partition has reached a majority or failed. */
+  async writesSettled(partition: number): Promise<void> {
+    const pending = this.inFlightByPartition.get(partition);
+    if (pending && pending.size > 0) await Promise.allSettled([...pending]);
   }
 
   private notLeader(partition: number): OpResult {
@@ -117,14 +125,14 @@ export class StorageServiceImpl implements StorageNodeService {
     if (!this.mayServe(op.kind, op.partition)) return this.notLeader(op.partition);
     try {
       const { result, durable } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
+        // Decide only on committed state: a write of this key still on its way to a majority may
+        // yet fail, and a condition or a read must not have seen it then.
+        await this.inFlight.get(key.toString('latin1'))?.catch(() => undefined);
         const current = await this.c.replicas.current(key);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
-        if (!outcome.write) {
-          // A read must not return a write that is not yet on a majority: wait for the one in flight.
-          return { result: outcome.result, durable: this.inFlight.get(key.toString('latin1')) ?? Promise.resolve() };
-        }
+        if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
         const version = this.clock.next(this.c.leadership.termOf(op.partition), current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
         return { result: outcome.result, durable: this.commit(op.partition, op.key, key, value, current) };
@@ -166,8 +174,12 @@ export class StorageServiceImpl implements StorageNodeService {
       throw new ServiceUnavailableException('The partition has no majority of its replicas reachable; retry the request');
     });
     this.inFlight.set(lockKey, quorum);
+    let ofPartition = this.inFlightByPartition.get(partition);
+    if (!ofPartition) this.inFlightByPartition.set(partition, (ofPartition = new Set()));
+    ofPartition.add(quorum);
     const forget = () => {
       if (this.inFlight.get(lockKey) === quorum) this.inFlight.delete(lockKey);
+      ofPartition!.delete(quorum);
     };
     quorum.then(forget, forget);
     return quorum;

@@ -5,6 +5,7 @@ import {
   NOT_LEADER,
   StorageNodeClient,
   UNSAFE_FOLLOWER_READS,
+  certainlyNotSent,
   isUnreachable,
   type ItemOp,
   type OpResult,
@@ -128,7 +129,13 @@ export class GrpcStorageClient implements StorageClient {
    * lead the partition (NotLeaderError) sends the request on to the leader it names, or to the next
    * replica; during an election, when no replica leads yet, rounds repeat after a short pause.
    */
-  private async withFailover<T>(partition: number, order: () => StorageNodeInfo[], call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
+  private async withFailover<T>(
+    partition: number,
+    order: () => StorageNodeInfo[],
+    call: (node: StorageNodeInfo) => Promise<T>,
+    /** Reads may be resent after any failure; writes only when they certainly never arrived. */
+    idempotent = true,
+  ): Promise<T> {
     const deadline = Date.now() + REQUEST_DEADLINE_MS;
     let lastError: unknown;
     while (Date.now() < deadline) {
@@ -151,6 +158,10 @@ export class GrpcStorageClient implements StorageClient {
           if (!isUnreachable(error)) throw error;
           lastError = error;
           this.health.markDown(node);
+          if (!idempotent && !certainlyNotSent(error)) {
+            this.log.warn('write outcome unknown after a storage node failed', { target: node.id, error: String(error) });
+            throw new ServiceUnavailableException('The request could not be confirmed; retry the request');
+          }
           this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
         }
       }
@@ -161,12 +172,18 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   execute(op: ItemOp): Promise<OpResult> {
-    return this.withFailover(op.partition, () => this.strongOrder(op.partition, op.kind === 'OP_KIND_GET'), async (node) => {
-      const result = await this.channel(node).execute.submit(op);
-      if (result.errorName === NOT_LEADER) throw new NotLeaderError(result.errorMessage || undefined);
-      this.noteLeader(op.partition, node.id);
-      return result;
-    });
+    const isRead = op.kind === 'OP_KIND_GET';
+    return this.withFailover(
+      op.partition,
+      () => this.strongOrder(op.partition, isRead),
+      async (node) => {
+        const result = await this.channel(node).execute.submit(op);
+        if (result.errorName === NOT_LEADER) throw new NotLeaderError(result.errorMessage || undefined);
+        this.noteLeader(op.partition, node.id);
+        return result;
+      },
+      isRead,
+    );
   }
 
   async readEventual(partition: number, key: Buffer): Promise<Buffer | undefined> {

@@ -1,0 +1,126 @@
+/**
+ * The chaos checks' own logic on hand-written histories (no cluster): the final-value check, the
+ * reduced-history shortcut of the linearizability check, failover samples, outcome classes.
+ */
+import { Ring } from '@triad/ring';
+import { checkFinalValues, checkLinearizability, failoverSamples, withoutUnobservedUnknownWrites } from './checks';
+import { classifyError } from './dynamo-register';
+import type { FaultRecord } from './faults';
+import { History, type RecordedOperation } from './history';
+
+let next = 0;
+const base = (key: string, invokeMs: number, completeMs: number | undefined, clientId = 'c1') => ({ clientId, key, partition: 0, logicalId: next++, invokeMs, completeMs });
+const write = (key: string, value: string, t0: number, t1: number, ok: true | 'unknown' = true): RecordedOperation => ({ ...base(key, t0, t1), kind: 'write', input: value, ok });
+const read = (key: string, value: string | undefined, t0: number, t1: number): RecordedOperation => ({ ...base(key, t0, t1), kind: 'read', output: value, ok: true });
+const cas = (key: string, expected: string | undefined, value: string, output: boolean | undefined, t0: number, t1: number): RecordedOperation => ({
+  ...base(key, t0, t1),
+  kind: 'cas',
+  input: { expected, value },
+  output,
+  ok: output === undefined ? 'unknown' : true,
+});
+
+function historyOf(ops: RecordedOperation[]): History {
+  const h = new History();
+  h.operations.push(...ops);
+  return h;
+}
+
+describe('checkFinalValues', () => {
+  test('the last acknowledged write, or one that may follow it, is a legal final value', () => {
+    const ops = [write('k', 'a', 0, 10), write('k', 'b', 20, 30), write('k', 'c', 25, 40, 'unknown')];
+    expect(checkFinalValues(ops, new Map([['k', 'b']]))).toEqual([]);
+    expect(checkFinalValues(ops, new Map([['k', 'c']]))).toEqual([]);
+  });
+
+  test('a value from before the last acknowledged write is a lost write', () => {
+    const ops = [write('k', 'a', 0, 10), write('k', 'b', 20, 30)];
+    const problems = checkFinalValues(ops, new Map([['k', 'a']]));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/write\("b"\).*lost or rolled back/);
+  });
+
+  test('a write concurrent with the last acknowledged one may win', () => {
+    const ops = [write('k', 'a', 0, 25), write('k', 'b', 20, 30)];
+    expect(checkFinalValues(ops, new Map([['k', 'a']]))).toEqual([]);
+  });
+
+  test('absence after an acknowledged write, with no delete, is a lost write', () => {
+    expect(checkFinalValues([write('k', 'a', 0, 10)], new Map([['k', undefined]]))).toHaveLength(1);
+  });
+
+  test('a value written only by a cas that reported false is named', () => {
+    const ops = [write('k', 'a', 0, 10), cas('k', 'x', 'b', false, 20, 30)];
+    const problems = checkFinalValues(ops, new Map([['k', 'b']]));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/which no operation wrote — but client c1: cas\("x" → "b"\) → false .* reported that it did not take effect, and it did/);
+  });
+});
+
+describe('checkLinearizability', () => {
+  test('unobserved unknown writes are left out of the first pass only', () => {
+    const ops = [write('k', 'a', 0, 10), write('k', 'u', 12, 14, 'unknown'), read('k', 'a', 20, 30)];
+    expect(withoutUnobservedUnknownWrites(ops).map((op) => op.kind)).toEqual(['write', 'read']);
+    // Observed: kept.
+    const observed = [...ops, read('k', 'u', 40, 50)];
+    expect(withoutUnobservedUnknownWrites(observed)).toHaveLength(4);
+    expect(checkLinearizability(historyOf(observed)).verdict).toBe('ok');
+  });
+
+  test('a failed cas that only an unknown write explains is legal (the full check runs when the reduced one fails)', () => {
+    // cas(a → b) fails although the last known value is a: only the unknown write of u explains it.
+    const ops = [write('k', 'a', 0, 10), write('k', 'u', 12, 14, 'unknown'), cas('k', 'a', 'b', false, 20, 30)];
+    const result = checkLinearizability(historyOf(ops));
+    expect(result.verdict).toBe('ok');
+  });
+
+  test('a stale read is illegal, with an explanation naming it', () => {
+    const ops = [write('k', 'a', 0, 10), write('k', 'b', 20, 30), read('k', 'a', 40, 50)];
+    const result = checkLinearizability(historyOf(ops));
+    expect(result.verdict).toBe('illegal');
+    expect(result.illegalKeys).toEqual(['k']);
+    expect(result.explanations[0]).toMatch(/>> client c1: read\(\) → "a" \[40, 50\]/);
+  });
+});
+
+describe('failoverSamples', () => {
+  test('the longest wait of a write to an affected partition during the fault', () => {
+    const layout = {
+      partitionCount: 2,
+      storageNodes: [
+        { id: 'n-a', zone: 'a', address: 'h:1' },
+        { id: 'n-b', zone: 'b', address: 'h:2' },
+        { id: 'n-c', zone: 'c', address: 'h:3' },
+      ],
+    };
+    const ring = new Ring(layout);
+    const history = new History();
+    const slow = history.beginLogical('c1', 'write', 'k1', 0);
+    Object.assign(slow, { firstInvokeMs: 900, endMs: 4_000, attempts: 3, completed: true });
+    const fast = history.beginLogical('c2', 'write', 'k2', 1);
+    Object.assign(fast, { firstInvokeMs: 1_500, endMs: 1_520, attempts: 1, completed: true });
+    const fault: FaultRecord = { id: 1, kind: 'kill', nodes: ['n-a'], description: 'kill -9 n-a', wallClockStart: '', startMs: 1_000, healedMs: 5_000 };
+    const [sample] = failoverSamples([fault], history, ring);
+    expect(sample.affectedPartitions).toBe(2);
+    expect(sample.writeFailoverMs).toBe(3_000);
+    expect(sample.unrecovered).toBe(0);
+  });
+});
+
+describe('classifyError', () => {
+  const sdkError = (name: string, status?: number, extra: object = {}) => Object.assign(new Error('x'), { name, $metadata: { httpStatusCode: status }, ...extra });
+  test('outcome classes', () => {
+    expect(classifyError(sdkError('ConditionalCheckFailedException', 400)).kind).toBe('condition-failed');
+    expect(classifyError(sdkError('ValidationException', 400)).kind).toBe('failed');
+    expect(classifyError(sdkError('ResourceNotFoundException', 400)).kind).toBe('failed');
+    expect(classifyError(sdkError('ServiceUnavailable', 503)).kind).toBe('unknown');
+    expect(classifyError(sdkError('InternalServerError', 500)).kind).toBe('unknown');
+    expect(classifyError(sdkError('ThrottlingException', 400)).kind).toBe('unknown');
+    expect(classifyError(sdkError('TimeoutError')).kind).toBe('unknown');
+    expect(classifyError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).kind).toBe('unknown');
+  });
+  test('a failed condition carries the value the item had', () => {
+    const classified = classifyError(sdkError('ConditionalCheckFailedException', 400, { Item: { pk: { S: 'k' }, v: { S: 'seen' } } }));
+    expect(classified).toMatchObject({ kind: 'condition-failed', oldValue: 'seen' });
+  });
+});

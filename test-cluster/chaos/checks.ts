@@ -1,0 +1,325 @@
+/**
+ * The checks after a chaos run, once faults have stopped and the cluster is whole again:
+ *
+ * (a) durability — every acknowledged insert is there (strong reads), and no key's final value
+ *     undoes an acknowledged write: the final value must have been written by the last
+ *     acknowledged change or by something that may have come after it;
+ * (b) linearizability — the whole history (every attempt, the final reads included) against a
+ *     register per key, with an explanation per illegal key;
+ * (c) convergence — the three replicas of every partition reach identical Merkle roots within a
+ *     bounded time;
+ * (d) hints — no hint left pending on any node;
+ * plus failover times per fault, measured from the clients' side.
+ */
+import { checkHistory, describeRegisterOperation, type IllegalExplanation, type Verdict } from '@triad/linearizability';
+import type { Ring } from '@triad/ring';
+import { nowMs, sleepUnless } from './clock';
+import type { ClusterProbe } from './cluster-probe';
+import type { Value } from './dynamo-register';
+import type { FaultKind, FaultRecord } from './faults';
+import { mayHaveWritten, valueWritten, type History, type LogicalKind, type RecordedOperation } from './history';
+import type { FinalReads, RegisterWorkload } from './workload';
+
+// ---------------------------------------------------------------------------------------------
+// (a) durability
+
+export interface DurabilityResult {
+  /** Insert-only keys whose write was acknowledged. */
+  acknowledgedInserts: number;
+  /** Acknowledged inserts that a strong read did not find (or found with another value). */
+  lostInserts: string[];
+  /** Acknowledged changes of all keys (writes, deletes, conditional writes that applied). */
+  acknowledgedWrites: number;
+  /** Keys whose final value undoes an acknowledged change, or was never written: one line each. */
+  lostWrites: string[];
+  /** Keys no strong read could read after the run. */
+  unreadable: string[];
+}
+
+export function checkDurability(workload: RegisterWorkload, finals: FinalReads): DurabilityResult {
+  const history = workload.history;
+  const acknowledged = history.acknowledgedWrites();
+  const ackedInsertKeys = new Set(acknowledged.filter((op) => workload.inserts.has(op.key)).map((op) => op.key));
+  const lostInserts: string[] = [];
+  for (const key of [...ackedInsertKeys].sort()) {
+    if (!finals.values.has(key)) continue; // reported as unreadable
+    const found = finals.values.get(key);
+    const wanted = workload.inserts.get(key);
+    if (found !== wanted) lostInserts.push(`${key}: acknowledged ${JSON.stringify(wanted)}, strong read found ${found === undefined ? 'nothing' : JSON.stringify(found)}`);
+  }
+  return {
+    acknowledgedInserts: ackedInsertKeys.size,
+    lostInserts,
+    acknowledgedWrites: acknowledged.length,
+    lostWrites: checkFinalValues(history.operations, finals.values),
+    unreadable: finals.unreadable,
+  };
+}
+
+/**
+ * For each key read at the end: every acknowledged change W must be the final value's writer, or
+ * be followed by an operation that wrote the final value and may come after W in real time (it
+ * was unknown, or it ended after W began). The register starts absent, which follows nothing.
+ * Sound for any history: a linearizable one never fails it. Simpler than (b), and it names the
+ * write that was lost.
+ */
+export function checkFinalValues(operations: readonly RecordedOperation[], finals: ReadonlyMap<string, Value>): string[] {
+  const byKey = new Map<string, RecordedOperation[]>();
+  for (const op of operations) {
+    if (!mayHaveWritten(op)) continue;
+    const list = byKey.get(op.key);
+    if (list) list.push(op);
+    else byKey.set(op.key, [op]);
+  }
+  const problems: string[] = [];
+  for (const [key, final] of [...finals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const changes = byKey.get(key) ?? [];
+    const writers = changes.filter((op) => valueWritten(op) === final);
+    if (final !== undefined && writers.length === 0) {
+      // Operations that carried the value but claim they did not write it: a cas that reported its condition false, or a definite failure.
+      const claimed = operations.filter((op) => op.key === key && op.kind !== 'read' && valueWritten(op) === final);
+      problems.push(
+        `${key}: the final read found ${JSON.stringify(final)}, which no operation wrote` +
+          (claimed.length > 0 ? ` — but ${claimed.map((op) => describeRegisterOperation(op)).join('; ')} reported that it did not take effect, and it did` : ''),
+      );
+      continue;
+    }
+    // The latest time the final value's write may have taken effect: -∞ for the initial absence.
+    const latestWriterMs = writers.reduce((t, op) => Math.max(t, op.ok === 'unknown' ? Infinity : (op.completeMs as number)), -Infinity);
+    const lost = changes.filter((op) => op.ok === true && valueWritten(op) !== final && op.invokeMs > latestWriterMs);
+    if (lost.length > 0) {
+      const last = lost.reduce((a, b) => ((a.completeMs as number) > (b.completeMs as number) ? a : b));
+      const found = final === undefined ? 'the item absent' : JSON.stringify(final);
+      problems.push(
+        `${key}: the final read found ${found}, but ${describeRegisterOperation(last)} began after every operation that could leave ${found} ` +
+          `had completed: that acknowledged change was lost or rolled back${lost.length > 1 ? ` (${lost.length} such changes)` : ''}`,
+      );
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) linearizability
+
+export interface LinearizabilityResult {
+  verdict: Verdict;
+  keysChecked: number;
+  illegalKeys: string[];
+  /** Keys whose search ran out of budget. */
+  inconclusiveKeys: string[];
+  /** Per illegal key: the checker's explanation, then the operations around the one it could not place. */
+  explanations: string[];
+  checkMs: number;
+  stepsTotal: number;
+}
+
+export interface LinearizabilityInit {
+  /** Search steps per key in the full check; default 5,000,000. */
+  stepsMax?: number;
+  /** Wall-clock budget per key in the full check; default 10,000 ms. */
+  timeMsMax?: number;
+  /** Wall-clock budget of the whole full check; keys left when it is spent are inconclusive. Default 60,000 ms. */
+  totalTimeMsMax?: number;
+  faults?: readonly FaultRecord[];
+}
+
+/**
+ * The history without the unknown-outcome writes (and conditional writes) whose value nobody
+ * observed: no read returned it and no conditional write that applied expected it. Each such
+ * operation may be placed last in any linearization ("it never took effect"), so if the reduced
+ * history is linearizable, so is the full one. The converse does not hold (a conditional write
+ * that failed may need one of them to explain it), so a reduced history that fails is checked
+ * again in full. Unknown writes are what makes the search exponential: a fault leaves dozens.
+ */
+export function withoutUnobservedUnknownWrites(operations: readonly RecordedOperation[]): RecordedOperation[] {
+  const observed = new Set<string>();
+  const mark = (key: string, value: Value) => {
+    if (value !== undefined) observed.add(`${key}\u0000${value}`);
+  };
+  for (const op of operations) {
+    if (op.ok !== true) continue;
+    if (op.kind === 'read') mark(op.key, op.output as Value);
+    if (op.kind === 'cas' && op.output === true) mark(op.key, op.input.expected as Value);
+  }
+  return operations.filter((op) => {
+    if (op.ok !== 'unknown' || (op.kind !== 'write' && op.kind !== 'cas')) return true;
+    const value = valueWritten(op);
+    return value === undefined || observed.has(`${op.key}\u0000${value}`);
+  });
+}
+
+export function checkLinearizability(history: History, init: LinearizabilityInit = {}): LinearizabilityResult {
+  const started = nowMs();
+  // Stage 1: the reduced history, key by key. Keys that pass are done.
+  const reduced = checkHistory(withoutUnobservedUnknownWrites(history.operations), { stepsMax: 2_000_000, timeMsMax: 5_000, clock: nowMs });
+  const perKey = new Map(reduced.perKey);
+  let stepsTotal = reduced.stepsTotal;
+  const retry = new Set([...reduced.perKey].filter(([, v]) => v !== 'ok').map(([k]) => k));
+  // Stage 2: the full history of each key that did not pass, while the total budget lasts.
+  const fullExplanations: IllegalExplanation[] = [];
+  const stage2Deadline = nowMs() + (init.totalTimeMsMax ?? 60_000);
+  for (const key of [...retry].sort()) {
+    if (nowMs() > stage2Deadline) break; // stays 'unknown' (or whatever stage 1 said, if not ok)
+    const full = checkHistory(
+      history.operations.filter((op) => op.key === key),
+      { stepsMax: init.stepsMax ?? 5_000_000, timeMsMax: init.timeMsMax ?? 10_000, clock: nowMs },
+    );
+    stepsTotal += full.stepsTotal;
+    perKey.set(key, full.perKey.get(key) ?? 'ok');
+    fullExplanations.push(...full.explanations.values());
+  }
+  for (const key of retry) if (perKey.get(key) === 'illegal' && !fullExplanations.some((e) => e.key === key)) perKey.set(key, 'unknown');
+  const explanations: string[] = [];
+  for (const explanation of fullExplanations) {
+    const key = explanation.key;
+    const blocked = explanation.blockedOperation as RecordedOperation;
+    const from = blocked.invokeMs - 3_000;
+    const to = (blocked.completeMs ?? blocked.invokeMs) + 500;
+    const nearby = history.operations
+      .filter((op) => op.key === key && op.invokeMs <= to && (op.ok === 'unknown' || (op.completeMs ?? Infinity) >= from))
+      .sort((a, b) => a.invokeMs - b.invokeMs);
+    const shown = nearby.slice(-25);
+    const lines = shown.map((op) => `      ${op === blocked ? '>>' : '  '} ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`);
+    const active = (init.faults ?? []).filter((f) => f.startMs <= to && (f.healedMs ?? Infinity) >= from);
+    explanations.push(
+      [
+        `  ${explanation.message}`,
+        `    partition ${blocked.partition}; faults around then: ${active.length === 0 ? 'none' : active.map((f) => `#${f.id} ${f.description} [${Math.round(f.startMs)}, ${Math.round(f.healedMs ?? Infinity)}]`).join('; ')}`,
+        `    operations on the key from ${Math.round(from)} to ${Math.round(to)} ms (unknown ones from any time)${nearby.length > shown.length ? `, last ${shown.length} of ${nearby.length}` : ''}:`,
+        ...lines,
+      ].join('\n'),
+    );
+  }
+  const verdicts = [...perKey];
+  const illegalKeys = verdicts.filter(([, v]) => v === 'illegal').map(([k]) => k);
+  const inconclusiveKeys = verdicts.filter(([, v]) => v === 'unknown').map(([k]) => k);
+  return {
+    verdict: illegalKeys.length > 0 ? 'illegal' : inconclusiveKeys.length > 0 ? 'unknown' : 'ok',
+    keysChecked: verdicts.length,
+    illegalKeys,
+    inconclusiveKeys,
+    explanations,
+    checkMs: nowMs() - started,
+    stepsTotal,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) convergence and (d) hints
+
+export interface ConvergenceResult {
+  converged: boolean;
+  /** From the start of the wait until every partition's replicas had identical roots. */
+  timeMs: number;
+  /** At the timeout: partition → why it differs. */
+  divergent: string[];
+}
+
+/** Polls Merkle roots until every partition's replicas agree, or `timeoutMs` passes. */
+export async function awaitConvergence(probe: ClusterProbe, timeoutMs: number, pollMs = 500): Promise<ConvergenceResult> {
+  const started = nowMs();
+  let divergent = new Map<number, string>();
+  for (;;) {
+    divergent = await probe.divergentPartitions();
+    if (divergent.size === 0) return { converged: true, timeMs: nowMs() - started, divergent: [] };
+    if (nowMs() - started > timeoutMs) break;
+    await sleepUnless(pollMs, () => false);
+  }
+  return { converged: false, timeMs: nowMs() - started, divergent: [...divergent].map(([p, why]) => `partition ${p}: ${why}`) };
+}
+
+export interface HintsResult {
+  drained: boolean;
+  timeMs: number;
+  /** At the end of the wait: pending hints by node ('?' for a node that did not answer). */
+  pending: Record<string, number | '?'>;
+}
+
+/** Polls triad_hints_pending on every storage node until the sum is 0 everywhere, or `timeoutMs` passes. */
+export async function awaitHintsDrained(probe: ClusterProbe, timeoutMs: number, pollMs = 500): Promise<HintsResult> {
+  const started = nowMs();
+  for (;;) {
+    const pending = await probe.hintsPending();
+    const view: Record<string, number | '?'> = {};
+    for (const [id, n] of pending) view[id] = n ?? '?';
+    const drained = [...pending.values()].every((n) => n === 0);
+    if (drained || nowMs() - started > timeoutMs) return { drained, timeMs: nowMs() - started, pending: view };
+    await sleepUnless(pollMs, () => false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// failover
+
+const WRITE_KINDS: ReadonlySet<LogicalKind> = new Set(['write', 'cas', 'delete', 'insert']);
+
+export interface FailoverSample {
+  faultId: number;
+  kind: FaultKind;
+  description: string;
+  /** Data partitions with a replica among the fault's nodes. */
+  affectedPartitions: number;
+  /**
+   * The longest a client waited, retrying, for a write to an affected partition during the fault:
+   * from the later of the fault's start and its first attempt, to the attempt that completed.
+   * Undefined when no write touched an affected partition.
+   */
+  writeFailoverMs?: number;
+  /** The same for strong reads. */
+  readFailoverMs?: number;
+  /** Attempts to affected partitions during the fault that failed or ended unknown. */
+  failedAttempts: number;
+  /** Logical writes that gave up without any attempt completing (retry time up, or the run stopped). */
+  unrecovered: number;
+}
+
+export function failoverSamples(faults: readonly FaultRecord[], history: History, ring: Ring): FailoverSample[] {
+  return faults.map((fault) => {
+    const affected = new Set<number>();
+    for (let p = 0; p < ring.partitionCount; p++) {
+      if (ring.replicaSet(p).some((n) => fault.nodes.includes(n.id))) affected.add(p);
+    }
+    const endMs = fault.healedMs ?? Infinity;
+    const during = history.logical.filter((op) => affected.has(op.partition) && op.firstInvokeMs <= endMs && op.endMs >= fault.startMs);
+    const waited = (kinds: (k: LogicalKind) => boolean): number | undefined => {
+      const ops = during.filter((op) => kinds(op.kind));
+      if (ops.length === 0) return undefined;
+      return Math.max(...ops.map((op) => op.endMs - Math.max(op.firstInvokeMs, fault.startMs)));
+    };
+    const ids = new Set(during.map((op) => op.id));
+    return {
+      faultId: fault.id,
+      kind: fault.kind,
+      description: fault.description,
+      affectedPartitions: affected.size,
+      writeFailoverMs: waited((k) => WRITE_KINDS.has(k)),
+      readFailoverMs: waited((k) => k === 'read'),
+      failedAttempts: history.operations.filter((op) => ids.has(op.logicalId) && op.ok !== true).length,
+      unrecovered: during.filter((op) => WRITE_KINDS.has(op.kind) && !op.completed).length,
+    };
+  });
+}
+
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// operation counts
+
+export type OutcomeName = 'ok' | 'condition-false' | 'failed' | 'unknown';
+
+/** Attempts by logical kind ('final-read' for the checks' reads) and outcome. */
+export function operationCounts(history: History): Record<string, Record<OutcomeName, number>> {
+  const counts: Record<string, Record<OutcomeName, number>> = {};
+  for (const op of history.operations) {
+    const kind = op.logicalId < 0 ? 'final-read' : history.logical[op.logicalId].kind;
+    const outcome: OutcomeName = op.ok === 'unknown' ? 'unknown' : op.ok === false ? 'failed' : op.kind === 'cas' && op.output === false ? 'condition-false' : 'ok';
+    counts[kind] ??= { ok: 0, 'condition-false': 0, failed: 0, unknown: 0 };
+    counts[kind][outcome]++;
+  }
+  return counts;
+}
