@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   host: string;
   /** The address routers listen on: '::' takes both IPv4 and IPv6, so `localhost` works either way. */
   routerListenHost: string;
+  /** Extra arguments for node itself, before the entry point (e.g. --cpu-prof to profile every process). */
+  nodeArgs?: string[];
   /** Extra environment for every process (log level, test switches). */
   env?: Record<string, string>;
   /**
@@ -146,7 +148,7 @@ export class LocalCluster {
 
   private spawnProcess(id: string, entry: string, args: string[]): ChildProcess {
     const log = fs.openSync(path.join(this.options.dataDir, 'logs', `${id}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '--import', 'tsx', entry, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.options.env, ...this.options.envFor?.(id) },
       stdio: ['ignore', log, log],
