@@ -10,7 +10,7 @@ import type { PeerClients } from './peer-clients';
 import type { StorageMetrics } from './storage-metrics';
 
 /** The election state machine's clock granularity: timers fire within this of their deadline. */
-const ELECTION_TICK_MS = 50;
+const ELECTION_TICK_MS = 100;
 /**
  * Election timing. A replica campaigns after 1.5–3 s without its leader, and a leader's lease lasts
  * 1.2 s past a majority-acked heartbeat: long enough that a Node process stalled by a busy 2-core

@@ -14,6 +14,7 @@ import type { OperationContext } from '../operations/operation-context';
 import type { RouterMetrics } from '../router-metrics';
 import { errorBody } from './error-response';
 import { JSON_CONTENT_TYPE, REQUEST_BODY_BYTES_MAX, TARGET_PREFIX } from './http-limits';
+import { RawJson } from './raw-json';
 import { newRequestId } from './request-id';
 
 export interface HttpServerComponents {
@@ -27,7 +28,7 @@ export interface HttpServerComponents {
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, requestId: string): void {
-  const payload = Buffer.from(JSON.stringify(body));
+  const payload = body instanceof RawJson ? body.body : Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': payload.length,
