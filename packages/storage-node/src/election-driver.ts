@@ -57,6 +57,12 @@ export class ElectionDriver implements Leadership {
   private pumping?: Promise<void>;
   /** The storage service's in-flight writes, wired after construction (the service needs this driver). */
   writesSettled: WritesSettled = async () => undefined;
+  /**
+   * Partitions where a write of this leader failed to reach a majority: its local copy may hold
+   * that write and the others not, so it serves nothing there until a repair with a peer has made
+   * a majority agree again.
+   */
+  private readonly unconfirmed = new Set<number>();
   /** When each partition lost its leader, to measure failover time. */
   private readonly leaderlessSince = new Map<number, number>();
 
@@ -229,7 +235,30 @@ export class ElectionDriver implements Leadership {
   }
 
   isServingLeader(partition: number): boolean {
-    return this.node?.isServingLeader(partition, this.now()) ?? false;
+    return !this.unconfirmed.has(partition) && (this.node?.isServingLeader(partition, this.now()) ?? false);
+  }
+
+  reconfirm(partition: number): void {
+    if (this.unconfirmed.has(partition)) return;
+    this.unconfirmed.add(partition);
+    this.c.log.warn('partition paused after a write without a majority; re-syncing with a peer', { partition });
+    void this.resync(partition);
+  }
+
+  private async resync(partition: number): Promise<void> {
+    while (this.unconfirmed.has(partition)) {
+      for (const peer of this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId && this.c.isUp(n))) {
+        try {
+          await this.c.antiEntropy.repair(partition, peer);
+          this.unconfirmed.delete(partition);
+          this.c.log.info('partition re-synced with a peer', { partition, peer: peer.id });
+          return;
+        } catch {
+          // Try the next peer, then again after a pause.
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+    }
   }
 
   leaderHint(partition: number): string | undefined {

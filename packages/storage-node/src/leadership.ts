@@ -10,6 +10,8 @@ export interface Leadership {
   /** The partition's current term: the first part of every version this leader assigns. */
   termOf(partition: number): number;
   /** Whether a leader's record of `term`, sent by node `from`, may be applied (false once a newer term is known). */
+  /** A write of this leader missed its majority: stop serving the partition until a repair with a peer. */
+  reconfirm(partition: number): void;
   /** Resolves once every term and vote this node acts on is durable. */
   persisted(): Promise<void>;
   acceptsReplication(partition: number, term: number, from: string): boolean;

@@ -128,6 +128,8 @@ export class StorageServiceImpl implements StorageNodeService {
         // Decide only on committed state: a write of this key still on its way to a majority may
         // yet fail, and a condition or a read must not have seen it then.
         await this.inFlight.get(key.toString('latin1'))?.catch(() => undefined);
+        // That write may have failed and paused the partition (or the lease ran out while waiting).
+        if (!this.mayServe(op.kind, op.partition)) return { result: undefined, durable: Promise.resolve() };
         const current = await this.c.replicas.current(key);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
@@ -138,6 +140,7 @@ export class StorageServiceImpl implements StorageNodeService {
         return { result: outcome.result, durable: this.commit(op.partition, op.key, key, value, current) };
       });
       await durable;
+      if (!result) return this.notLeader(op.partition);
       this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
       return { errorName: '', errorMessage: '', body: encodeJson(result) };
     } catch (error) {
@@ -171,6 +174,8 @@ export class StorageServiceImpl implements StorageNodeService {
     const lockKey = key.toString('latin1');
     const quorum = awaitQuorum([local, ...remote], WRITE_QUORUM).catch((error: unknown) => {
       this.c.log.warn('write lacks a majority', { partition, error: String(error) });
+      // Its copy now holds a write the others may never get: serve nothing here until they agree.
+      this.c.leadership.reconfirm(partition);
       throw new ServiceUnavailableException('The partition has no majority of its replicas reachable; retry the request');
     });
     this.inFlight.set(lockKey, quorum);
