@@ -27,7 +27,7 @@ const EXECUTE_BATCH_OPS_MAX = 512;
 const EXECUTE_IN_FLIGHT_MAX = 4;
 /** Keys per Read message, and Read messages outstanding per node. */
 const READ_BATCH_KEYS_MAX = 512;
-const READ_IN_FLIGHT_MAX = 4;
+const READ_IN_FLIGHT_MAX = 2;
 /** Pause before another round when every replica of a partition looks down. */
 const ALL_DOWN_RETRY_MS = 100;
 
