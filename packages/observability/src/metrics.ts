@@ -19,9 +19,20 @@ export async function serveMetrics(registry: client.Registry, req: http.Incoming
   return true;
 }
 
-/** A small HTTP server for processes without an HTTP API of their own (storage nodes). */
-export function startMetricsServer(registry: client.Registry, port: number, host = '0.0.0.0'): Promise<http.Server> {
+/** Answers GET /health/live (the process runs) and /health/ready (it serves); false for other paths. */
+export function serveHealth(req: http.IncomingMessage, res: http.ServerResponse, ready: () => boolean): boolean {
+  const path = req.url?.split('?')[0];
+  if (req.method !== 'GET' || (path !== '/health/live' && path !== '/health/ready')) return false;
+  const ok = path === '/health/live' || ready();
+  res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
+  res.end(ok ? 'ok\n' : 'not ready\n');
+  return true;
+}
+
+/** A small HTTP server for processes without an HTTP API of their own (storage nodes): metrics and health. */
+export function startMetricsServer(registry: client.Registry, port: number, host = '0.0.0.0', ready: () => boolean = () => true): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (serveHealth(req, res, ready)) return;
     serveMetrics(registry, req, res).then((served) => {
       if (!served) {
         res.writeHead(404);

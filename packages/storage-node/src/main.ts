@@ -22,6 +22,7 @@ const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
 
 /** Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--data-dir`, `--layout file`, `--metrics-port`. */
 async function main(): Promise<void> {
+  let stopping = false;
   const { values } = parseArgs({
     options: {
       id: { type: 'string', default: process.env.TRIAD_NODE_ID },
@@ -106,12 +107,12 @@ async function main(): Promise<void> {
   });
   membership.start();
   await election.start();
-  const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']));
+  // Ready once elections run: from then on the node takes its part in serving its partitions.
+  const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']), '0.0.0.0', () => !stopping);
   handoff.start();
   antiEntropy.start(Number(values['anti-entropy-interval-ms']));
   log.info('storage node ready', { grpcPort: port, metricsPort: Number(values['metrics-port']), partitions: ring.partitionsOf(values.id).length });
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -8,7 +8,7 @@ import {
 } from '@triad/model';
 import type { Logger } from '@triad/observability';
 import type { Registry } from 'prom-client';
-import { serveMetrics } from '@triad/observability';
+import { serveHealth, serveMetrics } from '@triad/observability';
 import type { OperationRegistry } from '../operations/operation';
 import type { OperationContext } from '../operations/operation-context';
 import type { RouterMetrics } from '../router-metrics';
@@ -66,13 +66,7 @@ export function createHttpServer(c: HttpServerComponents): http.Server {
 async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method === 'GET') {
     if (await serveMetrics(c.registry, req, res)) return;
-    const path = req.url?.split('?')[0];
-    if (path === '/health/live' || path === '/health/ready') {
-      const ok = path === '/health/live' || c.ready();
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'not ready\n');
-      return;
-    }
+    if (serveHealth(req, res, c.ready)) return;
     // DynamoDB answers a plain GET with a health line; load balancers rely on it.
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.end('healthy: triad\n');
