@@ -67,6 +67,11 @@ async function main(): Promise<void> {
   };
   const hints = new HintStore(store, Number(values['hint-window-ms']), Number(values['hint-bytes-max']));
   await hints.load(ring.nodes.map((n) => n.id));
+  // Every target has its series from the start, so dashboards and checks see zeros, not gaps.
+  for (const node of ring.nodes) {
+    metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
+    for (const reason of ['expired', 'size_cap']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
+  }
   const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
   const election = new ElectionDriver({ nodeId: values.id, ring, store: new ElectionStore(store), peers, antiEntropy, isUp, metrics, log });
