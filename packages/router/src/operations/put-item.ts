@@ -9,28 +9,12 @@ import {
   type Item,
 } from '@triad/model';
 import { checkItemKey, locate } from '../item-keys';
-import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
+import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { consumedCapacity, writeUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
-
-/** Legacy Expected: attribute values inside are validated like any other. */
-const EXPECTED: FieldSpec = {
-  type: {
-    map: {
-      type: {
-        struct: {
-          Value: { type: 'AttributeValue' },
-          Exists: { type: 'Boolean' },
-          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
-          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
-        },
-      },
-    },
-  },
-};
 
 export const schema: Schema = {
   TableName: f.TABLE_NAME,
@@ -42,8 +26,8 @@ export const schema: Schema = {
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
   ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: EXPECTED,
-  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+  Expected: f.EXPECTED,
+  ConditionalOperator: f.CONDITIONAL_OPERATOR,
 };
 
 interface PutItemRequest {

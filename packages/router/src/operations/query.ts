@@ -65,7 +65,7 @@ export const schema: Schema = {
   KeyConditions: LEGACY_CONDITIONS,
   QueryFilter: LEGACY_CONDITIONS,
   AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
-  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+  ConditionalOperator: f.CONDITIONAL_OPERATOR,
 };
 
 interface QueryRequest {

@@ -58,7 +58,7 @@ export const schema: Schema = {
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   ScanFilter: LEGACY_CONDITIONS,
   AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
-  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+  ConditionalOperator: f.CONDITIONAL_OPERATOR,
 };
 
 interface ScanRequest {

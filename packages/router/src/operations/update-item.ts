@@ -21,22 +21,6 @@ import { consumedCapacity, writeUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
 
-/** Legacy Expected: attribute values inside are validated like any other. */
-const EXPECTED: FieldSpec = {
-  type: {
-    map: {
-      type: {
-        struct: {
-          Value: { type: 'AttributeValue' },
-          Exists: { type: 'Boolean' },
-          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
-          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
-        },
-      },
-    },
-  },
-};
-
 /** Legacy AttributeUpdates: the value is validated like any other. */
 const ATTRIBUTE_UPDATES: FieldSpec = {
   type: {
@@ -63,8 +47,8 @@ export const schema: Schema = {
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
   ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
   AttributeUpdates: ATTRIBUTE_UPDATES,
-  Expected: EXPECTED,
-  ConditionalOperator: { type: 'String', enumValues: ['OR', 'AND'] },
+  Expected: f.EXPECTED,
+  ConditionalOperator: f.CONDITIONAL_OPERATOR,
 };
 
 interface UpdateItemRequest {

@@ -17,3 +17,20 @@ export const RETURN_VALUES: FieldSpec = {
 };
 export const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE: FieldSpec = { type: 'String', enumValues: ['ALL_OLD', 'NONE'] };
 export const LIMIT: FieldSpec = { type: 'Integer', valueMin: 1 };
+
+/** Legacy Expected: attribute values inside are validated like any other. */
+export const EXPECTED: FieldSpec = {
+  type: {
+    map: {
+      type: {
+        struct: {
+          Value: { type: 'AttributeValue' },
+          Exists: { type: 'Boolean' },
+          ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
+          AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
+        },
+      },
+    },
+  },
+};
+export const CONDITIONAL_OPERATOR: FieldSpec = { type: 'String', enumValues: ['OR', 'AND'] };
