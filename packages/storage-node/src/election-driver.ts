@@ -216,22 +216,31 @@ export class ElectionDriver implements Leadership {
    */
   private async catchUp(partition: number, term: number): Promise<void> {
     const started = this.now();
-    for (;;) {
-      if (!this.node || this.node.termOf(partition) !== term || this.node.roleOf(partition) !== 'leader') return;
-      const peers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId && this.c.isUp(n));
-      for (const peer of peers) {
+    const stillLeader = () => this.node?.termOf(partition) === term && this.node.roleOf(partition) === 'leader';
+    const peer = await this.syncWithAPeer(partition, stillLeader);
+    if (!peer || !this.node) return;
+    this.node.catchUpComplete(partition, term, this.now());
+    this.c.metrics.catchUpSeconds.observe((this.now() - started) / 1000);
+    void this.pump();
+  }
+
+  /**
+   * Repairs the partition with one live peer replica (with this node, a majority), retrying peers
+   * after a pause while `wanted` holds; resolves with the peer, or undefined once no longer wanted.
+   */
+  private async syncWithAPeer(partition: number, wanted: () => boolean): Promise<string | undefined> {
+    while (wanted()) {
+      for (const peer of this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId && this.c.isUp(n))) {
         try {
           await this.c.antiEntropy.repair(partition, peer);
-          this.node.catchUpComplete(partition, term, this.now());
-          this.c.metrics.catchUpSeconds.observe((this.now() - started) / 1000);
-          void this.pump();
-          return;
+          return peer.id;
         } catch (error) {
-          this.c.log.debug('catch-up from a peer failed', { partition, peer: peer.id, error: String(error) });
+          this.c.log.debug('sync with a peer failed', { partition, peer: peer.id, error: String(error) });
         }
       }
       await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
     }
+    return undefined;
   }
 
   isServingLeader(partition: number): boolean {
@@ -246,19 +255,10 @@ export class ElectionDriver implements Leadership {
   }
 
   private async resync(partition: number): Promise<void> {
-    while (this.unconfirmed.has(partition)) {
-      for (const peer of this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId && this.c.isUp(n))) {
-        try {
-          await this.c.antiEntropy.repair(partition, peer);
-          this.unconfirmed.delete(partition);
-          this.c.log.info('partition re-synced with a peer', { partition, peer: peer.id });
-          return;
-        } catch {
-          // Try the next peer, then again after a pause.
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
-    }
+    const peer = await this.syncWithAPeer(partition, () => this.unconfirmed.has(partition));
+    if (!peer) return;
+    this.unconfirmed.delete(partition);
+    this.c.log.info('partition re-synced with a peer', { partition, peer });
   }
 
   leaderHint(partition: number): string | undefined {
