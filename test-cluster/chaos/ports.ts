@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { LocalClusterOptions } from '../../scripts/local-cluster/local-cluster';
+import { slotBasePorts } from '../support/test-cluster';
 
 /** Every port a LocalCluster with these options listens on. */
 export function clusterPorts(options: Pick<LocalClusterOptions, 'routerPort' | 'basePort' | 'storageNodes' | 'routers'>): number[] {
@@ -33,5 +34,5 @@ export async function assertPortsFree(ports: readonly number[], what: string): P
 
 /** The ports of a test-cluster slot (see test-cluster/support/test-cluster.ts): 3 storage nodes and 1 router. */
 export function slotPorts(slot: number): number[] {
-  return clusterPorts({ routerPort: 16000 + 100 * slot, basePort: 17000 + 200 * slot, storageNodes: 3, routers: 1 });
+  return clusterPorts({ ...slotBasePorts(slot), storageNodes: 3, routers: 1 });
 }

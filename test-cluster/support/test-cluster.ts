@@ -9,9 +9,9 @@ export const ROUTER_ID = 'router-1';
 
 /**
  * A real cluster for one test file: 3 storage nodes (zones a, b, c) and 1 router as separate
- * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-9), which picks
- * its ports: router 16000 + 100·slot; storage gRPC 17000 + 200·slot + i, router gossip 50 above, metrics 100 above.
- * No two slots share a port, and none meets a dev cluster on the default ports (8000, 7100-7202).
+ * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-19), which picks
+ * its ports (see slotBasePorts). No two slots share a port, and none meets a dev cluster on the
+ * default ports (8000, 7100-7202).
  */
 export interface TestCluster {
   cluster: LocalCluster;
@@ -24,14 +24,27 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+export const TEST_CLUSTER_SLOTS = 20;
+
+/**
+ * Slots 0-9: router 16000 + 100·slot, storage gRPC 17000 + 200·slot + i (router gossip 50 above,
+ * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000.
+ */
+export function slotBasePorts(slot: number): { routerPort: number; basePort: number } {
+  const block = slot < 10 ? 0 : 4000;
+  const index = slot % 10;
+  return { routerPort: 16000 + block + 100 * index, basePort: 17000 + block + 200 * index };
+}
+
 export async function startTestCluster(slot: number, overrides: Partial<LocalClusterOptions> = {}): Promise<TestCluster> {
-  if (!Number.isInteger(slot) || slot < 0 || slot > 9) throw new Error(`test cluster slot must be 0-9, got ${slot}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= TEST_CLUSTER_SLOTS) {
+    throw new Error(`test cluster slot must be 0-${TEST_CLUSTER_SLOTS - 1}, got ${slot}`);
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-cluster-test-${slot}-`));
   const cluster = new LocalCluster({
     ...DEFAULT_OPTIONS,
     dataDir,
-    routerPort: 16000 + 100 * slot,
-    basePort: 17000 + 200 * slot,
+    ...slotBasePorts(slot),
     partitions: 16,
     ...overrides,
   });

@@ -1,4 +1,18 @@
-import type { Item } from '@triad/model';
+import type { Item, KeySchema } from '@triad/model';
+
+/**
+ * A secondary index the leader keeps in step with the item: for each write it derives the index
+ * entry from the new item (none when the item lacks the index key: indexes are sparse) and a
+ * tombstone for the entry the old item had, in the same partition and the same write batch.
+ */
+export interface IndexSpec {
+  name: string;
+  /** 16 hex digits: the prefix of the index's storage keys. */
+  id: string;
+  keySchema: KeySchema;
+  /** The attributes the index projects, counted for its entries' sizes (undefined: ALL). */
+  projectedAttributes?: string[];
+}
 
 /**
  * JSON bodies of ItemOp and OpResult (proto/triad/storage.proto): what a router asks a partition
@@ -18,6 +32,10 @@ export interface ItemOpBody {
   returnNew?: boolean;
   /** On ConditionalCheckFailedException, send back the item as it was. */
   returnOldOnConditionFailure?: boolean;
+  /** The table's secondary indexes (local and global) that writes maintain; absent: none. */
+  indexes?: IndexSpec[];
+  /** The table's key schema, needed with `indexes` to build the entries' keys. */
+  tableKeySchema?: KeySchema;
 }
 
 export interface OpResultBody {

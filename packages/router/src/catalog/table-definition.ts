@@ -2,6 +2,34 @@ import type { KeySchema, ScalarAttributeType } from '@triad/model';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
+export type IndexStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
+export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+
+export interface Projection {
+  ProjectionType: ProjectionType;
+  /** INCLUDE only: the non-key attributes copied into the index. */
+  NonKeyAttributes?: string[];
+}
+
+/**
+ * A local or global secondary index. Its entries are storage records of their own, keyed
+ * [indexId][index partition key][index sort key][table partition key][table sort key], so a new
+ * index (even of the same name) never sees an old one's entries.
+ */
+export interface IndexDefinition {
+  indexName: string;
+  /** 16 hex digits, new for every index created. */
+  indexId: string;
+  keySchema: KeySchema;
+  projection: Projection;
+  /** Global indexes: CREATING while existing items are backfilled, DELETING while its entries are dropped. */
+  indexStatus: IndexStatus;
+  /** Global indexes created by UpdateTable: true until the backfill has covered every partition. */
+  backfilling?: boolean;
+  /** Global indexes of a PROVISIONED table have their own throughput (0 for PAY_PER_REQUEST). */
+  readCapacityUnits?: number;
+  writeCapacityUnits?: number;
+}
 
 /** A table as the catalog stores it: what DescribeTable shows, plus the id that prefixes its keys. */
 export interface TableDefinition {
@@ -25,6 +53,10 @@ export interface TableDefinition {
   /** When UpdateTable last raised or lowered provisioned capacity. */
   lastIncreaseDateTime?: number;
   lastDecreaseDateTime?: number;
+  /** Defined at CreateTable only (at most 5). */
+  localSecondaryIndexes?: IndexDefinition[];
+  /** Defined at CreateTable or added and removed by UpdateTable (at most 20). */
+  globalSecondaryIndexes?: IndexDefinition[];
 }
 
 export interface Tag {
