@@ -2,91 +2,30 @@
  * The AWS CLI (v1) against the cluster with only --endpoint-url changed: create-table, put-item,
  * get-item, query, scan, update-item, delete-item. Skipped, saying so, when `aws` is not on PATH.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { awsAvailable, awsCliTitle, runAws, runAwsOk, type CliResult } from './support/aws-cli';
 import { eventually } from './support/eventually';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 5;
 const TABLE = 'cli_table';
 
-/** Where `aws` is on PATH, or undefined. */
-const awsOnPath = spawnSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).stdout.trim() || undefined;
-
-/**
- * The aws executable to run. A pyenv shim costs about a second per call in bash before Python
- * starts, so when `aws` is one, ask pyenv for the real script once.
- */
-function awsExecutable(): string {
-  if (awsOnPath?.includes('/.pyenv/shims/')) {
-    const real = spawnSync('pyenv', ['which', 'aws'], { encoding: 'utf8' });
-    if (real.status === 0 && real.stdout.trim()) return real.stdout.trim();
-  }
-  return 'aws';
-}
-
-const AWS = awsExecutable();
 // Only a missing CLI skips the test; one that is installed but broken fails it.
-const awsAvailable = awsOnPath !== undefined;
 if (!awsAvailable) console.warn("SKIPPED aws-cli.test.ts: the AWS CLI ('aws') is not on PATH");
-const awsVersion = awsAvailable ? spawnSync(AWS, ['--version'], { encoding: 'utf8' }) : undefined;
 const describeWithAws = awsAvailable ? describe : describe.skip;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed as JSON; {} when the CLI printed nothing (an empty response). */
-  json: Record<string, any>;
-}
 
 let tc: TestCluster;
 
 /** Runs `aws dynamodb <args>` against the cluster, with dummy credentials and no retries. */
 function aws(...args: string[]): Promise<CliResult> {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'y',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    // Nothing from the machine's own AWS setup may leak in.
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_PAGER: '',
-  };
-  delete (env as Record<string, string | undefined>).AWS_PROFILE;
-  delete (env as Record<string, string | undefined>).AWS_SESSION_TOKEN;
-  return new Promise((resolve, reject) => {
-    execFile(
-      AWS,
-      ['dynamodb', ...args, '--endpoint-url', tc.endpoint, '--output', 'json'],
-      { env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (error && code === -1) return reject(error);
-        let json: Record<string, any> = {};
-        if (stdout.trim()) {
-          try {
-            json = JSON.parse(stdout);
-          } catch {
-            return reject(new Error(`aws ${args[0]} printed non-JSON: ${stdout}`));
-          }
-        }
-        resolve({ code, stdout, stderr, json });
-      },
-    );
-  });
+  return runAws(tc.endpoint, args);
 }
 
 /** Runs a command that must succeed, showing its stderr if it does not. */
-async function awsOk(...args: string[]): Promise<Record<string, any>> {
-  const result = await aws(...args);
-  if (result.code !== 0) throw new Error(`aws dynamodb ${args[0]} failed (exit ${result.code}): ${result.stderr}`);
-  return result.json;
+function awsOk(...args: string[]): Promise<Record<string, any>> {
+  return runAwsOk(tc.endpoint, args);
 }
 
-describeWithAws(`AWS CLI (${awsAvailable ? `${awsOnPath}: ${(awsVersion?.stdout || awsVersion?.stderr || '').trim()}` : 'skipped: aws is not on PATH'})`, () => {
+describeWithAws(awsCliTitle('AWS CLI'), () => {
   beforeAll(async () => {
     tc = await startTestCluster(SLOT);
   });

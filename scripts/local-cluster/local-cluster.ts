@@ -96,6 +96,8 @@ export class LocalCluster {
   readonly routers: RouterInfo[];
   private readonly processes = new Map<string, ChildProcess>();
   private readonly layoutPath: string;
+  /** Storage nodes started with `startExtraNode`: not in the layout file (until `triad join` adds them). */
+  private readonly extraNodes: StorageNodeInfo[] = [];
   /** Called when a process exits without being asked to. */
   onUnexpectedExit?: (id: string, code: number | null, signal: NodeJS.Signals | null) => void;
   private readonly expectedExits = new Set<string>();
@@ -140,9 +142,32 @@ export class LocalCluster {
     await Promise.all(this.routers.map((router) => this.startRouter(router.id)));
   }
 
+  /** The layout file every process is started with (the cluster's layout when it was created). */
+  get layoutFile(): string {
+    return this.layoutPath;
+  }
+
+  /** Every storage node this launcher knows: the layout file's, then the extra ones in start order. */
+  get allStorageNodes(): StorageNodeInfo[] {
+    return [...this.layout.storageNodes, ...this.extraNodes];
+  }
+
   storageNode(id: string): StorageNodeInfo {
-    const node = this.layout.storageNodes.find((n) => n.id === id);
+    const node = this.allStorageNodes.find((n) => n.id === id);
     if (!node) throw new Error(`no storage node ${id}`);
+    return node;
+  }
+
+  /**
+   * Starts a storage node that is not in the layout file, in `zone`, with the next free ports: it
+   * learns the current layout from the others and holds nothing until `triad join` adds it.
+   */
+  async startExtraNode(zone: string): Promise<StorageNodeInfo> {
+    const index = this.allStorageNodes.length;
+    const sameZone = this.allStorageNodes.filter((n) => n.zone === zone).length;
+    const node: StorageNodeInfo = { id: `storage-${zone}-${sameZone + 1}`, zone, address: `${this.options.host}:${this.options.basePort + index}` };
+    this.extraNodes.push(node);
+    await this.startNode(node.id);
     return node;
   }
 
@@ -165,7 +190,7 @@ export class LocalCluster {
   /** Starts (or restarts) a storage node and resolves once it answers gRPC. */
   async startNode(id: string): Promise<void> {
     const node = this.storageNode(id);
-    const index = this.layout.storageNodes.indexOf(node);
+    const index = this.allStorageNodes.indexOf(node);
     this.spawnProcess(id, STORAGE_ENTRY, [
       '--id', id,
       '--zone', node.zone,

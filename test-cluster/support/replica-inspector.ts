@@ -54,6 +54,7 @@ export class ReplicaInspector {
       reverse: false,
       limit: 0,
       byteLimit: 0,
+      localOnly: true,
     });
     if (!reply.exhausted) throw new Error(`catalog read from ${nodeId} was not exhausted`);
     return reply.items.map((entry) => {
@@ -84,6 +85,8 @@ export class ReplicaInspector {
           reverse: false,
           limit: 0,
           byteLimit: 0,
+          // This node's own copy, whether or not it holds the partition: strays show up too.
+          localOnly: true,
         }),
       ),
     );

@@ -1,5 +1,5 @@
 import type { NodeStatusReply } from '@triad/rpc';
-import type { StorageNodeInfo } from '@triad/ring';
+import { changeProgress, layoutEpoch, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
 
 export interface NodeRow {
   node: StorageNodeInfo;
@@ -19,9 +19,39 @@ function humanBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The layout part of `triad status`: epoch, a join or decommission in progress, partitions moving now. Pure. */
+export function formatLayout(layout: ClusterLayout, rows: NodeRow[]): string[] {
+  const lines = [`Layout epoch: ${layoutEpoch(layout)}`];
+  const behind = rows.filter((r) => r.status && Number(r.status.layoutEpoch ?? 0) < layoutEpoch(layout));
+  if (behind.length > 0) lines.push(`  not yet adopted by: ${behind.map((r) => `${r.node.id} (epoch ${r.status!.layoutEpoch ?? 0})`).join(', ')}`);
+  const progress = changeProgress(layout);
+  if (!progress) {
+    lines.push('Partition movement: none');
+    return lines;
+  }
+  const pending = layout.change!.moves.filter((m) => !m.done).map((m) => m.partition);
+  lines.push(
+    `Partition movement: ${progress.kind} of ${progress.nodeId}, ${progress.movesDone}/${progress.movesTotal} partitions moved` +
+      (pending.length > 0 ? ` (to go: ${pending.join(', ')})` : ' (all moved; the change ends with the next step)'),
+  );
+  for (const row of rows) {
+    for (const move of row.status?.moves ?? []) {
+      const what =
+        move.phase === 'switching' ? 'switching to its new replica set' : `streaming, ${count(Number(move.recordsScanned))}/${count(Number(move.recordsTotal))} records read, ${count(Number(move.recordsSent))} sent`;
+      lines.push(`  partition ${move.partition}: ${row.node.id} -> ${move.incoming.join(', ')}: ${what}`);
+    }
+  }
+  if (!rows.some((r) => (r.status?.moves ?? []).length > 0)) {
+    lines.push(`  no partition is streaming at this moment (unless \`triad ${progress.kind}\` is running, run \`triad ${progress.kind} --node ${progress.nodeId}\` to continue)`);
+  }
+  return lines;
+}
+
 /** `triad status` as a table by zone, in the spirit of `nodetool status`. Pure. */
-export function formatStatus(rows: NodeRow[]): string {
-  const lines: string[] = [];
+export function formatStatus(rows: NodeRow[], layout?: ClusterLayout): string {
+  const lines: string[] = layout ? [...formatLayout(layout, rows), ''] : [];
   const zones = [...new Set(rows.map((r) => r.node.zone))].sort();
   const header = ['state', 'node', 'address', 'held', 'led', 'hints', 'disk'];
   for (const zone of zones) {

@@ -1,17 +1,23 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Ring, parseClusterLayout } from '@triad/ring';
-import { StorageNodeClient } from '@triad/rpc';
+import { LayoutChangeError, Ring, parseClusterLayout } from '@triad/ring';
+import { ChangeProgressDisplay } from './change-progress';
+import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
+import { GrpcChangeCluster } from './grpc-cluster';
 
 const USAGE = `usage: triad <command> [--layout FILE]
-  status                       nodes by zone: up or down, partitions held and led, hints pending, disk used
+  status                       layout epoch and partition movement; nodes by zone: up or down,
+                               partitions held and led, hints pending, disk used
   repair [--partition P ...]   run anti-entropy now on every node (for the given partitions, or all)
   drain --node ID [--undo]     hand the node's leadership away and stop it taking requests (or undo)
-The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start).`;
-
-/** Admin calls wait this long for a node that does not answer. */
-const ADMIN_CALL_DEADLINE_MS = 5_000;
+  join --node ID --zone Z --address HOST:PORT
+                               add a storage node (started first, with the cluster's layout file):
+                               stream it its partitions, with progress; run again to resume
+  decommission --node ID       move every partition off the node, with progress, then drop it from
+                               the layout; run again to resume
+The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
+the newest layout the nodes hold (after joins and decommissions) is used from there.`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -21,6 +27,8 @@ async function main(): Promise<number> {
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT ?? './data/cluster-layout.json' },
       partition: { type: 'string', multiple: true },
       node: { type: 'string' },
+      zone: { type: 'string' },
+      address: { type: 'string' },
       undo: { type: 'boolean', default: false },
     },
   });
@@ -28,20 +36,23 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout!, 'utf8'))));
-  const clients = new Map(ring.nodes.map((n) => [n.id, new StorageNodeClient(n.address, ADMIN_CALL_DEADLINE_MS)]));
+  const seed = parseClusterLayout(JSON.parse(fs.readFileSync(values.layout!, 'utf8')));
+  const cluster = new GrpcChangeCluster();
   try {
+    const layout = await cluster.newestLayout(seed);
+    const ring = new Ring(layout);
+    const client = (id: string) => cluster.client(ring.node(id)!);
     switch (command) {
       case 'status': {
         const rows: NodeRow[] = await Promise.all(
           ring.nodes.map((node) =>
-            clients.get(node.id)!.nodeStatus({}).then(
+            client(node.id).nodeStatus({}).then(
               (status) => ({ node, status }),
               (error: Error) => ({ node, error: error.message }),
             ),
           ),
         );
-        console.log(formatStatus(rows));
+        console.log(formatStatus(rows, layout));
         return 0;
       }
       case 'repair': {
@@ -49,7 +60,7 @@ async function main(): Promise<number> {
         let failed = 0;
         for (const node of ring.nodes) {
           try {
-            const reply = await clients.get(node.id)!.repair({ partitions });
+            const reply = await client(node.id).repair({ partitions });
             console.log(
               `${node.id}: ${reply.partitionsRepaired} partitions compared, ${reply.bucketsDiffering} buckets differed, ${reply.recordsPulled} records pulled, ${reply.recordsPushed} pushed`,
             );
@@ -61,12 +72,34 @@ async function main(): Promise<number> {
         return failed > 0 ? 1 : 0;
       }
       case 'drain': {
-        if (!values.node || !clients.has(values.node)) {
-          console.error(`drain needs --node, one of: ${[...clients.keys()].join(', ')}`);
+        if (!values.node || !ring.node(values.node)) {
+          console.error(`drain needs --node, one of: ${ring.nodes.map((n) => n.id).join(', ')}`);
           return 2;
         }
-        const reply = await clients.get(values.node)!.drain({ draining: !values.undo });
+        const reply = await client(values.node).drain({ draining: !values.undo });
         console.log(values.undo ? `${values.node} serves again` : `${values.node} draining; it still leads ${reply.partitionsLed} partitions (they move within seconds)`);
+        return 0;
+      }
+      case 'join':
+      case 'decommission': {
+        if (!values.node || (command === 'join' && (!values.zone || !values.address))) {
+          console.error(command === 'join' ? 'join needs --node ID --zone ZONE --address HOST:PORT' : 'decommission needs --node ID');
+          return 2;
+        }
+        const intent =
+          command === 'join'
+            ? ({ kind: 'join', node: { id: values.node, zone: values.zone!, address: values.address! } } as const)
+            : ({ kind: 'decommission', nodeId: values.node } as const);
+        const display = new ChangeProgressDisplay((text) => process.stdout.write(text), Boolean(process.stdout.isTTY));
+        try {
+          await runChange(cluster, layout, intent, display);
+        } catch (error) {
+          if (error instanceof LayoutChangeError) {
+            console.error(`triad ${command}: ${error.message}`);
+            return 2;
+          }
+          throw error;
+        }
         return 0;
       }
       default:
@@ -74,14 +107,14 @@ async function main(): Promise<number> {
         return 2;
     }
   } finally {
-    for (const client of clients.values()) client.close();
+    cluster.close();
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`triad: ${(error as Error).message}`);
+    console.error(`\ntriad: ${(error as Error).message}`);
     process.exit(1);
   },
 );

@@ -5,5 +5,6 @@ export * from './number';
 export * from './attribute-value';
 export * from './item-size';
 export * from './key-codec';
+export * from './secondary-index';
 export * from './expressions';
 export * from './legacy';

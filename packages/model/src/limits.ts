@@ -89,3 +89,21 @@ export const READ_CAPACITY_UNIT_BYTES = 4 * KIB;
 export const IN_OPERANDS_MAX = 100;
 /** Operators and functions in one expression. */
 export const EXPRESSION_OPERATORS_MAX = 300;
+
+/**
+ * Provisioned capacity units a CreateTable or UpdateTable may ask for (table or index): DynamoDB
+ * answers "Given value ... is out of bounds" above this.
+ */
+export const PROVISIONED_CAPACITY_UNITS_MAX = 1_000_000_000_000;
+
+/** Non-key attributes one INCLUDE projection may name (the API's list constraint). */
+export const NON_KEY_ATTRIBUTES_PER_INDEX_MAX = 20;
+
+/**
+ * Non-key attributes projected into all of a table's secondary indexes together; the same name
+ * in two indexes counts twice (developer guide, "Secondary indexes" quotas).
+ */
+export const PROJECTED_ATTRIBUTES_PER_TABLE_MAX = 100;
+
+/** A global secondary index key may have up to 4 partition (HASH) and 4 sort (RANGE) attributes. */
+export const GSI_KEY_ATTRIBUTES_PER_KEY_TYPE_MAX = 4;

@@ -97,8 +97,9 @@ class PartitionState {
 
   constructor(
     readonly partition: PartitionId,
-    readonly replicas: readonly NodeId[],
-    readonly peers: readonly NodeId[],
+    /** Changed only by `reconfigure` (a join or decommission step). */
+    public replicas: readonly NodeId[],
+    public peers: readonly NodeId[],
     public term: number,
     public votedFor: NodeId | undefined,
   ) {}
@@ -155,22 +156,38 @@ export class ElectionNode {
 
     const ids = [...init.partitions.keys()].sort((a, b) => a - b);
     for (const partition of ids) {
-      const replicas = init.partitions.get(partition)!;
-      assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, () => `bad partition ${partition}`);
-      assert(replicas.length === REPLICATION_FACTOR, () => `partition ${partition} has ${replicas.length} replicas`);
-      assert(new Set(replicas).size === REPLICATION_FACTOR, () => `partition ${partition} repeats a replica`);
-      assert(replicas.includes(this.selfId), () => `partition ${partition} is not replicated by ${this.selfId}`);
-      const saved = init.persisted?.get(partition);
-      const term = saved?.term ?? 0;
-      assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, () => `partition ${partition}: bad persisted term ${term}`);
-      const votedFor = saved?.votedFor ?? undefined;
-      assert(votedFor === undefined || replicas.includes(votedFor), () => `partition ${partition}: vote for a non-replica`);
-      const peers = replicas.filter((r) => r !== this.selfId);
-      const ps = new PartitionState(partition, [...replicas], peers, term, votedFor);
-      this.resetElectionTimer(ps);
+      const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition));
       this.partitions.set(partition, ps);
       this.partitionList.push(ps);
-      for (const id of peers) {
+    }
+    this.rebuildPeers();
+  }
+
+  /** A partition this node starts to replicate (at start, or when a layout change gives it one). */
+  private newPartitionState(partition: PartitionId, replicas: readonly NodeId[], saved: PersistedElectionState | undefined): PartitionState {
+    this.assertReplicaSet(partition, replicas);
+    const term = saved?.term ?? 0;
+    assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, () => `partition ${partition}: bad persisted term ${term}`);
+    // The vote may name a node that is no longer a replica (the set changed since): it is kept all
+    // the same, so that this node still votes at most once in that term.
+    const votedFor = saved?.votedFor ?? undefined;
+    const ps = new PartitionState(partition, [...replicas], replicas.filter((r) => r !== this.selfId), term, votedFor);
+    this.resetElectionTimer(ps);
+    return ps;
+  }
+
+  private assertReplicaSet(partition: PartitionId, replicas: readonly NodeId[]): void {
+    assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, () => `bad partition ${partition}`);
+    assert(replicas.length === REPLICATION_FACTOR, () => `partition ${partition} has ${replicas.length} replicas`);
+    assert(new Set(replicas).size === REPLICATION_FACTOR, () => `partition ${partition} repeats a replica`);
+    assert(replicas.includes(this.selfId), () => `partition ${partition} is not replicated by ${this.selfId}`);
+  }
+
+  /** Recomputes which partitions each peer shares with this node, keeping what is known of the peers that remain. */
+  private rebuildPeers(): void {
+    for (const peer of this.peers.values()) peer.partitions.length = 0;
+    for (const ps of this.partitionList) {
+      for (const id of ps.peers) {
         let peer = this.peers.get(id);
         if (!peer) {
           peer = new PeerState(id);
@@ -179,7 +196,9 @@ export class ElectionNode {
         peer.partitions.push(ps);
       }
     }
+    for (const [id, peer] of this.peers) if (peer.partitions.length === 0) this.peers.delete(id);
     assert(this.peers.size <= PEERS_MAX, () => `more than ${PEERS_MAX} peers`);
+    this.peerList.length = 0;
     this.peerList.push(...[...this.peers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
 
@@ -240,6 +259,67 @@ export class ElectionNode {
     if (!ps || ps.role !== 'leader' || ps.term !== term) return;
     ps.caughtUp = true;
     this.reportServing(ps);
+  }
+
+  /**
+   * Adopts new replica sets (a join or decommission step): partitions missing from `partitions`
+   * are forgotten, new ones start as followers at their persisted term, and partitions whose set
+   * changed keep their term, vote and role, with two exceptions that keep one leader per term:
+   *  - a leader whose set gained or lost a member steps down, unless `keepLeadership` names the
+   *    partition: the driver switched it itself, as serving leader, after making a majority of the
+   *    new set hold its data. A kept leader's lease and quorum contact then count only the acks of
+   *    members of the new set (a removed member's ack no longer keeps anyone from voting);
+   *  - a candidate starts over as a follower (its votes came from the old set).
+   * Messages from nodes that share no partition any more are ignored from now on.
+   */
+  reconfigure(
+    partitions: ReadonlyMap<PartitionId, readonly NodeId[]>,
+    nowMs: number,
+    options: { persisted?: ReadonlyMap<PartitionId, PersistedElectionState>; keepLeadership?: ReadonlySet<PartitionId> } = {},
+  ): void {
+    this.advance(nowMs);
+    assert(partitions.size <= PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
+    for (const ps of [...this.partitionList]) {
+      if (partitions.has(ps.partition)) continue;
+      // Leaving a partition: stop serving it first (reported in the term that was served).
+      this.reportServing(ps, false);
+      ps.transferOut = undefined;
+      this.partitions.delete(ps.partition);
+      this.partitionList.splice(this.partitionList.indexOf(ps), 1);
+    }
+    for (const [partition, replicas] of [...partitions].sort((a, b) => a[0] - b[0])) {
+      const ps = this.partitions.get(partition);
+      if (!ps) {
+        const created = this.newPartitionState(partition, replicas, options.persisted?.get(partition));
+        this.partitions.set(partition, created);
+        const at = this.partitionList.findIndex((other) => other.partition > partition);
+        this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);
+        continue;
+      }
+      this.assertReplicaSet(partition, replicas);
+      const sameMembers = replicas.length === ps.replicas.length && replicas.every((id) => ps.replicas.includes(id));
+      ps.replicas = [...replicas];
+      ps.peers = replicas.filter((r) => r !== this.selfId);
+      if (sameMembers) continue; // only the preference order changed
+      if (ps.transferOut && !replicas.includes(ps.transferOut.to)) ps.transferOut = undefined;
+      if (ps.role === 'leader' && !options.keepLeadership?.has(partition)) {
+        this.becomeFollower(ps, ps.term, undefined, 'reconfigured');
+      } else if (ps.role === 'leader') {
+        for (const id of [...ps.followerAckSentAtMs.keys()]) if (!replicas.includes(id)) ps.followerAckSentAtMs.delete(id);
+        const acks = [...ps.followerAckSentAtMs.values()];
+        const newest = acks.length > 0 ? Math.max(...acks) : -Infinity;
+        ps.leaseUntilMs = newest + this.config.leaseDurationMs;
+        ps.quorumContactMs = Number.isFinite(newest) ? newest : this.nowMs;
+        this.roundUrgent = true; // the new member hears from its leader at once
+      } else if (ps.role !== 'follower') {
+        this.becomeFollower(ps, ps.term, undefined, 'reconfigured');
+      } else if (ps.leader !== undefined && !replicas.includes(ps.leader)) {
+        ps.leader = undefined;
+        this.leaveRole(ps, 'follower', 'reconfigured');
+      }
+      this.reportServing(ps);
+    }
+    this.rebuildPeers();
   }
 
   /** Membership believes `nodeId` is up. Only a hint: it re-enables transfers to that node. */

@@ -42,7 +42,9 @@ export type RoleChangeReason =
   | 'leader-found'
   | 'quorum-lost'
   | 'transfer-out'
-  | 'timeout-now';
+  | 'timeout-now'
+  /** The partition's replica set changed members (a join or decommission) and this leader did not switch it. */
+  | 'reconfigured';
 
 export type TransferReason = 'balance' | 'drain' | 'admin';
 

@@ -2,6 +2,7 @@ import {
   PARTITION_KEY_BYTES_MAX,
   SORT_KEY_BYTES_MAX,
   ValidationException,
+  checkIndexKeys,
   encodeKeyValue,
   keyValueBytes,
   type AttributeValue,
@@ -11,6 +12,7 @@ import {
 } from '@triad/model';
 import type { StorageClient } from './cluster/storage-client';
 import type { TableDefinition } from './catalog/table-definition';
+import { indexMaintenance } from './catalog/secondary-indexes';
 
 /** Where an item lives: its partition and its storage key inside the partition. */
 export interface ItemLocation {
@@ -73,6 +75,13 @@ export function checkItemKey(schema: KeySchema, item: Item): void {
     checkNotEmpty(attribute, value, 'One or more parameter values are not valid.');
     checkSize(attribute, value, i === 0);
   });
+}
+
+/** Checks a whole item's (PutItem's) table and index key attributes as DynamoDB does. */
+export function checkItem(def: TableDefinition, item: Item): void {
+  checkItemKey(def.keySchema, item);
+  const { indexes } = indexMaintenance(def);
+  if (indexes) checkIndexKeys(indexes, item, 'item');
 }
 
 /** Checks a Key parameter (GetItem, UpdateItem, DeleteItem, ExclusiveStartKey) as DynamoDB does. */

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
-import { Ring, parseClusterLayout } from '@triad/ring';
+import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { Catalog } from './catalog/catalog';
+import { IndexBuilder } from './catalog/index-builder';
 import { GrpcStorageClient } from './cluster/grpc-storage-client';
+import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
 import { createOperationRegistry } from './operations';
@@ -32,7 +34,8 @@ async function main(): Promise<void> {
   const log = createLogger(identity);
   const registry = createMetricsRegistry(identity);
   const metrics = createRouterMetrics(registry);
-  const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
+  // The layout file seeds the router; it then follows newer layouts (joins, decommissions) from the storage nodes.
+  const ring = new ClusterView(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
   // Routers gossip too, as members that own no data, so they learn which storage nodes are down.
   const gossipAddress = values['gossip-advertise'] ?? values['gossip-listen'];
   const membership = new MembershipAgent({
@@ -44,7 +47,12 @@ async function main(): Promise<void> {
   membership.start();
   const health = new NodeHealth((id) => membership.member(id)?.status);
   const storage = new GrpcStorageClient(ring, values.zone, health, log);
+  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry);
+  storage.onStaleLayout = () => layoutFollower.refreshSoon();
+  layoutFollower.start();
   const catalog = new Catalog(storage, log);
+  const indexBuilder = new IndexBuilder(catalog, storage, log, metrics.indexBackfillProgress);
+  catalog.onRefresh = (tables) => indexBuilder.onCatalog(tables);
   let ready = false;
 
   const server = createHttpServer({
@@ -78,6 +86,8 @@ async function main(): Promise<void> {
     ready = false;
     log.info('router stopping', { signal });
     catalog.stop();
+    layoutFollower.stop();
+    indexBuilder.stop();
     server.close(async () => {
       storage.close();
       await membership.stop();

@@ -16,6 +16,12 @@ export function createRouterMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    indexBackfillProgress: new promClient.Gauge({
+      name: 'triad_index_backfill_progress_ratio',
+      help: 'Share of partitions a global secondary index backfill has covered (1 when done)',
+      labelNames: ['table', 'index'],
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { checkRequest, type Schema } from '../src/validation/request-schema';
-import { TABLE_NAME, LIMIT, KEY } from '../src/validation/common-fields';
+import { TABLE_NAME, LIMIT, KEY, EXPECTED } from '../src/validation/common-fields';
 
 const schema: Schema = { TableName: TABLE_NAME, Limit: LIMIT, Key: KEY, ConsistentRead: { type: 'Boolean' } };
 
@@ -37,5 +37,30 @@ describe('checkRequest', () => {
       Key: { id: { S: 'x' } },
       ConsistentRead: true,
     });
+  });
+
+  it('names the Java classes of maps, structures and attribute values as DynamoDB does', () => {
+    const legacy: Schema = {
+      Expected: EXPECTED,
+      Values: { type: { map: { type: 'AttributeValueUnchecked' } } },
+      Names: { type: { list: { type: 'String' } }, lengthMax: 1 },
+    };
+    const fails = (request: Record<string, unknown>) => {
+      try {
+        checkRequest(request, legacy);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected an error');
+    };
+    expect(fails({ Expected: [] })).toBe('Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue>');
+    expect(fails({ Expected: { a: 'x' } })).toBe('Unexpected value type in payload');
+    expect(fails({ Expected: { a: [] } })).toBe('Unrecognized collection type class com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue');
+    expect(fails({ Expected: { a: { Value: 'x' } } })).toBe('Unexpected field type');
+    expect(fails({ Expected: { a: { Value: [] } } })).toBe('Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue');
+    expect(fails({ Values: { ':v': [] } })).toBe('Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue');
+    expect(fails({ Values: { ':v': 'x' } })).toBe('Unexpected value type in payload');
+    // Lists print as Java prints them.
+    expect(fails({ Names: ['a', 'b'] })).toBe("1 validation error detected: Value '[a, b]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 1");
   });
 });

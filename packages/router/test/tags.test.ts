@@ -96,7 +96,7 @@ describe('UpdateTable', () => {
   });
 
   test('unsupported features are refused', () => {
-    expect(() => checkUpdateTable({ TableName: 't1', GlobalSecondaryIndexUpdates: [{}] })).toThrow('GlobalSecondaryIndexUpdates is not supported');
+    expect(() => checkUpdateTable({ TableName: 't1', GlobalSecondaryIndexUpdates: [{}] })).toThrow('GlobalSecondaryIndexUpdate.Delete must not be null');
     expect(() => checkUpdateTable({ TableName: 't1', StreamSpecification: { StreamEnabled: true } })).toThrow('StreamSpecification is not supported');
   });
 

@@ -10,8 +10,13 @@ export interface IndexSpec {
   /** 16 hex digits: the prefix of the index's storage keys. */
   id: string;
   keySchema: KeySchema;
-  /** The attributes the index projects, counted for its entries' sizes (undefined: ALL). */
+  /** The attributes the index projects: its entries hold these and count their size (undefined: ALL). */
   projectedAttributes?: string[];
+  /**
+   * A local index's entries hold the whole item (still sized by the projection): a Query on it may
+   * ask for attributes outside the projection, which DynamoDB then fetches from the table.
+   */
+  local?: boolean;
 }
 
 /**
@@ -32,7 +37,10 @@ export interface ItemOpBody {
   returnNew?: boolean;
   /** On ConditionalCheckFailedException, send back the item as it was. */
   returnOldOnConditionFailure?: boolean;
-  /** The table's secondary indexes (local and global) that writes maintain; absent: none. */
+  /**
+   * The table's secondary indexes (local and global) that writes maintain; absent: none.
+   * REINDEX: the indexes to (re)build the item's entries in, from its current state.
+   */
   indexes?: IndexSpec[];
   /** The table's key schema, needed with `indexes` to build the entries' keys. */
   tableKeySchema?: KeySchema;
@@ -45,6 +53,8 @@ export interface OpResultBody {
   new?: Item;
   /** The larger of the item's sizes before and after, which DynamoDB bills capacity by. */
   sizeBytes?: number;
+  /** Write capacity units the write consumed in each secondary index it changed, by index name. */
+  indexUnits?: Record<string, number>;
 }
 
 export function encodeJson(value: unknown): Buffer {

@@ -1,5 +1,5 @@
 /** TypeScript shapes of proto/triad/storage.proto messages as @grpc/proto-loader presents them. */
-export type OpKind = 'OP_KIND_UNSPECIFIED' | 'OP_KIND_GET' | 'OP_KIND_PUT' | 'OP_KIND_DELETE' | 'OP_KIND_UPDATE';
+export type OpKind = 'OP_KIND_UNSPECIFIED' | 'OP_KIND_GET' | 'OP_KIND_PUT' | 'OP_KIND_DELETE' | 'OP_KIND_UPDATE' | 'OP_KIND_REINDEX';
 
 export interface ItemOp {
   partition: number;
@@ -16,7 +16,7 @@ export interface ExecuteBatch { ops: ItemOp[] }
 export interface ExecuteBatchReply { results: OpResult[] }
 
 export interface ReadKey { partition: number; key: Buffer }
-export interface ReadResult { found: boolean; item: Buffer }
+export interface ReadResult { found: boolean; item: Buffer; /** The node does not hold the partition: ask another replica. */ notHeld?: boolean }
 export interface ReadBatch { keys: ReadKey[] }
 export interface ReadBatchReply { results: ReadResult[] }
 
@@ -33,6 +33,8 @@ export interface RangeRequest {
   limit: number;
   byteLimit: number;
   consistent?: boolean;
+  /** Inspection: this node's own copy, even of a partition it does not hold. */
+  localOnly?: boolean;
 }
 export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeBytes: number }
 export interface RangeReply { items: RangeItem[]; exhausted: boolean }
@@ -66,11 +68,20 @@ export interface NodeStatusReply {
   hintsPending: number;
   diskBytes: number;
   draining: boolean;
+  layoutEpoch?: number;
+  moves?: MoveProgress[];
 }
+export interface MoveProgress { partition: number; incoming: string[]; phase: string; recordsSent: number; recordsScanned: number; recordsTotal: number }
 export interface RepairRequest { partitions: number[] }
 export interface RepairReply { partitionsRepaired: number; bucketsDiffering: number; recordsPulled: number; recordsPushed: number }
 export interface DrainRequest { draining: boolean }
 export interface DrainReply { partitionsLed: number }
+export interface GetLayoutRequest { knownEpoch: number }
+export interface SetLayoutRequest { layout: Buffer }
+export interface LayoutReply { epoch: number; layout: Buffer }
+export interface MovePartitionRequest { partition: number; minEpoch: number }
+export type MoveStatus = 'MOVE_STATUS_UNSPECIFIED' | 'MOVE_STATUS_DONE' | 'MOVE_STATUS_NOT_LEADER' | 'MOVE_STATUS_RETRY';
+export interface MovePartitionReply { status: MoveStatus; leaderHint: string; epoch: number; recordsStreamed: number; detail: string }
 
 /** The service as a storage node implements it (promise-based; the server adapter wraps it). */
 export interface StorageNodeService {
@@ -88,4 +99,7 @@ export interface StorageNodeService {
   nodeStatus(request: NodeStatusRequest): Promise<NodeStatusReply>;
   repair(request: RepairRequest): Promise<RepairReply>;
   drain(request: DrainRequest): Promise<DrainReply>;
+  getLayout(request: GetLayoutRequest): Promise<LayoutReply>;
+  setLayout(request: SetLayoutRequest): Promise<LayoutReply>;
+  movePartition(request: MovePartitionRequest): Promise<MovePartitionReply>;
 }

@@ -5,6 +5,9 @@ import type { StorageNodeService } from './storage-messages';
 
 type ServiceConstructor = grpc.ServiceClientConstructor;
 
+/** A MovePartition call streams one partition; at a few thousand records per second, 10 minutes covers millions. */
+export const MOVE_PARTITION_DEADLINE_MS = 600_000;
+
 function storageServiceConstructor(): ServiceConstructor {
   const loaded = loadProto('triad/storage.proto') as unknown as {
     triad: { storage: { v1: { StorageNode: ServiceConstructor } } };
@@ -27,6 +30,9 @@ const METHODS: (keyof StorageNodeService)[] = [
   'nodeStatus',
   'repair',
   'drain',
+  'getLayout',
+  'setLayout',
+  'movePartition',
 ];
 
 /** Errors a handler throws travel as gRPC INTERNAL with the message; typed results travel in replies. */
@@ -110,6 +116,10 @@ export class StorageNodeClient implements StorageNodeService {
   /** A repair walks whole partitions; it gets ten minutes. */
   repair = (request: Request<'repair'>) => this.call('repair', request, 600_000);
   drain = (request: Request<'drain'>) => this.call('drain', request);
+  getLayout = (request: Request<'getLayout'>, deadlineMs?: number) => this.call('getLayout', request, deadlineMs);
+  setLayout = (request: Request<'setLayout'>, deadlineMs?: number) => this.call('setLayout', request, deadlineMs);
+  /** A move streams a whole partition before it answers. */
+  movePartition = (request: Request<'movePartition'>, deadlineMs = MOVE_PARTITION_DEADLINE_MS) => this.call('movePartition', request, deadlineMs);
 
   close(): void {
     this.client.close();

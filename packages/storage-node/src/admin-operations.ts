@@ -1,5 +1,5 @@
-import type { Ring } from '@triad/ring';
-import type { DrainReply, NodeStatusReply, RepairReply } from '@triad/rpc';
+import type { ClusterView } from '@triad/ring';
+import type { DrainReply, MoveProgress, NodeStatusReply, RepairReply } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from './anti-entropy';
 import type { ElectionDriver } from './election-driver';
@@ -10,13 +10,15 @@ import { partitionPrefix, prefixEnd } from './storage-keys';
 export interface AdminComponents {
   nodeId: string;
   zone: string;
-  ring: Ring;
+  ring: ClusterView;
   store: RocksStore;
   hints: HintStore;
   election: ElectionDriver;
   antiEntropy: AntiEntropy;
   isUp: (nodeId: string) => boolean;
   log: Logger;
+  /** Partition moves this node runs now (set once the mover exists). */
+  moves?: () => MoveProgress[];
 }
 
 /** What `triad status`, `triad repair` and `triad drain` ask of a storage node. */
@@ -38,6 +40,8 @@ export class AdminOperations {
       hintsPending: this.c.hints.totalPending,
       diskBytes: await this.c.store.approximateSize(first, last),
       draining: this.draining,
+      layoutEpoch: this.c.ring.epoch,
+      moves: this.c.moves?.() ?? [],
     };
   }
 

@@ -1,5 +1,5 @@
 import { diffTreesAsync, reconcileBucket, type MerkleRecord } from '@triad/merkle';
-import type { Ring, StorageNodeInfo } from '@triad/ring';
+import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ReplicatedRecord } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { PeerClients } from './peer-clients';
@@ -16,7 +16,7 @@ const REPAIR_PUSH_RECORDS_MAX = 512;
 
 export interface AntiEntropyComponents {
   nodeId: string;
-  ring: Ring;
+  ring: ClusterView;
   replicas: ReplicaState;
   peers: PeerClients;
   isUp: (node: StorageNodeInfo) => boolean;

@@ -3,17 +3,34 @@ import {
   ITEM_SIZE_BYTES_MAX,
   ValidationException,
   applyUpdate,
+  checkIndexKeys,
   evaluateCondition,
   itemSizeBytes,
   type Item,
+  type UpdateExpression,
 } from '@triad/model';
 import type { ItemOpBody, OpKind, OpResultBody } from '@triad/rpc';
+import { deriveIndexWrites, type IndexWrite } from './index-writes';
 
 /** What the leader decided for one operation on one item. Pure: no storage, no clock. */
 export interface ItemOpOutcome {
   /** Present when the item changes: the new item, or undefined for a delete (a tombstone). */
   write?: { item: Item | undefined; sizeBytes: number };
+  /** The secondary index entries that change with it (REINDEX: without a write of the item). */
+  indexWrites: IndexWrite[];
   result: OpResultBody;
+}
+
+/** Adds the index entries that follow from the item's change, after checking its index keys. */
+function withIndexWrites(body: ItemOpBody, current: Item | undefined, outcome: Omit<ItemOpOutcome, 'indexWrites'>, origin: 'item' | 'update'): ItemOpOutcome {
+  if (!body.indexes || !body.tableKeySchema || !outcome.write) return { ...outcome, indexWrites: [] };
+  const after = outcome.write.item;
+  if (after) checkIndexKeys(body.indexes, after, origin);
+  const indexWrites = deriveIndexWrites(body.indexes, body.tableKeySchema, current, after);
+  const indexUnits: Record<string, number> = {};
+  for (const write of indexWrites) if (write.units > 0) indexUnits[write.index] = (indexUnits[write.index] ?? 0) + write.units;
+  if (Object.keys(indexUnits).length > 0) outcome.result.indexUnits = indexUnits;
+  return { ...outcome, indexWrites };
 }
 
 /**
@@ -22,7 +39,12 @@ export interface ItemOpOutcome {
  * Throws DynamoDB errors (ConditionalCheckFailedException, ValidationException).
  */
 export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | undefined): ItemOpOutcome {
-  if (kind === 'OP_KIND_GET') return { result: current ? { item: current } : {} };
+  if (kind === 'OP_KIND_GET') return { result: current ? { item: current } : {}, indexWrites: [] };
+  if (kind === 'OP_KIND_REINDEX') {
+    // Items whose index keys DynamoDB would refuse are left out of the index, as its backfill does.
+    const writes = current && body.indexes && body.tableKeySchema ? deriveIndexWrites(body.indexes, body.tableKeySchema, undefined, current) : [];
+    return { result: {}, indexWrites: writes };
+  }
 
   if (body.condition !== undefined && !evaluateCondition(body.condition as never, current)) {
     throw new ConditionalCheckFailedException(
@@ -36,11 +58,17 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
   switch (kind) {
     case 'OP_KIND_PUT': {
       const item = body.item!;
-      return { write: { item, sizeBytes: itemSizeBytes(item) }, result };
+      return withIndexWrites(body, current, { write: { item, sizeBytes: itemSizeBytes(item) }, result }, 'item');
     }
     case 'OP_KIND_DELETE':
-      return { write: current ? { item: undefined, sizeBytes: 0 } : undefined, result };
+      return withIndexWrites(body, current, { write: current ? { item: undefined, sizeBytes: 0 } : undefined, result }, 'item');
     case 'OP_KIND_UPDATE': {
+      // An update that only removes or deletes has nothing to put into a missing item: DynamoDB
+      // leaves it absent (an update with no actions at all still creates it, key alone).
+      const update = body.update as UpdateExpression | undefined;
+      if (!current && update && update.set.length === 0 && update.add.length === 0 && update.remove.length + update.delete.length > 0) {
+        return { result, indexWrites: [] };
+      }
       const base = current ?? body.item!;
       let item = base;
       if (body.update !== undefined) {
@@ -51,7 +79,7 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
         throw new ValidationException('Item size to update has exceeded the maximum allowed size');
       }
       if (body.returnNew) result.new = item;
-      return { write: { item, sizeBytes }, result };
+      return withIndexWrites(body, current, { write: { item, sizeBytes }, result }, 'update');
     }
     default:
       throw new ValidationException(`unknown operation kind ${kind}`);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ElectionNode, decodeMessage, type ElectionEvent, type Message } from '@triad/replication';
-import type { Ring, StorageNodeInfo } from '@triad/ring';
+import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ElectionPacket } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from './anti-entropy';
@@ -31,7 +31,8 @@ const CATCH_UP_RETRY_MS = 200;
 
 export interface ElectionDriverComponents {
   nodeId: string;
-  ring: Ring;
+  /** The layout adopted last: replica sets change with joins and decommissions (see `reconfigure`). */
+  ring: ClusterView;
   store: ElectionStore;
   peers: PeerClients;
   antiEntropy: AntiEntropy;
@@ -63,6 +64,11 @@ export class ElectionDriver implements Leadership {
    * a majority agree again.
    */
   private readonly unconfirmed = new Set<number>();
+  /**
+   * Partitions a leader stopped serving for a moment while it switches them to a new replica set
+   * (partition movement): writes and strong reads go elsewhere or retry, leadership stays.
+   */
+  private readonly paused = new Set<number>();
   /** When each partition lost its leader, to measure failover time. */
   private readonly leaderlessSince = new Map<number, number>();
 
@@ -72,12 +78,17 @@ export class ElectionDriver implements Leadership {
     return performance.now();
   }
 
-  async start(): Promise<void> {
+  /** Every partition this node replicates in the current layout, with its replica set. */
+  private replicaSets(): Map<number, string[]> {
     const partitions = new Map<number, string[]>();
     for (const p of this.c.ring.partitionsOf(this.c.nodeId)) partitions.set(p, this.c.ring.replicaSet(p).map((n) => n.id));
+    return partitions;
+  }
+
+  async start(): Promise<void> {
     this.node = new ElectionNode({
       selfId: this.c.nodeId,
-      partitions,
+      partitions: this.replicaSets(),
       persisted: await this.c.store.load(),
       config: ELECTION_CONFIG,
       random: Math.random,
@@ -91,6 +102,50 @@ export class ElectionDriver implements Leadership {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Takes the replica sets of a newly adopted layout. `keepLeadership`: partitions this node just
+   * switched itself, as their serving leader, after syncing the new set (it keeps leading them).
+   */
+  async reconfigure(keepLeadership: ReadonlySet<number>): Promise<void> {
+    if (!this.node) return;
+    const partitions = this.replicaSets();
+    const gained = [...partitions.keys()].filter((p) => this.node!.roleOf(p) === undefined);
+    // A partition this node held before keeps its persisted term: terms never go back.
+    const persisted = gained.length > 0 ? await this.c.store.load() : undefined;
+    this.node.reconfigure(this.replicaSets(), this.now(), { persisted, keepLeadership });
+    for (const p of [...this.unconfirmed]) if (!partitions.has(p)) this.unconfirmed.delete(p);
+    this.c.metrics.partitionsLed.set(this.countServing());
+    void this.pump();
+  }
+
+  /** Stops serving the partition (leadership stays) until `resume`: a leader switching it to a new replica set. */
+  pause(partition: number): void {
+    this.paused.add(partition);
+  }
+
+  resume(partition: number): void {
+    this.paused.delete(partition);
+  }
+
+  /** Whether this node is still the leader of the partition in `term` (serving or paused). */
+  leads(partition: number, term: number): boolean {
+    return this.node?.roleOf(partition) === 'leader' && this.node.termOf(partition) === term;
+  }
+
+  /** Hands leadership of the partition to the first of `candidates` that can take it; resolves with it. */
+  transferLeadership(partition: number, candidates: readonly string[]): string | undefined {
+    if (!this.node) return undefined;
+    for (const target of candidates) {
+      const result = this.node.transferLeadership(partition, this.now(), target);
+      if (result.ok) {
+        void this.pump();
+        return result.target;
+      }
+      if (result.reason === 'not-leader') return undefined;
+    }
+    return undefined;
   }
 
   /** Hands every partition this node leads to another replica, and stops campaigning (graceful shutdown, drain). */
@@ -244,7 +299,7 @@ export class ElectionDriver implements Leadership {
   }
 
   isServingLeader(partition: number): boolean {
-    return !this.unconfirmed.has(partition) && (this.node?.isServingLeader(partition, this.now()) ?? false);
+    return !this.unconfirmed.has(partition) && !this.paused.has(partition) && (this.node?.isServingLeader(partition, this.now()) ?? false);
   }
 
   reconfirm(partition: number): void {
@@ -270,8 +325,10 @@ export class ElectionDriver implements Leadership {
   }
 
   acceptsReplication(partition: number, term: number, from: string): boolean {
-    // Records of partitions this node does not replicate (never expected) are taken as they come.
-    if (!this.node || !this.c.ring.replicaSet(partition).some((n) => n.id === this.c.nodeId)) return true;
+    if (!this.node) return true;
+    // A partition moving to this node: its leader's new writes are taken while the rest streams in.
+    // Any other partition this node does not replicate (it moved away) is refused.
+    if (this.node.roleOf(partition) === undefined) return this.c.ring.receives(this.c.nodeId, partition);
     return this.node.acceptsReplication(partition, term, from, this.now());
   }
 }

@@ -1,4 +1,4 @@
-import type { Ring, StorageNodeInfo } from '@triad/ring';
+import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { Logger } from '@triad/observability';
 import type { HintStore } from './hint-store';
 import type { PeerClients } from './peer-clients';
@@ -11,7 +11,7 @@ const REPLAY_CHECK_INTERVAL_MS = 1_000;
 
 export interface HintedHandoffComponents {
   selfId: string;
-  ring: Ring;
+  ring: ClusterView;
   hints: HintStore;
   peers: PeerClients;
   isUp: (node: StorageNodeInfo) => boolean;
@@ -72,7 +72,28 @@ export class HintedHandoff {
   replayAll(): void {
     for (const target of this.c.hints.targets()) {
       const node = this.c.ring.node(target);
-      if (node && this.c.isUp(node)) void this.replay(node);
+      if (!node) void this.discard(target);
+      else if (this.c.isUp(node)) void this.replay(node);
+    }
+  }
+
+  /** Drops the hints of a node that left the cluster (decommissioned): its partitions live elsewhere now. */
+  private async discard(targetId: string): Promise<void> {
+    if (this.replaying.has(targetId)) return;
+    this.replaying.add(targetId);
+    try {
+      for (;;) {
+        const batch = await this.c.hints.oldest(targetId, REPLAY_BATCH_MAX);
+        if (batch.length === 0) break;
+        await this.c.hints.remove(targetId, batch);
+        this.c.metrics.hintsDropped.inc({ target: targetId, reason: 'moved' }, batch.length);
+      }
+      this.c.metrics.hintsPending.set({ target: targetId }, this.c.hints.pending(targetId));
+      this.c.log.info('hints of a node that left the cluster dropped', { target: targetId });
+    } catch (error) {
+      this.c.log.debug('dropping hints interrupted', { target: targetId, error: String(error) });
+    } finally {
+      this.replaying.delete(targetId);
     }
   }
 
@@ -84,8 +105,11 @@ export class HintedHandoff {
         const batch = await this.c.hints.oldest(target.id, REPLAY_BATCH_MAX);
         if (batch.length === 0) break;
         const cutoff = this.c.nowMs() - this.c.hints.windowMs;
-        const expired = batch.filter((h) => h.createdAtMs < cutoff);
-        const live = batch.filter((h) => h.createdAtMs >= cutoff);
+        // A partition that moved away from the target since: its new replicas have the records
+        // (a move syncs a majority of the new set before it switches).
+        const moved = batch.filter((h) => !this.c.ring.receives(target.id, h.partition));
+        const expired = batch.filter((h) => h.createdAtMs < cutoff && !moved.includes(h));
+        const live = batch.filter((h) => h.createdAtMs >= cutoff && !moved.includes(h));
         if (live.length > 0) {
           await this.c.peers.client(target).replicate({
             records: live.map((h) => ({ partition: h.partition, key: h.itemKey, value: h.value })),
@@ -95,6 +119,7 @@ export class HintedHandoff {
         await this.c.hints.remove(target.id, batch);
         this.c.metrics.hintsReplayed.inc({ target: target.id }, live.length);
         if (expired.length > 0) this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'expired' }, expired.length);
+        if (moved.length > 0) this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'moved' }, moved.length);
         this.c.metrics.hintsPending.set({ target: target.id }, this.c.hints.pending(target.id));
       }
       this.c.log.info('hints replayed', { target: target.id });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
 import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
-import { Ring, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
+import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
@@ -14,13 +14,26 @@ import { ElectionStore } from './election-store';
 import { PeerClients } from './peer-clients';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
-import { createStorageMetrics } from './storage-metrics';
+import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './layout-keeper';
+import { PartitionMover } from './partition-mover';
+import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
 
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
 const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
+/**
+ * How often a node looks for data of partitions it no longer keeps (a late write that raced the
+ * drop after a partition moved away) and deletes it.
+ */
+const MOVED_DATA_SWEEP_INTERVAL_MS = 30_000;
 
-/** Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--data-dir`, `--layout file`, `--metrics-port`. */
+/**
+ * Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--advertise host:port`,
+ * `--data-dir`, `--layout file`, `--metrics-port`. The layout file seeds the cluster layout; the node
+ * then follows newer layouts (joins, decommissions) and keeps the newest it adopted in RocksDB. A
+ * node that is not in its layout (one about to join) asks the layout's nodes for the current one,
+ * and waits, holding nothing, until `triad join` adds it.
+ */
 async function main(): Promise<void> {
   let stopping = false;
   const { values } = parseArgs({
@@ -28,6 +41,8 @@ async function main(): Promise<void> {
       id: { type: 'string', default: process.env.TRIAD_NODE_ID },
       zone: { type: 'string', default: process.env.TRIAD_ZONE },
       listen: { type: 'string', default: process.env.TRIAD_LISTEN ?? '0.0.0.0:7000' },
+      /** The address others reach this node at; default: its address in the layout, else --listen. */
+      advertise: { type: 'string', default: process.env.TRIAD_ADVERTISE },
       'data-dir': { type: 'string', default: process.env.TRIAD_DATA_DIR ?? './data' },
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
       'metrics-port': { type: 'string', default: process.env.TRIAD_METRICS_PORT ?? '9100' },
@@ -41,10 +56,22 @@ async function main(): Promise<void> {
   const log = createLogger(identity);
   const registry = createMetricsRegistry(identity);
   const metrics = createStorageMetrics(registry);
-  const ring = new Ring(parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8'))));
+  const movementMetrics = createMovementMetrics(registry);
 
   const store = new RocksStore(path.join(values['data-dir'], 'rocksdb'));
   await store.open();
+  createRocksDbMetrics(registry, (property) => store.numericProperty(property));
+  // The newest of: the layout file, the layout this node adopted before it stopped, and (for a node
+  // the layout does not name yet) what the layout's nodes know now.
+  let layout = parseClusterLayout(JSON.parse(fs.readFileSync(values.layout, 'utf8')));
+  const persisted = await loadPersistedLayout(store);
+  if (persisted && layoutEpoch(persisted) > layoutEpoch(layout)) layout = persisted;
+  if (!new Ring(layout).node(values.id)) {
+    const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout));
+    if (newer) layout = newer;
+  }
+  const ring = new ClusterView(layout);
+  const advertise = values.advertise ?? ring.node(values.id)?.address ?? values.listen;
   store.onGroupCommit = (ops, seconds) => {
     metrics.groupCommitOps.observe(ops);
     metrics.groupCommitSeconds.observe(seconds);
@@ -53,10 +80,9 @@ async function main(): Promise<void> {
   const records = await replicas.load();
   log.info('replica state loaded', { records });
   const peers = new PeerClients(values.id);
-  const self = ring.node(values.id);
-  if (!self) throw new Error(`node ${values.id} is not in the layout`);
+  if (!ring.node(values.id)) log.info('this node is not in the cluster layout yet; it holds nothing until `triad join` adds it', { epoch: ring.epoch, address: advertise });
   const membership = new MembershipAgent({
-    self: { id: values.id, zone: values.zone, role: 'storage', address: self.address },
+    self: { id: values.id, zone: values.zone, role: 'storage', address: advertise },
     seeds: ring.nodes.filter((n) => n.id !== values.id).map((n) => n.address),
   });
   observeMembership(membership, log, registry);
@@ -70,11 +96,36 @@ async function main(): Promise<void> {
   // Every target has its series from the start, so dashboards and checks see zeros, not gaps.
   for (const node of ring.nodes) {
     metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
-    for (const reason of ['expired', 'size_cap']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
+    for (const reason of ['expired', 'size_cap', 'moved']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
   }
   const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
   const election = new ElectionDriver({ nodeId: values.id, ring, store: new ElectionStore(store), peers, antiEntropy, isUp, metrics, log });
+  const dropPartition = async (partition: number) => {
+    const left = await replicas.dropPartition(partition);
+    movementMetrics.partitionsDropped.inc();
+    log.info('partition data dropped: the partition moved to other nodes', { partition, recordsLeft: left });
+  };
+  const keeper = new LayoutKeeper({
+    nodeId: values.id,
+    view: ring,
+    store,
+    peers,
+    metrics: movementMetrics,
+    log,
+    onAdopted: async (after, before, keepLeadership) => {
+      await election.reconfigure(keepLeadership);
+      for (const node of after.nodes) {
+        if (!before.node(node.id)) metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
+      }
+      // A majority of the new replica set holds the data before a layout switches a partition away.
+      for (const partition of layoutTransition(before, after, values.id!).dropped) await dropPartition(partition);
+      if (before.node(values.id!) && !after.node(values.id!)) {
+        log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
+      }
+    },
+  });
+  const mover = new PartitionMover({ nodeId: values.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log });
   const service = new StorageServiceImpl({
     nodeId: values.id,
     zone: values.zone,
@@ -96,7 +147,9 @@ async function main(): Promise<void> {
       antiEntropy,
       isUp: (id) => isUp(ring.node(id)!),
       log,
+      moves: () => mover.moves(),
     }),
+    movement: mover,
     onElectionPacket: (packet) => election.onPacket(packet),
   });
   election.writesSettled = (partition) => service.writesSettled(partition);
@@ -116,6 +169,22 @@ async function main(): Promise<void> {
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']), '0.0.0.0', () => !stopping);
   handoff.start();
   antiEntropy.start(Number(values['anti-entropy-interval-ms']));
+  keeper.start();
+  let sweeping = false;
+  const sweep = setInterval(async () => {
+    if (sweeping || stopping) return;
+    sweeping = true;
+    try {
+      for (let p = 0; p <= ring.systemPartition; p++) {
+        if (!ring.receives(values.id!, p) && (await replicas.holdsAny(p))) await dropPartition(p);
+      }
+    } catch (error) {
+      log.warn('sweep of moved partitions failed', { error: String(error) });
+    } finally {
+      sweeping = false;
+    }
+  }, MOVED_DATA_SWEEP_INTERVAL_MS);
+  sweep.unref();
   log.info('storage node ready', { grpcPort: port, metricsPort: Number(values['metrics-port']), partitions: ring.partitionsOf(values.id).length });
 
   const stop = async (signal: string) => {
@@ -129,6 +198,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     election.stop();
+    keeper.stop();
+    clearInterval(sweep);
     handoff.stop();
     antiEntropy.stop();
     await membership.stop();

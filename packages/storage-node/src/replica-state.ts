@@ -7,6 +7,14 @@ import { dataKey, partitionPrefix, prefixEnd } from './storage-keys';
 /** Leaves per partition tree: 2^10 buckets keeps a repair round's exchange small. */
 export const MERKLE_DEPTH = 10;
 
+/** A record a leader writes: its key inside the partition, its data key, its value, and what it replaces. */
+export interface StagedRecord {
+  itemKey: Buffer;
+  key: Buffer;
+  value: Buffer;
+  previous: StoredRecord | undefined;
+}
+
 const recordState = (record: StoredRecord): RecordState => ({ version: record.version, tombstone: record.tombstone });
 
 /**
@@ -86,6 +94,12 @@ export class ReplicaState {
     return durable;
   }
 
+  /** Stages several records of one partition (an item and its index entries) in one write batch. */
+  stageAll(partition: number, records: readonly StagedRecord[]): Promise<void> {
+    if (records.length === 1) return this.stage(partition, records[0].key, records[0].value, records[0].previous);
+    return Promise.all(records.map((r) => this.stage(partition, r.key, r.value, r.previous))).then(() => undefined);
+  }
+
   /** Stores a record received from another replica if it is newer than ours; resolves once durable. */
   applyIfNewer(partition: number, itemKey: Buffer, value: Buffer): Promise<boolean> {
     return this.withKey(partition, itemKey, async (key) => {
@@ -96,6 +110,36 @@ export class ReplicaState {
       await durable;
       return applied;
     });
+  }
+
+  /**
+   * Deletes every record of a partition this node no longer keeps (it moved to other nodes), then
+   * rebuilds the partition's tree from what is left on disk: nothing, unless a late write raced
+   * the delete (a later sweep deletes that too). Resolves with the records left.
+   */
+  async dropPartition(partition: number): Promise<number> {
+    const prefix = partitionPrefix(partition);
+    await this.store.clearRange(prefix, prefixEnd(prefix));
+    const tree = new MerkleTree(MERKLE_DEPTH);
+    let left = 0;
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+      tree.update(key.subarray(prefix.length), undefined, recordState(decodeRecord(value)));
+      left++;
+      return true;
+    });
+    this.trees.set(partition, tree);
+    return left;
+  }
+
+  /** Whether the partition has any record on disk (tombstones included). */
+  async holdsAny(partition: number): Promise<boolean> {
+    const prefix = partitionPrefix(partition);
+    let found = false;
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, () => {
+      found = true;
+      return false;
+    });
+    return found;
   }
 
   /** Every record of a partition whose key falls in one of the buckets (for repair). */

@@ -27,6 +27,8 @@ export interface RangeOptions {
 export class RocksStore {
   private readonly db: rocksdb.RocksDatabase;
   private readonly groupCommit: Batcher<WriteOp, void>;
+  /** Properties may be read only between open() and close() (the binding does not check). */
+  private isOpen = false;
   /** Called after each synced batch with its size and how long the write and sync took. */
   onGroupCommit?: (ops: number, seconds: number) => void;
 
@@ -41,12 +43,26 @@ export class RocksStore {
 
   open(): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.db.open({ createIfMissing: true }, (error) => (error ? reject(error) : resolve())),
+      this.db.open({ createIfMissing: true }, (error) => {
+        if (error) return reject(error);
+        this.isOpen = true;
+        resolve();
+      }),
     );
   }
 
   close(): Promise<void> {
+    this.isOpen = false;
     return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  /** A numeric RocksDB property (`rocksdb.estimate-num-keys`, …); undefined when closed or unknown to RocksDB. */
+  numericProperty(property: string): number | undefined {
+    if (!this.isOpen) return undefined;
+    const text = this.db.getProperty(property);
+    if (text === '') return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
   }
 
   /** Durable once resolved: the write is in a synced batch. */

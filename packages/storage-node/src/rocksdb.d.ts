@@ -15,6 +15,8 @@ declare module 'rocksdb' {
     iterator(options: Record<string, unknown>): RocksIterator;
     clear(options: Record<string, unknown>, callback: (error?: Error | null) => void): void;
     approximateSize(start: Buffer, end: Buffer, callback: Callback<number>): void;
+    /** A RocksDB property (`rocksdb.estimate-num-keys`, …) as text; empty when RocksDB does not know it. */
+    getProperty(property: string): string;
   }
   }
   function rocksdb(location: string): rocksdb.RocksDatabase;

@@ -111,3 +111,149 @@ export function createStorageMetrics(registry: Registry) {
 
 export type StorageMetrics = ReturnType<typeof createStorageMetrics>;
 export type { ProcessIdentity };
+
+/** Reads one RocksDB property (`db.getProperty`) as a number; undefined when RocksDB does not know it or the database is closed. */
+export type RocksDbPropertyReader = (property: string) => number | undefined;
+
+/** RocksDB levels (0-6 by default): `rocksdb.num-files-at-level<N>` is reported for each. */
+export const ROCKSDB_LEVELS = 7;
+
+/**
+ * RocksDB's own statistics as gauges, read from `db.getProperty()` at each scrape (a property read
+ * is a lookup in memory, no I/O). Every property named here was checked to answer with the
+ * `rocksdb` package's bundled RocksDB.
+ */
+export function createRocksDbMetrics(registry: Registry, read: RocksDbPropertyReader) {
+  /** A gauge's collect(): set it from one property, or leave it unset when RocksDB did not answer. */
+  const from = (property: string) =>
+    function collect(this: promClient.Gauge) {
+      const value = read(property);
+      if (value !== undefined) this.set(value);
+    };
+  return {
+    estimatedKeys: new promClient.Gauge({
+      name: 'triad_rocksdb_estimated_keys',
+      help: 'Estimated number of keys in RocksDB (rocksdb.estimate-num-keys): records, tombstones, hints and metadata',
+      registers: [registry],
+      collect: from('rocksdb.estimate-num-keys'),
+    }),
+    sstFilesBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_sst_files_bytes',
+      help: 'Size of all SST files, including files kept for snapshots or compactions in progress (rocksdb.total-sst-files-size)',
+      registers: [registry],
+      collect: from('rocksdb.total-sst-files-size'),
+    }),
+    liveSstFilesBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_live_sst_files_bytes',
+      help: 'Size of the SST files of the current version (rocksdb.live-sst-files-size)',
+      registers: [registry],
+      collect: from('rocksdb.live-sst-files-size'),
+    }),
+    liveDataBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_live_data_bytes',
+      help: 'Estimated size of live data, without overwritten or deleted versions (rocksdb.estimate-live-data-size)',
+      registers: [registry],
+      collect: from('rocksdb.estimate-live-data-size'),
+    }),
+    memtableBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_memtable_bytes',
+      help: 'Size of the active and unflushed immutable memtables (rocksdb.cur-size-all-mem-tables)',
+      registers: [registry],
+      collect: from('rocksdb.cur-size-all-mem-tables'),
+    }),
+    files: new promClient.Gauge({
+      name: 'triad_rocksdb_files',
+      help: 'SST files per level (rocksdb.num-files-at-level<N>); many level-0 files slow reads and stall writes',
+      labelNames: ['level'],
+      registers: [registry],
+      collect() {
+        for (let level = 0; level < ROCKSDB_LEVELS; level++) {
+          const value = read(`rocksdb.num-files-at-level${level}`);
+          if (value !== undefined) this.set({ level: String(level) }, value);
+        }
+      },
+    }),
+    pendingCompactionBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_pending_compaction_bytes',
+      help: 'Estimated bytes compaction must rewrite to bring every level under its target size (rocksdb.estimate-pending-compaction-bytes)',
+      registers: [registry],
+      collect: from('rocksdb.estimate-pending-compaction-bytes'),
+    }),
+    runningCompactions: new promClient.Gauge({
+      name: 'triad_rocksdb_running_compactions',
+      help: 'Compactions running now (rocksdb.num-running-compactions)',
+      registers: [registry],
+      collect: from('rocksdb.num-running-compactions'),
+    }),
+    runningFlushes: new promClient.Gauge({
+      name: 'triad_rocksdb_running_flushes',
+      help: 'Memtable flushes running now (rocksdb.num-running-flushes)',
+      registers: [registry],
+      collect: from('rocksdb.num-running-flushes'),
+    }),
+    blockCacheBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_block_cache_bytes',
+      help: 'Memory used by the block cache (rocksdb.block-cache-usage)',
+      registers: [registry],
+      collect: from('rocksdb.block-cache-usage'),
+    }),
+    tableReadersBytes: new promClient.Gauge({
+      name: 'triad_rocksdb_table_readers_bytes',
+      help: 'Memory used by SST readers (indexes and filters) outside the block cache (rocksdb.estimate-table-readers-mem)',
+      registers: [registry],
+      collect: from('rocksdb.estimate-table-readers-mem'),
+    }),
+    backgroundErrors: new promClient.Gauge({
+      name: 'triad_rocksdb_background_errors',
+      help: 'Errors of background flushes and compactions since the database opened (rocksdb.background-errors)',
+      registers: [registry],
+      collect: from('rocksdb.background-errors'),
+    }),
+    writeStopped: new promClient.Gauge({
+      name: 'triad_rocksdb_write_stopped',
+      help: '1 while RocksDB stops writes until compaction catches up (rocksdb.is-write-stopped)',
+      registers: [registry],
+      collect: from('rocksdb.is-write-stopped'),
+    }),
+    delayedWriteRate: new promClient.Gauge({
+      name: 'triad_rocksdb_delayed_write_rate_bytes',
+      help: 'Write rate RocksDB throttles to, in bytes per second, while compaction lags; 0 when writes are not delayed (rocksdb.actual-delayed-write-rate)',
+      registers: [registry],
+      collect: from('rocksdb.actual-delayed-write-rate'),
+    }),
+  };
+}
+
+/** Layout changes and partition movement (join, decommission) as seen by one storage node. */
+export function createMovementMetrics(registry: Registry) {
+  return {
+    layoutEpoch: new promClient.Gauge({
+      name: 'triad_layout_epoch',
+      help: 'Epoch of the cluster layout this process has adopted; every process converges on the same value',
+      registers: [registry],
+    }),
+    movesActive: new promClient.Gauge({
+      name: 'triad_partition_moves_active',
+      help: 'Partition moves this node runs now as the partition leader (streaming or switching)',
+      registers: [registry],
+    }),
+    moves: new promClient.Counter({
+      name: 'triad_partition_moves_total',
+      help: 'Partition move attempts run by this node as leader, by outcome (done, retry, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    recordsStreamed: new promClient.Counter({
+      name: 'triad_partition_move_records_streamed_total',
+      help: 'Records (tombstones included) streamed by this node to nodes a partition is moving to',
+      registers: [registry],
+    }),
+    partitionsDropped: new promClient.Counter({
+      name: 'triad_partitions_dropped_total',
+      help: 'Partitions whose data this node deleted after they moved away from it',
+      registers: [registry],
+    }),
+  };
+}
+
+export type MovementMetrics = ReturnType<typeof createMovementMetrics>;

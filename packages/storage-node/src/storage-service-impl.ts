@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { DynamoDbError, ServiceUnavailableException, type Item } from '@triad/model';
-import { WRITE_QUORUM, type Ring } from '@triad/ring';
+import { WRITE_QUORUM, type Placement } from '@triad/ring';
 import {
   decodeJson,
   encodeJson,
@@ -33,6 +33,11 @@ import {
   type RepairReply,
   type DrainRequest,
   type DrainReply,
+  type GetLayoutRequest,
+  type LayoutReply,
+  type SetLayoutRequest,
+  type MovePartitionRequest,
+  type MovePartitionReply,
   NOT_LEADER,
   UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
@@ -42,26 +47,30 @@ import type { Logger } from '@triad/observability';
 import { applyItemOp } from './apply-item-op';
 import { StaleTermError, type PeerClients } from './peer-clients';
 import { awaitQuorum } from './quorum';
-import { decodeRecord, encodeRecord, recordItem, type StoredRecord } from './record-codec';
+import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from './record-codec';
+import type { IndexWrite } from './index-writes';
+import type { StagedRecord } from './replica-state';
 import type { ReplicaState } from './replica-state';
 import type { RocksStore } from './rocks-store';
 import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
 import type { StorageMetrics } from './storage-metrics';
 import { VersionClock } from './version-clock';
 import type { Leadership } from './leadership';
+import type { Movement } from './movement';
 
 export interface StorageServiceComponents {
   nodeId: string;
   zone: string;
   store: RocksStore;
   replicas: ReplicaState;
-  ring: Ring;
+  ring: Placement;
   peers: PeerClients;
   metrics: StorageMetrics;
   log: Logger;
   handoff: HintedHandoff;
   leadership: Leadership;
   admin: AdminOperations;
+  movement: Movement;
   onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
 }
 
@@ -114,6 +123,18 @@ export class StorageServiceImpl implements StorageNodeService {
     return this.c.admin.drain(request.draining);
   }
 
+  async getLayout(request: GetLayoutRequest): Promise<LayoutReply> {
+    return this.c.movement.getLayout(request);
+  }
+
+  async setLayout(request: SetLayoutRequest): Promise<LayoutReply> {
+    return this.c.movement.setLayout(request);
+  }
+
+  async movePartition(request: MovePartitionRequest): Promise<MovePartitionReply> {
+    return this.c.movement.movePartition(request);
+  }
+
   /** Writes and strong reads need the lease; the unsafe test mode lets any replica read. */
   private mayServe(kind: ItemOp['kind'], partition: number): boolean {
     if (this.c.admin.draining) return false;
@@ -134,10 +155,19 @@ export class StorageServiceImpl implements StorageNodeService {
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
+        if (op.kind === 'OP_KIND_REINDEX') {
+          // A backfill writes the entries of the item as it is, at its own version: a newer write's entries win.
+          const records = current ? await this.indexRecords(op.partition, current.version, outcome.indexWrites, true) : [];
+          return { result: outcome.result, durable: records.length > 0 ? this.commit(op.partition, key, records) : Promise.resolve() };
+        }
         if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
         const version = this.clock.next(this.c.leadership.termOf(op.partition), current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
-        return { result: outcome.result, durable: this.commit(op.partition, op.key, key, value, current) };
+        const records: StagedRecord[] = [
+          { itemKey: op.key, key, value, previous: current },
+          ...(await this.indexRecords(op.partition, version, outcome.indexWrites, false)),
+        ];
+        return { result: outcome.result, durable: this.commit(op.partition, key, records) };
       });
       await durable;
       if (!result) return this.notLeader(op.partition);
@@ -159,17 +189,40 @@ export class StorageServiceImpl implements StorageNodeService {
     return { errorName: 'InternalServerError', errorMessage: 'Internal server error', body: EMPTY };
   }
 
-  /** Writes locally and to the followers; resolves once a majority holds the record durably. */
-  private commit(partition: number, itemKey: Buffer, key: Buffer, value: Buffer, previous: StoredRecord | undefined): Promise<void> {
-    const local = this.c.replicas.stage(partition, key, value, previous);
+  /**
+   * The records of an item's index entries, at the item's version. Only this item ever writes
+   * these keys, under its lock; `onlyIfNewer` skips entries that already hold that version or newer.
+   */
+  private async indexRecords(partition: number, version: Version, writes: IndexWrite[], onlyIfNewer: boolean): Promise<StagedRecord[]> {
+    const records: StagedRecord[] = [];
+    for (const write of writes) {
+      const key = dataKey(partition, write.key);
+      const previous = await this.c.replicas.current(key);
+      if (onlyIfNewer && previous && compareVersions(previous.version, version) >= 0) continue;
+      records.push({ itemKey: write.key, key, value: encodeRecord(version, write.item, write.sizeBytes), previous });
+    }
+    return records;
+  }
+
+  /**
+   * Writes an item's records (the item and its index entries) locally in one batch and to the
+   * followers; resolves once a majority holds all of them durably. `key` is the item's own key.
+   */
+  private commit(partition: number, key: Buffer, records: StagedRecord[]): Promise<void> {
+    const local = this.c.replicas.stageAll(partition, records);
+    this.c.movement.forwardToIncoming(partition, records);
     const followers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId);
     const remote = followers.map((follower) =>
-      this.c.peers.replicate(follower, { partition, key: itemKey, value }).catch(async (error: unknown) => {
-        this.c.metrics.replicationFailures.inc({ follower: follower.id });
-        // A follower that is unreachable gets the record later; one with a newer term must not.
-        if (!(error instanceof StaleTermError)) await this.c.handoff.hint(follower, partition, itemKey, value);
-        throw error;
-      }),
+      Promise.all(
+        records.map((record) =>
+          this.c.peers.replicate(follower, { partition, key: record.itemKey, value: record.value }).catch(async (error: unknown) => {
+            this.c.metrics.replicationFailures.inc({ follower: follower.id });
+            // A follower that is unreachable gets the record later; one with a newer term must not.
+            if (!(error instanceof StaleTermError)) await this.c.handoff.hint(follower, partition, record.itemKey, record.value);
+            throw error;
+          }),
+        ),
+      ),
     );
     const lockKey = key.toString('latin1');
     const quorum = awaitQuorum([local, ...remote], WRITE_QUORUM).catch((error: unknown) => {
@@ -198,7 +251,7 @@ export class StorageServiceImpl implements StorageNodeService {
           if (!ok) refusedIndexes.push(i);
           return ok;
         })
-      : request.records;
+      : request.records.filter((r) => this.c.movement.receives(r.partition)); // nothing of a partition that moved away
     // A term adopted from these records must be on disk before they are acknowledged.
     if (request.fromLeader) await this.c.leadership.persisted();
     const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
@@ -238,7 +291,9 @@ export class StorageServiceImpl implements StorageNodeService {
     this.refuseIfDraining();
     const values = await this.c.store.getMany(request.keys.map((k) => dataKey(k.partition, k.key)));
     return {
-      results: values.map((value) => {
+      results: values.map((value, i) => {
+        // Checked after reading: a partition that moved away (its data dropped) must not read as empty.
+        if (!this.c.movement.holds(request.keys[i].partition)) return { found: false, item: EMPTY, notHeld: true };
         const record = value ? decodeRecord(value) : undefined;
         return record && !record.tombstone ? { found: true, item: record.itemJson } : { found: false, item: EMPTY };
       }),
@@ -276,6 +331,11 @@ export class StorageServiceImpl implements StorageNodeService {
           return !full();
         },
       );
+    }
+    const notHeld = request.localOnly ? undefined : request.ranges.find((r) => !this.c.movement.holds(r.partition));
+    if (notHeld) {
+      // Checked after reading, as for point reads; the router tries another replica.
+      throw Object.assign(new Error(`${NOT_LEADER}:`), { grpcCode: grpc.status.FAILED_PRECONDITION });
     }
     this.c.metrics.rangeReads.inc(items.length);
     // A page that stopped exactly at its limit may have read the last item; the caller asks once more.

@@ -9,8 +9,8 @@ const key: Item = { id: { S: 'k' } };
 describe('applyItemOp', () => {
   it('returns the item for a read and writes nothing', () => {
     const item = { ...key, v: { N: '1' } };
-    expect(applyItemOp('OP_KIND_GET', {}, item)).toEqual({ result: { item } });
-    expect(applyItemOp('OP_KIND_GET', {}, undefined)).toEqual({ result: {} });
+    expect(applyItemOp('OP_KIND_GET', {}, item)).toEqual({ result: { item }, indexWrites: [] });
+    expect(applyItemOp('OP_KIND_GET', {}, undefined)).toEqual({ result: {}, indexWrites: [] });
   });
 
   it('puts when the condition holds and refuses with the old item when asked', () => {
@@ -30,6 +30,7 @@ describe('applyItemOp', () => {
     expect(applyItemOp('OP_KIND_DELETE', { returnOld: true }, { ...key })).toEqual({
       write: { item: undefined, sizeBytes: 0 },
       result: { old: key },
+      indexWrites: [],
     });
     expect(applyItemOp('OP_KIND_DELETE', {}, undefined).write).toBeUndefined();
   });
@@ -53,5 +54,28 @@ describe('applyItemOp', () => {
     expect(() =>
       applyItemOp('OP_KIND_UPDATE', { item: key, update: update('SET b = :b', { ':b': { S: big } }) }, { ...key, a: { S: big } }),
     ).toThrow('Item size to update has exceeded the maximum allowed size');
+  });
+
+  describe('with secondary indexes', () => {
+    const indexes = [{ name: 'byV', id: '0102030405060708', keySchema: { partitionKey: { name: 'v', type: 'N' as const } } }];
+    const tableKeySchema = { partitionKey: { name: 'id', type: 'S' as const } };
+
+    it('derives the index entries of a write', () => {
+      const outcome = applyItemOp('OP_KIND_PUT', { item: { ...key, v: { N: '2' } }, indexes, tableKeySchema }, { ...key, v: { N: '1' } });
+      expect(outcome.indexWrites.map((w) => w.item)).toEqual([undefined, { ...key, v: { N: '2' } }]);
+    });
+
+    it("refuses an update whose result has a mistyped index key, with DynamoDB's message", () => {
+      expect(() =>
+        applyItemOp('OP_KIND_UPDATE', { item: key, update: update('SET v = :s', { ':s': { S: 'x' } }), indexes, tableKeySchema }, undefined),
+      ).toThrow('One or more parameter values were invalid: Type mismatch for Index Key v Expected: N Actual: S IndexName: byV');
+    });
+
+    it('re-indexes the current item without writing it', () => {
+      const outcome = applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema }, { ...key, v: { N: '7' } });
+      expect(outcome.write).toBeUndefined();
+      expect(outcome.indexWrites).toHaveLength(1);
+      expect(applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema }, undefined).indexWrites).toEqual([]);
+    });
   });
 });

@@ -10,7 +10,7 @@ export { RESERVED_WORDS, isReservedWord } from './reserved-words';
 export { parseCondition } from './condition-parser';
 export { parseUpdate } from './update-parser';
 export { parseProjection } from './projection-parser';
-export { parseKeyCondition, extractKeyCondition } from './key-condition';
+export { parseKeyCondition, extractKeyCondition, checkStartKeyInBounds, sortKeyMatches } from './key-condition';
 export type { KeyCondition, SortKeyCondition, SortKeyOperator } from './key-condition';
 export { evaluateCondition, operandValue, sizeOf } from './evaluate';
 export { valueAtPath } from './document-path';

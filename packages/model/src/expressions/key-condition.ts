@@ -5,7 +5,7 @@
  * Call order, as DynamoDB checks: parse every expression of the request, `assertAllUsed`, then
  * `extractKeyCondition` (structure, then the table's or index's key schema).
  */
-import { attributeType } from '../attribute-value';
+import { attributeType, compareScalar } from '../attribute-value';
 import { ValidationException } from '../errors';
 import type { AttributeValue, KeySchema } from '../types';
 import type { Condition, Operand } from './ast';
@@ -139,4 +139,47 @@ function checkSchemaType(condition: SortKeyCondition, type: string): void {
   if (condition.values.some((value) => attributeType(value) !== type)) {
     throw invalid('One or more parameter values were invalid: Condition parameter type does not match schema type');
   }
+}
+
+/** Whether a sort key value satisfies a Query's sort key condition. */
+export function sortKeyMatches(condition: SortKeyCondition, value: AttributeValue): boolean {
+  const [first, second] = condition.values;
+  const cmp = (other: AttributeValue) => compareScalar(value, other);
+  switch (condition.op) {
+    case 'EQ':
+      return cmp(first) === 0;
+    case 'LT':
+      return (cmp(first) ?? 0) < 0;
+    case 'LE':
+      return (cmp(first) ?? 1) <= 0;
+    case 'GT':
+      return (cmp(first) ?? 0) > 0;
+    case 'GE':
+      return (cmp(first) ?? -1) >= 0;
+    case 'BETWEEN':
+      return (cmp(first) ?? -1) >= 0 && (cmp(second) ?? 1) <= 0;
+    case 'BEGINS_WITH':
+      if ('S' in value && 'S' in first) return value.S.startsWith(first.S);
+      if ('B' in value && 'B' in first) {
+        const prefix = Buffer.from(first.B, 'base64');
+        return Buffer.from(value.B, 'base64').subarray(0, prefix.length).equals(prefix);
+      }
+      return false;
+  }
+}
+
+/**
+ * A Query's ExclusiveStartKey must lie inside its key condition, as DynamoDB checks it: with no
+ * sort key condition, in the queried partition key; with one, matching it first.
+ */
+export function checkStartKeyInBounds(start: Record<string, AttributeValue>, keySchema: KeySchema, condition: KeyCondition): void {
+  const samePartition = compareScalar(start[keySchema.partitionKey.name], condition.partitionValue) === 0;
+  if (!keySchema.sortKey || !condition.sortCondition) {
+    if (!samePartition) throw new ValidationException('The provided starting key is outside query boundaries based on provided conditions');
+    return;
+  }
+  if (!sortKeyMatches(condition.sortCondition, start[keySchema.sortKey.name])) {
+    throw new ValidationException('The provided starting key does not match the range key predicate');
+  }
+  if (!samePartition) throw new ValidationException('The query can return at most one row and cannot be restarted');
 }

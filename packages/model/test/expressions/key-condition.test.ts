@@ -1,4 +1,4 @@
-import { extractKeyCondition, parseKeyCondition } from '../../src/expressions';
+import { checkStartKeyInBounds, extractKeyCondition, parseKeyCondition, sortKeyMatches } from '../../src/expressions';
 import type { KeySchema } from '../../src/types';
 import { ctx, expectValidation } from './helpers';
 
@@ -97,5 +97,39 @@ describe('extractKeyCondition', () => {
     invalid('pk = :p AND begins_with(sk, :str)', 'One or more parameter values were invalid: Condition parameter type does not match schema type');
     invalid('pk = :p AND sk BETWEEN :lo AND :str', 'Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}');
     invalid('pk = :p AND sk BETWEEN :hi AND :lo', 'Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:9}, upper bound operand: AttributeValue: {N:1}');
+  });
+});
+
+describe('checkStartKeyInBounds', () => {
+  const schema = { partitionKey: { name: 'pk', type: 'S' as const }, sortKey: { name: 'sk', type: 'N' as const } };
+  const start = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { N: sk } });
+
+  it('accepts a start key inside the condition', () => {
+    expect(() => checkStartKeyInBounds(start('a', '5'), schema, { partitionValue: { S: 'a' } })).not.toThrow();
+    expect(() => checkStartKeyInBounds(start('a', '5'), schema, { partitionValue: { S: 'a' }, sortCondition: { op: 'BETWEEN', values: [{ N: '1' }, { N: '9' }] } })).not.toThrow();
+  });
+
+  it("refuses one outside, with DynamoDB's messages", () => {
+    expect(() => checkStartKeyInBounds(start('b', '5'), schema, { partitionValue: { S: 'a' } })).toThrow(
+      'The provided starting key is outside query boundaries based on provided conditions',
+    );
+    expect(() => checkStartKeyInBounds(start('a', '5'), schema, { partitionValue: { S: 'a' }, sortCondition: { op: 'GT', values: [{ N: '5' }] } })).toThrow(
+      'The provided starting key does not match the range key predicate',
+    );
+    expect(() => checkStartKeyInBounds(start('b', '6'), schema, { partitionValue: { S: 'a' }, sortCondition: { op: 'GT', values: [{ N: '5' }] } })).toThrow(
+      'The query can return at most one row and cannot be restarted',
+    );
+  });
+});
+
+describe('sortKeyMatches', () => {
+  it('matches every operator', () => {
+    const n = (v: string) => ({ N: v });
+    expect(sortKeyMatches({ op: 'EQ', values: [n('2')] }, n('2.0'))).toBe(true);
+    expect(sortKeyMatches({ op: 'LT', values: [n('2')] }, n('2'))).toBe(false);
+    expect(sortKeyMatches({ op: 'LE', values: [n('2')] }, n('2'))).toBe(true);
+    expect(sortKeyMatches({ op: 'GE', values: [n('2')] }, n('1'))).toBe(false);
+    expect(sortKeyMatches({ op: 'BEGINS_WITH', values: [{ S: 'ab' }] }, { S: 'abc' })).toBe(true);
+    expect(sortKeyMatches({ op: 'BEGINS_WITH', values: [{ B: Buffer.from('ab').toString('base64') }] }, { B: Buffer.from('ac').toString('base64') })).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import {
   DynamoDbError,
+  InternalServerError,
   ResourceInUseException,
   ResourceNotFoundException,
   createExpressionContext,
@@ -12,6 +13,8 @@ import type { Logger } from '@triad/observability';
 import type { StorageClient } from '../cluster/storage-client';
 import type { TableDefinition } from './table-definition';
 
+/** Compare-and-set writes of one definition give up after this many lost races. */
+export const CATALOG_WRITE_ATTEMPTS_MAX = 5;
 /** Every router re-reads the catalog this often, so a table created or deleted elsewhere shows within a second. */
 export const CATALOG_REFRESH_MS = 500;
 /** The catalog's own table id inside the system partition (user table ids are random and never all zero). */
@@ -32,6 +35,8 @@ const ifPresent = () =>
 export class Catalog {
   private cache = new Map<string, TableDefinition>();
   private timer?: NodeJS.Timeout;
+  /** Called with every definition after each refresh (background work on tables watches this). */
+  onRefresh?: (tables: TableDefinition[]) => void;
 
   constructor(private readonly storage: StorageClient, private readonly log: Logger) {}
 
@@ -71,6 +76,7 @@ export class Catalog {
       startExclusive = true;
     }
     this.cache = next;
+    this.onRefresh?.([...next.values()]);
   }
 
   private decode(itemJson: Buffer): TableDefinition {
@@ -122,35 +128,56 @@ export class Catalog {
   }
 
   /**
-   * Rewrites a table's definition (UpdateTable, TagResource, ...), on condition that the table
-   * still exists as the same table: a table deleted, or deleted and re-created, meanwhile makes
-   * this throw ResourceNotFoundException instead of resurrecting or overwriting it.
+   * Applies `change` to the table's latest definition with compare-and-set, reading again and
+   * retrying when another writer got there first; throws `notFound()` when the table is gone.
+   * Returns the definition as written.
    */
-  async update(def: TableDefinition): Promise<void> {
-    const json = JSON.stringify(def);
-    const sameTable = () =>
+  async modify(tableName: string, change: (def: TableDefinition) => TableDefinition, notFound: () => Error): Promise<TableDefinition> {
+    for (let attempt = 1; ; attempt++) {
+      const def = await this.find(tableName);
+      if (!def) throw notFound();
+      const next = change(def);
+      if (JSON.stringify(next) === JSON.stringify(def) || (await this.replace(def, next))) return next;
+      if (attempt >= CATALOG_WRITE_ATTEMPTS_MAX) {
+        throw new InternalServerError(`Table ${tableName} kept changing while it was being updated; try again`);
+      }
+    }
+  }
+
+  /**
+   * Compare-and-set: rewrites a table's definition only if the stored one is still `before`, so
+   * that writers racing on one table (UpdateTable on two routers, the index job recording a
+   * finished backfill) never silently undo each other. Returns false when the definition changed
+   * or vanished meanwhile, having dropped the cached copy, so that the caller's next find() reads
+   * the leader's: re-apply the change to that and try again.
+   */
+  async replace(before: TableDefinition, after: TableDefinition): Promise<boolean> {
+    if (before.tableName !== after.tableName) throw new Error('assertion: replace() keeps the table name');
+    const afterJson = JSON.stringify(after);
+    const unchanged = () =>
       parseCondition(
         'ConditionExpression',
-        'attribute_exists(#n) AND contains(#d, :id)',
-        createExpressionContext({ '#n': NAME_ATTRIBUTE, '#d': 'definition' }, { ':id': { S: `"tableId":"${def.tableId}"` } }),
+        '#d = :before',
+        createExpressionContext({ '#d': 'definition' }, { ':before': { S: JSON.stringify(before) } }),
       );
     try {
-      await this.writeOnce(def.tableName, () => this.run({
-        key: this.key(def.tableName),
+      await this.writeOnce(after.tableName, () => this.run({
+        key: this.key(after.tableName),
         kind: 'OP_KIND_PUT',
         body: encodeJson({
-          item: { [NAME_ATTRIBUTE]: { S: def.tableName }, definition: { S: json } },
-          condition: sameTable(),
+          item: { [NAME_ATTRIBUTE]: { S: after.tableName }, definition: { S: afterJson } },
+          condition: unchanged(),
         }),
-      }), (stored) => stored !== undefined && JSON.stringify(stored) === json);
+      }), (stored) => stored !== undefined && JSON.stringify(stored) === afterJson);
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') {
-        this.cache.delete(def.tableName);
-        throw new ResourceNotFoundException(`Requested resource not found: Table: ${def.tableName} not found`);
+        this.cache.delete(after.tableName);
+        return false;
       }
       throw error;
     }
-    this.cache.set(def.tableName, def);
+    this.cache.set(after.tableName, after);
+    return true;
   }
 
   /**

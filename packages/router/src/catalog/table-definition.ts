@@ -1,4 +1,5 @@
 import type { KeySchema, ScalarAttributeType } from '@triad/model';
+import { describeIndexes } from './index-description';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
@@ -29,6 +30,9 @@ export interface IndexDefinition {
   /** Global indexes of a PROVISIONED table have their own throughput (0 for PAY_PER_REQUEST). */
   readCapacityUnits?: number;
   writeCapacityUnits?: number;
+  /** Global indexes: when UpdateTable last raised or lowered the index's provisioned capacity. */
+  lastIncreaseDateTime?: number;
+  lastDecreaseDateTime?: number;
 }
 
 /** A table as the catalog stores it: what DescribeTable shows, plus the id that prefixes its keys. */
@@ -68,12 +72,24 @@ export function tableArn(region: string, accountId: string, tableName: string): 
   return `arn:aws:dynamodb:${region}:${accountId}:table/${tableName}`;
 }
 
-/** DynamoDB's TableDescription for a definition. */
-export function describeTable(def: TableDefinition, region: string, accountId: string, status: TableStatus = def.tableStatus) {
+/**
+ * DynamoDB's TableDescription for a definition, members in the order of DynamoDB's JSON.
+ * `status` and `indexStatusOf` let an operation answer with the transient statuses DynamoDB shows
+ * (CreateTable: CREATING; UpdateTable: UPDATING) although Triad's change is already complete.
+ */
+export function describeTable(
+  def: TableDefinition,
+  region: string,
+  accountId: string,
+  status: TableStatus = def.tableStatus,
+  indexStatusOf: (index: IndexDefinition) => IndexStatus = (index) => index.indexStatus,
+) {
   const keySchema = [{ AttributeName: def.keySchema.partitionKey.name, KeyType: 'HASH' }];
   if (def.keySchema.sortKey) keySchema.push({ AttributeName: def.keySchema.sortKey.name, KeyType: 'RANGE' });
+  const arn = tableArn(region, accountId, def.tableName);
   const description: Record<string, unknown> = {
-    AttributeDefinitions: def.attributeDefinitions,
+    // DynamoDB lists the definitions sorted by name, whatever order they were given in.
+    AttributeDefinitions: [...def.attributeDefinitions].sort((a, b) => (a.AttributeName < b.AttributeName ? -1 : a.AttributeName > b.AttributeName ? 1 : 0)),
     TableName: def.tableName,
     KeySchema: keySchema,
     TableStatus: status,
@@ -87,9 +103,8 @@ export function describeTable(def: TableDefinition, region: string, accountId: s
     },
     TableSizeBytes: 0,
     ItemCount: 0,
-    TableArn: tableArn(region, accountId, def.tableName),
+    TableArn: arn,
     TableId: formatTableUuid(def.tableId),
-    DeletionProtectionEnabled: def.deletionProtectionEnabled ?? false,
   };
   // DynamoDB shows BillingModeSummary for an on-demand table, and for a provisioned table once it
   // has been on-demand (a table created PROVISIONED and never switched has none).
@@ -102,6 +117,8 @@ export function describeTable(def: TableDefinition, region: string, accountId: s
       LastUpdateToPayPerRequestDateTime: lastPayPerRequest,
     };
   }
+  Object.assign(description, describeIndexes(def, arn, indexStatusOf));
+  description.DeletionProtectionEnabled = def.deletionProtectionEnabled ?? false;
   return description;
 }
 

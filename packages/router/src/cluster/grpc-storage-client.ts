@@ -1,5 +1,5 @@
 import { ServiceUnavailableException } from '@triad/model';
-import { partitionOfKey, type Ring, type StorageNodeInfo } from '@triad/ring';
+import { partitionOfKey, type Placement, type StorageNodeInfo } from '@triad/ring';
 import {
   Batcher,
   NOT_LEADER,
@@ -55,8 +55,12 @@ export class GrpcStorageClient implements StorageClient {
   private readonly channels = new Map<string, NodeChannel>();
   /** The leader each partition last had, as storage nodes told us. */
   private readonly leaders = new Map<number, string>();
+  /** Called when a storage node answers as if this router's layout were old (it no longer holds a partition). */
+  onStaleLayout: () => void = () => undefined;
+
   constructor(
-    private readonly ring: Ring,
+    /** The router's current layout: it follows joins and decommissions (see LayoutFollower). */
+    private readonly ring: Placement,
     private readonly zone: string,
     private readonly health: NodeHealth,
     private readonly log: Logger,
@@ -152,6 +156,8 @@ export class GrpcStorageClient implements StorageClient {
             lastError = error;
             this.noteLeader(partition, error.leaderHint);
             const hinted = this.ring.replicaSet(partition).find((n) => n.id === error.leaderHint);
+            // No hint, or one outside the replica set we know: the partition may have moved.
+            if (!hinted) this.onStaleLayout();
             if (hinted && !tried.has(hinted.id) && this.health.isUp(hinted)) candidates.splice(i + 1, 0, hinted);
             continue;
           }
@@ -190,7 +196,12 @@ export class GrpcStorageClient implements StorageClient {
     const result = await this.withFailover(
       partition,
       () => this.nearestOrder(partition),
-      (node) => this.channel(node).read.submit({ partition, key }),
+      async (node) => {
+        const result = await this.channel(node).read.submit({ partition, key });
+        // The partition moved away from that node: another replica answers (and our layout is old).
+        if (result.notHeld) throw new NotLeaderError(undefined);
+        return result;
+      },
     );
     return result.found ? result.item : undefined;
   }

@@ -32,6 +32,7 @@ export const schema: Schema = {
     type: {
       map: {
         type: {
+          className: 'KeysAndAttributes',
           struct: {
             Keys: { type: { list: { type: { map: { type: 'AttributeValue' } } } }, notNull: true, lengthMin: 1, lengthMax: BATCH_GET_KEYS_MAX },
             AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
@@ -121,7 +122,7 @@ export const batchGetItem: Operation = async (raw, context) => {
       checkKey(def.keySchema, key);
       const location = locate(context.storage, def, key);
       const run = consistent
-        ? async () => (await runItemOp(context, location, 'OP_KIND_GET', {})).item
+        ? async () => (await runItemOp(context, def, location, 'OP_KIND_GET', {})).item
         : async () => decodeJson<Item>(await context.storage.readEventual(location.partition, location.key));
       reads.push({ plan, key, run });
     }

@@ -10,10 +10,11 @@ import {
   type Item,
 } from '@triad/model';
 import type { TableDefinition } from '../catalog/table-definition';
-import { checkItemKey, checkKey, locate, type ItemLocation } from '../item-keys';
+import { checkItem, checkKey, locate, type ItemLocation } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
-import { consumedCapacity, writeUnits } from './consumed-capacity';
+import { consumedCapacity, indexCapacity, writeUnits } from './consumed-capacity';
+import { itemCollectionMetrics } from './write-response';
 import type { Operation } from './operation';
 import type { OperationContext } from './operation-context';
 import { runItemOp } from './run-item-op';
@@ -133,10 +134,19 @@ export function isRetriable(error: unknown): error is DynamoDbError {
   return error instanceof DynamoDbError && error.retriable;
 }
 
+/** What a batch consumed in one table: its own units and its indexes'. */
+interface TableUnits {
+  def: TableDefinition;
+  units: number;
+  indexUnits: Record<string, number>;
+}
+
 /** Per-table ConsumedCapacity entries of a batch response, in request order; undefined when not asked for. */
-export function batchConsumedCapacity(mode: unknown, unitsByTable: Map<string, number>): Record<string, unknown>[] | undefined {
+export function batchConsumedCapacity(mode: unknown, unitsByTable: Map<string, number | TableUnits>): Record<string, unknown>[] | undefined {
   if (mode !== 'TOTAL' && mode !== 'INDEXES') return undefined;
-  return [...unitsByTable].map(([table, units]) => consumedCapacity(mode, table, units)!);
+  return [...unitsByTable].map(([table, used]) =>
+    typeof used === 'number' ? consumedCapacity(mode, table, used)! : consumedCapacity(mode, table, used.units, indexCapacity(used.def, used.indexUnits))!,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,14 +159,16 @@ export const schema: Schema = {
         type: {
           list: {
             type: {
+              className: 'WriteRequest',
               struct: {
-                PutRequest: { type: { struct: { Item: f.ITEM } } },
-                DeleteRequest: { type: { struct: { Key: f.KEY } } },
+                PutRequest: { type: { className: 'PutRequest', struct: { Item: f.ITEM } } },
+                DeleteRequest: { type: { className: 'DeleteRequest', struct: { Key: f.KEY } } },
               },
             },
           },
         },
       },
+      valueClass: `java.util.List<${WRITE_REQUEST_CLASS}>`,
     },
     notNull: true,
     lengthMin: 1,
@@ -178,6 +190,7 @@ interface BatchWriteItemRequest {
 
 interface PlannedWrite {
   table: string;
+  def: TableDefinition;
   request: WriteRequest;
   location: ItemLocation;
 }
@@ -207,7 +220,7 @@ function planTable(context: OperationContext, def: TableDefinition, table: strin
   const planned = requests.map((request): PlannedWrite => {
     if (request.PutRequest) {
       try {
-        checkItemKey(def.keySchema, request.PutRequest.Item);
+        checkItem(def, request.PutRequest.Item);
       } catch (error) {
         // BatchWriteItem words a missing or mistyped key as a key that does not match the schema.
         if (error instanceof ValidationException && /Missing the key|Type mismatch for key/.test(error.message)) {
@@ -215,11 +228,11 @@ function planTable(context: OperationContext, def: TableDefinition, table: strin
         }
         throw error;
       }
-      return { table, request, location: locate(context.storage, def, request.PutRequest.Item) };
+      return { table, def, request, location: locate(context.storage, def, request.PutRequest.Item) };
     }
     const key = request.DeleteRequest!.Key;
     checkKey(def.keySchema, key);
-    return { table, request, location: locate(context.storage, def, key) };
+    return { table, def, request, location: locate(context.storage, def, key) };
   });
   if (firstDuplicate(planned, (p) => p.location.key.toString('hex')) >= 0) throw new ValidationException(DUPLICATE_KEYS);
   return planned;
@@ -231,11 +244,11 @@ export const batchWriteItem: Operation = async (raw, context) => {
 
   // Every table must exist and every key be valid before anything is written.
   const planned: PlannedWrite[] = [];
-  const unitsByTable = new Map<string, number>();
+  const unitsByTable = new Map<string, TableUnits>();
   for (const [table, requests] of Object.entries(request.RequestItems)) {
     const def = await context.catalog.require(table);
     planned.push(...planTable(context, def, table, requests));
-    unitsByTable.set(table, 0);
+    unitsByTable.set(table, { def, units: 0, indexUnits: {} });
   }
 
   // Each write is an independent PutItem / DeleteItem at its partition's leader.
@@ -243,9 +256,9 @@ export const batchWriteItem: Operation = async (raw, context) => {
     planned.map(async (write) => {
       try {
         const result = write.request.PutRequest
-          ? await runItemOp(context, write.location, 'OP_KIND_PUT', { item: write.request.PutRequest.Item })
-          : await runItemOp(context, write.location, 'OP_KIND_DELETE', {});
-        return { units: writeUnits(result.sizeBytes ?? 0) };
+          ? await runItemOp(context, write.def, write.location, 'OP_KIND_PUT', { item: write.request.PutRequest.Item })
+          : await runItemOp(context, write.def, write.location, 'OP_KIND_DELETE', {});
+        return { units: writeUnits(result.sizeBytes ?? 0), indexUnits: result.indexUnits ?? {} };
       } catch (error) {
         return { error };
       }
@@ -253,6 +266,7 @@ export const batchWriteItem: Operation = async (raw, context) => {
   );
 
   const unprocessed: Record<string, WriteRequest[]> = {};
+  const collectionMetrics: Record<string, Record<string, unknown>[]> = {};
   let firstRetriable: DynamoDbError | undefined;
   for (let i = 0; i < planned.length; i++) {
     const outcome = outcomes[i];
@@ -261,7 +275,11 @@ export const batchWriteItem: Operation = async (raw, context) => {
       firstRetriable ??= outcome.error;
       (unprocessed[planned[i].table] ??= []).push(planned[i].request);
     } else {
-      unitsByTable.set(planned[i].table, unitsByTable.get(planned[i].table)! + outcome.units);
+      const used = unitsByTable.get(planned[i].table)!;
+      used.units += outcome.units;
+      for (const [index, units] of Object.entries(outcome.indexUnits)) used.indexUnits[index] = (used.indexUnits[index] ?? 0) + units;
+      const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, planned[i].def, planned[i].location.keyItem);
+      if (metrics) (collectionMetrics[planned[i].table] ??= []).push(metrics);
     }
   }
   // As DynamoDB: when no request at all could be processed, the batch fails with the error.
@@ -270,5 +288,6 @@ export const batchWriteItem: Operation = async (raw, context) => {
   const response: Record<string, unknown> = { UnprocessedItems: unprocessed };
   const capacity = batchConsumedCapacity(request.ReturnConsumedCapacity, unitsByTable);
   if (capacity) response.ConsumedCapacity = capacity;
+  if (request.ReturnItemCollectionMetrics === 'SIZE' && Object.keys(collectionMetrics).length > 0) response.ItemCollectionMetrics = collectionMetrics;
   return response;
 };

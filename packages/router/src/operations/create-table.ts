@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { ValidationException, type ScalarAttributeType } from '@triad/model';
+import { PROVISIONED_CAPACITY_UNITS_MAX as CAPACITY_UNITS_MAX, ValidationException, type ScalarAttributeType } from '@triad/model';
 import { describeTable, type TableDefinition } from '../catalog/table-definition';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
+import {
+  GLOBAL_SECONDARY_INDEXES,
+  LOCAL_SECONDARY_INDEXES,
+  checkCreateTableIndexes,
+  createTableIndexDefinitions,
+  type GlobalSecondaryIndexRequest,
+  type LocalSecondaryIndexRequest,
+} from '../validation/secondary-indexes';
 import type { Operation } from './operation';
 import { TAGS, checkTagContents, mergeTags } from './tag-resource';
-
-/** DynamoDB's upper bound on provisioned capacity units in a request. */
-const CAPACITY_UNITS_MAX = 1_000_000_000_000;
 
 const KEY_SCHEMA: FieldSpec = {
   type: {
@@ -52,27 +57,27 @@ export const schema: Schema = {
   KeySchema: KEY_SCHEMA,
   BillingMode: { type: 'String', enumValues: ['PROVISIONED', 'PAY_PER_REQUEST'] },
   ProvisionedThroughput: PROVISIONED_THROUGHPUT,
-  LocalSecondaryIndexes: { type: { list: { type: { struct: {} } } } },
-  GlobalSecondaryIndexes: { type: { list: { type: { struct: {} } } } },
+  LocalSecondaryIndexes: LOCAL_SECONDARY_INDEXES,
+  GlobalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES,
   Tags: TAGS,
   DeletionProtectionEnabled: { type: 'Boolean' },
 };
 
-interface CreateTableRequest {
+export interface CreateTableRequest {
   TableName: string;
   AttributeDefinitions: { AttributeName: string; AttributeType: ScalarAttributeType }[];
   KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
   BillingMode?: 'PROVISIONED' | 'PAY_PER_REQUEST';
   ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
-  LocalSecondaryIndexes?: unknown[];
-  GlobalSecondaryIndexes?: unknown[];
+  LocalSecondaryIndexes?: LocalSecondaryIndexRequest[];
+  GlobalSecondaryIndexes?: GlobalSecondaryIndexRequest[];
   Tags?: { Key: string; Value: string }[];
   DeletionProtectionEnabled?: boolean;
 }
 
 const invalid = (message: string) => new ValidationException(`One or more parameter values were invalid: ${message}`);
 
-function checkCreateTable(request: CreateTableRequest): void {
+export function checkCreateTable(request: CreateTableRequest): void {
   const throughput = request.ProvisionedThroughput;
   if (request.BillingMode === 'PAY_PER_REQUEST') {
     if (throughput) {
@@ -106,12 +111,16 @@ function checkCreateTable(request: CreateTableRequest): void {
     throw invalid('Duplicate AttributeName in AttributeDefinitions');
   }
   if (request.LocalSecondaryIndexes || request.GlobalSecondaryIndexes) {
-    throw new ValidationException('Secondary indexes are not supported by this version of Triad');
+    // With indexes, AttributeDefinitions must cover every index key too; checked there.
+    checkCreateTableIndexes(request);
+    return;
   }
   if (request.KeySchema.length !== request.AttributeDefinitions.length) {
     throw invalid('Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions');
   }
 }
+
+const newId = () => randomBytes(8).toString('hex');
 
 export const createTable: Operation = async (raw, context) => {
   const request = checkRequest<CreateTableRequest>(raw, schema);
@@ -122,7 +131,7 @@ export const createTable: Operation = async (raw, context) => {
   const billingMode = request.BillingMode ?? 'PROVISIONED';
   const def: TableDefinition = {
     tableName: request.TableName,
-    tableId: randomBytes(8).toString('hex'),
+    tableId: newId(),
     keySchema: {
       partitionKey: { name: hash.AttributeName, type: typeOf(hash.AttributeName) },
       ...(range ? { sortKey: { name: range.AttributeName, type: typeOf(range.AttributeName) } } : {}),
@@ -136,8 +145,10 @@ export const createTable: Operation = async (raw, context) => {
     tableStatus: 'ACTIVE',
     ...(request.Tags?.length ? { tags: mergeTags([], request.Tags) } : {}),
     ...(request.DeletionProtectionEnabled ? { deletionProtectionEnabled: true } : {}),
+    ...createTableIndexDefinitions(request, newId),
   };
   await context.catalog.create(def);
   context.log.info('table created', { table: def.tableName, tableId: def.tableId });
-  return { TableDescription: describeTable(def, context.region, context.accountId, 'CREATING') };
+  // DynamoDB answers CREATING for the table and its global indexes; here both are ACTIVE already.
+  return { TableDescription: describeTable(def, context.region, context.accountId, 'CREATING', () => 'CREATING') };
 };

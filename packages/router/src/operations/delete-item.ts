@@ -3,22 +3,23 @@ import { checkKey, locate } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
-import { consumedCapacity, writeUnits } from './consumed-capacity';
+import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
-  TableName: f.TABLE_NAME,
-  Key: f.KEY,
-  ConditionExpression: f.EXPRESSION,
-  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
-  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
-  ReturnValues: f.RETURN_VALUES,
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  TableName: f.TABLE_NAME,
+  ReturnValues: f.RETURN_VALUES,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
-  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: f.EXPECTED,
+  Key: f.KEY,
   ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  Expected: f.EXPECTED,
+  ConditionExpression: f.EXPRESSION,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 };
 
 interface DeleteItemRequest {
@@ -46,14 +47,14 @@ export const deleteItem: Operation = async (raw, context) => {
 
   const def = await context.catalog.require(request.TableName);
   checkKey(def.keySchema, request.Key);
-  const result = await runItemOp(context, locate(context.storage, def, request.Key), 'OP_KIND_DELETE', {
+  const location = locate(context.storage, def, request.Key);
+  const result = await runItemOp(context, def, location, 'OP_KIND_DELETE', {
     condition,
     returnOld: request.ReturnValues === 'ALL_OLD',
     returnOldOnConditionFailure: request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
   });
   const response: Record<string, unknown> = {};
   if (result.old) response.Attributes = result.old;
-  const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, writeUnits(result.sizeBytes ?? 0));
-  if (capacity) response.ConsumedCapacity = capacity;
+  addWriteMetrics(response, request, def, result, location.keyItem);
   return response;
 };

@@ -1,5 +1,7 @@
 import { ValidationException } from '@triad/model';
+import { checkNoIndexInFlight } from '../catalog/global-index-updates';
 import { describeTable } from '../catalog/table-definition';
+import { tableIndexes } from '../catalog/secondary-indexes';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import type { Operation } from './operation';
@@ -12,9 +14,10 @@ export const deleteTable: Operation = async (raw, context) => {
   if (current?.deletionProtectionEnabled) {
     throw new ValidationException('Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.');
   }
+  if (current) checkNoIndexInFlight(current);
   const def = await context.catalog.delete(request.TableName);
   context.log.info('table deleted', { table: def.tableName, tableId: def.tableId });
   // The definition is gone, so the data is unreachable now; removing it from disk can take its time.
-  void context.storage.dropTable(Buffer.from(def.tableId, 'hex'));
+  for (const id of [def.tableId, ...tableIndexes(def).map((i) => i.def.indexId)]) void context.storage.dropTable(Buffer.from(id, 'hex'));
   return { TableDescription: describeTable(def, context.region, context.accountId, 'DELETING') };
 };

@@ -10,14 +10,15 @@ import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
 import { itemSizeBytes } from '@triad/model';
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
   TableName: f.TABLE_NAME,
   Key: f.KEY,
   ConsistentRead: f.CONSISTENT_READ,
   ProjectionExpression: f.EXPRESSION,
   ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
-  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
 };
 
 interface GetItemRequest {
@@ -47,7 +48,7 @@ export const getItem: Operation = async (raw, context) => {
   }
   let item: Item | undefined;
   if (request.ConsistentRead) {
-    item = (await runItemOp(context, location, 'OP_KIND_GET', {})).item;
+    item = (await runItemOp(context, def, location, 'OP_KIND_GET', {})).item;
   } else {
     item = decodeJson<Item>(await context.storage.readEventual(location.partition, location.key));
   }

@@ -8,26 +8,27 @@ import {
   type ExpectedAttributes,
   type Item,
 } from '@triad/model';
-import { checkItemKey, locate } from '../item-keys';
+import { checkItem, locate } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
-import { consumedCapacity, writeUnits } from './consumed-capacity';
+import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
   TableName: f.TABLE_NAME,
   Item: f.ITEM,
-  ConditionExpression: f.EXPRESSION,
-  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
-  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
-  ReturnValues: f.RETURN_VALUES,
-  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
-  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: f.EXPECTED,
   ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  Expected: f.EXPECTED,
+  ReturnValues: f.RETURN_VALUES,
+  ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
+  ConditionExpression: f.EXPRESSION,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 };
 
 interface PutItemRequest {
@@ -57,8 +58,9 @@ export const putItem: Operation = async (raw, context) => {
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
-  checkItemKey(def.keySchema, request.Item);
-  const result = await runItemOp(context, locate(context.storage, def, request.Item), 'OP_KIND_PUT', {
+  checkItem(def, request.Item);
+  const location = locate(context.storage, def, request.Item);
+  const result = await runItemOp(context, def, location, 'OP_KIND_PUT', {
     item: request.Item,
     condition,
     returnOld: request.ReturnValues === 'ALL_OLD',
@@ -66,7 +68,6 @@ export const putItem: Operation = async (raw, context) => {
   });
   const response: Record<string, unknown> = {};
   if (result.old) response.Attributes = result.old;
-  const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, writeUnits(result.sizeBytes ?? 0));
-  if (capacity) response.ConsumedCapacity = capacity;
+  addWriteMetrics(response, request, def, result, location.keyItem);
   return response;
 };

@@ -3,6 +3,7 @@ import {
   assertAllUsed,
   assertFilterAvoidsKey,
   assertQueryFilterAvoidsKey,
+  checkStartKeyInBounds,
   attributesToGetToProjection,
   compareScalar,
   encodeKeyValue,
@@ -18,13 +19,12 @@ import {
   type LegacyConditions,
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
-import type { TableDefinition } from '../catalog/table-definition';
-import { checkKey, collectionPrefix, locate } from '../item-keys';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import type { Operation } from './operation';
 import { readPage } from './read-page';
+import { readSource, startAfter, type ReadSource } from './read-source';
 import { checkSelect, SELECT } from './select';
 
 /** Legacy KeyConditions / QueryFilter: attribute values inside are validated like any other. */
@@ -32,6 +32,7 @@ const LEGACY_CONDITIONS: FieldSpec = {
   type: {
     map: {
       type: {
+        className: 'Condition',
         struct: {
           AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
           ComparisonOperator: { type: 'String', notNull: true, enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
@@ -48,24 +49,25 @@ function checkAttributesToGetSelect(attributesToGet: string[] | undefined, selec
   }
 }
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
-  TableName: f.TABLE_NAME,
+  Select: SELECT,
   IndexName: { type: 'String', pattern: '[a-zA-Z0-9_.-]+', lengthMin: 3, lengthMax: 255 },
+  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  QueryFilter: LEGACY_CONDITIONS,
+  TableName: f.TABLE_NAME,
+  ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+  Limit: f.LIMIT,
+  KeyConditions: LEGACY_CONDITIONS,
+  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
+  ConsistentRead: f.CONSISTENT_READ,
+  ScanIndexForward: { type: 'Boolean' },
   KeyConditionExpression: f.EXPRESSION,
   FilterExpression: f.EXPRESSION,
   ProjectionExpression: f.EXPRESSION,
-  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
   ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
-  ScanIndexForward: { type: 'Boolean' },
-  Limit: f.LIMIT,
-  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
-  ConsistentRead: f.CONSISTENT_READ,
-  Select: SELECT,
-  ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  KeyConditions: LEGACY_CONDITIONS,
-  QueryFilter: LEGACY_CONDITIONS,
-  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
-  ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
 };
 
 interface QueryRequest {
@@ -86,24 +88,24 @@ interface QueryRequest {
   ConditionalOperator?: string;
 }
 
-/** The storage-key range of the items a key condition selects. */
-function keyRange(def: TableDefinition, partition: number, partitionValue: AttributeValue, sort: ReturnType<typeof extractKeyCondition>['sortCondition']): PartitionRange {
-  const prefix = collectionPrefix(def, partitionValue);
+/** The storage-key range of the items (or index entries) a key condition selects. */
+function keyRange(source: ReadSource, partition: number, partitionValue: AttributeValue, sort: ReturnType<typeof extractKeyCondition>['sortCondition']): PartitionRange {
+  const { partitionKey, sortKey } = source.keySchema;
+  const prefix = Buffer.concat([source.prefix, encodeKeyValue(partitionKey.type, partitionValue)]);
   const end = prefixEnd(prefix);
   const range: PartitionRange = { partition, start: prefix, startExclusive: false, end, endInclusive: false };
-  if (!sort) return range;
-  const sortKey = def.keySchema.sortKey!;
+  if (!sort || !sortKey) return range;
   const at = (value: AttributeValue) => Buffer.concat([prefix, encodeKeyValue(sortKey.type, value)]);
   const [first, second] = sort.values;
   switch (sort.op) {
     case 'EQ':
-      return { ...range, start: at(first), end: at(first), endInclusive: true };
+      return { ...range, start: at(first), end: prefixEnd(at(first)) };
     case 'LT':
       return { ...range, end: at(first) };
     case 'LE':
-      return { ...range, end: at(first), endInclusive: true };
+      return { ...range, end: prefixEnd(at(first)) };
     case 'GT':
-      return { ...range, start: at(first), startExclusive: true };
+      return { ...range, start: prefixEnd(at(first)) };
     case 'GE':
       return { ...range, start: at(first) };
     case 'BETWEEN':
@@ -112,7 +114,7 @@ function keyRange(def: TableDefinition, partition: number, partitionValue: Attri
           `Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {${sortKey.type}:${Object.values(first)[0]}}, upper bound operand: AttributeValue: {${sortKey.type}:${Object.values(second)[0]}}`,
         );
       }
-      return { ...range, start: at(first), end: at(second), endInclusive: true };
+      return { ...range, start: at(first), end: prefixEnd(at(second)) };
     case 'BEGINS_WITH': {
       // Escaped bytes of the prefix without the value terminator: every longer value starts with them.
       const encoded = at(first);
@@ -145,26 +147,34 @@ export const query: Operation = async (raw, context) => {
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
-  if (request.IndexName !== undefined) {
-    throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
-  }
+  const consistent = request.ConsistentRead === true;
+  const source = readSource(def, request.IndexName, consistent, select, request.ExclusiveStartKey !== undefined);
+  const { keySchema } = source;
   const { partitionValue, sortCondition } =
-    keyTree !== undefined ? extractKeyCondition(keyTree, def.keySchema) : keyConditionsToKeyCondition(request.KeyConditions!, def.keySchema);
-  if (request.QueryFilter) assertQueryFilterAvoidsKey(request.QueryFilter, def.keySchema);
-  else if (filter) assertFilterAvoidsKey(filter, def.keySchema);
-  const partition = context.storage.partitionOf(encodeKeyValue(def.keySchema.partitionKey.type, partitionValue));
-  const range = keyRange(def, partition, partitionValue, sortCondition);
+    keyTree !== undefined ? extractKeyCondition(keyTree, keySchema) : keyConditionsToKeyCondition(request.KeyConditions!, keySchema);
+  if (request.QueryFilter) assertQueryFilterAvoidsKey(request.QueryFilter, keySchema);
+  else if (filter) assertFilterAvoidsKey(filter, keySchema);
   const forward = request.ScanIndexForward !== false;
+  let start: { partition: number; key: Buffer } | undefined;
   if (request.ExclusiveStartKey) {
-    checkKey(def.keySchema, request.ExclusiveStartKey);
-    const start = locate(context.storage, def, request.ExclusiveStartKey);
-    if (forward) Object.assign(range, { start: start.key, startExclusive: true });
-    else Object.assign(range, { end: start.key, endInclusive: false });
+    start = startAfter(context.storage, source, request.ExclusiveStartKey, true);
+    checkStartKeyInBounds(request.ExclusiveStartKey, keySchema, { partitionValue, sortCondition });
   }
+  // A global index's entries of one key value are spread over every partition; others live in one.
+  const partitions = source.global
+    ? Array.from({ length: context.storage.partitionCount }, (_, p) => p)
+    : [context.storage.partitionOf(encodeKeyValue(keySchema.partitionKey.type, partitionValue))];
+  const ranges = partitions.map((partition) => {
+    const range = keyRange(source, partition, partitionValue, sortCondition);
+    if (start && forward && Buffer.compare(start.key, range.start) >= 0) return { ...range, start: start.key, startExclusive: true };
+    if (start && !forward && Buffer.compare(start.key, range.end) <= 0) return { ...range, end: start.key, endInclusive: false };
+    return range;
+  });
   return readPage(context, {
-    def,
-    ranges: [range],
-    consistent: request.ConsistentRead === true,
+    source,
+    merge: source.global,
+    ranges,
+    consistent,
     reverse: !forward,
     limit: request.Limit ?? 0,
     filter,

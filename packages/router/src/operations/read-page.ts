@@ -7,13 +7,16 @@ import {
   type ProjectionExpression,
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
-import type { TableDefinition } from '../catalog/table-definition';
 import { consumedCapacity, readUnits } from './consumed-capacity';
+import { readMergedRanges } from './merged-range-read';
 import type { OperationContext } from './operation-context';
+import { lastKeyOf, type ReadSource } from './read-source';
 
 export interface PageRequest {
-  def: TableDefinition;
+  source: ReadSource;
   ranges: PartitionRange[];
+  /** Read the ranges side by side and merge them in key order (a Query of a global index), not one after another. */
+  merge?: boolean;
   consistent: boolean;
   reverse: boolean;
   /** Items to read (before the filter), 0 for no count limit. */
@@ -24,10 +27,10 @@ export interface PageRequest {
   returnConsumedCapacity?: string;
 }
 
-function keyOf(def: TableDefinition, item: Item): Item {
-  const key: Item = { [def.keySchema.partitionKey.name]: item[def.keySchema.partitionKey.name] };
-  if (def.keySchema.sortKey) key[def.keySchema.sortKey.name] = item[def.keySchema.sortKey.name];
-  return key;
+function pick(item: Item, attributes: readonly string[]): Item {
+  const out: Item = {};
+  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
+  return out;
 }
 
 /**
@@ -36,12 +39,10 @@ function keyOf(def: TableDefinition, item: Item): Item {
  * LastEvaluatedKey names the last item read whenever more may follow.
  */
 export async function readPage(context: OperationContext, page: PageRequest): Promise<Record<string, unknown>> {
-  const reply = await context.storage.readRange(page.ranges, {
-    consistent: page.consistent,
-    reverse: page.reverse,
-    limit: page.limit,
-    byteLimit: QUERY_PAGE_BYTES_MAX,
-  });
+  const options = { consistent: page.consistent, reverse: page.reverse, limit: page.limit, byteLimit: QUERY_PAGE_BYTES_MAX };
+  const reply = page.merge ? await readMergedRanges(context.storage, page.ranges, options) : await context.storage.readRange(page.ranges, options);
+  const { source } = page;
+  const allProjected = page.select === 'ALL_PROJECTED_ATTRIBUTES' && source.projected;
   const items: Item[] = [];
   let lastRead: Item | undefined;
   let bytesRead = 0;
@@ -50,14 +51,19 @@ export async function readPage(context: OperationContext, page: PageRequest): Pr
     lastRead = item;
     bytesRead += entry.sizeBytes;
     if (page.filter && !evaluateCondition(page.filter, item)) continue;
-    items.push(page.projection ? projectItem(item, page.projection) : item);
+    if (page.projection) items.push(projectItem(item, page.projection));
+    else items.push(allProjected ? pick(item, source.projected!) : item);
   }
   const response: Record<string, unknown> = {};
   if (page.select !== 'COUNT') response.Items = items;
   response.Count = items.length;
   response.ScannedCount = reply.items.length;
-  if (!reply.exhausted && lastRead) response.LastEvaluatedKey = keyOf(page.def, lastRead);
-  const capacity = consumedCapacity(page.returnConsumedCapacity, page.def.tableName, readUnits(bytesRead, page.consistent));
+  if (!reply.exhausted && lastRead) response.LastEvaluatedKey = lastKeyOf(source, lastRead);
+  const units = readUnits(bytesRead, page.consistent);
+  // Reading an index consumes the index's capacity, not the table's.
+  const capacity = source.index
+    ? consumedCapacity(page.returnConsumedCapacity, source.table.tableName, 0, { [source.index.local ? 'local' : 'global']: { [source.index.def.indexName]: units } })
+    : consumedCapacity(page.returnConsumedCapacity, source.table.tableName, units);
   if (capacity) response.ConsumedCapacity = capacity;
   return response;
 }

@@ -10,12 +10,12 @@ import {
   type LegacyConditions,
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
-import { checkKey, locate, tablePrefix } from '../item-keys';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import type { Operation } from './operation';
 import { readPage } from './read-page';
+import { readSource, startAfter } from './read-source';
 import { checkSelect, SELECT } from './select';
 
 /** DynamoDB's maximum TotalSegments of a parallel scan. */
@@ -26,6 +26,7 @@ const LEGACY_CONDITIONS: FieldSpec = {
   type: {
     map: {
       type: {
+        className: 'Condition',
         struct: {
           AttributeValueList: { type: { list: { type: 'AttributeValue' } } },
           ComparisonOperator: { type: 'String', notNull: true, enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
@@ -42,23 +43,24 @@ function checkAttributesToGetSelect(attributesToGet: string[] | undefined, selec
   }
 }
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
-  TableName: f.TABLE_NAME,
-  IndexName: { type: 'String', pattern: '[a-zA-Z0-9_.-]+', lengthMin: 3, lengthMax: 255 },
-  FilterExpression: f.EXPRESSION,
-  ProjectionExpression: f.EXPRESSION,
-  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
-  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
-  Limit: f.LIMIT,
-  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
-  ConsistentRead: f.CONSISTENT_READ,
   Select: SELECT,
-  Segment: { type: 'Integer', valueMin: 0, valueMax: TOTAL_SEGMENTS_MAX - 1 },
+  IndexName: { type: 'String', pattern: '[a-zA-Z0-9_.-]+', lengthMin: 3, lengthMax: 255 },
   TotalSegments: { type: 'Integer', valueMin: 1, valueMax: TOTAL_SEGMENTS_MAX },
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
-  ScanFilter: LEGACY_CONDITIONS,
-  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+  TableName: f.TABLE_NAME,
   ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  ScanFilter: LEGACY_CONDITIONS,
+  Segment: { type: 'Integer', valueMin: 0, valueMax: TOTAL_SEGMENTS_MAX - 1 },
+  Limit: f.LIMIT,
+  AttributesToGet: { type: { list: { type: 'String' } }, lengthMin: 1, lengthMax: 255 },
+  ExclusiveStartKey: { type: { map: { type: 'AttributeValue' } } },
+  ConsistentRead: f.CONSISTENT_READ,
+  FilterExpression: f.EXPRESSION,
+  ProjectionExpression: f.EXPRESSION,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
 };
 
 interface ScanRequest {
@@ -120,23 +122,21 @@ export const scan: Operation = async (raw, context) => {
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
-  if (request.IndexName !== undefined) {
-    throw new ValidationException(`The table does not have the specified index: ${request.IndexName}`);
-  }
-  const prefix = tablePrefix(def);
+  const consistent = request.ConsistentRead === true;
+  const source = readSource(def, request.IndexName, consistent, select, request.ExclusiveStartKey !== undefined);
+  const { prefix } = source;
   const end = prefixEnd(prefix);
   const partitions = segmentPartitions(context.storage.partitionCount, request.Segment ?? 0, request.TotalSegments ?? 1);
   let ranges: PartitionRange[] = partitions.map((partition) => ({ partition, start: prefix, startExclusive: false, end, endInclusive: false }));
   if (request.ExclusiveStartKey) {
-    checkKey(def.keySchema, request.ExclusiveStartKey);
-    const start = locate(context.storage, def, request.ExclusiveStartKey);
+    const start = startAfter(context.storage, source, request.ExclusiveStartKey, false);
     ranges = ranges.filter((r) => r.partition >= start.partition);
     if (ranges[0]?.partition === start.partition) ranges[0] = { ...ranges[0], start: start.key, startExclusive: true };
   }
   return readPage(context, {
-    def,
+    source,
     ranges,
-    consistent: request.ConsistentRead === true,
+    consistent,
     reverse: false,
     limit: request.Limit ?? 0,
     filter,

@@ -8,7 +8,8 @@ export const SELECT: FieldSpec = {
 
 /** DynamoDB's rules between Select, ProjectionExpression and IndexName; returns the effective Select. */
 export function checkSelect(select: string | undefined, hasProjection: boolean, indexName?: string): string {
-  if (select === undefined) return hasProjection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES';
+  // An index is read whole by default only as far as it projects attributes.
+  if (select === undefined) return hasProjection ? 'SPECIFIC_ATTRIBUTES' : indexName !== undefined ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES';
   if (hasProjection && select !== 'SPECIFIC_ATTRIBUTES') {
     throw new ValidationException(`Cannot specify the ProjectionExpression when choosing to get ${select}`);
   }

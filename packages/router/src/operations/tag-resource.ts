@@ -126,6 +126,6 @@ export const tagResource: Operation = async (raw, context) => {
   if (tags.length === 0) throw new ValidationException('Atleast one Tag needs to be provided as Input.');
   checkTagContents(tags);
   const def = await findTaggedTable(arn, context, resourceArnNotFound(request.ResourceArn!));
-  await context.catalog.update({ ...def, tags: mergeTags(def.tags ?? [], tags) });
+  await context.catalog.modify(def.tableName, (current) => ({ ...current, tags: mergeTags(current.tags ?? [], tags) }), () => new ResourceNotFoundException(resourceArnNotFound(request.ResourceArn!)));
   return {};
 };

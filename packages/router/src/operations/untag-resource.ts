@@ -1,4 +1,4 @@
-import { ValidationException } from '@triad/model';
+import { ResourceNotFoundException, ValidationException } from '@triad/model';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import type { Operation } from './operation';
 import { RESOURCE_ARN, TAG_KEY, checkReservedKeys, checkResourceArn, findTaggedTable, removeTags } from './tag-resource';
@@ -17,7 +17,6 @@ export const untagResource: Operation = async (raw, context) => {
   checkReservedKeys(keys);
   // DynamoDB answers UntagResource on a missing table without naming the ARN.
   const def = await findTaggedTable(arn, context, 'Requested resource not found');
-  const tags = removeTags(def.tags ?? [], keys);
-  if (tags.length !== (def.tags ?? []).length) await context.catalog.update({ ...def, tags });
+  await context.catalog.modify(def.tableName, (current) => ({ ...current, tags: removeTags(current.tags ?? [], keys) }), () => new ResourceNotFoundException('Requested resource not found'));
   return {};
 };

@@ -17,7 +17,7 @@ import { checkKey, keyNames, locate } from '../item-keys';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
-import { consumedCapacity, writeUnits } from './consumed-capacity';
+import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemOp } from './run-item-op';
 
@@ -26,8 +26,9 @@ const ATTRIBUTE_UPDATES: FieldSpec = {
   type: {
     map: {
       type: {
+        className: 'AttributeValueUpdate',
         struct: {
-          Value: { type: 'AttributeValue' },
+          Value: { type: 'AttributeValueField' },
           Action: { type: 'String', enumValues: ['ADD', 'DELETE', 'PUT'] },
         },
       },
@@ -35,20 +36,21 @@ const ATTRIBUTE_UPDATES: FieldSpec = {
   },
 };
 
+// In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
-  TableName: f.TABLE_NAME,
-  Key: f.KEY,
-  UpdateExpression: f.EXPRESSION,
-  ConditionExpression: f.EXPRESSION,
-  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
-  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
-  ReturnValues: f.RETURN_VALUES,
   ReturnConsumedCapacity: f.RETURN_CONSUMED_CAPACITY,
+  TableName: f.TABLE_NAME,
   ReturnItemCollectionMetrics: f.RETURN_ITEM_COLLECTION_METRICS,
-  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  AttributeUpdates: ATTRIBUTE_UPDATES,
-  Expected: f.EXPECTED,
+  ReturnValues: f.RETURN_VALUES,
+  Key: f.KEY,
   ConditionalOperator: f.CONDITIONAL_OPERATOR,
+  Expected: f.EXPECTED,
+  AttributeUpdates: ATTRIBUTE_UPDATES,
+  ConditionExpression: f.EXPRESSION,
+  UpdateExpression: f.EXPRESSION,
+  ExpressionAttributeValues: f.EXPRESSION_ATTRIBUTE_VALUES,
+  ExpressionAttributeNames: f.EXPRESSION_ATTRIBUTE_NAMES,
+  ReturnValuesOnConditionCheckFailure: f.RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 };
 
 interface UpdateItemRequest {
@@ -92,7 +94,8 @@ export const updateItem: Operation = async (raw, context) => {
     assertUpdateSparesKey(update, def.keySchema);
   }
   const returnValues = request.ReturnValues ?? 'NONE';
-  const result = await runItemOp(context, locate(context.storage, def, request.Key), 'OP_KIND_UPDATE', {
+  const location = locate(context.storage, def, request.Key);
+  const result = await runItemOp(context, def, location, 'OP_KIND_UPDATE', {
     item: request.Key,
     update,
     condition,
@@ -108,7 +111,6 @@ export const updateItem: Operation = async (raw, context) => {
     : returnValues === 'UPDATED_NEW' ? updatedParts(result.new, update)
     : undefined;
   if (attributes) response.Attributes = attributes;
-  const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, writeUnits(result.sizeBytes ?? 0));
-  if (capacity) response.ConsumedCapacity = capacity;
+  addWriteMetrics(response, request, def, result, location.keyItem);
   return response;
 };

@@ -1,11 +1,23 @@
-import { ValidationException } from '@triad/model';
-import { describeTable, type BillingMode, type TableDefinition } from '../catalog/table-definition';
+import { randomBytes } from 'node:crypto';
+import { InternalServerError, PROVISIONED_CAPACITY_UNITS_MAX as CAPACITY_UNITS_MAX, ValidationException } from '@triad/model';
+import {
+  GLOBAL_SECONDARY_INDEX_UPDATES,
+  applyGlobalIndexUpdates,
+  checkGlobalIndexUpdatesAgainstTable,
+  checkGlobalIndexUpdatesRequest,
+  type GlobalSecondaryIndexUpdate,
+} from '../catalog/global-index-updates';
+import { CATALOG_WRITE_ATTEMPTS_MAX } from '../catalog/catalog';
+import { describeTable, type BillingMode, type IndexDefinition, type TableDefinition } from '../catalog/table-definition';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
+import type { AttributeDefinition } from '../validation/secondary-indexes';
 import type { Operation } from './operation';
 
-/** DynamoDB's upper bound on provisioned capacity units in a request. */
-const CAPACITY_UNITS_MAX = 1_000_000_000_000;
+/**
+ * Times UpdateTable re-reads and re-applies itself when the definition changed between its read
+ * and its write (another router's UpdateTable or TagResource, or the index job finishing a step).
+ */
 
 const PROVISIONED_THROUGHPUT: FieldSpec = {
   type: {
@@ -18,7 +30,6 @@ const PROVISIONED_THROUGHPUT: FieldSpec = {
 
 /** Fields DynamoDB takes that Triad cannot act on yet; any of them is refused. */
 const UNSUPPORTED = [
-  'GlobalSecondaryIndexUpdates',
   'StreamSpecification',
   'ReplicaUpdates',
   'SSESpecification',
@@ -46,7 +57,7 @@ export const schema: Schema = {
   BillingMode: { type: 'String', enumValues: ['PROVISIONED', 'PAY_PER_REQUEST'] },
   ProvisionedThroughput: PROVISIONED_THROUGHPUT,
   DeletionProtectionEnabled: { type: 'Boolean' },
-  GlobalSecondaryIndexUpdates: { type: { list: { type: { struct: {} } } } },
+  GlobalSecondaryIndexUpdates: GLOBAL_SECONDARY_INDEX_UPDATES,
   StreamSpecification: {
     type: {
       struct: {
@@ -66,10 +77,11 @@ export const schema: Schema = {
 
 export interface UpdateTableRequest {
   TableName: string;
+  AttributeDefinitions?: AttributeDefinition[];
   BillingMode?: BillingMode;
   ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
   DeletionProtectionEnabled?: boolean;
-  GlobalSecondaryIndexUpdates?: unknown[];
+  GlobalSecondaryIndexUpdates?: GlobalSecondaryIndexUpdate[];
   StreamSpecification?: unknown;
   ReplicaUpdates?: unknown[];
   SSESpecification?: unknown;
@@ -89,7 +101,7 @@ export function checkUpdateTable(request: UpdateTableRequest): void {
     request.BillingMode !== undefined ||
     request.DeletionProtectionEnabled !== undefined ||
     (request.GlobalSecondaryIndexUpdates !== undefined && request.GlobalSecondaryIndexUpdates.length > 0) ||
-    UNSUPPORTED.some((field) => field !== 'GlobalSecondaryIndexUpdates' && request[field] !== undefined);
+    UNSUPPORTED.some((field) => request[field] !== undefined);
   if (!changesSomething) {
     throw new ValidationException(
       'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
@@ -107,18 +119,33 @@ export function checkUpdateTable(request: UpdateTableRequest): void {
       throw new ValidationException(`Given value ${throughput.WriteCapacityUnits} for WriteCapacityUnits is out of bounds`);
     }
   }
+  checkGlobalIndexUpdatesRequest(request);
   for (const field of UNSUPPORTED) {
     if (request[field] !== undefined) throw new ValidationException(`${field} is not supported by this version of Triad`);
   }
 }
 
-/** The definition after the update; throws DynamoDB's errors for changes it refuses. Pure, for tests. */
-export function applyUpdateTable(def: TableDefinition, request: UpdateTableRequest, now: number): TableDefinition {
+/**
+ * The definition after the update; throws DynamoDB's errors for changes it refuses. Pure, for
+ * tests: `newIndexId` names the global index a Create adds.
+ */
+export function applyUpdateTable(
+  def: TableDefinition,
+  request: UpdateTableRequest,
+  now: number,
+  newIndexId: () => string = () => {
+    throw new Error('assertion: an index id is needed to create an index');
+  },
+): TableDefinition {
   const next: TableDefinition = { ...def };
   const mode = request.BillingMode ?? def.billingMode;
   const throughput = request.ProvisionedThroughput;
   if (throughput && mode === 'PAY_PER_REQUEST') {
     throw invalid('Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST');
+  }
+  checkGlobalIndexUpdatesAgainstTable(def, request);
+  if (request.GlobalSecondaryIndexUpdates || (def.globalSecondaryIndexes?.length && mode !== def.billingMode)) {
+    Object.assign(next, applyGlobalIndexUpdates(def, request, mode, now, newIndexId));
   }
   if (mode === 'PAY_PER_REQUEST' && def.billingMode === 'PROVISIONED') {
     next.billingMode = 'PAY_PER_REQUEST';
@@ -155,12 +182,28 @@ export function applyUpdateTable(def: TableDefinition, request: UpdateTableReque
 export const updateTable: Operation = async (raw, context) => {
   const request = checkRequest<UpdateTableRequest>(raw, schema);
   checkUpdateTable(request);
-  const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);
-  const next = applyUpdateTable(def, request, Date.now() / 1000);
-  if (JSON.stringify(next) !== JSON.stringify(def)) {
-    await context.catalog.update(next);
-    context.log.info('table updated', { table: next.tableName, tableId: next.tableId });
+  const newIndexId = () => randomBytes(8).toString('hex');
+  for (let attempt = 1; ; attempt++) {
+    const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);
+    const next = applyUpdateTable(def, request, Date.now() / 1000, newIndexId);
+    const changed = JSON.stringify(next) !== JSON.stringify(def);
+    if (!changed || (await context.catalog.replace(def, next))) {
+      if (changed) context.log.info('table updated', { table: next.tableName, tableId: next.tableId });
+      return { TableDescription: describeUpdated(next, request, context.region, context.accountId) };
+    }
+    if (attempt >= CATALOG_WRITE_ATTEMPTS_MAX) {
+      throw new InternalServerError(`Table ${request.TableName} kept changing while it was being updated; try again`);
+    }
   }
-  // DynamoDB answers UPDATING; here the change is complete at once, so DescribeTable says ACTIVE.
-  return { TableDescription: describeTable(next, context.region, context.accountId, 'UPDATING') };
 };
+
+/**
+ * DynamoDB answers UPDATING for the table and for each index whose throughput changes; here those
+ * changes are complete at once, so DescribeTable says ACTIVE. Created and deleted indexes show
+ * CREATING and DELETING, which they stay until the index job is done with them.
+ */
+function describeUpdated(next: TableDefinition, request: UpdateTableRequest, region: string, accountId: string) {
+  const updated = new Set((request.GlobalSecondaryIndexUpdates ?? []).flatMap((u) => (u.Update ? [u.Update.IndexName] : [])));
+  const statusOf = (index: IndexDefinition) => (updated.has(index.indexName) ? 'UPDATING' : index.indexStatus);
+  return describeTable(next, region, accountId, 'UPDATING', statusOf);
+}

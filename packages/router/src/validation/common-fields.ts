@@ -13,7 +13,8 @@ export const RETURN_CONSUMED_CAPACITY: FieldSpec = { type: 'String', enumValues:
 export const RETURN_ITEM_COLLECTION_METRICS: FieldSpec = { type: 'String', enumValues: ['SIZE', 'NONE'] };
 export const RETURN_VALUES: FieldSpec = {
   type: 'String',
-  enumValues: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'],
+  // DynamoDB lists them in this order in its enum violation message.
+  enumValues: ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'],
 };
 export const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE: FieldSpec = { type: 'String', enumValues: ['ALL_OLD', 'NONE'] };
 export const LIMIT: FieldSpec = { type: 'Integer', valueMin: 1 };
@@ -23,8 +24,9 @@ export const EXPECTED: FieldSpec = {
   type: {
     map: {
       type: {
+        className: 'ExpectedAttributeValue',
         struct: {
-          Value: { type: 'AttributeValue' },
+          Value: { type: 'AttributeValueField' },
           Exists: { type: 'Boolean' },
           ComparisonOperator: { type: 'String', enumValues: ['IN', 'NULL', 'BETWEEN', 'LT', 'NOT_CONTAINS', 'EQ', 'GT', 'NOT_NULL', 'NE', 'LE', 'BEGINS_WITH', 'GE', 'CONTAINS'] },
           AttributeValueList: { type: { list: { type: 'AttributeValue' } } },

@@ -11,11 +11,17 @@ export type FieldType =
   | 'Integer'
   | 'Long'
   | 'AttributeValue'
+  /** An attribute value as a structure's member (Expected's and AttributeUpdates' Value). */
+  | 'AttributeValueField'
   /** An attribute value whose content is checked later by the operation, with its own message. */
   | 'AttributeValueUnchecked'
   | { list: FieldSpec }
-  | { map: FieldSpec; keyConstraints?: Constraints }
-  | { struct: Schema };
+  /** `valueClass`: the Java class of the values, which DynamoDB names when a JSON array stands for the map. */
+  | { map: FieldSpec; keyConstraints?: Constraints; valueClass?: string }
+  /** `className`: the structure's simple class name, as DynamoDB names it in type errors. */
+  | { struct: Schema; className?: string };
+
+const MODEL_PACKAGE = 'com.amazonaws.dynamodb.v20120810';
 
 export interface Constraints {
   notNull?: boolean;
@@ -52,6 +58,27 @@ function describeJsonType(value: unknown, target: string): never {
   throw serialization('Start of structure or map found where not expected');
 }
 
+/** The Java class DynamoDB names for the values of a map field. */
+function mapValueClass(type: { map: FieldSpec; valueClass?: string }): string {
+  if (type.valueClass !== undefined) return type.valueClass;
+  const inner = type.map.type;
+  if (inner === 'AttributeValue' || inner === 'AttributeValueUnchecked') return `${MODEL_PACKAGE}.AttributeValue`;
+  if (typeof inner === 'object' && 'struct' in inner) return `${MODEL_PACKAGE}.${inner.className ?? 'Structure'}`;
+  return 'java.lang.String';
+}
+
+/**
+ * A structure standing as a map's value: a JSON scalar there is "Unexpected value type in
+ * payload" (as for an attribute value), an array names the structure's class.
+ */
+function checkMapValue(value: unknown, type: FieldType): unknown {
+  if (value !== null && value !== undefined && typeof type === 'object' && 'struct' in type) {
+    if (typeof value !== 'object') throw serialization('Unexpected value type in payload');
+    if (Array.isArray(value)) throw serialization(`Unrecognized collection type class ${MODEL_PACKAGE}.${type.className ?? 'Structure'}`);
+  }
+  return checkType(value, type);
+}
+
 /** Checks JSON types; returns the value with attribute values validated (numbers canonical). */
 function checkType(value: unknown, type: FieldType): unknown {
   if (value === null || value === undefined) return undefined;
@@ -75,8 +102,15 @@ function checkType(value: unknown, type: FieldType): unknown {
     describeJsonType(value, type);
   }
   if (type === 'AttributeValue') return validateAttributeValue(value);
+  if (type === 'AttributeValueField') {
+    // A structure's Value member: DynamoDB's reader names a scalar or an array differently here.
+    if (typeof value !== 'object') throw serialization('Unexpected field type');
+    if (Array.isArray(value)) throw serialization(`Unrecognized collection type class ${MODEL_PACKAGE}.AttributeValue`);
+    return validateAttributeValue(value);
+  }
   if (type === 'AttributeValueUnchecked') {
-    if (typeof value !== 'object' || Array.isArray(value)) throw serialization('Unexpected value type in payload');
+    if (Array.isArray(value)) throw serialization(`Unrecognized collection type class ${MODEL_PACKAGE}.AttributeValue`);
+    if (typeof value !== 'object') throw serialization('Unexpected value type in payload');
     return value;
   }
   if ('list' in type) {
@@ -88,19 +122,16 @@ function checkType(value: unknown, type: FieldType): unknown {
   }
   if ('map' in type) {
     if (typeof value !== 'object') throw serialization('Unexpected field type');
-    if (Array.isArray(value)) {
-      const inner = type.map.type === 'AttributeValue' || type.map.type === 'AttributeValueUnchecked' ? 'com.amazonaws.dynamodb.v20120810.AttributeValue' : 'java.lang.String';
-      throw serialization(`Unrecognized collection type java.util.Map<java.lang.String, ${inner}>`);
-    }
+    if (Array.isArray(value)) throw serialization(`Unrecognized collection type java.util.Map<java.lang.String, ${mapValueClass(type)}>`);
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const checked = checkType(child, type.map.type);
+      const checked = checkMapValue(child, type.map.type);
       if (checked !== undefined) out[key] = checked;
     }
     return out;
   }
   if (typeof value !== 'object') throw serialization('Unexpected field type');
-  if (Array.isArray(value)) throw serialization('Unrecognized collection type class com.amazonaws.dynamodb.v20120810.Structure');
+  if (Array.isArray(value)) throw serialization(`Unrecognized collection type class ${MODEL_PACKAGE}.${type.className ?? 'Structure'}`);
   return checkStructTypes(value as Record<string, unknown>, type.struct);
 }
 
@@ -127,7 +158,9 @@ function fullMatch(pattern: string, value: string): boolean {
 }
 
 function formatValue(value: unknown): string {
-  if (value === undefined) return 'null';
+  if (value === undefined || value === null) return 'null';
+  // Java's List.toString: `[a, b]`, not JSON.
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -1,0 +1,62 @@
+import type { KeySchema } from '@triad/model';
+import type { IndexSpec } from '@triad/rpc';
+import type { IndexDefinition, TableDefinition } from './table-definition';
+
+/** A secondary index of a table, local or global. */
+export interface TableIndex {
+  def: IndexDefinition;
+  local: boolean;
+}
+
+/** What every write of a table's items carries so that the leader keeps its indexes in step. */
+export interface IndexMaintenance {
+  indexes?: IndexSpec[];
+  tableKeySchema?: KeySchema;
+}
+
+function keyNamesOf(schema: KeySchema): string[] {
+  return schema.sortKey ? [schema.partitionKey.name, schema.sortKey.name] : [schema.partitionKey.name];
+}
+
+/** The attributes an index holds: undefined for ALL, else the table's and the index's keys and any included ones. */
+export function projectedAttributes(table: TableDefinition, index: IndexDefinition): string[] | undefined {
+  if (index.projection.ProjectionType === 'ALL') return undefined;
+  const names = new Set([...keyNamesOf(table.keySchema), ...keyNamesOf(index.keySchema)]);
+  for (const name of index.projection.NonKeyAttributes ?? []) names.add(name);
+  return [...names];
+}
+
+export function tableIndexes(table: TableDefinition): TableIndex[] {
+  return [
+    ...(table.localSecondaryIndexes ?? []).map((def) => ({ def, local: true })),
+    ...(table.globalSecondaryIndexes ?? []).map((def) => ({ def, local: false })),
+  ];
+}
+
+export function findIndex(table: TableDefinition, indexName: string): TableIndex | undefined {
+  return tableIndexes(table).find((i) => i.def.indexName === indexName);
+}
+
+export function indexSpec(table: TableDefinition, index: TableIndex): IndexSpec {
+  return {
+    name: index.def.indexName,
+    id: index.def.indexId,
+    keySchema: index.def.keySchema,
+    projectedAttributes: projectedAttributes(table, index.def),
+    ...(index.local ? { local: true } : {}),
+  };
+}
+
+/** Definitions are replaced, never changed in place, so the specs can be kept per definition. */
+const maintenanceByTable = new WeakMap<TableDefinition, IndexMaintenance>();
+
+/** The indexes writes keep: every local one, and the global ones not being deleted (those being built included). */
+export function indexMaintenance(table: TableDefinition): IndexMaintenance {
+  let maintenance = maintenanceByTable.get(table);
+  if (!maintenance) {
+    const kept = tableIndexes(table).filter((i) => i.local || i.def.indexStatus !== 'DELETING');
+    maintenance = kept.length > 0 ? { indexes: kept.map((i) => indexSpec(table, i)), tableKeySchema: table.keySchema } : {};
+    maintenanceByTable.set(table, maintenance);
+  }
+  return maintenance;
+}

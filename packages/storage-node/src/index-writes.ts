@@ -1,0 +1,52 @@
+import { indexEntryKey, itemSizeBytes, type Item, type KeySchema } from '@triad/model';
+import type { IndexSpec } from '@triad/rpc';
+
+/** One change to an index entry: its item key inside the partition, and its new state. */
+export interface IndexWrite {
+  /** The index's name, for the capacity its writes consume. */
+  index: string;
+  key: Buffer;
+  /** The entry's item, or undefined for a tombstone (the item left the index or moved in it). */
+  item: Item | undefined;
+  /** The entry's size as DynamoDB counts it: the projected attributes only. */
+  sizeBytes: number;
+  /** Write capacity units DynamoDB charges for it: none when no projected attribute changed. */
+  units: number;
+}
+
+/** DynamoDB's write unit: 1 KB. */
+const WRITE_UNIT_BYTES = 1024;
+const unitsFor = (sizeBytes: number) => Math.max(1, Math.ceil(sizeBytes / WRITE_UNIT_BYTES));
+
+function pick(item: Item, attributes: readonly string[]): Item {
+  const out: Item = {};
+  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
+  return out;
+}
+
+/**
+ * The index entries a change of an item from `before` to `after` (undefined: absent) writes: the
+ * entry of the new state, and a tombstone where the old state's entry was if that key is not reused.
+ * Pure: the leader calls it under the item's lock and commits the result with the item itself.
+ */
+export function deriveIndexWrites(indexes: readonly IndexSpec[], table: KeySchema, before: Item | undefined, after: Item | undefined): IndexWrite[] {
+  const writes: IndexWrite[] = [];
+  for (const index of indexes) {
+    const id = Buffer.from(index.id, 'hex');
+    const oldKey = before && indexEntryKey(id, index.keySchema, table, before);
+    const newKey = after && indexEntryKey(id, index.keySchema, table, after);
+    const project = (item: Item) => (index.projectedAttributes ? pick(item, index.projectedAttributes) : item);
+    const moved = !(oldKey && newKey && oldKey.equals(newKey));
+    if (oldKey && moved) writes.push({ index: index.name, key: oldKey, item: undefined, sizeBytes: 0, units: 1 });
+    if (newKey && after) {
+      const projected = project(after);
+      const unchanged = !moved && before !== undefined && JSON.stringify(project(before)) === JSON.stringify(projected);
+      // A global index entry whose projection did not change is not rewritten at all; a local one
+      // holds the whole item, so it is rewritten, but DynamoDB charges nothing for it either.
+      if (unchanged && !index.local) continue;
+      const sizeBytes = itemSizeBytes(projected);
+      writes.push({ index: index.name, key: newKey, item: index.local ? after : projected, sizeBytes, units: unchanged ? 0 : unitsFor(sizeBytes) });
+    }
+  }
+  return writes;
+}

@@ -1,0 +1,160 @@
+import { ClusterView, layoutEpoch, parseClusterLayout, type ClusterLayout, type Ring, type StorageNodeInfo } from '@triad/ring';
+import { StorageNodeClient, type GetLayoutRequest, type LayoutReply, type SetLayoutRequest } from '@triad/rpc';
+import type { Logger } from '@triad/observability';
+import type { PeerClients } from './peer-clients';
+import type { RocksStore } from './rocks-store';
+import type { MovementMetrics } from './storage-metrics';
+
+/** The node's adopted layout lives under this one key ('l'), durable before the node acts on it. */
+const LAYOUT_KEY = Buffer.from([0x6c]);
+/** Each node asks one random peer for a newer layout this often: epochs spread like gossip. */
+export const LAYOUT_PULL_INTERVAL_MS = 1_000;
+/** A layout pull or push to one peer gives up after this long (the next round tries again). */
+const LAYOUT_CALL_DEADLINE_MS = 2_000;
+const EMPTY = Buffer.alloc(0);
+
+export interface LayoutKeeperComponents {
+  nodeId: string;
+  view: ClusterView;
+  store: RocksStore;
+  peers: PeerClients;
+  metrics: MovementMetrics;
+  log: Logger;
+  /**
+   * Runs after each adoption, before the next one starts: elections take the new replica sets
+   * (keeping leadership of `keepLeadership`), data of partitions that moved away is dropped.
+   */
+  onAdopted: (after: Ring, before: Ring, keepLeadership: ReadonlySet<number>) => Promise<void>;
+}
+
+/** The layout a node persisted, if any. */
+export async function loadPersistedLayout(store: RocksStore): Promise<ClusterLayout | undefined> {
+  const value = await store.get(LAYOUT_KEY);
+  return value ? parseClusterLayout(JSON.parse(value.toString('utf8'))) : undefined;
+}
+
+/**
+ * Asks the given nodes for their layouts and returns the newest (a node that starts without
+ * itself in its layout file, i.e. one that is joining, learns the current layout this way).
+ */
+export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], knownEpoch: number): Promise<ClusterLayout | undefined> {
+  const replies = await Promise.all(
+    nodes.map(async (node) => {
+      const client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS);
+      try {
+        return await client.getLayout({ knownEpoch });
+      } catch {
+        return undefined;
+      } finally {
+        client.close();
+      }
+    }),
+  );
+  let newest: ClusterLayout | undefined;
+  for (const reply of replies) {
+    if (!reply || reply.layout.length === 0) continue;
+    const layout = parseClusterLayout(JSON.parse(reply.layout.toString('utf8')));
+    if (!newest || layoutEpoch(layout) > layoutEpoch(newest)) newest = layout;
+  }
+  return newest;
+}
+
+/**
+ * Keeps the node's cluster layout: adopts newer layouts (pushed by the CLI or a leader that
+ * switched a partition, or pulled from a random peer every second), one at a time, durable before
+ * anything acts on them; answers peers, routers and the CLI with its own.
+ */
+export class LayoutKeeper {
+  /** Adoptions run one after the other, in epoch order. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private pulling = false;
+
+  constructor(private readonly c: LayoutKeeperComponents) {
+    c.metrics.layoutEpoch.set(c.view.epoch);
+  }
+
+  get epoch(): number {
+    return this.c.view.epoch;
+  }
+
+  /**
+   * Adopts `layout` if it is newer than the node's: persists it, switches the view, runs
+   * `onAdopted`. Resolves with whether it was adopted.
+   */
+  adopt(layout: ClusterLayout, keepLeadership: ReadonlySet<number> = new Set()): Promise<boolean> {
+    const run = this.chain.then(async () => {
+      if (layoutEpoch(layout) <= this.c.view.epoch) return false;
+      await this.c.store.write({ type: 'put', key: LAYOUT_KEY, value: Buffer.from(JSON.stringify(layout)) });
+      const before = this.c.view.ring;
+      this.c.view.adopt(layout);
+      this.c.metrics.layoutEpoch.set(this.c.view.epoch);
+      const change = layout.change;
+      this.c.log.info('layout adopted', {
+        epoch: this.c.view.epoch,
+        previousEpoch: before.epoch,
+        change: change ? `${change.kind} of ${change.node.id}: ${change.moves.filter((m) => m.done).length}/${change.moves.length} partition moves done` : 'none',
+        partitionsHeld: this.c.view.partitionsOf(this.c.nodeId).length,
+      });
+      await this.c.onAdopted(this.c.view.ring, before, keepLeadership);
+      return true;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  getLayout(request: GetLayoutRequest): LayoutReply {
+    const epoch = this.c.view.epoch;
+    const newer = epoch > Number(request.knownEpoch ?? 0);
+    return { epoch, layout: newer ? Buffer.from(JSON.stringify(this.c.view.layout)) : EMPTY };
+  }
+
+  async setLayout(request: SetLayoutRequest): Promise<LayoutReply> {
+    const layout = parseClusterLayout(JSON.parse(request.layout.toString('utf8')));
+    await this.adopt(layout);
+    return { epoch: this.c.view.epoch, layout: EMPTY };
+  }
+
+  /** Sends the layout to every given node (but this one); resolves when all answered or gave up. */
+  async push(layout: ClusterLayout, nodes: readonly StorageNodeInfo[]): Promise<void> {
+    const payload = Buffer.from(JSON.stringify(layout));
+    await Promise.all(
+      nodes
+        .filter((n) => n.id !== this.c.nodeId)
+        .map((node) =>
+          this.c.peers
+            .client(node)
+            .setLayout({ layout: payload }, LAYOUT_CALL_DEADLINE_MS)
+            .catch((error: unknown) => this.c.log.debug('layout push failed', { target: node.id, error: String(error) })),
+        ),
+    );
+  }
+
+  /** Starts pulling newer layouts from a random peer every `intervalMs`. */
+  start(intervalMs = LAYOUT_PULL_INTERVAL_MS): void {
+    this.timer = setInterval(() => void this.pullOnce(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async pullOnce(): Promise<void> {
+    if (this.pulling) return;
+    const others = this.c.view.nodes.filter((n) => n.id !== this.c.nodeId);
+    if (others.length === 0) return;
+    this.pulling = true;
+    const peer = others[Math.floor(Math.random() * others.length)];
+    try {
+      const reply = await this.c.peers.client(peer).getLayout({ knownEpoch: this.c.view.epoch }, LAYOUT_CALL_DEADLINE_MS);
+      if (reply.layout.length > 0 && Number(reply.epoch) > this.c.view.epoch) {
+        await this.adopt(parseClusterLayout(JSON.parse(reply.layout.toString('utf8'))));
+      }
+    } catch (error) {
+      this.c.log.debug('layout pull failed', { peer: peer.id, error: String(error) });
+    } finally {
+      this.pulling = false;
+    }
+  }
+}
