@@ -19,7 +19,8 @@ function partitionsOf(keysByPartition: string[][]): StorageClient {
       exhausted: taken.length === keys.length && !(options.limit > 0 && taken.length >= options.limit),
     };
   };
-  return { readRange } as unknown as StorageClient;
+  const readRanges = (ranges: PartitionRange[], options: RangeOptions) => Promise.all(ranges.map((range) => readRange([range], options)));
+  return { readRange, readRanges } as unknown as StorageClient;
 }
 
 const ranges = (n: number, start = 'a', startExclusive = false): PartitionRange[] =>

@@ -35,9 +35,11 @@ export interface RangeRequest {
   consistent?: boolean;
   /** Inspection: this node's own copy, even of a partition it does not hold. */
   localOnly?: boolean;
+  /** Each range read on its own, with its own limits (see rangeExhausted). */
+  perRange?: boolean;
 }
 export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeBytes: number }
-export interface RangeReply { items: RangeItem[]; exhausted: boolean }
+export interface RangeReply { items: RangeItem[]; exhausted: boolean; /** perRange: each range's own `exhausted`. */ rangeExhausted?: boolean[] }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
 export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string }

@@ -311,10 +311,18 @@ export class StorageServiceImpl implements StorageNodeService {
       }
     }
     const items: RangeReply['items'] = [];
+    const rangeExhausted: boolean[] = [];
     let bytes = 0;
-    const full = () => (request.limit > 0 && items.length >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);
+    // Per range, the limits restart with each range; otherwise they count the whole request.
+    let counted = 0;
+    const full = () => (request.limit > 0 && items.length - counted >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);
     for (const range of request.ranges) {
-      if (full()) return { items, exhausted: false };
+      if (request.perRange) {
+        counted = items.length;
+        bytes = 0;
+      } else if (full()) {
+        return { items, exhausted: false };
+      }
       const start = dataKey(range.partition, range.start);
       const end = range.end.length > 0 ? dataKey(range.partition, range.end) : prefixEnd(partitionPrefix(range.partition));
       await this.c.store.forEach(
@@ -331,6 +339,7 @@ export class StorageServiceImpl implements StorageNodeService {
           return !full();
         },
       );
+      rangeExhausted.push(!full());
     }
     const notHeld = request.localOnly ? undefined : request.ranges.find((r) => !this.c.movement.holds(r.partition));
     if (notHeld) {
@@ -339,6 +348,7 @@ export class StorageServiceImpl implements StorageNodeService {
     }
     this.c.metrics.rangeReads.inc(items.length);
     // A page that stopped exactly at its limit may have read the last item; the caller asks once more.
+    if (request.perRange) return { items, exhausted: rangeExhausted.every(Boolean), rangeExhausted };
     return { items, exhausted: !full() };
   }
 

@@ -250,6 +250,39 @@ export class GrpcStorageClient implements StorageClient {
     return { items, exhausted: true };
   }
 
+  async readRanges(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply[]> {
+    // Each range goes to its first choice of node; a node's ranges travel together.
+    const byNode = new Map<string, { node: StorageNodeInfo; indexes: number[] }>();
+    ranges.forEach((range, i) => {
+      const node = (options.consistent ? this.strongOrder(range.partition, true) : this.nearestOrder(range.partition))[0];
+      const group = byNode.get(node.id) ?? { node, indexes: [] };
+      group.indexes.push(i);
+      byNode.set(node.id, group);
+    });
+    const replies = new Array<RangeReply>(ranges.length);
+    await Promise.all(
+      [...byNode.values()].map(async ({ node, indexes }) => {
+        try {
+          const reply = await this.channel(node).client.readRange({
+            ranges: indexes.map((i) => ranges[i]),
+            reverse: options.reverse,
+            limit: options.limit,
+            byteLimit: options.byteLimit,
+            consistent: options.consistent,
+            perRange: true,
+          });
+          indexes.forEach((i, k) => {
+            replies[i] = { items: reply.items.filter((item) => item.partition === ranges[i].partition), exhausted: reply.rangeExhausted?.[k] ?? false };
+          });
+        } catch {
+          // A node that is down, not the leader or no longer holding a range: each range alone, with failover.
+          await Promise.all(indexes.map(async (i) => (replies[i] = await this.readRange([ranges[i]], options))));
+        }
+      }),
+    );
+    return replies;
+  }
+
   async dropTable(tableId: Buffer): Promise<void> {
     await Promise.all(
       this.ring.nodes.map((node) =>

@@ -14,6 +14,11 @@ export interface StorageClient {
   readEventual(partition: number, key: Buffer): Promise<Buffer | undefined>;
   /** One page of a range read; strongly consistent ones are served by leaders. */
   readRange(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply>;
+  /**
+   * Reads each range on its own (the limits apply to each), one reply per range in order; ranges
+   * that one node can serve travel in one request.
+   */
+  readRanges(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply[]>;
   /** Removes a deleted table's data from every node (best effort; absent nodes are repaired later). */
   dropTable(tableId: Buffer): Promise<void>;
 }

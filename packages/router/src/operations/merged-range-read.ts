@@ -8,7 +8,7 @@ import type { RangeOptions, StorageClient } from '../cluster/storage-client';
  * resume exactly after the last key returned; Limit and the byte limit apply to the merged stream.
  */
 export async function readMergedRanges(storage: StorageClient, ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply> {
-  const replies = await Promise.all(ranges.map((range) => storage.readRange([range], options)));
+  const replies = await storage.readRanges(ranges, options);
   const before = (a: Buffer, b: Buffer) => (options.reverse ? Buffer.compare(b, a) : Buffer.compare(a, b));
   // The furthest key every partition with more to read has passed: beyond it order is unknown.
   let horizon: Buffer | undefined;
