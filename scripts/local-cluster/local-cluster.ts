@@ -138,8 +138,11 @@ export class LocalCluster {
 
   async start(): Promise<void> {
     this.prepareDataDir();
-    await Promise.all(this.layout.storageNodes.map((node) => this.startNode(node.id)));
-    await Promise.all(this.routers.map((router) => this.startRouter(router.id)));
+    // Routers start alongside the storage nodes: they wait for the catalog themselves.
+    await Promise.all([
+      ...this.layout.storageNodes.map((node) => this.startNode(node.id)),
+      ...this.routers.map((router) => this.startRouter(router.id)),
+    ]);
   }
 
   /** The layout file every process is started with (the cluster's layout when it was created). */

@@ -3,18 +3,13 @@
  * exact error messages: keys, ConsistentRead, ProjectionExpression and AttributesToGet,
  * ReturnValues, conditions (expression and legacy Expected), and consumed capacity.
  */
-import { apiFor, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
+import { conformanceCluster, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
 import { eventually } from '../support/eventually';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
-import { ROUTER_ID, startTestCluster, type TestCluster } from '../support/test-cluster';
+import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 12;
 const HASH = 'gd_hash';
 const RANGE = 'gd_range';
-
-let tc: TestCluster;
-let api: Api;
 
 const DOC = {
   pk: { S: 'doc' },
@@ -25,26 +20,12 @@ const DOC = {
   status: { S: 'open' },
 };
 
+const cluster = conformanceCluster(SLOT, { [HASH]: [['pk', 'S']], [RANGE]: [['pk', 'S'], ['sk', 'N']] });
+const api: Api = (operation, body) => cluster.api(operation, body);
+
 beforeAll(async () => {
-  tc = await startTestCluster(SLOT);
-  api = apiFor(tc.endpoint);
-  const client = dynamoClient(tc.endpoint);
-  try {
-    await createTable(client, HASH, ['pk', 'S']);
-    await createTable(client, RANGE, ['pk', 'S'], ['sk', 'N']);
-  } finally {
-    client.destroy();
-  }
   await expectSuccess(api, 'PutItem', { TableName: HASH, Item: DOC });
   await expectSuccess(api, 'PutItem', { TableName: RANGE, Item: { pk: { S: 'r' }, sk: { N: '1' }, v: { S: 'one' } } });
-});
-
-afterAll(async () => {
-  await tc?.stop();
-});
-
-afterEach(() => {
-  if (tc) expect(tc.unexpectedExits).toEqual([]);
 });
 
 const get = (body: Json) => expectSuccess(api, 'GetItem', { TableName: HASH, ...body });
@@ -280,6 +261,6 @@ describe('DeleteItem', () => {
 });
 
 test('after every case the router still serves', async () => {
-  expect(tc.cluster.isRunning(ROUTER_ID)).toBe(true);
+  expect(cluster.tc.cluster.isRunning(ROUTER_ID)).toBe(true);
   expect(await get({ Key: { pk: { S: 'doc' } }, ConsistentRead: true })).toEqual({ Item: DOC });
 });

@@ -4,39 +4,18 @@
  * names and values, consumed capacity, and the data model's rules (types, canonical numbers,
  * sets, empty strings, key sizes, the 400 KB item limit, nesting depth).
  */
-import { apiFor, expectFailure, expectSuccess, INVALID, nestedList, nestedMap, type Api, type Json } from '../support/conformance';
+import { conformanceCluster, expectFailure, expectSuccess, INVALID, nestedList, nestedMap, type Api, type Json } from '../support/conformance';
 import { dynamoClient } from '../support/sdk-client';
 import { createTable } from '../support/tables';
-import { ROUTER_ID, startTestCluster, type TestCluster } from '../support/test-cluster';
+import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 11;
 const HASH = 'put_hash';
 const RANGE = 'put_range';
 const BINARY = 'put_binary';
 
-let tc: TestCluster;
-let api: Api;
-
-beforeAll(async () => {
-  tc = await startTestCluster(SLOT);
-  api = apiFor(tc.endpoint);
-  const client = dynamoClient(tc.endpoint);
-  try {
-    await createTable(client, HASH, ['pk', 'S']);
-    await createTable(client, RANGE, ['pk', 'S'], ['sk', 'N']);
-    await createTable(client, BINARY, ['pk', 'B']);
-  } finally {
-    client.destroy();
-  }
-});
-
-afterAll(async () => {
-  await tc?.stop();
-});
-
-afterEach(() => {
-  if (tc) expect(tc.unexpectedExits).toEqual([]);
-});
+const cluster = conformanceCluster(SLOT, { [HASH]: [['pk', 'S']], [RANGE]: [['pk', 'S'], ['sk', 'N']], [BINARY]: [['pk', 'B']] });
+const api: Api = (operation, body) => cluster.api(operation, body);
 
 const put = (body: Json) => expectSuccess(api, 'PutItem', { TableName: HASH, ...body });
 const putFails = (body: Json, name: string, message?: string | RegExp) => expectFailure(api, 'PutItem', { TableName: HASH, ...body }, name, message);
@@ -157,7 +136,7 @@ describe('PutItem: keys', () => {
 
   test('sort key: 1024 bytes accepted, 1025 refused', async () => {
     const table = 'put_range_s';
-    const client = dynamoClient(tc.endpoint);
+    const client = dynamoClient(cluster.tc.endpoint);
     try {
       await createTable(client, table, ['pk', 'S'], ['sk', 'S']);
     } finally {
@@ -564,6 +543,6 @@ describe('PutItem: ReturnConsumedCapacity', () => {
 });
 
 test('after every case the router still serves', async () => {
-  expect(tc.cluster.isRunning(ROUTER_ID)).toBe(true);
+  expect(cluster.tc.cluster.isRunning(ROUTER_ID)).toBe(true);
   expect(await put({ Item: { pk: { S: 'last' } } })).toEqual({});
 });

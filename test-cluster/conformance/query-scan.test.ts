@@ -4,10 +4,8 @@
  * Count and ScannedCount, Select (COUNT, SPECIFIC_ATTRIBUTES, ...), projections, paging,
  * parallel scan segments, and consumed capacity. (Secondary indexes are tested elsewhere.)
  */
-import { apiFor, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
-import { ROUTER_ID, startTestCluster, type TestCluster } from '../support/test-cluster';
+import { conformanceCluster, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
+import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 14;
 const NUM = 'qs_num';
@@ -15,26 +13,16 @@ const STR = 'qs_str';
 const SCAN = 'qs_scan';
 const SCAN_ITEMS = 40;
 
-let tc: TestCluster;
-let api: Api;
-
 const S = (s: string) => ({ S: s });
 const N = (n: string | number) => ({ N: String(n) });
 
 /** Items of partition 'p' in NUM: sk 1..10; odd ones carry `odd`, every one `v`. */
 const numItem = (sk: number): Json => ({ pk: S('p'), sk: N(sk), v: S(`v${sk}`), ...(sk % 2 === 1 ? { odd: { BOOL: true } } : {}) });
 
+const cluster = conformanceCluster(SLOT, { [NUM]: [['pk', 'S'], ['sk', 'N']], [STR]: [['pk', 'S'], ['sk', 'S']], [SCAN]: [['pk', 'S']] });
+const api: Api = (operation, body) => cluster.api(operation, body);
+
 beforeAll(async () => {
-  tc = await startTestCluster(SLOT);
-  api = apiFor(tc.endpoint);
-  const client = dynamoClient(tc.endpoint);
-  try {
-    await createTable(client, NUM, ['pk', 'S'], ['sk', 'N']);
-    await createTable(client, STR, ['pk', 'S'], ['sk', 'S']);
-    await createTable(client, SCAN, ['pk', 'S']);
-  } finally {
-    client.destroy();
-  }
   const writes: Array<[string, Json]> = [];
   for (let sk = 1; sk <= 10; sk++) writes.push([NUM, numItem(sk)]);
   writes.push([NUM, { pk: S('other'), sk: N(1) }]);
@@ -52,14 +40,6 @@ beforeAll(async () => {
     }
     expect(pending).toEqual({});
   }
-});
-
-afterAll(async () => {
-  await tc?.stop();
-});
-
-afterEach(() => {
-  if (tc) expect(tc.unexpectedExits).toEqual([]);
 });
 
 const query = (body: Json) => expectSuccess(api, 'Query', { TableName: NUM, ConsistentRead: true, ...body });
@@ -445,6 +425,6 @@ describe('Scan', () => {
 });
 
 test('after every case the router still serves', async () => {
-  expect(tc.cluster.isRunning(ROUTER_ID)).toBe(true);
+  expect(cluster.tc.cluster.isRunning(ROUTER_ID)).toBe(true);
   expect((await query({ ...onP, Select: 'COUNT' })).Count).toBe(10);
 });

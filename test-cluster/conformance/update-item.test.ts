@@ -4,37 +4,15 @@
  * nested-path cases of UPDATED_OLD / UPDATED_NEW), conditions, legacy AttributeUpdates and
  * Expected, key attributes, expression errors and consumed capacity.
  */
-import { apiFor, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
-import { ROUTER_ID, startTestCluster, type TestCluster } from '../support/test-cluster';
+import { conformanceCluster, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
+import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 13;
 const HASH = 'upd_hash';
 const RANGE = 'upd_range';
 
-let tc: TestCluster;
-let api: Api;
-
-beforeAll(async () => {
-  tc = await startTestCluster(SLOT);
-  api = apiFor(tc.endpoint);
-  const client = dynamoClient(tc.endpoint);
-  try {
-    await createTable(client, HASH, ['pk', 'S']);
-    await createTable(client, RANGE, ['pk', 'S'], ['sk', 'N']);
-  } finally {
-    client.destroy();
-  }
-});
-
-afterAll(async () => {
-  await tc?.stop();
-});
-
-afterEach(() => {
-  if (tc) expect(tc.unexpectedExits).toEqual([]);
-});
+const cluster = conformanceCluster(SLOT, { [HASH]: [['pk', 'S']], [RANGE]: [['pk', 'S'], ['sk', 'N']] });
+const api: Api = (operation, body) => cluster.api(operation, body);
 
 let keyCounter = 0;
 /** A fresh key per use, so that cases do not see each other's items. */
@@ -510,7 +488,7 @@ describe('UpdateItem: ReturnConsumedCapacity', () => {
 });
 
 test('after every case the router still serves', async () => {
-  expect(tc.cluster.isRunning(ROUTER_ID)).toBe(true);
+  expect(cluster.tc.cluster.isRunning(ROUTER_ID)).toBe(true);
   const key = freshKey();
   expect(await update({ Key: key, UpdateExpression: 'SET a = :v', ExpressionAttributeValues: { ':v': N('1') }, ReturnValues: 'ALL_NEW' })).toEqual({
     Attributes: { ...key, a: N('1') },

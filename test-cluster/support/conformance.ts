@@ -2,7 +2,11 @@
  * Helpers for the conformance suites: requests go out as raw JSON (no SDK-side checks or
  * conversions), and answers are checked against DynamoDB's exact HTTP status, `__type` and message.
  */
+import type { ScalarAttributeType } from '@aws-sdk/client-dynamodb';
 import { errorName, rawRequest, type RawResponse } from './raw-request';
+import { dynamoClient } from './sdk-client';
+import { createTable } from './tables';
+import { startTestCluster, type TestCluster } from './test-cluster';
 
 export type Json = Record<string, unknown>;
 
@@ -76,4 +80,39 @@ export function nestedMap(depth: number, leaf: Json = { S: 'x' }): Json {
   let value = leaf;
   for (let i = 1; i < depth; i++) value = { M: { m: value } };
   return value;
+}
+
+/** A table of a conformance file: its partition key and optional sort key. */
+export type TableKeys = [[string, ScalarAttributeType], [string, ScalarAttributeType]?];
+
+/** A conformance file's cluster; its members are set once the file's tests run. */
+export interface ConformanceCluster {
+  tc: TestCluster;
+  /** Raw requests to the cluster's router. */
+  api: Api;
+}
+
+/**
+ * The cluster of one conformance file, on its own slot: started before the file's tests with the
+ * given tables, checked after each test for processes that exited unasked, stopped after all.
+ */
+export function conformanceCluster(slot: number, tables: Record<string, TableKeys>): ConformanceCluster {
+  const cluster = {} as ConformanceCluster;
+  beforeAll(async () => {
+    cluster.tc = await startTestCluster(slot);
+    cluster.api = apiFor(cluster.tc.endpoint);
+    const client = dynamoClient(cluster.tc.endpoint);
+    try {
+      for (const [name, [hash, range]] of Object.entries(tables)) await createTable(client, name, hash, range);
+    } finally {
+      client.destroy();
+    }
+  });
+  afterAll(async () => {
+    await cluster.tc?.stop();
+  });
+  afterEach(() => {
+    if (cluster.tc) expect(cluster.tc.unexpectedExits).toEqual([]);
+  });
+  return cluster;
 }

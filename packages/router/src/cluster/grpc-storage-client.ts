@@ -218,10 +218,13 @@ export class GrpcStorageClient implements StorageClient {
           ? order(range.partition)[0].id === node.id
           : this.ring.replicaSet(range.partition).some((n) => n.id === node.id);
       let count = 0;
+      // After a refusal of several ranges, one range at a time: the leader hint names the leader of
+      // the first range the node does not lead, which need not be the first range sent.
+      let single = false;
       const partition = ranges[next].partition;
       const reply = await this.withFailover(partition, () => order(partition), async (node) => {
         count = 1;
-        while (next + count < ranges.length && served(node, ranges[next + count])) count++;
+        while (!single && next + count < ranges.length && served(node, ranges[next + count])) count++;
         try {
           return await this.channel(node).client.readRange({
             ranges: ranges.slice(next, next + count),
@@ -233,9 +236,12 @@ export class GrpcStorageClient implements StorageClient {
         } catch (error) {
           const details = (error as { details?: string }).details ?? '';
           if (details.startsWith(`${NOT_LEADER}:`)) {
-            // Only the first range's leader is known to be wrong; the next attempt starts from it.
-            count = 1;
-            throw new NotLeaderError(details.slice(NOT_LEADER.length + 1) || undefined);
+            const hint = details.slice(NOT_LEADER.length + 1) || undefined;
+            if (count > 1) {
+              single = true;
+              throw new NotLeaderError(undefined);
+            }
+            throw new NotLeaderError(hint);
           }
           throw error;
         }
