@@ -1,11 +1,12 @@
 /**
  * `triad join` and `triad decommission` on a loaded three-zone cluster: a fourth storage node
- * (zone a) joins while clients keep reading and writing, then one of the original nodes (also zone
- * a) is decommissioned. No client request may fail; afterwards every item reads back (strong and
+ * (zone a) joins while clients keep reading and writing, then it is decommissioned again, its
+ * partitions moving back to the original node of its zone. No client request may fail; afterwards every item reads back (strong and
  * eventual), every replica of every partition holds it (checked on the storage nodes themselves),
  * and no node keeps data of a partition it no longer replicates.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import {
   BatchGetItemCommand,
@@ -29,15 +30,26 @@ const SLOT = 16;
 const TABLE = 'moving';
 /** Items loaded before the join (TRIAD_TEST_JOIN_ITEMS overrides it, for a quicker run by hand). */
 const ITEMS = Number(process.env.TRIAD_TEST_JOIN_ITEMS ?? 100_000);
-/** BatchWriteItem requests in flight while loading: enough to fill group commits on every node. */
-const LOAD_CONCURRENCY = 48;
+/**
+ * BatchWriteItem requests in flight while loading: enough to fill group commits on every node, few
+ * enough that a busy 2-core machine answers each within the router's per-call deadline.
+ */
+const LOAD_CONCURRENCY = 16;
 const LIVE_WORKERS = 4;
 const LIVE_KEYS_PER_WORKER = 50;
 
 jest.setTimeout(600_000);
 
 let tc: TestCluster;
+/**
+ * The client that must see no failed request. It retries as the SDK does by default (3 attempts:
+ * a ServiceUnavailable when a node of an overloaded 2-core machine misses the router's per-call
+ * deadline is retriable, as in rolling-restart.test.ts); requests that needed a retry are counted
+ * and shown.
+ */
 let client: DynamoDBClient;
+/** Loading only: puts are idempotent, so the SDK may retry a ServiceUnavailable of an overloaded node. */
+let loader: DynamoDBClient;
 let table: CatalogEntry;
 /** The items of this test: loaded ones carry `n`, live writes `v`. */
 interface TestItem {
@@ -57,17 +69,22 @@ const loadedItem = (i: number): TestItem & { n: { N: string } } => ({
 
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
-  client = dynamoClient(tc.endpoint, { requestTimeoutMs: 30_000 });
+  client = dynamoClient(tc.endpoint, { requestTimeoutMs: 30_000, maxAttempts: 3 });
+  loader = dynamoClient(tc.endpoint, { requestTimeoutMs: 30_000, maxAttempts: 5 });
   await createTable(client, TABLE, ['id', 'S']);
 });
 
 afterAll(async () => {
   client?.destroy();
+  loader?.destroy();
   await tc?.stop();
 });
 
-/** Runs the admin CLI against the test cluster; resolves with its exit code and output. */
-function triad(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the admin CLI against the test cluster; resolves with its exit code and output. `killWhen`:
+ * SIGKILL it (a crash) as soon as its output so far matches.
+ */
+function triad(args: string[], killWhen?: (stdout: string) => boolean): Promise<{ code: number; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args, '--layout', tc.cluster.layoutFile], {
       cwd: REPO_ROOT,
@@ -75,10 +92,17 @@ function triad(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (killWhen && !killed && killWhen(stdout)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr, killed }));
   });
 }
 
@@ -105,8 +129,14 @@ async function currentLayout(): Promise<ClusterLayout> {
  */
 function startLiveLoad() {
   const failures: string[] = [];
+  const retried: string[] = [];
   let operations = 0;
   let running = true;
+  const send = async <T extends { $metadata: { attempts?: number } }>(what: string, call: Promise<T>): Promise<T> => {
+    const reply = await call;
+    if ((reply.$metadata.attempts ?? 1) > 1) retried.push(`${what} (${reply.$metadata.attempts} attempts)`);
+    return reply;
+  };
   const worker = async (w: number) => {
     let n = 0;
     while (running) {
@@ -115,13 +145,16 @@ function startLiveLoad() {
       const probe = loadedItem((w * 7919 + n * 104_729) % ITEMS);
       n++;
       try {
-        await client.send(new PutItemCommand({ TableName: TABLE, Item: item as unknown as Record<string, AttributeValue> }));
+        await send(`put ${id}`, client.send(new PutItemCommand({ TableName: TABLE, Item: item as unknown as Record<string, AttributeValue> })));
         expected.set(id, item);
         for (const consistent of [true, false]) {
-          const { Item: got } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: probe.id as AttributeValue }, ConsistentRead: consistent }));
+          const { Item: got } = await send(
+            `get ${probe.id.S}`,
+            client.send(new GetItemCommand({ TableName: TABLE, Key: { id: probe.id as AttributeValue }, ConsistentRead: consistent })),
+          );
           if (got?.n?.N !== probe.n.N) failures.push(`${consistent ? 'strong' : 'eventual'} read of ${probe.id.S} answered ${JSON.stringify(got)}`);
         }
-        const { Item: mine } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: id } }, ConsistentRead: true }));
+        const { Item: mine } = await send(`get ${id}`, client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: id } }, ConsistentRead: true })));
         if (mine?.v?.N !== String(n - 1)) failures.push(`strong read of ${id} after writing ${n - 1} answered ${JSON.stringify(mine)}`);
         operations += 4;
       } catch (error) {
@@ -132,6 +165,7 @@ function startLiveLoad() {
   const workers = Array.from({ length: LIVE_WORKERS }, (_, w) => worker(w));
   return {
     failures,
+    retried,
     get operations() {
       return operations;
     },
@@ -190,6 +224,37 @@ async function expectPlacedOn(layout: ClusterLayout): Promise<void> {
   }
 }
 
+/** One process's Prometheus metrics, as `name{labels}` → value. */
+function scrape(url: string): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          const values = new Map<string, number>();
+          for (const line of body.split('\n')) {
+            const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+            if (m) values.set(m[1] + (m[2] ?? '').replace(/,?(node_id|zone|role)="[^"]*"/g, '').replace('{,', '{').replace('{}', ''), Number(m[3]));
+          }
+          resolve(values);
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+const metricsUrl = (nodeId: string) =>
+  `http://127.0.0.1:${tc.cluster.options.basePort + 100 + tc.cluster.allStorageNodes.findIndex((n) => n.id === nodeId)}/metrics`;
+
+/** Every process (storage nodes of the layout, the router) reports the layout's epoch in `triad_layout_epoch`. */
+async function expectEpochEverywhere(layout: ClusterLayout): Promise<void> {
+  await eventually('every process on the newest layout epoch', async () => {
+    for (const node of new Ring(layout).nodes) expect([node.id, (await scrape(metricsUrl(node.id))).get('triad_layout_epoch')]).toEqual([node.id, layout.epoch]);
+    expect((await scrape(`${tc.endpoint}/metrics`)).get('triad_layout_epoch')).toBe(layout.epoch);
+  });
+}
+
 /** How many items of the table one node stores, over all partitions (its own copy, held or not). */
 async function itemsStoredOn(address: string): Promise<number> {
   const c = new StorageNodeClient(address, 30_000);
@@ -214,7 +279,7 @@ it(`loads ${ITEMS.toLocaleString('en-US')} items`, async () => {
   await mapLimit(batches, LOAD_CONCURRENCY, async (batch) => {
     let requests = batch.map((item) => ({ PutRequest: { Item: item as unknown as Record<string, AttributeValue> } }));
     while (requests.length > 0) {
-      const reply = await client.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: requests } }));
+      const reply = await loader.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: requests } }));
       requests = (reply.UnprocessedItems?.[TABLE] ?? []) as typeof requests;
     }
     for (const item of batch) expected.set(item.id.S!, item);
@@ -226,30 +291,46 @@ it(`loads ${ITEMS.toLocaleString('en-US')} items`, async () => {
   expect(table).toBeDefined();
 });
 
-it('joins a fourth node under load: zero failed requests, and the new node holds its partitions', async () => {
+it('joins a fourth node under load, resuming after the CLI crashed: zero failed requests, and the new node holds its partitions', async () => {
   const joining = await tc.cluster.startExtraNode('a');
   expect(joining.id).toBe('storage-a-2');
   const live = startLiveLoad();
   const started = Date.now();
-  const result = await triad(['join', '--node', joining.id, '--zone', joining.zone, '--address', joining.address]);
+  const join = ['join', '--node', joining.id, '--zone', joining.zone, '--address', joining.address];
+  // The CLI dies (SIGKILL) after three partitions moved; running it again finishes the join.
+  const crashed = await triad(join, (out) => (out.match(/partition \d+ moved/g) ?? []).length >= 3);
+  const result = await triad(join);
   const seconds = (Date.now() - started) / 1000;
   await live.stop();
-  console.log(`join took ${seconds.toFixed(1)} s with ${live.operations} client operations meanwhile\n${result.stdout}${result.stderr}`);
+  console.log(`join took ${seconds.toFixed(1)} s with ${live.operations} client operations meanwhile, ${live.retried.length} retried [${live.retried.slice(0, 5).join('; ')}]\n${crashed.stdout}(killed)\n${result.stdout}${result.stderr}`);
+  expect(crashed.killed).toBe(true);
+  expect(crashed.stdout).toMatch(/starting a join of storage-a-2/);
+  expect(crashed.stdout).toMatch(/partition \d+ moved from storage-a-1 to storage-a-2 \([\d,]+ records streamed/);
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(/starting a join of storage-a-2/);
-  expect(result.stdout).toMatch(/partition \d+ moved from storage-a-1 to storage-a-2 \(\d+ records streamed/);
+  expect(result.stdout).toMatch(/resuming the join of storage-a-2: layout epoch \d+, \d+ of \d+ partition moves to go/);
   expect(result.stdout).toMatch(/join of storage-a-2 done in/);
   expect(live.failures.slice(0, 20)).toEqual([]);
   expect(live.operations).toBeGreaterThan(100);
 
+  const checked = Date.now();
   const layout = await currentLayout();
   expect(layout.change).toBeUndefined();
   expect(layout.storageNodes.map((n) => n.id)).toContain('storage-a-2');
   const held = new Ring(layout).partitionsOf('storage-a-2');
   expect(held.length).toBeGreaterThan(0);
   await expectAllReadable();
+  const read = Date.now();
   await expectPlacedOn(layout);
+  console.log(`checks: every item read strongly and eventually in ${((read - checked) / 1000).toFixed(1)} s, on every replica in ${((Date.now() - read) / 1000).toFixed(1)} s`);
   expect(tc.unexpectedExits).toEqual([]);
+  await expectEpochEverywhere(layout);
+  // The moves counted what they streamed, and RocksDB's own statistics show the new node's data.
+  let streamed = 0;
+  for (const id of ['storage-a-1', 'storage-b-1', 'storage-c-1']) streamed += (await scrape(metricsUrl(id))).get('triad_partition_move_records_streamed_total') ?? 0;
+  expect(streamed).toBeGreaterThanOrEqual(ITEMS / 4);
+  const joined = await scrape(metricsUrl('storage-a-2'));
+  expect(joined.get('triad_rocksdb_estimated_keys')).toBeGreaterThan(ITEMS / 4);
+  expect(joined.get('triad_rocksdb_files{level="0"}')).toBeGreaterThanOrEqual(0);
 
   const status = await triad(['status']);
   expect(status.code).toBe(0);
@@ -258,27 +339,34 @@ it('joins a fourth node under load: zero failed requests, and the new node holds
   expect(status.stdout).toMatch(new RegExp(`UN\\s+storage-a-2\\s+\\S+\\s+${held.length}\\s`));
 });
 
-it('decommissions an original node under load: its partitions move, it keeps nothing', async () => {
-  const leaving = tc.cluster.storageNode('storage-a-1');
+it('decommissions the fourth node under load: its partitions move back, it keeps nothing', async () => {
+  const leaving = tc.cluster.storageNode('storage-a-2');
   const live = startLiveLoad();
   const started = Date.now();
   const result = await triad(['decommission', '--node', leaving.id]);
   const seconds = (Date.now() - started) / 1000;
   await live.stop();
-  console.log(`decommission took ${seconds.toFixed(1)} s with ${live.operations} client operations meanwhile\n${result.stdout}${result.stderr}`);
+  console.log(`decommission took ${seconds.toFixed(1)} s with ${live.operations} client operations meanwhile, ${live.retried.length} retried [${live.retried.slice(0, 5).join('; ')}]\n${result.stdout}${result.stderr}`);
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(/decommission of storage-a-1 done in/);
+  expect(result.stdout).toMatch(/decommission of storage-a-2 done in/);
   expect(live.failures.slice(0, 20)).toEqual([]);
 
   const layout = await currentLayout();
   expect(layout.change).toBeUndefined();
-  expect(layout.storageNodes.map((n) => n.id)).not.toContain('storage-a-1');
-  expect(new Ring(layout).partitionsOf('storage-a-2')).toHaveLength(layout.partitionCount + 1);
+  expect(layout.storageNodes.map((n) => n.id).sort()).toEqual(['storage-a-1', 'storage-b-1', 'storage-c-1']);
+  expect(new Ring(layout).partitionsOf('storage-a-1')).toHaveLength(layout.partitionCount + 1);
+  const checked = Date.now();
   await expectAllReadable();
+  const read = Date.now();
   await expectPlacedOn(layout);
+  console.log(`checks: every item read strongly and eventually in ${((read - checked) / 1000).toFixed(1)} s, on every replica in ${((Date.now() - read) / 1000).toFixed(1)} s`);
   expect(await itemsStoredOn(leaving.address)).toBe(0);
+  await expectEpochEverywhere(layout);
+  expect((await scrape(metricsUrl('storage-a-2'))).get('triad_partitions_dropped_total')).toBeGreaterThan(0);
+  const status = await triad(['status']);
+  expect(status.stdout).toContain(`Layout epoch: ${layout.epoch}`);
   // Running it again finds nothing to do.
   const again = await triad(['decommission', '--node', leaving.id]);
-  expect(again.stdout).toContain('storage-a-1 is already out of the cluster');
+  expect(again.stdout).toContain('storage-a-2 is already out of the cluster');
   expect(tc.unexpectedExits).toEqual([]);
 });

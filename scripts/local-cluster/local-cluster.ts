@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { StorageNodeClient } from '@triad/rpc';
 import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
+import { bundledEntry } from './bundle-entry';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
@@ -101,6 +102,8 @@ export class LocalCluster {
   /** Called when a process exits without being asked to. */
   onUnexpectedExit?: (id: string, code: number | null, signal: NodeJS.Signals | null) => void;
   private readonly expectedExits = new Set<string>();
+  /** Node's arguments to run each entry point, bundled once per cluster (see bundle-entry.ts). */
+  private readonly entryArgs = new Map<string, string[]>();
 
   constructor(readonly options: LocalClusterOptions) {
     const storageNodes: StorageNodeInfo[] = [];
@@ -176,7 +179,12 @@ export class LocalCluster {
 
   private spawnProcess(id: string, entry: string, args: string[]): ChildProcess {
     const log = fs.openSync(path.join(this.options.dataDir, 'logs', `${id}.log`), 'a');
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '--import', 'tsx', entry, ...args], {
+    let entryArgs = this.entryArgs.get(entry);
+    if (!entryArgs) {
+      entryArgs = bundledEntry(REPO_ROOT, entry);
+      this.entryArgs.set(entry, entryArgs);
+    }
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...entryArgs, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.options.env, ...this.options.envFor?.(id) },
       stdio: ['ignore', log, log],

@@ -17,8 +17,19 @@ export interface ExecuteBatchReply { results: OpResult[] }
 
 export interface ReadKey { partition: number; key: Buffer }
 export interface ReadResult { found: boolean; item: Buffer; /** The node does not hold the partition: ask another replica. */ notHeld?: boolean }
-export interface ReadBatch { keys: ReadKey[] }
-export interface ReadBatchReply { results: ReadResult[] }
+export interface ReadBatch {
+  keys: ReadKey[];
+  /** On a ReadStream, the caller's number for the batch, which its reply carries back. */
+  batchId?: number;
+}
+export interface ReadBatchReply {
+  results: ReadResult[];
+  /** On a ReadStream: the batch answered. */
+  batchId?: number;
+  /** On a ReadStream: a batch that failed, with the gRPC status a unary Read would have ended with (0: none). */
+  errorCode?: number;
+  errorMessage?: string;
+}
 
 export interface PartitionRange {
   partition: number;

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { faultGate } from './fault-gate';
 import { CHANNEL_OPTIONS, loadProto } from './proto-loader';
+import { ReadStreamClient, ReadStreamServer } from './read-stream';
 import type { StorageNodeService } from './storage-messages';
 
 type ServiceConstructor = grpc.ServiceClientConstructor;
@@ -49,6 +50,18 @@ function unaryHandler<Req, Res>(handler: (request: Req) => Promise<Res>): grpc.h
   };
 }
 
+/** The storage node's gRPC server: a graceful shutdown first ends the routers' open read streams. */
+class StorageGrpcServer extends grpc.Server {
+  constructor(private readonly readStreams: ReadStreamServer) {
+    super(CHANNEL_OPTIONS);
+  }
+
+  override tryShutdown(callback: (error?: Error) => void): void {
+    this.readStreams.close();
+    super.tryShutdown(callback);
+  }
+}
+
 /** Starts a gRPC server for the storage service; resolves with the bound port. */
 export async function startStorageServer(
   service: StorageNodeService,
@@ -56,7 +69,8 @@ export async function startStorageServer(
   /** Adds the process's other services (membership) before the server binds. */
   addServices: (server: grpc.Server) => void = () => undefined,
 ): Promise<{ server: grpc.Server; port: number }> {
-  const server = new grpc.Server(CHANNEL_OPTIONS);
+  const readStreams = new ReadStreamServer((request) => service.read(request));
+  const server = new StorageGrpcServer(readStreams);
   addServices(server);
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of METHODS) {
@@ -65,6 +79,7 @@ export async function startStorageServer(
     const protoName = method[0].toUpperCase() + method.slice(1);
     implementation[protoName] = unaryHandler(handler);
   }
+  implementation.ReadStream = readStreams.handler;
   server.addService(storageServiceConstructor().service, implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
@@ -80,10 +95,12 @@ type Reply<M extends keyof StorageNodeService> = Awaited<ReturnType<StorageNodeS
 /** A promise-based client for one storage node, every call bounded by a deadline. */
 export class StorageNodeClient implements StorageNodeService {
   private readonly client: grpc.Client;
+  private readonly reads: ReadStreamClient;
 
   constructor(readonly address: string, private readonly deadlineMs: number) {
     const Constructor = storageServiceConstructor();
     this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.reads = new ReadStreamClient(this.client, address, deadlineMs, (request) => this.call('read', request));
   }
 
   private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
@@ -100,7 +117,8 @@ export class StorageNodeClient implements StorageNodeService {
   }
 
   execute = (request: Request<'execute'>) => this.call('execute', request);
-  read = (request: Request<'read'>) => this.call('read', request);
+  /** Travels on the node's ReadStream (see read-stream.ts); each batch has the call deadline. */
+  read = (request: Request<'read'>) => this.reads.read(request);
   readRange = (request: Request<'readRange'>) => this.call('readRange', request);
   replicate = (request: Request<'replicate'>) => this.call('replicate', request);
   /** Dropping a table walks every partition on disk; it gets a minute. */
@@ -122,6 +140,7 @@ export class StorageNodeClient implements StorageNodeService {
   movePartition = (request: Request<'movePartition'>, deadlineMs = MOVE_PARTITION_DEADLINE_MS) => this.call('movePartition', request, deadlineMs);
 
   close(): void {
+    this.reads.close();
     this.client.close();
   }
 }

@@ -69,6 +69,8 @@ export class LayoutKeeper {
   private chain: Promise<unknown> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private pulling = false;
+  /** Partitions this node is switching as their leader: every adoption keeps its leadership of them. */
+  private readonly switching = new Set<number>();
 
   constructor(private readonly c: LayoutKeeperComponents) {
     c.metrics.layoutEpoch.set(c.view.epoch);
@@ -85,6 +87,7 @@ export class LayoutKeeper {
   adopt(layout: ClusterLayout, keepLeadership: ReadonlySet<number> = new Set()): Promise<boolean> {
     const run = this.chain.then(async () => {
       if (layoutEpoch(layout) <= this.c.view.epoch) return false;
+      const keep = new Set([...keepLeadership, ...this.switching]);
       await this.c.store.write({ type: 'put', key: LAYOUT_KEY, value: Buffer.from(JSON.stringify(layout)) });
       const before = this.c.view.ring;
       this.c.view.adopt(layout);
@@ -96,11 +99,33 @@ export class LayoutKeeper {
         change: change ? `${change.kind} of ${change.node.id}: ${change.moves.filter((m) => m.done).length}/${change.moves.length} partition moves done` : 'none',
         partitionsHeld: this.c.view.partitionsOf(this.c.nodeId).length,
       });
-      await this.c.onAdopted(this.c.view.ring, before, keepLeadership);
+      await this.c.onAdopted(this.c.view.ring, before, keep);
       return true;
     });
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Makes `layout` durable as this node's layout without acting on it yet: after a crash the node
+   * starts from it (a leader switching a partition writes it before the other members hear of it).
+   */
+  persistAhead(layout: ClusterLayout): Promise<void> {
+    const run = this.chain.then(async () => {
+      if (layoutEpoch(layout) <= this.c.view.epoch) return;
+      await this.c.store.write({ type: 'put', key: LAYOUT_KEY, value: Buffer.from(JSON.stringify(layout)) });
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * While `on`, every adoption (whoever brings the layout) lets this node keep leading the
+   * partition when its replica set changes: it is switching the partition itself, as its leader.
+   */
+  keepLeadershipOf(partition: number, on = true): void {
+    if (on) this.switching.add(partition);
+    else this.switching.delete(partition);
   }
 
   getLayout(request: GetLayoutRequest): LayoutReply {

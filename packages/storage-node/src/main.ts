@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry(identity);
   const metrics = createStorageMetrics(registry);
   const movementMetrics = createMovementMetrics(registry);
+  for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
   const store = new RocksStore(path.join(values['data-dir'], 'rocksdb'));
   await store.open();

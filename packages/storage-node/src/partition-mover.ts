@@ -1,5 +1,5 @@
 import { diffTreesAsync } from '@triad/merkle';
-import { completeMove, decideMove, type ClusterLayout, type ClusterView, type StorageNodeInfo } from '@triad/ring';
+import { completeMove, decideMove, type ClusterLayout, type ClusterView, type PartitionMove, type StorageNodeInfo } from '@triad/ring';
 import type { GetLayoutRequest, LayoutReply, MoveProgress, MovePartitionReply, MovePartitionRequest, ReplicatedRecord, SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from './anti-entropy';
@@ -27,6 +27,11 @@ const PROGRESS_LOG_INTERVAL_MS = 2_000;
 const SWITCH_GRACE_MS = 50;
 /** How long the switch waits for the other nodes to take the new layout before it answers (they pull it anyway). */
 const SWITCH_PUSH_WAIT_MS = 2_000;
+/**
+ * While paused, how long the switch waits for the members of the new replica set to take the new
+ * layout before this leader adopts it: a round trip normally; an unreachable member learns later.
+ */
+const SWITCH_FIRST_PUSH_WAIT_MS = 1_000;
 /** Attempts to bring the incoming node's Merkle root level with the leader's before giving up (the CLI retries). */
 const SWITCH_SYNC_ATTEMPTS_MAX = 3;
 
@@ -130,7 +135,7 @@ export class PartitionMover implements Movement {
         return reply('MOVE_STATUS_RETRY', { leaderHint: target ?? '', detail: 'the leader is the node leaving the partition; leadership is moving' });
       }
       case 'move': {
-        const run = this.run(partition, decision.incoming).then(
+        const run = this.run(partition, decision.move, decision.incoming).then(
           (result) => {
             this.c.metrics.moves.inc({ outcome: result.status === 'MOVE_STATUS_DONE' ? 'done' : 'retry' });
             return result;
@@ -148,7 +153,7 @@ export class PartitionMover implements Movement {
     }
   }
 
-  private async run(partition: number, incomingIds: string[]): Promise<MovePartitionReply> {
+  private async run(partition: number, move: PartitionMove, incomingIds: string[]): Promise<MovePartitionReply> {
     const targets = incomingIds.map((id) => {
       const node = this.c.view.node(id);
       if (!node) throw new Error(`incoming node ${id} is not in the layout`);
@@ -162,13 +167,15 @@ export class PartitionMover implements Movement {
     this.c.log.info('partition move started', { partition, to: incomingIds, epoch: epochAtStart });
     try {
       for (const target of targets) await this.stream(partition, target, progress);
+      const streamSeconds = (Date.now() - started) / 1000;
       progress.phase = 'switching';
-      const result = await this.switchOver(partition, targets);
+      const result = await this.switchOver(partition, targets, move);
       const seconds = (Date.now() - started) / 1000;
       this.c.log.info(result.status === 'MOVE_STATUS_DONE' ? 'partition move done' : 'partition move interrupted', {
         partition,
         to: incomingIds,
         recordsStreamed: progress.recordsSent,
+        streamSeconds,
         seconds,
         epoch: result.epoch,
         detail: result.detail || undefined,
@@ -278,7 +285,7 @@ export class PartitionMover implements Movement {
    * The switch: pause, settle, last differences, equal roots, adopt and announce the new layout,
    * serve again. Answers RETRY (nothing switched) when the roots stay different or leadership is lost.
    */
-  private async switchOver(partition: number, targets: StorageNodeInfo[]): Promise<MovePartitionReply> {
+  private async switchOver(partition: number, targets: StorageNodeInfo[], move: PartitionMove): Promise<MovePartitionReply> {
     const retry = (detail: string): MovePartitionReply => ({ status: 'MOVE_STATUS_RETRY', leaderHint: '', epoch: this.c.view.epoch, recordsStreamed: 0, detail });
     if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition');
     const term = this.c.election.termOf(partition);
@@ -289,7 +296,8 @@ export class PartitionMover implements Movement {
       await delay(SWITCH_GRACE_MS);
       await this.c.election.writesSettled(partition);
       for (const target of targets) {
-        let equal = false;
+        // Usually equal at once: the stream sent the rest, and every write since went to the target too.
+        let equal = await this.rootsEqual(partition, target);
         for (let attempt = 1; attempt <= SWITCH_SYNC_ATTEMPTS_MAX && !equal; attempt++) {
           // The last attempt also pulls: the incoming node may hold a newer copy of some key.
           if (attempt === SWITCH_SYNC_ATTEMPTS_MAX) await this.c.antiEntropy.repair(partition, target);
@@ -299,15 +307,30 @@ export class PartitionMover implements Movement {
         if (!equal) return retry(`the Merkle roots of ${this.c.nodeId} and ${target.id} still differ`);
       }
       if (!this.c.election.leads(partition, term) || !this.c.view.ring.pendingMove(partition)) return retry('leadership or the layout changed during the switch');
-      next = completeMove(this.c.view.layout, partition);
-      await this.c.keeper.adopt(next, new Set([partition]));
+      const layout = completeMove(this.c.view.layout, partition);
+      next = layout;
+      // From here this node keeps leading the partition whichever way the new layout reaches it
+      // (its own adoption below, or a pull that gets it from a node pushed to first).
+      this.c.keeper.keepLeadershipOf(partition);
+      try {
+        // Durable here first: restarted after a crash from now on, this node is on the new set too.
+        await this.c.keeper.persistAhead(layout);
+        // The replicas that stay, and the incoming one, take the new set next: should this node
+        // crash now, none of them is left on the old set, where the leaving node could still vote.
+        const first = this.c.view.nodes.filter((n) => layout.change!.moves.some((m) => m.partition === partition && m.to.includes(n.id)));
+        await Promise.race([this.c.keeper.push(layout, first), delay(SWITCH_FIRST_PUSH_WAIT_MS)]);
+        await this.c.keeper.adopt(layout);
+      } finally {
+        this.c.keeper.keepLeadershipOf(partition, false);
+      }
+      const pending = this.c.view.ring.pendingMove(partition);
+      if (pending && pending.from.join() === move.from.join()) return retry('the switched layout could not be adopted');
     } finally {
       this.c.election.resume(partition);
     }
     const pausedMs = Date.now() - pausedAt;
-    // Every node learns at once (a node that does not answer pulls it within a second or so). The
-    // others need not have it before this leader serves again: the staying replica still takes this
-    // leader's writes under the old set, and the incoming one under either.
+    // Every other node (the leaving one among them) learns at once; one that does not answer pulls
+    // the layout within a second or so.
     await Promise.race([this.c.keeper.push(next, this.c.view.nodes), delay(SWITCH_PUSH_WAIT_MS)]);
     this.c.log.info('partition switched to its new replica set', {
       partition,
