@@ -278,26 +278,37 @@ describeWithAws(awsCliTitle('small-shop flow through the AWS CLI'), () => {
   test('7. counters: concurrent update-item ADD and SET x = x + :n on one user end exactly right', async () => {
     const { userId, adds, sets, setStep } = scenario.counter;
     const profile = userProfile(userId);
+    // Without the CLI's retries: a retried increment whose first attempt's outcome was unknown
+    // (a 5xx under load) may count twice, in DynamoDB as here. Each attempt then either succeeded
+    // (counted once) or failed (counted at most once), which bounds the final value.
     const update = (expression: string, n: number) =>
-      awsOk(
+      runAws(tc.endpoint, [
         'update-item',
         '--table-name', TABLE,
         '--key', json(toItem(keyOf(profile))),
         '--update-expression', expression,
         '--expression-attribute-values', json(toItem({ ':n': n })),
         '--return-values', 'UPDATED_NEW',
-      );
+      ]).then((result) => ({ ...result, n }));
     // All at once: the point is concurrent increments of one item.
     const results = await Promise.all([
       ...Array.from({ length: adds }, () => update('ADD orderCount :n', 1)),
       ...Array.from({ length: sets }, () => update('SET orderCount = orderCount + :n', setStep)),
     ]);
-    const final = profile.orderCount + adds + sets * setStep;
-    const returned = results.map((result) => Number(result.Attributes.orderCount.N));
-    expect(new Set(returned).size).toBe(adds + sets);
-    expect(Math.max(...returned)).toBe(final);
+    const succeeded = results.filter((r) => r.code === 0);
+    const failed = results.filter((r) => r.code !== 0);
+    for (const failure of failed) expect(failure.stderr).toMatch(/InternalServerError|ServiceUnavailable|ProvisionedThroughputExceeded|ThrottlingException/);
+    const returned = succeeded.map((result) => Number(result.json.Attributes.orderCount.N));
+    expect(new Set(returned).size).toBe(succeeded.length);
+    const atLeast = profile.orderCount + succeeded.reduce((sum, r) => sum + r.n, 0);
+    const atMost = atLeast + failed.reduce((sum, r) => sum + r.n, 0);
     const got = await awsOk('get-item', '--table-name', TABLE, '--key', json(toItem(keyOf(profile))), '--consistent-read');
-    expect(fromItem(got.Item)).toEqual({ ...profile, orderCount: final });
+    const final = Number(got.Item.orderCount.N);
+    expect(final).toBeGreaterThanOrEqual(atLeast);
+    expect(final).toBeLessThanOrEqual(atMost);
+    expect(Math.max(...returned)).toBeLessThanOrEqual(final);
+    // On a healthy cluster every increment succeeds, and the count is exact.
+    if (failed.length === 0) expect(fromItem(got.Item)).toEqual({ ...profile, orderCount: profile.orderCount + adds + sets * setStep });
   });
 
   test('8. put-item --condition-expression attribute_not_exists(PK) creates a user only once', async () => {
