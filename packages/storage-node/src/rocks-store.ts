@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import rocksdb from 'rocksdb';
 import { Batcher } from '@triad/rpc';
+import { RecordCache } from './record-cache';
 
 export interface WriteOp {
   type: 'put' | 'del';
@@ -29,6 +30,8 @@ export class RocksStore {
   private readonly groupCommit: Batcher<WriteOp, void>;
   /** Properties may be read only between open() and close() (the binding does not check). */
   private isOpen = false;
+  /** Hot records for getMany (see record-cache.ts); every write and range clear goes past it. */
+  private readonly recordCache = new RecordCache();
   /** Called after each synced batch with its size and how long the write and sync took. */
   onGroupCommit?: (ops: number, seconds: number) => void;
 
@@ -53,6 +56,7 @@ export class RocksStore {
 
   close(): Promise<void> {
     this.isOpen = false;
+    this.recordCache.clear();
     return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
   }
 
@@ -67,6 +71,7 @@ export class RocksStore {
 
   /** Durable once resolved: the write is in a synced batch. */
   write(op: WriteOp): Promise<void> {
+    this.recordCache.invalidate(op.key);
     return this.groupCommit.submit(op);
   }
 
@@ -74,6 +79,8 @@ export class RocksStore {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       this.db.batch(ops, { sync: true }, (error) => {
+        // Landed (or failed): a read that overlapped the write must not keep what it read.
+        for (const op of ops) this.recordCache.invalidate(op.key);
         this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
         if (error) reject(error);
         else resolve(new Array(ops.length));
@@ -92,12 +99,36 @@ export class RocksStore {
     });
   }
 
+  /**
+   * The values of many keys (undefined where absent), from the record cache where it has them. The
+   * buffers may be shared with other readers: callers must not modify them.
+   */
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return Promise.resolve([]);
+    const values: (Buffer | undefined)[] = new Array(keys.length);
+    const names = keys.map(RecordCache.keyOf);
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      values[i] = this.recordCache.get(names[i]);
+      if (values[i] === undefined) missing.push(i);
+    }
+    if (missing.length === 0) return Promise.resolve(values);
+    const ticket = this.recordCache.readStarted();
     return new Promise((resolve, reject) => {
-      this.db.getMany(keys, { asBuffer: true }, (error, values) =>
-        error ? reject(error) : resolve(values),
-      );
+      this.db.getMany(missing.map((i) => keys[i]), { asBuffer: true }, (error, found) => {
+        if (error) {
+          this.recordCache.readDone();
+          reject(error);
+          return;
+        }
+        missing.forEach((i, j) => {
+          const value = found[j] as Buffer | undefined;
+          values[i] = value;
+          if (value) this.recordCache.fill(names[i], value, ticket);
+        });
+        this.recordCache.readDone();
+        resolve(values);
+      });
     });
   }
 
@@ -118,8 +149,13 @@ export class RocksStore {
 
   /** Deletes a key range (used to drop a table). */
   clearRange(gte: Buffer, lt: Buffer): Promise<void> {
+    this.recordCache.clear();
     return new Promise((resolve, reject) =>
-      this.db.clear({ gte, lt }, (error) => (error ? reject(error) : resolve())),
+      this.db.clear({ gte, lt }, (error) => {
+        this.recordCache.clear();
+        if (error) reject(error);
+        else resolve();
+      }),
     );
   }
 

@@ -25,9 +25,12 @@ const CALL_DEADLINE_MS = 2_000;
 /** Item operations per Execute message, and Execute messages outstanding per node. */
 const EXECUTE_BATCH_OPS_MAX = 512;
 const EXECUTE_IN_FLIGHT_MAX = 4;
-/** Keys per Read message, and Read messages outstanding per node. */
+/**
+ * Keys per Read message, and Read messages outstanding per node. Reads travel as messages on one
+ * stream per node (see read-stream.ts), cheap enough that a batch need not wait for another to return.
+ */
 const READ_BATCH_KEYS_MAX = 512;
-const READ_IN_FLIGHT_MAX = 2;
+const READ_IN_FLIGHT_MAX = 4;
 /** Pause before another round when every replica of a partition looks down. */
 const ALL_DOWN_RETRY_MS = 100;
 
@@ -55,6 +58,11 @@ export class GrpcStorageClient implements StorageClient {
   private readonly channels = new Map<string, NodeChannel>();
   /** The leader each partition last had, as storage nodes told us. */
   private readonly leaders = new Map<number, string>();
+  /**
+   * Each partition's replicas with the router's own zone first, and the replica set they were
+   * ordered from: a new layout has new replica-set arrays, which are ordered again when first read.
+   */
+  private readonly zoneOrder = new Map<number, { replicas: readonly StorageNodeInfo[]; ordered: readonly StorageNodeInfo[] }>();
   /** Called when a storage node answers as if this router's layout were old (it no longer holds a partition). */
   onStaleLayout: () => void = () => undefined;
 
@@ -103,7 +111,7 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   /** Replicas of a partition in the order to try them for a strongly consistent operation: the known leader first. */
-  private leaderOrder(partition: number): StorageNodeInfo[] {
+  private leaderOrder(partition: number): readonly StorageNodeInfo[] {
     const ordered = this.health.order(this.ring.replicaSet(partition));
     const leader = this.leaders.get(partition);
     const known = leader ? ordered.find((n) => n.id === leader && this.health.isUp(n)) : undefined;
@@ -111,7 +119,7 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   /** Strong operations go to the leader, except in the unsafe test mode, where any replica serves reads. */
-  private strongOrder(partition: number, isRead: boolean): StorageNodeInfo[] {
+  private strongOrder(partition: number, isRead: boolean): readonly StorageNodeInfo[] {
     return UNSAFE_FOLLOWER_READS && isRead ? this.nearestOrder(partition) : this.leaderOrder(partition);
   }
 
@@ -122,10 +130,15 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   /** Replicas in the order to try them for an eventually consistent read: own zone first. */
-  private nearestOrder(partition: number): StorageNodeInfo[] {
+  private nearestOrder(partition: number): readonly StorageNodeInfo[] {
     const replicas = this.ring.replicaSet(partition);
-    const local = replicas.filter((n) => n.zone === this.zone);
-    return this.health.order([...local, ...replicas.filter((n) => n.zone !== this.zone)]);
+    let cached = this.zoneOrder.get(partition);
+    if (cached?.replicas !== replicas) {
+      const local = replicas.filter((n) => n.zone === this.zone);
+      cached = { replicas, ordered: [...local, ...replicas.filter((n) => n.zone !== this.zone)] };
+      this.zoneOrder.set(partition, cached);
+    }
+    return this.health.order(cached.ordered);
   }
 
   /**
@@ -135,7 +148,7 @@ export class GrpcStorageClient implements StorageClient {
    */
   private async withFailover<T>(
     partition: number,
-    order: () => StorageNodeInfo[],
+    order: () => readonly StorageNodeInfo[],
     call: (node: StorageNodeInfo) => Promise<T>,
     /** Reads may be resent after any failure; writes only when they certainly never arrived. */
     idempotent = true,
@@ -143,7 +156,7 @@ export class GrpcStorageClient implements StorageClient {
     const deadline = Date.now() + REQUEST_DEADLINE_MS;
     let lastError: unknown;
     while (Date.now() < deadline) {
-      const candidates = order();
+      let candidates = order();
       const tried = new Set<string>();
       for (let i = 0; i < candidates.length; i++) {
         const node = candidates[i];
@@ -158,7 +171,8 @@ export class GrpcStorageClient implements StorageClient {
             const hinted = this.ring.replicaSet(partition).find((n) => n.id === error.leaderHint);
             // No hint, or one outside the replica set we know: the partition may have moved.
             if (!hinted) this.onStaleLayout();
-            if (hinted && !tried.has(hinted.id) && this.health.isUp(hinted)) candidates.splice(i + 1, 0, hinted);
+            // (A copy: the order may be shared, see NodeHealth.order.)
+            if (hinted && !tried.has(hinted.id) && this.health.isUp(hinted)) candidates = [...candidates.slice(0, i + 1), hinted, ...candidates.slice(i + 1)];
             continue;
           }
           if (!isUnreachable(error)) throw error;

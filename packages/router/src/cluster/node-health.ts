@@ -31,8 +31,12 @@ export class NodeHealth {
     this.downUntil.delete(node.id);
   }
 
-  /** Replicas in order of preference: up before down, then the given order. */
-  order(replicas: readonly StorageNodeInfo[]): StorageNodeInfo[] {
+  /**
+   * Replicas in order of preference: up before down, then the given order. When all are up (the
+   * common case, on every request) that is the given array itself, not a copy.
+   */
+  order(replicas: readonly StorageNodeInfo[]): readonly StorageNodeInfo[] {
+    if (replicas.every((n) => this.isUp(n))) return replicas;
     return [...replicas.filter((n) => this.isUp(n)), ...replicas.filter((n) => !this.isUp(n))];
   }
 }

@@ -135,17 +135,35 @@ function checkType(value: unknown, type: FieldType): unknown {
   return checkStructTypes(value as Record<string, unknown>, type.struct);
 }
 
+const lowerFirst = (name: string) => name[0].toLowerCase() + name.slice(1);
+
+/** A schema's fields in order, with the name DynamoDB's messages give each (lower camel case). */
+interface SchemaField {
+  name: string;
+  spec: FieldSpec;
+  messageName: string;
+}
+
+/** Schemas are static: their fields are listed once, not on every request. */
+const schemaFieldLists = new WeakMap<Schema, SchemaField[]>();
+function schemaFields(schema: Schema): SchemaField[] {
+  let fields = schemaFieldLists.get(schema);
+  if (!fields) {
+    fields = Object.entries(schema).map(([name, spec]) => ({ name, spec, messageName: lowerFirst(name) }));
+    schemaFieldLists.set(schema, fields);
+  }
+  return fields;
+}
+
 function checkStructTypes(value: Record<string, unknown>, schema: Schema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // Fields the schema does not know are dropped, as DynamoDB's deserialiser ignores them.
-  for (const [name, spec] of Object.entries(schema)) {
+  for (const { name, spec } of schemaFields(schema)) {
     const checked = checkType(value[name], spec.type);
     if (checked !== undefined) out[name] = checked;
   }
   return out;
 }
-
-const lowerFirst = (name: string) => name[0].toLowerCase() + name.slice(1);
 
 const compiledPatterns = new Map<string, RegExp>();
 function fullMatch(pattern: string, value: string): boolean {
@@ -165,46 +183,73 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
+function violate(violations: string[], path: string, value: unknown, message: string): void {
+  if (violations.length < VIOLATIONS_REPORTED_MAX) {
+    violations.push(`Value ${value === undefined ? 'null' : `'${formatValue(value)}'`} at '${path}' failed to satisfy constraint: ${message}`);
+  }
+}
+
+/** Whether checkConstraints can find anything wrong with a value of this spec (else it is skipped). */
+const specsWithConstraints = new WeakMap<FieldSpec, boolean>();
+function hasConstraints(spec: FieldSpec): boolean {
+  let has = specsWithConstraints.get(spec);
+  if (has === undefined) {
+    has =
+      typeof spec.type === 'object' ||
+      spec.notNull !== undefined ||
+      spec.pattern !== undefined ||
+      spec.lengthMin !== undefined ||
+      spec.lengthMax !== undefined ||
+      spec.valueMin !== undefined ||
+      spec.valueMax !== undefined ||
+      spec.enumValues !== undefined;
+    specsWithConstraints.set(spec, has);
+  }
+  return has;
+}
+
+function lengthOf(value: unknown): number | undefined {
+  return typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : typeof value === 'object' ? Object.keys(value as object).length : undefined;
+}
+
 function checkConstraints(path: string, value: unknown, spec: FieldSpec, violations: string[]): void {
-  const violate = (message: string) => {
-    if (violations.length < VIOLATIONS_REPORTED_MAX) {
-      violations.push(`Value ${value === undefined ? 'null' : `'${formatValue(value)}'`} at '${path}' failed to satisfy constraint: ${message}`);
-    }
-  };
   if (value === undefined) {
-    if (spec.notNull) violate('Member must not be null');
+    if (spec.notNull) violate(violations, path, value, 'Member must not be null');
     return;
   }
-  const length = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : typeof value === 'object' ? Object.keys(value as object).length : undefined;
+  const length = spec.lengthMin !== undefined || spec.lengthMax !== undefined ? lengthOf(value) : undefined;
   if (spec.pattern !== undefined && typeof value === 'string' && !fullMatch(spec.pattern, value)) {
-    violate(`Member must satisfy regular expression pattern: ${spec.pattern}`);
+    violate(violations, path, value, `Member must satisfy regular expression pattern: ${spec.pattern}`);
   }
   if (spec.lengthMin !== undefined && length !== undefined && length < spec.lengthMin) {
-    violate(`Member must have length greater than or equal to ${spec.lengthMin}`);
+    violate(violations, path, value, `Member must have length greater than or equal to ${spec.lengthMin}`);
   }
   if (spec.lengthMax !== undefined && length !== undefined && length > spec.lengthMax) {
-    violate(`Member must have length less than or equal to ${spec.lengthMax}`);
+    violate(violations, path, value, `Member must have length less than or equal to ${spec.lengthMax}`);
   }
   if (spec.valueMin !== undefined && typeof value === 'number' && value < spec.valueMin) {
-    violate(`Member must have value greater than or equal to ${spec.valueMin}`);
+    violate(violations, path, value, `Member must have value greater than or equal to ${spec.valueMin}`);
   }
   if (spec.valueMax !== undefined && typeof value === 'number' && value > spec.valueMax) {
-    violate(`Member must have value less than or equal to ${spec.valueMax}`);
+    violate(violations, path, value, `Member must have value less than or equal to ${spec.valueMax}`);
   }
   if (spec.enumValues && typeof value === 'string' && !spec.enumValues.includes(value)) {
-    violate(`Member must satisfy enum value set: [${spec.enumValues.join(', ')}]`);
+    violate(violations, path, value, `Member must satisfy enum value set: [${spec.enumValues.join(', ')}]`);
   }
   const type = spec.type;
   if (typeof type === 'object') {
+    // Members whose spec has no constraints are not visited (nor their paths built): nothing to find.
     if ('list' in type && Array.isArray(value)) {
-      value.forEach((child, i) => checkConstraints(`${path}.${i + 1}.member`, child, type.list, violations));
+      if (hasConstraints(type.list)) value.forEach((child, i) => checkConstraints(`${path}.${i + 1}.member`, child, type.list, violations));
     } else if ('map' in type) {
-      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-        checkConstraints(`${path}.${key}.member`, child, type.map, violations);
+      if (hasConstraints(type.map)) {
+        for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+          checkConstraints(`${path}.${key}.member`, child, type.map, violations);
+        }
       }
     } else if ('struct' in type) {
-      for (const [name, child] of Object.entries(type.struct)) {
-        checkConstraints(`${path}.${lowerFirst(name)}`, (value as Record<string, unknown>)[name], child, violations);
+      for (const { name, spec: child, messageName } of schemaFields(type.struct)) {
+        if (hasConstraints(child)) checkConstraints(`${path}.${messageName}`, (value as Record<string, unknown>)[name], child, violations);
       }
     }
   }
@@ -216,13 +261,16 @@ function checkConstraints(path: string, value: unknown, spec: FieldSpec, violati
  */
 export function checkRequest<T>(request: Record<string, unknown>, schema: Schema): T {
   const typed = checkStructTypes(request, schema);
-  for (const [name, spec] of Object.entries(schema)) {
+  const fields = schemaFields(schema);
+  for (const { name, spec } of fields) {
     if (spec.required && typed[name] === undefined) {
       throw new ValidationException(`The parameter '${name}' is required but was not present in the request`);
     }
   }
   const violations: string[] = [];
-  for (const [name, spec] of Object.entries(schema)) checkConstraints(lowerFirst(name), typed[name], spec, violations);
+  for (const { name, spec, messageName } of fields) {
+    if (hasConstraints(spec)) checkConstraints(messageName, typed[name], spec, violations);
+  }
   if (violations.length > 0) {
     throw new ValidationException(
       `${violations.length} validation error${violations.length > 1 ? 's' : ''} detected: ${violations.join('; ')}`,

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RecordCache } from '../src/record-cache';
+import { RocksStore } from '../src/rocks-store';
+
+const key = (text: string) => Buffer.from(text);
+const name = (text: string) => RecordCache.keyOf(key(text));
+
+describe('RecordCache', () => {
+  it('keeps what a read found and answers with it', () => {
+    const cache = new RecordCache();
+    const ticket = cache.readStarted();
+    cache.fill(name('a'), Buffer.from('one'), ticket);
+    cache.readDone();
+    expect(cache.get(name('a'))?.toString()).toBe('one');
+    expect(cache.get(name('b'))).toBeUndefined();
+  });
+
+  it('does not keep a value read while a write of the same key started or landed', () => {
+    const cache = new RecordCache();
+    const ticket = cache.readStarted();
+    cache.invalidate(key('a'));
+    cache.fill(name('a'), Buffer.from('old'), ticket);
+    cache.fill(name('b'), Buffer.from('other key'), ticket);
+    cache.readDone();
+    expect(cache.get(name('a'))).toBeUndefined();
+    expect(cache.get(name('b'))?.toString()).toBe('other key');
+  });
+
+  it('drops a value read before a write that lands later', () => {
+    const cache = new RecordCache();
+    cache.invalidate(key('a')); // the write starts
+    const ticket = cache.readStarted();
+    cache.fill(name('a'), Buffer.from('old'), ticket);
+    cache.readDone();
+    cache.invalidate(key('a')); // the write lands
+    expect(cache.get(name('a'))).toBeUndefined();
+  });
+
+  it('lets a read that started after a write keep what it found', () => {
+    const cache = new RecordCache();
+    const before = cache.readStarted();
+    cache.invalidate(key('a'));
+    const after = cache.readStarted();
+    cache.fill(name('a'), Buffer.from('stale'), before);
+    cache.fill(name('a'), Buffer.from('new'), after);
+    cache.readDone();
+    cache.readDone();
+    expect(cache.get(name('a'))?.toString()).toBe('new');
+  });
+
+  it('keeps nothing read across a range clear', () => {
+    const cache = new RecordCache();
+    const done = cache.readStarted();
+    cache.fill(name('a'), Buffer.from('one'), done);
+    cache.readDone();
+    const ticket = cache.readStarted();
+    cache.clear();
+    cache.fill(name('b'), Buffer.from('two'), ticket);
+    cache.readDone();
+    expect(cache.size).toBe(0);
+  });
+
+  it('keeps nothing read by reads in flight when too many written keys were tracked', () => {
+    const cache = new RecordCache();
+    const ticket = cache.readStarted();
+    for (let i = 0; i < 5000; i++) cache.invalidate(key(`w${i}`));
+    cache.fill(name('a'), Buffer.from('one'), ticket);
+    cache.readDone();
+    expect(cache.get(name('a'))).toBeUndefined();
+    const later = cache.readStarted();
+    cache.fill(name('a'), Buffer.from('one'), later);
+    cache.readDone();
+    expect(cache.get(name('a'))?.toString()).toBe('one');
+  });
+
+  it('evicts the oldest records beyond its size, and skips large ones', () => {
+    const cache = new RecordCache(3 * (1 + 100), 200);
+    const ticket = cache.readStarted();
+    for (const k of ['a', 'b', 'c']) cache.fill(name(k), Buffer.alloc(100), ticket);
+    cache.fill(name('d'), Buffer.alloc(100), ticket);
+    cache.fill(name('e'), Buffer.alloc(201), ticket);
+    cache.readDone();
+    expect(['a', 'b', 'c', 'd', 'e'].map((k) => cache.get(name(k)) !== undefined)).toEqual([false, true, true, true, false]);
+  });
+});
+
+describe('RocksStore.getMany with its record cache', () => {
+  let dir: string;
+  let store: RocksStore;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-record-cache-'));
+    store = new RocksStore(dir);
+    await store.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const read = async (k: string) => (await store.getMany([key(k)]))[0]?.toString();
+
+  it('answers every read with the latest acknowledged write', async () => {
+    await store.write({ type: 'put', key: key('a'), value: Buffer.from('v1') });
+    expect(await read('a')).toBe('v1');
+    expect(await read('a')).toBe('v1');
+    await store.write({ type: 'put', key: key('a'), value: Buffer.from('v2') });
+    expect(await read('a')).toBe('v2');
+    await store.write({ type: 'del', key: key('a') });
+    expect(await read('a')).toBeUndefined();
+  });
+
+  it('never keeps a value that a write overtook while it was being read', async () => {
+    for (let round = 0; round < 50; round++) {
+      const value = `v${round}`;
+      const reading = store.getMany([key('k'), key('other')]);
+      const writing = store.write({ type: 'put', key: key('k'), value: Buffer.from(value) });
+      await Promise.all([reading, writing]);
+      expect(await read('k')).toBe(value);
+    }
+  });
+
+  it('reads nothing of a cleared range', async () => {
+    await store.write({ type: 'put', key: key('t1-a'), value: Buffer.from('x') });
+    expect(await read('t1-a')).toBe('x');
+    await store.clearRange(key('t1-'), key('t1.'));
+    expect(await read('t1-a')).toBeUndefined();
+  });
+});
