@@ -8,7 +8,7 @@ import {
 import { findIndex, projectedAttributes, type TableIndex } from '../catalog/secondary-indexes';
 import type { TableDefinition } from '../catalog/table-definition';
 import type { StorageClient } from '../cluster/storage-client';
-import { checkKey, locate, tablePrefix } from '../item-keys';
+import { checkKey, keyNames, locate, tablePrefix } from '../item-keys';
 
 /**
  * What a Query or Scan reads: a table, or one of its secondary indexes. Index entries live in
@@ -31,10 +31,6 @@ export interface ReadSource {
 
 const INVALID_START_KEY = 'The provided starting key is invalid';
 
-function keyNamesOf(schema: KeySchema): string[] {
-  return schema.sortKey ? [schema.partitionKey.name, schema.sortKey.name] : [schema.partitionKey.name];
-}
-
 /**
  * Resolves IndexName as DynamoDB does: an unknown index, a strongly consistent read of a global
  * index, a global index still being backfilled and Select ALL_ATTRIBUTES on a global index that
@@ -42,7 +38,7 @@ function keyNamesOf(schema: KeySchema): string[] {
  */
 export function readSource(table: TableDefinition, indexName: string | undefined, consistent: boolean, select: string, hasStartKey = false): ReadSource {
   if (indexName === undefined) {
-    return { table, keySchema: table.keySchema, prefix: tablePrefix(table), keyNames: keyNamesOf(table.keySchema), global: false };
+    return { table, keySchema: table.keySchema, prefix: tablePrefix(table), keyNames: keyNames(table.keySchema), global: false };
   }
   const index = findIndex(table, indexName);
   if (!index || index.def.indexStatus === 'DELETING') {
@@ -60,13 +56,13 @@ export function readSource(table: TableDefinition, indexName: string | undefined
       );
     }
   }
-  const keyNames = [...new Set([...keyNamesOf(table.keySchema), ...keyNamesOf(index.def.keySchema)])];
+  const names = [...new Set([...keyNames(table.keySchema), ...keyNames(index.def.keySchema)])];
   return {
     table,
     index,
     keySchema: index.def.keySchema,
     prefix: Buffer.from(index.def.indexId, 'hex'),
-    keyNames,
+    keyNames: names,
     projected,
     global: !index.local,
   };
@@ -100,7 +96,7 @@ export function startAfter(storage: StorageClient, source: ReadSource, start: It
     throw new ValidationException(INVALID_START_KEY);
   }
   const tableKey: Item = {};
-  for (const name of keyNamesOf(source.table.keySchema)) tableKey[name] = start[name];
+  for (const name of keyNames(source.table.keySchema)) tableKey[name] = start[name];
   checkStartKey(source.table.keySchema, tableKey);
   const key = indexEntryKey(source.prefix, source.keySchema, source.table.keySchema, start);
   if (!key) throw new ValidationException(INVALID_START_KEY);
