@@ -12,6 +12,8 @@ export interface CatalogEntry {
   tableName: string;
   tableId: string;
   keySchema: KeySchema;
+  /** The table's global secondary indexes: the hex id that prefixes each one's entries, and its key. */
+  globalIndexes: { indexName: string; indexId: string; keySchema: KeySchema }[];
 }
 
 /** One item as a storage node holds it. */
@@ -61,7 +63,8 @@ export class ReplicaInspector {
       const item = JSON.parse(entry.item.toString('utf8')) as { name: { S: string }; definition: { S: string } };
       const def = JSON.parse(item.definition.S) as TableDefinition;
       if (def.tableName !== item.name.S) throw new Error(`catalog entry ${item.name.S} on ${nodeId} defines ${def.tableName}`);
-      return { tableName: def.tableName, tableId: def.tableId, keySchema: def.keySchema };
+      const globalIndexes = (def.globalSecondaryIndexes ?? []).map((g) => ({ indexName: g.indexName, indexId: g.indexId, keySchema: g.keySchema }));
+      return { tableName: def.tableName, tableId: def.tableId, keySchema: def.keySchema, globalIndexes };
     });
   }
 
@@ -71,7 +74,8 @@ export class ReplicaInspector {
   }
 
   /**
-   * The items of a table (by its hex id) that this node stores, per data partition. Every partition
+   * The items of a table (by its hex id) that this node stores, per data partition; with an index's
+   * id, the index's entries. Every partition
    * is read, not only those the node replicates, so that stray copies show up too.
    */
   async tableItems(nodeId: string, tableId: string): Promise<Map<number, StoredItem[]>> {

@@ -9,7 +9,7 @@ export const ROUTER_ID = 'router-1';
 
 /**
  * A real cluster for one test file: 3 storage nodes (zones a, b, c) and 1 router as separate
- * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-19), which picks
+ * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-29), which picks
  * its ports (see slotBasePorts). No two slots share a port, and none meets a dev cluster on the
  * default ports (8000, 7100-7202).
  */
@@ -24,14 +24,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export const TEST_CLUSTER_SLOTS = 20;
+export const TEST_CLUSTER_SLOTS = 30;
 
 /**
  * Slots 0-9: router 16000 + 100·slot, storage gRPC 17000 + 200·slot + i (router gossip 50 above,
- * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000.
+ * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000; slots 20-29 from 24000
+ * and 25000 (below Linux's ephemeral ports, which start at 32768).
  */
 export function slotBasePorts(slot: number): { routerPort: number; basePort: number } {
-  const block = slot < 10 ? 0 : 4000;
+  const block = 4000 * Math.floor(slot / 10);
   const index = slot % 10;
   return { routerPort: 16000 + block + 100 * index, basePort: 17000 + block + 200 * index };
 }

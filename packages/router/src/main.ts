@@ -5,6 +5,7 @@ import { MembershipAgent, observeMembership, startMembershipServer } from '@tria
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { Catalog } from './catalog/catalog';
 import { IndexBuilder } from './catalog/index-builder';
+import { TABLE_STATS_INTERVAL_MS_DEFAULT, TableStatistics } from './catalog/table-statistics';
 import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
@@ -15,7 +16,10 @@ import { createRouterMetrics } from './router-metrics';
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
 
-/** Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`. */
+/**
+ * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
+ * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted).
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
       region: { type: 'string', default: process.env.TRIAD_REGION ?? 'us-east-1' },
       'gossip-listen': { type: 'string', default: process.env.TRIAD_GOSSIP_LISTEN ?? '0.0.0.0:7070' },
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
+      'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
@@ -52,12 +57,19 @@ async function main(): Promise<void> {
   layoutFollower.start();
   const catalog = new Catalog(storage, log);
   const indexBuilder = new IndexBuilder(catalog, storage, log, metrics.indexBackfillProgress);
-  catalog.onRefresh = (tables) => indexBuilder.onCatalog(tables);
+  const statistics = new TableStatistics(
+    { storage, log, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } },
+    { intervalMs: Number(values['table-stats-interval-ms']) },
+  );
+  catalog.onRefresh = (tables) => {
+    indexBuilder.onCatalog(tables);
+    statistics.onCatalog(tables);
+  };
   let ready = false;
 
   const server = createHttpServer({
     operations: createOperationRegistry(),
-    context: { storage, catalog, region: values.region, accountId: '000000000000', log },
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log },
     registry,
     metrics,
     log,
@@ -76,6 +88,7 @@ async function main(): Promise<void> {
     }
   }
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
+  statistics.start();
   ready = true;
   log.info('router ready', { port: Number(values.port) });
 
@@ -88,6 +101,7 @@ async function main(): Promise<void> {
     catalog.stop();
     layoutFollower.stop();
     indexBuilder.stop();
+    statistics.stop();
     server.close(async () => {
       storage.close();
       await membership.stop();

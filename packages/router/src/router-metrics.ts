@@ -22,6 +22,18 @@ export function createRouterMetrics(registry: Registry) {
       labelNames: ['table', 'index'],
       registers: [registry],
     }),
+    tableStatisticsRefreshes: new promClient.Counter({
+      name: 'triad_table_statistics_refreshes_total',
+      help: 'Background recounts of tables\' item counts and sizes by outcome: complete, incomplete (a partition had no replica to count it; old figures kept), failed',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    tableStatisticsRefreshSeconds: new promClient.Histogram({
+      name: 'triad_table_statistics_refresh_seconds',
+      help: 'Time one recount of tables\' item counts and sizes took (storage nodes walk their data)',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600],
+      registers: [registry],
+    }),
   };
 }
 

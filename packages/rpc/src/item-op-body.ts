@@ -55,6 +55,8 @@ export interface OpResultBody {
   sizeBytes?: number;
   /** Write capacity units the write consumed in each secondary index it changed, by index name. */
   indexUnits?: Record<string, number>;
+  /** On a table with local indexes: the size of the item's collection after the write (its items and local index entries). */
+  collectionBytes?: number;
 }
 
 export function encodeJson(value: unknown): Buffer {

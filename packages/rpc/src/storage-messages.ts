@@ -46,11 +46,9 @@ export interface RangeRequest {
   consistent?: boolean;
   /** Inspection: this node's own copy, even of a partition it does not hold. */
   localOnly?: boolean;
-  /** Each range read on its own, with its own limits (see rangeExhausted). */
-  perRange?: boolean;
 }
 export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeBytes: number }
-export interface RangeReply { items: RangeItem[]; exhausted: boolean; /** perRange: each range's own `exhausted`. */ rangeExhausted?: boolean[] }
+export interface RangeReply { items: RangeItem[]; exhausted: boolean }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
 export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string }
@@ -95,6 +93,10 @@ export interface LayoutReply { epoch: number; layout: Buffer }
 export interface MovePartitionRequest { partition: number; minEpoch: number }
 export type MoveStatus = 'MOVE_STATUS_UNSPECIFIED' | 'MOVE_STATUS_DONE' | 'MOVE_STATUS_NOT_LEADER' | 'MOVE_STATUS_RETRY';
 export interface MovePartitionReply { status: MoveStatus; leaderHint: string; epoch: number; recordsStreamed: number; detail: string }
+/** Per 8-byte key prefix (table or index id), live records and their sizes in the given partitions. */
+export interface PrefixStatsRequest { prefixes: Buffer[]; partitions: number[] }
+export interface PrefixStat { items: number; sizeBytes: number }
+export interface PrefixStatsReply { stats: PrefixStat[]; partitionsNotHeld: number[] }
 
 /** The service as a storage node implements it (promise-based; the server adapter wraps it). */
 export interface StorageNodeService {
@@ -115,4 +117,5 @@ export interface StorageNodeService {
   getLayout(request: GetLayoutRequest): Promise<LayoutReply>;
   setLayout(request: SetLayoutRequest): Promise<LayoutReply>;
   movePartition(request: MovePartitionRequest): Promise<MovePartitionReply>;
+  prefixStats(request: PrefixStatsRequest): Promise<PrefixStatsReply>;
 }

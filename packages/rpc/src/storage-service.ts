@@ -8,6 +8,13 @@ type ServiceConstructor = grpc.ServiceClientConstructor;
 
 /** A MovePartition call streams one partition; at a few thousand records per second, 10 minutes covers millions. */
 export const MOVE_PARTITION_DEADLINE_MS = 600_000;
+/** A PrefixStats call walks every partition it names on disk, after any such walk already queued there. */
+export const PREFIX_STATS_DEADLINE_MS = 600_000;
+/**
+ * Prefixes per PrefixStats request: DynamoDB's default quota of 2,500 tables, each with its own id
+ * and up to 5 local and 20 global indexes, needs 65,000.
+ */
+export const PREFIX_STATS_PREFIXES_MAX = 65_536;
 
 function storageServiceConstructor(): ServiceConstructor {
   const loaded = loadProto('triad/storage.proto') as unknown as {
@@ -34,6 +41,7 @@ const METHODS: (keyof StorageNodeService)[] = [
   'getLayout',
   'setLayout',
   'movePartition',
+  'prefixStats',
 ];
 
 /** Errors a handler throws travel as gRPC INTERNAL with the message; typed results travel in replies. */
@@ -138,6 +146,7 @@ export class StorageNodeClient implements StorageNodeService {
   setLayout = (request: Request<'setLayout'>, deadlineMs?: number) => this.call('setLayout', request, deadlineMs);
   /** A move streams a whole partition before it answers. */
   movePartition = (request: Request<'movePartition'>, deadlineMs = MOVE_PARTITION_DEADLINE_MS) => this.call('movePartition', request, deadlineMs);
+  prefixStats = (request: Request<'prefixStats'>, deadlineMs = PREFIX_STATS_DEADLINE_MS) => this.call('prefixStats', request, deadlineMs);
 
   close(): void {
     this.reads.close();

@@ -10,7 +10,7 @@ import {
   type UpdateExpression,
 } from '@triad/model';
 import type { ItemOpBody, OpKind, OpResultBody } from '@triad/rpc';
-import { deriveIndexWrites, type IndexWrite } from './index-writes';
+import { deriveIndexWrites, type IndexWrite, type PartitionOf } from './index-writes';
 
 /** What the leader decided for one operation on one item. Pure: no storage, no clock. */
 export interface ItemOpOutcome {
@@ -22,11 +22,17 @@ export interface ItemOpOutcome {
 }
 
 /** Adds the index entries that follow from the item's change, after checking its index keys. */
-function withIndexWrites(body: ItemOpBody, current: Item | undefined, outcome: Omit<ItemOpOutcome, 'indexWrites'>, origin: 'item' | 'update'): ItemOpOutcome {
+function withIndexWrites(
+  body: ItemOpBody,
+  current: Item | undefined,
+  outcome: Omit<ItemOpOutcome, 'indexWrites'>,
+  origin: 'item' | 'update',
+  partitionOf: PartitionOf,
+): ItemOpOutcome {
   if (!body.indexes || !body.tableKeySchema || !outcome.write) return { ...outcome, indexWrites: [] };
   const after = outcome.write.item;
   if (after) checkIndexKeys(body.indexes, after, origin);
-  const indexWrites = deriveIndexWrites(body.indexes, body.tableKeySchema, current, after);
+  const indexWrites = deriveIndexWrites(body.indexes, body.tableKeySchema, current, after, partitionOf);
   const indexUnits: Record<string, number> = {};
   for (const write of indexWrites) if (write.units > 0) indexUnits[write.index] = (indexUnits[write.index] ?? 0) + write.units;
   if (Object.keys(indexUnits).length > 0) outcome.result.indexUnits = indexUnits;
@@ -38,11 +44,11 @@ function withIndexWrites(body: ItemOpBody, current: Item | undefined, outcome: O
  * key's lock: checks the condition, computes the new item, and says what to send back.
  * Throws DynamoDB errors (ConditionalCheckFailedException, ValidationException).
  */
-export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | undefined): ItemOpOutcome {
+export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | undefined, partitionOf: PartitionOf): ItemOpOutcome {
   if (kind === 'OP_KIND_GET') return { result: current ? { item: current } : {}, indexWrites: [] };
   if (kind === 'OP_KIND_REINDEX') {
     // Items whose index keys DynamoDB would refuse are left out of the index, as its backfill does.
-    const writes = current && body.indexes && body.tableKeySchema ? deriveIndexWrites(body.indexes, body.tableKeySchema, undefined, current) : [];
+    const writes = current && body.indexes && body.tableKeySchema ? deriveIndexWrites(body.indexes, body.tableKeySchema, undefined, current, partitionOf) : [];
     return { result: {}, indexWrites: writes };
   }
 
@@ -58,10 +64,10 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
   switch (kind) {
     case 'OP_KIND_PUT': {
       const item = body.item!;
-      return withIndexWrites(body, current, { write: { item, sizeBytes: itemSizeBytes(item) }, result }, 'item');
+      return withIndexWrites(body, current, { write: { item, sizeBytes: itemSizeBytes(item) }, result }, 'item', partitionOf);
     }
     case 'OP_KIND_DELETE':
-      return withIndexWrites(body, current, { write: current ? { item: undefined, sizeBytes: 0 } : undefined, result }, 'item');
+      return withIndexWrites(body, current, { write: current ? { item: undefined, sizeBytes: 0 } : undefined, result }, 'item', partitionOf);
     case 'OP_KIND_UPDATE': {
       // An update that only removes or deletes has nothing to put into a missing item: DynamoDB
       // leaves it absent (an update with no actions at all still creates it, key alone).
@@ -79,7 +85,7 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
         throw new ValidationException('Item size to update has exceeded the maximum allowed size');
       }
       if (body.returnNew) result.new = item;
-      return withIndexWrites(body, current, { write: { item, sizeBytes }, result }, 'update');
+      return withIndexWrites(body, current, { write: { item, sizeBytes }, result }, 'update', partitionOf);
     }
     default:
       throw new ValidationException(`unknown operation kind ${kind}`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ITEM_COLLECTION_BYTES_MAX } from '@triad/model';
 import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
 import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
 import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
@@ -16,8 +17,10 @@ import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
 import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './layout-keeper';
 import { PartitionMover } from './partition-mover';
+import { PrefixStats } from './prefix-stats';
 import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
+import { GlobalIndexPropagator } from './global-index-propagator';
 
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
 const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
       'anti-entropy-interval-ms': { type: 'string', default: process.env.TRIAD_ANTI_ENTROPY_INTERVAL_MS ?? String(ANTI_ENTROPY_INTERVAL_MS_DEFAULT) },
       'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
       'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
+      /** The item collection limit of tables with local indexes: DynamoDB's 10 GB; lower it to try the limit out. */
+      'item-collection-bytes-max': { type: 'string', default: process.env.TRIAD_ITEM_COLLECTION_BYTES_MAX ?? String(ITEM_COLLECTION_BYTES_MAX) },
     },
   });
   if (!values.id || !values.zone || !values.layout) throw new Error('--id, --zone and --layout are required');
@@ -151,9 +156,24 @@ async function main(): Promise<void> {
       moves: () => mover.moves(),
     }),
     movement: mover,
+    itemCollectionBytesMax: Number(values['item-collection-bytes-max']),
+    prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log }),
     onElectionPacket: (packet) => election.onPacket(packet),
   });
   election.writesSettled = (partition) => service.writesSettled(partition);
+  const globalIndexes = new GlobalIndexPropagator({
+    nodeId: values.id,
+    ring,
+    store,
+    replicas,
+    peers,
+    handoff,
+    leadership: election,
+    metrics,
+    log,
+    retire: (partition, outboxKey, version) => service.retireOutbox(partition, outboxKey, version),
+  });
+  service.globalIndexes = globalIndexes;
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
   membership.on('change', (member) => {
     if (member.role !== 'storage') return;
@@ -170,6 +190,7 @@ async function main(): Promise<void> {
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']), '0.0.0.0', () => !stopping);
   handoff.start();
   antiEntropy.start(Number(values['anti-entropy-interval-ms']));
+  globalIndexes.start();
   keeper.start();
   let sweeping = false;
   const sweep = setInterval(async () => {
@@ -199,6 +220,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     election.stop();
+    globalIndexes.stop();
     keeper.stop();
     clearInterval(sweep);
     handoff.stop();

@@ -20,6 +20,8 @@ export class PeerClients {
   private readonly clients = new Map<string, StorageNodeClient>();
   /** Per record: whether the follower accepted it (false: it knows a newer term). */
   private readonly replicators = new Map<string, Batcher<ReplicatedRecord, boolean>>();
+  /** Records that are not a leader's writes of the peer's partition (global index entries). */
+  private readonly deliverers = new Map<string, Batcher<ReplicatedRecord, void>>();
 
   /** `selfId`: this node's id, sent with a leader's records so that followers know who sends them. */
   constructor(private readonly selfId: string) {}
@@ -50,6 +52,26 @@ export class PeerClients {
       this.replicators.set(peer.id, batcher);
     }
     if (!(await batcher.submit(record))) throw new StaleTermError(peer.id);
+  }
+
+  /**
+   * Resolves once the peer has the record durably (or a newer version of the key). Not a leader's
+   * write: the peer applies it whatever term it knows, like a hint or a repair.
+   */
+  async deliver(peer: StorageNodeInfo, record: ReplicatedRecord): Promise<void> {
+    let batcher = this.deliverers.get(peer.id);
+    if (!batcher) {
+      const client = this.client(peer);
+      batcher = new Batcher<ReplicatedRecord, void>(
+        async (records) => {
+          await client.replicate({ records, fromLeader: false, from: this.selfId });
+          return records.map(() => undefined);
+        },
+        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },
+      );
+      this.deliverers.set(peer.id, batcher);
+    }
+    await batcher.submit(record);
   }
 
   close(): void {

@@ -101,6 +101,27 @@ export function createStorageMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    gsiReplicationLagSeconds: new promClient.Histogram({
+      name: 'triad_gsi_replication_lag_seconds',
+      help: "From an item's write committing to its global index entries being on a majority of the index partition's replicas",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    gsiPendingUpdates: new promClient.Gauge({
+      name: 'triad_gsi_pending_updates',
+      help: 'Items whose global index entries this leader has yet to deliver (outbox records)',
+      registers: [registry],
+    }),
+    gsiEntriesDelivered: new promClient.Counter({
+      name: 'triad_gsi_entries_delivered_total',
+      help: 'Global index entries (and entry tombstones) delivered to their partitions by this leader',
+      registers: [registry],
+    }),
+    gsiDeliveryFailures: new promClient.Counter({
+      name: 'triad_gsi_delivery_failures_total',
+      help: "Outbox deliveries that failed (no majority of an index partition's replicas reachable) and will be retried",
+      registers: [registry],
+    }),
     rangeReads: new promClient.Counter({
       name: 'triad_storage_range_read_items_total',
       help: 'Items returned by range reads (Query and Scan pages)',

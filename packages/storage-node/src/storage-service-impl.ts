@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { DynamoDbError, ServiceUnavailableException, type Item } from '@triad/model';
-import { WRITE_QUORUM, type Placement } from '@triad/ring';
+import { WRITE_QUORUM, partitionOfKey, type Placement } from '@triad/ring';
 import {
   decodeJson,
   encodeJson,
@@ -11,6 +11,7 @@ import {
   type ItemOp,
   type ItemOpBody,
   type OpResult,
+  type OpResultBody,
   type PingReply,
   type RangeReply,
   type RangeRequest,
@@ -38,6 +39,8 @@ import {
   type SetLayoutRequest,
   type MovePartitionRequest,
   type MovePartitionReply,
+  type PrefixStatsReply,
+  type PrefixStatsRequest,
   NOT_LEADER,
   UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
@@ -49,6 +52,9 @@ import { StaleTermError, type PeerClients } from './peer-clients';
 import { awaitQuorum } from './quorum';
 import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from './record-codec';
 import type { IndexWrite } from './index-writes';
+import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf, type Outbox } from './global-index-outbox';
+import type { GlobalIndexPropagator } from './global-index-propagator';
+import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from './item-collection';
 import type { StagedRecord } from './replica-state';
 import type { ReplicaState } from './replica-state';
 import type { RocksStore } from './rocks-store';
@@ -57,6 +63,7 @@ import type { StorageMetrics } from './storage-metrics';
 import { VersionClock } from './version-clock';
 import type { Leadership } from './leadership';
 import type { Movement } from './movement';
+import type { PrefixStats } from './prefix-stats';
 
 export interface StorageServiceComponents {
   nodeId: string;
@@ -71,10 +78,18 @@ export interface StorageServiceComponents {
   leadership: Leadership;
   admin: AdminOperations;
   movement: Movement;
+  /** The item collection size limit of tables with local indexes (DynamoDB's 10 GB unless configured). */
+  itemCollectionBytesMax: number;
+  prefixStats: PrefixStats;
   onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The size an item collection's counter record holds (0 without one). */
+function collectionBytesOf(counter: StoredRecord | undefined): number {
+  return counter && !counter.tombstone ? (recordItem(counter) as unknown as { bytes: number }).bytes : 0;
+}
 
 /**
  * A storage node's gRPC service: leader-side item operations with majority replication,
@@ -86,6 +101,9 @@ export class StorageServiceImpl implements StorageNodeService {
   /** The same writes by partition: a leader handing a partition over waits for them. */
   private readonly inFlightByPartition = new Map<number, Set<Promise<void>>>();
   private readonly clock = new VersionClock();
+  /** Delivers global index entries; set once created (it retires outboxes through this service). */
+  globalIndexes?: GlobalIndexPropagator;
+  private readonly partitionOf = (encoded: Uint8Array) => partitionOfKey(encoded, this.c.ring.partitionCount);
 
   constructor(private readonly c: StorageServiceComponents) {}
 
@@ -135,6 +153,10 @@ export class StorageServiceImpl implements StorageNodeService {
     return this.c.movement.movePartition(request);
   }
 
+  async prefixStats(request: PrefixStatsRequest): Promise<PrefixStatsReply> {
+    return this.c.prefixStats.stats(request);
+  }
+
   /** Writes and strong reads need the lease; the unsafe test mode lets any replica read. */
   private mayServe(kind: ItemOp['kind'], partition: number): boolean {
     if (this.c.admin.draining) return false;
@@ -153,21 +175,40 @@ export class StorageServiceImpl implements StorageNodeService {
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, durable: Promise.resolve() };
         const current = await this.c.replicas.current(key);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
-        const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined);
+        const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined, this.partitionOf);
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
+        const local = outcome.indexWrites.filter((w) => w.partition === undefined);
+        const global = outcome.indexWrites.filter((w) => w.partition !== undefined);
         if (op.kind === 'OP_KIND_REINDEX') {
           // A backfill writes the entries of the item as it is, at its own version: a newer write's entries win.
-          const records = current ? await this.indexRecords(op.partition, current.version, outcome.indexWrites, true) : [];
-          return { result: outcome.result, durable: records.length > 0 ? this.commit(op.partition, key, records) : Promise.resolve() };
+          if (!current) return { result: outcome.result, durable: Promise.resolve() };
+          const records = await this.indexRecords(op.partition, current.version, local, true);
+          return {
+            result: outcome.result,
+            durable: Promise.all([
+              records.length > 0 ? this.commit(op.partition, key, records) : undefined,
+              global.length > 0 ? this.propagator.deliver(outboxDeliveries(mergeOutbox(undefined, global, current.version))) : undefined,
+            ]).then(() => undefined),
+          };
         }
-        if (!outcome.write) return { result: outcome.result, durable: Promise.resolve() };
+        const collection = body.indexes?.some((index) => index.local) ? collectionKeyOf(op.key, body.tableKeySchema!) : undefined;
+        if (!outcome.write) {
+          if (collection) outcome.result.collectionBytes = collectionBytesOf(await this.c.replicas.current(dataKey(op.partition, collection)));
+          return { result: outcome.result, durable: Promise.resolve() };
+        }
         const version = this.clock.next(this.c.leadership.termOf(op.partition), current?.version);
         const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
         const records: StagedRecord[] = [
           { itemKey: op.key, key, value, previous: current },
-          ...(await this.indexRecords(op.partition, version, outcome.indexWrites, false)),
+          ...(await this.indexRecords(op.partition, version, local, false)),
         ];
-        return { result: outcome.result, durable: this.commit(op.partition, key, records) };
+        const outbox = global.length > 0 ? await this.outboxRecord(op.partition, op.key, version, global) : undefined;
+        if (outbox) records.push(outbox);
+        const { committed } = collection
+          ? await this.commitCountingCollection(op.partition, collection, key, records, outcome.result)
+          : { committed: this.commit(op.partition, key, records) };
+        if (outbox) committed.then(() => this.propagator.notify(op.partition, outbox.itemKey), () => undefined);
+        return { result: outcome.result, durable: committed };
       });
       await durable;
       if (!result) return this.notLeader(op.partition);
@@ -202,6 +243,64 @@ export class StorageServiceImpl implements StorageNodeService {
       records.push({ itemKey: write.key, key, value: encodeRecord(version, write.item, write.sizeBytes), previous });
     }
     return records;
+  }
+
+  private get propagator(): GlobalIndexPropagator {
+    if (!this.globalIndexes) throw new Error('global index propagator not started');
+    return this.globalIndexes;
+  }
+
+  /** The item's outbox record after this change: its global index writes merged into what is still undelivered. */
+  private async outboxRecord(partition: number, itemKey: Buffer, version: Version, writes: IndexWrite[]): Promise<StagedRecord> {
+    const outboxKey = outboxKeyOf(itemKey);
+    const key = dataKey(partition, outboxKey);
+    const previous = await this.c.replicas.current(key);
+    const pending = previous && !previous.tombstone ? (recordItem(previous) as unknown as Outbox) : undefined;
+    const outbox = mergeOutbox(pending, writes, version);
+    return { itemKey: outboxKey, key, value: encodeRecord(version, outbox as never, 0), previous };
+  }
+
+  /**
+   * Commits a write of a table with local indexes with its item collection's new size (see
+   * item-collection.ts), under the collection's lock so that writes of its items count in turn;
+   * refuses a write that would grow the collection past the limit. Reports the size in `result`.
+   */
+  private commitCountingCollection(
+    partition: number,
+    collection: Buffer,
+    key: Buffer,
+    records: StagedRecord[],
+    result: OpResultBody,
+  ): Promise<{ committed: Promise<void> }> {
+    return this.c.replicas.withKey(partition, collection, async (counterKey) => {
+      const counter = await this.c.replicas.current(counterKey);
+      const liveBytes = (record: StoredRecord | undefined) => (record && !record.tombstone ? record.sizeBytes : 0);
+      const delta = records.reduce((sum, r) => sum + decodeRecord(r.value).sizeBytes - liveBytes(r.previous), 0);
+      const bytes = collectionSizeAfter(collectionBytesOf(counter), delta, this.c.itemCollectionBytesMax);
+      result.collectionBytes = bytes;
+      if (delta !== 0) {
+        const version = this.clock.next(this.c.leadership.termOf(partition), counter?.version);
+        records.push({ itemKey: collection, key: counterKey, value: encodeRecord(version, { bytes } as never, 0), previous: counter });
+      }
+      return { committed: this.commit(partition, key, records) };
+    });
+  }
+
+  /**
+   * Removes an item's outbox record once its entries are delivered: a tombstone, committed like a
+   * write, unless a newer change of the item replaced the record meanwhile or this node no longer leads.
+   */
+  async retireOutbox(partition: number, outboxKey: Buffer, delivered: Version): Promise<void> {
+    const { durable } = await this.c.replicas.withKey(partition, itemKeyOfOutbox(outboxKey), async () => {
+      const key = dataKey(partition, outboxKey);
+      const current = await this.c.replicas.current(key);
+      if (!this.c.leadership.isServingLeader(partition) || !current || current.tombstone || compareVersions(current.version, delivered) !== 0) {
+        return { durable: Promise.resolve() };
+      }
+      const version = this.clock.next(this.c.leadership.termOf(partition), current.version);
+      return { durable: this.commit(partition, key, [{ itemKey: outboxKey, key, value: encodeRecord(version, undefined, 0), previous: current }]) };
+    });
+    await durable;
   }
 
   /**
@@ -311,18 +410,10 @@ export class StorageServiceImpl implements StorageNodeService {
       }
     }
     const items: RangeReply['items'] = [];
-    const rangeExhausted: boolean[] = [];
     let bytes = 0;
-    // Per range, the limits restart with each range; otherwise they count the whole request.
-    let counted = 0;
-    const full = () => (request.limit > 0 && items.length - counted >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);
+    const full = () => (request.limit > 0 && items.length >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);
     for (const range of request.ranges) {
-      if (request.perRange) {
-        counted = items.length;
-        bytes = 0;
-      } else if (full()) {
-        return { items, exhausted: false };
-      }
+      if (full()) return { items, exhausted: false };
       const start = dataKey(range.partition, range.start);
       const end = range.end.length > 0 ? dataKey(range.partition, range.end) : prefixEnd(partitionPrefix(range.partition));
       await this.c.store.forEach(
@@ -339,7 +430,6 @@ export class StorageServiceImpl implements StorageNodeService {
           return !full();
         },
       );
-      rangeExhausted.push(!full());
     }
     const notHeld = request.localOnly ? undefined : request.ranges.find((r) => !this.c.movement.holds(r.partition));
     if (notHeld) {
@@ -348,13 +438,17 @@ export class StorageServiceImpl implements StorageNodeService {
     }
     this.c.metrics.rangeReads.inc(items.length);
     // A page that stopped exactly at its limit may have read the last item; the caller asks once more.
-    if (request.perRange) return { items, exhausted: rangeExhausted.every(Boolean), rangeExhausted };
     return { items, exhausted: !full() };
   }
 
   async dropTable(request: DropTableRequest): Promise<DropTableReply> {
     for (let p = 0; p <= this.c.ring.partitionCount; p++) {
       await this.c.store.clearRange(dataKey(p, request.tableId), dataKey(p, prefixEnd(request.tableId)));
+      // Undelivered global index entries and item collection sizes of a dropped table go with it.
+      for (const prefix of [OUTBOX_PREFIX, COLLECTION_PREFIX]) {
+        const start = Buffer.concat([prefix, request.tableId]);
+        await this.c.store.clearRange(dataKey(p, start), dataKey(p, prefixEnd(start)));
+      }
     }
     this.c.log.info('dropped table data', { tableId: request.tableId.toString('hex') });
     return { deleted: 0 };

@@ -1,6 +1,10 @@
-import { indexEntryKey, type KeySchema } from '@triad/model';
+import { encodeKeyValue, indexEntryKey, type KeySchema } from '@triad/model';
 import type { IndexSpec } from '@triad/rpc';
-import { deriveIndexWrites } from '../src/index-writes';
+import { deriveIndexWrites as deriveIndexWritesIn } from '../src/index-writes';
+
+/** A global entry's partition: the first byte of its encoded index partition key, to tell entries apart. */
+const partitionOf = (encoded: Uint8Array) => encoded[0];
+const deriveIndexWrites = (...args: Parameters<typeof deriveIndexWritesIn> extends [...infer Head, unknown] ? Head : never) => deriveIndexWritesIn(...args, partitionOf);
 
 const table: KeySchema = { partitionKey: { name: 'pk', type: 'S' } };
 const gsi: IndexSpec = {
@@ -16,7 +20,7 @@ const entryKey = (spec: IndexSpec, email: string) =>
 describe('deriveIndexWrites', () => {
   it('writes the projected entry of a new item', () => {
     const writes = deriveIndexWrites([gsi], table, undefined, { pk: { S: 'u1' }, email: { S: 'a@x' }, name: { S: 'Ann' } });
-    expect(writes).toEqual([{ index: 'byEmail', key: entryKey(gsi, 'a@x'), item: { pk: { S: 'u1' }, email: { S: 'a@x' } }, sizeBytes: 2 + 2 + 5 + 3, units: 1 }]);
+    expect(writes).toEqual([{ index: 'byEmail', partition: partitionOf(encodeKeyValue('S', { S: 'a@x' })), key: entryKey(gsi, 'a@x'), item: { pk: { S: 'u1' }, email: { S: 'a@x' } }, sizeBytes: 2 + 2 + 5 + 3, units: 1 }]);
   });
 
   it('writes nothing for items outside the index', () => {
@@ -47,7 +51,7 @@ describe('deriveIndexWrites', () => {
 
   it('leaves a tombstone when the item is deleted or loses its index key', () => {
     const before = { pk: { S: 'u1' }, email: { S: 'a@x' } };
-    const tombstone = { index: 'byEmail', key: entryKey(gsi, 'a@x'), item: undefined, sizeBytes: 0, units: 1 };
+    const tombstone = { index: 'byEmail', partition: partitionOf(encodeKeyValue('S', { S: 'a@x' })), key: entryKey(gsi, 'a@x'), item: undefined, sizeBytes: 0, units: 1 };
     expect(deriveIndexWrites([gsi], table, before, undefined)).toEqual([tombstone]);
     expect(deriveIndexWrites([gsi], table, before, { pk: { S: 'u1' } })).toEqual([tombstone]);
   });

@@ -1,4 +1,5 @@
 import type { KeySchema } from '@triad/model';
+import { NO_SIZE_ESTIMATES, type ApproximateSize, type SizeEstimates } from './size-estimates';
 import type { IndexDefinition, IndexStatus, Projection, TableDefinition } from './table-definition';
 
 /**
@@ -22,14 +23,14 @@ function describeProjection(projection: Projection): Projection {
   return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...(projection.NonKeyAttributes ?? [])].sort() };
 }
 
-export function describeLocalIndex(index: IndexDefinition, tableArn: string): Record<string, unknown> {
+/** `size`: the index's entries (sparse: items without the index key have none) and their projected sizes. */
+export function describeLocalIndex(index: IndexDefinition, tableArn: string, size: ApproximateSize): Record<string, unknown> {
   return {
     IndexName: index.indexName,
     KeySchema: keySchemaElements(index.keySchema),
     Projection: describeProjection(index.projection),
-    // Item counts and sizes are not tracked yet; DynamoDB refreshes them only every six hours.
-    IndexSizeBytes: 0,
-    ItemCount: 0,
+    IndexSizeBytes: size.sizeBytes,
+    ItemCount: size.itemCount,
     IndexArn: indexArn(tableArn, index.indexName),
   };
 }
@@ -38,7 +39,12 @@ export function describeLocalIndex(index: IndexDefinition, tableArn: string): Re
  * A global index. Backfilling appears only while an index added by UpdateTable is being built
  * (never for indexes created with the table); an on-demand table's indexes show 0 capacity units.
  */
-export function describeGlobalIndex(index: IndexDefinition, tableArn: string, status: IndexStatus = index.indexStatus): Record<string, unknown> {
+export function describeGlobalIndex(
+  index: IndexDefinition,
+  tableArn: string,
+  status: IndexStatus,
+  size: ApproximateSize,
+): Record<string, unknown> {
   return {
     IndexName: index.indexName,
     KeySchema: keySchemaElements(index.keySchema),
@@ -52,8 +58,8 @@ export function describeGlobalIndex(index: IndexDefinition, tableArn: string, st
       ReadCapacityUnits: index.readCapacityUnits ?? 0,
       WriteCapacityUnits: index.writeCapacityUnits ?? 0,
     },
-    IndexSizeBytes: 0,
-    ItemCount: 0,
+    IndexSizeBytes: size.sizeBytes,
+    ItemCount: size.itemCount,
     IndexArn: indexArn(tableArn, index.indexName),
   };
 }
@@ -63,11 +69,14 @@ export function describeIndexes(
   def: TableDefinition,
   tableArn: string,
   statusOf: (index: IndexDefinition) => IndexStatus = (index) => index.indexStatus,
+  sizes: SizeEstimates = NO_SIZE_ESTIMATES,
 ): Record<string, unknown> {
   const local = def.localSecondaryIndexes ?? [];
   const global = def.globalSecondaryIndexes ?? [];
   return {
-    ...(local.length > 0 ? { LocalSecondaryIndexes: local.map((index) => describeLocalIndex(index, tableArn)) } : {}),
-    ...(global.length > 0 ? { GlobalSecondaryIndexes: global.map((index) => describeGlobalIndex(index, tableArn, statusOf(index))) } : {}),
+    ...(local.length > 0 ? { LocalSecondaryIndexes: local.map((index) => describeLocalIndex(index, tableArn, sizes.sizeOf(index.indexId))) } : {}),
+    ...(global.length > 0
+      ? { GlobalSecondaryIndexes: global.map((index) => describeGlobalIndex(index, tableArn, statusOf(index), sizes.sizeOf(index.indexId))) }
+      : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { KeySchema, ScalarAttributeType } from '@triad/model';
 import { describeIndexes } from './index-description';
+import { NO_SIZE_ESTIMATES, type SizeEstimates } from './size-estimates';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
@@ -72,18 +73,22 @@ export function tableArn(region: string, accountId: string, tableName: string): 
   return `arn:aws:dynamodb:${region}:${accountId}:table/${tableName}`;
 }
 
-/**
- * DynamoDB's TableDescription for a definition, members in the order of DynamoDB's JSON.
- * `status` and `indexStatusOf` let an operation answer with the transient statuses DynamoDB shows
- * (CreateTable: CREATING; UpdateTable: UPDATING) although Triad's change is already complete.
- */
-export function describeTable(
-  def: TableDefinition,
-  region: string,
-  accountId: string,
-  status: TableStatus = def.tableStatus,
-  indexStatusOf: (index: IndexDefinition) => IndexStatus = (index) => index.indexStatus,
-) {
+export interface DescribeOptions {
+  /**
+   * The transient statuses DynamoDB answers with (CreateTable: CREATING; UpdateTable: UPDATING)
+   * although Triad's change is already complete. Default: the stored statuses.
+   */
+  status?: TableStatus;
+  indexStatusOf?: (index: IndexDefinition) => IndexStatus;
+  /** Where ItemCount and the sizes come from (approximate, refreshed in the background). Default: zeros. */
+  sizes?: SizeEstimates;
+}
+
+/** DynamoDB's TableDescription for a definition, members in the order of DynamoDB's JSON. */
+export function describeTable(def: TableDefinition, region: string, accountId: string, options: DescribeOptions = {}) {
+  const status = options.status ?? def.tableStatus;
+  const sizes = options.sizes ?? NO_SIZE_ESTIMATES;
+  const size = sizes.sizeOf(def.tableId);
   const keySchema = [{ AttributeName: def.keySchema.partitionKey.name, KeyType: 'HASH' }];
   if (def.keySchema.sortKey) keySchema.push({ AttributeName: def.keySchema.sortKey.name, KeyType: 'RANGE' });
   const arn = tableArn(region, accountId, def.tableName);
@@ -101,8 +106,8 @@ export function describeTable(
       ReadCapacityUnits: def.readCapacityUnits,
       WriteCapacityUnits: def.writeCapacityUnits,
     },
-    TableSizeBytes: 0,
-    ItemCount: 0,
+    TableSizeBytes: size.sizeBytes,
+    ItemCount: size.itemCount,
     TableArn: arn,
     TableId: formatTableUuid(def.tableId),
   };
@@ -117,7 +122,7 @@ export function describeTable(
       LastUpdateToPayPerRequestDateTime: lastPayPerRequest,
     };
   }
-  Object.assign(description, describeIndexes(def, arn, indexStatusOf));
+  Object.assign(description, describeIndexes(def, arn, options.indexStatusOf, sizes));
   description.DeletionProtectionEnabled = def.deletionProtectionEnabled ?? false;
   return description;
 }

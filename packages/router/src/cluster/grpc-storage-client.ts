@@ -16,6 +16,7 @@ import {
 } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { NodeHealth } from './node-health';
+import { countPrefixesOnce, type CensusResult } from './prefix-census';
 import type { RangeOptions, StorageClient } from './storage-client';
 
 /** A request keeps trying other replicas (across node failures) for this long before a retriable error. */
@@ -270,37 +271,18 @@ export class GrpcStorageClient implements StorageClient {
     return { items, exhausted: true };
   }
 
-  async readRanges(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply[]> {
-    // Each range goes to its first choice of node; a node's ranges travel together.
-    const byNode = new Map<string, { node: StorageNodeInfo; indexes: number[] }>();
-    ranges.forEach((range, i) => {
-      const node = (options.consistent ? this.strongOrder(range.partition, true) : this.nearestOrder(range.partition))[0];
-      const group = byNode.get(node.id) ?? { node, indexes: [] };
-      group.indexes.push(i);
-      byNode.set(node.id, group);
+  /** Each data partition is counted by one replica: the leader this router knows, else the first that answers. */
+  prefixStats(prefixes: Buffer[]): Promise<CensusResult> {
+    const partitions = Array.from({ length: this.ring.partitionCount }, (_, p) => p);
+    return countPrefixesOnce(partitions, prefixes.length, {
+      candidatesOf: (partition) => this.leaderOrder(partition).map((n) => n.id),
+      ask: (nodeId, asked) => {
+        const node = this.ring.node(nodeId);
+        if (!node) return Promise.reject(new Error(`${nodeId} left the layout`));
+        return this.channel(node).client.prefixStats({ prefixes, partitions: asked });
+      },
+      onFailure: (nodeId, error) => this.log.warn('a storage node could not count table statistics; asking other replicas', { target: nodeId, error: String(error) }),
     });
-    const replies = new Array<RangeReply>(ranges.length);
-    await Promise.all(
-      [...byNode.values()].map(async ({ node, indexes }) => {
-        try {
-          const reply = await this.channel(node).client.readRange({
-            ranges: indexes.map((i) => ranges[i]),
-            reverse: options.reverse,
-            limit: options.limit,
-            byteLimit: options.byteLimit,
-            consistent: options.consistent,
-            perRange: true,
-          });
-          indexes.forEach((i, k) => {
-            replies[i] = { items: reply.items.filter((item) => item.partition === ranges[i].partition), exhausted: reply.rangeExhausted?.[k] ?? false };
-          });
-        } catch {
-          // A node that is down, not the leader or no longer holding a range: each range alone, with failover.
-          await Promise.all(indexes.map(async (i) => (replies[i] = await this.readRange([ranges[i]], options))));
-        }
-      }),
-    );
-    return replies;
   }
 
   async dropTable(tableId: Buffer): Promise<void> {

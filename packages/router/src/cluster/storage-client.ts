@@ -1,4 +1,5 @@
 import type { ItemOp, OpResult, PartitionRange, RangeReply } from '@triad/rpc';
+import type { CensusResult } from './prefix-census';
 
 /**
  * What operations need from the cluster. Operations talk to this interface, never to gRPC, so that
@@ -14,13 +15,13 @@ export interface StorageClient {
   readEventual(partition: number, key: Buffer): Promise<Buffer | undefined>;
   /** One page of a range read; strongly consistent ones are served by leaders. */
   readRange(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply>;
-  /**
-   * Reads each range on its own (the limits apply to each), one reply per range in order; ranges
-   * that one node can serve travel in one request.
-   */
-  readRanges(ranges: PartitionRange[], options: RangeOptions): Promise<RangeReply[]>;
   /** Removes a deleted table's data from every node (best effort; absent nodes are repaired later). */
   dropTable(tableId: Buffer): Promise<void>;
+  /**
+   * Live records and their sizes per 8-byte key prefix (table and index ids) over every data
+   * partition, each counted once. Nodes walk their partitions on disk: for background use only.
+   */
+  prefixStats(prefixes: Buffer[]): Promise<CensusResult>;
 }
 
 export interface RangeOptions {

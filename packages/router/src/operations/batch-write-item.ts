@@ -258,7 +258,7 @@ export const batchWriteItem: Operation = async (raw, context) => {
         const result = write.request.PutRequest
           ? await runItemOp(context, write.def, write.location, 'OP_KIND_PUT', { item: write.request.PutRequest.Item })
           : await runItemOp(context, write.def, write.location, 'OP_KIND_DELETE', {});
-        return { units: writeUnits(result.sizeBytes ?? 0), indexUnits: result.indexUnits ?? {} };
+        return { units: writeUnits(result.sizeBytes ?? 0), indexUnits: result.indexUnits ?? {}, collectionBytes: result.collectionBytes };
       } catch (error) {
         return { error };
       }
@@ -278,7 +278,7 @@ export const batchWriteItem: Operation = async (raw, context) => {
       const used = unitsByTable.get(planned[i].table)!;
       used.units += outcome.units;
       for (const [index, units] of Object.entries(outcome.indexUnits)) used.indexUnits[index] = (used.indexUnits[index] ?? 0) + units;
-      const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, planned[i].def, planned[i].location.keyItem);
+      const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, planned[i].def, planned[i].location.keyItem, outcome.collectionBytes);
       if (metrics) (collectionMetrics[planned[i].table] ??= []).push(metrics);
     }
   }

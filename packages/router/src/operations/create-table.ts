@@ -150,5 +150,6 @@ export const createTable: Operation = async (raw, context) => {
   await context.catalog.create(def);
   context.log.info('table created', { table: def.tableName, tableId: def.tableId });
   // DynamoDB answers CREATING for the table and its global indexes; here both are ACTIVE already.
-  return { TableDescription: describeTable(def, context.region, context.accountId, 'CREATING', () => 'CREATING') };
+  // A new table has no items: its figures are zeros, as in DynamoDB.
+  return { TableDescription: describeTable(def, context.region, context.accountId, { status: 'CREATING', indexStatusOf: () => 'CREATING' }) };
 };

@@ -19,5 +19,5 @@ export const deleteTable: Operation = async (raw, context) => {
   context.log.info('table deleted', { table: def.tableName, tableId: def.tableId });
   // The definition is gone, so the data is unreachable now; removing it from disk can take its time.
   for (const id of [def.tableId, ...tableIndexes(def).map((i) => i.def.indexId)]) void context.storage.dropTable(Buffer.from(id, 'hex'));
-  return { TableDescription: describeTable(def, context.region, context.accountId, 'DELETING') };
+  return { TableDescription: describeTable(def, context.region, context.accountId, { status: 'DELETING', sizes: context.statistics }) };
 };

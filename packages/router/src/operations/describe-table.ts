@@ -8,5 +8,5 @@ export const schema: Schema = { TableName: { ...TABLE_NAME, required: true } };
 export const describeTable: Operation = async (raw, context) => {
   const request = checkRequest<{ TableName: string }>(raw, schema);
   const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);
-  return { Table: describe(def, context.region, context.accountId) };
+  return { Table: describe(def, context.region, context.accountId, { sizes: context.statistics }) };
 };

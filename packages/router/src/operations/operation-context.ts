@@ -1,11 +1,14 @@
 import type { Logger } from '@triad/observability';
 import type { Catalog } from '../catalog/catalog';
+import type { SizeEstimates } from '../catalog/size-estimates';
 import type { StorageClient } from '../cluster/storage-client';
 
 /** What operations may use: the cluster (through an interface), the catalog, and settings. */
 export interface OperationContext {
   storage: StorageClient;
   catalog: Catalog;
+  /** Tables' and indexes' approximate item counts and sizes, counted in the background. */
+  statistics: SizeEstimates;
   /** Region and account shown in ARNs. */
   region: string;
   accountId: string;

@@ -160,20 +160,14 @@ export const query: Operation = async (raw, context) => {
     start = startAfter(context.storage, source, request.ExclusiveStartKey, true);
     checkStartKeyInBounds(request.ExclusiveStartKey, keySchema, { partitionValue, sortCondition });
   }
-  // A global index's entries of one key value are spread over every partition; others live in one.
-  const partitions = source.global
-    ? Array.from({ length: context.storage.partitionCount }, (_, p) => p)
-    : [context.storage.partitionOf(encodeKeyValue(keySchema.partitionKey.type, partitionValue))];
-  const ranges = partitions.map((partition) => {
-    const range = keyRange(source, partition, partitionValue, sortCondition);
-    if (start && forward && Buffer.compare(start.key, range.start) >= 0) return { ...range, start: start.key, startExclusive: true };
-    if (start && !forward && Buffer.compare(start.key, range.end) <= 0) return { ...range, end: start.key, endInclusive: false };
-    return range;
-  });
+  // Every item (or index entry) of one partition key value lives in one partition.
+  const partition = context.storage.partitionOf(encodeKeyValue(keySchema.partitionKey.type, partitionValue));
+  let range = keyRange(source, partition, partitionValue, sortCondition);
+  if (start && forward && Buffer.compare(start.key, range.start) >= 0) range = { ...range, start: start.key, startExclusive: true };
+  if (start && !forward && Buffer.compare(start.key, range.end) <= 0) range = { ...range, end: start.key, endInclusive: false };
   return readPage(context, {
     source,
-    merge: source.global,
-    ranges,
+    ranges: [range],
     consistent,
     reverse: !forward,
     limit: request.Limit ?? 0,

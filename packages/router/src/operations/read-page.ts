@@ -8,15 +8,12 @@ import {
 } from '@triad/model';
 import type { PartitionRange } from '@triad/rpc';
 import { consumedCapacity, readUnits } from './consumed-capacity';
-import { readMergedRanges } from './merged-range-read';
 import type { OperationContext } from './operation-context';
 import { lastKeyOf, type ReadSource } from './read-source';
 
 export interface PageRequest {
   source: ReadSource;
   ranges: PartitionRange[];
-  /** Read the ranges side by side and merge them in key order (a Query of a global index), not one after another. */
-  merge?: boolean;
   consistent: boolean;
   reverse: boolean;
   /** Items to read (before the filter), 0 for no count limit. */
@@ -40,7 +37,7 @@ function pick(item: Item, attributes: readonly string[]): Item {
  */
 export async function readPage(context: OperationContext, page: PageRequest): Promise<Record<string, unknown>> {
   const options = { consistent: page.consistent, reverse: page.reverse, limit: page.limit, byteLimit: QUERY_PAGE_BYTES_MAX };
-  const reply = page.merge ? await readMergedRanges(context.storage, page.ranges, options) : await context.storage.readRange(page.ranges, options);
+  const reply = await context.storage.readRange(page.ranges, options);
   const { source } = page;
   const allProjected = page.select === 'ALL_PROJECTED_ATTRIBUTES' && source.projected;
   const items: Item[] = [];

@@ -11,8 +11,9 @@ import type { StorageClient } from '../cluster/storage-client';
 import { checkKey, keyNames, locate, tablePrefix } from '../item-keys';
 
 /**
- * What a Query or Scan reads: a table, or one of its secondary indexes. Index entries live in
- * the partition of their item (see IndexSpec), keyed by the index key and then the table key.
+ * What a Query or Scan reads: a table, or one of its secondary indexes. Index entries are keyed by
+ * the index key and then the table key, in the partition of the index's partition key: a local
+ * index's entries are with their items, a global index's are spread by its own key.
  */
 export interface ReadSource {
   table: TableDefinition;
@@ -25,8 +26,6 @@ export interface ReadSource {
   keyNames: string[];
   /** The attributes the index holds, for ALL_PROJECTED_ATTRIBUTES (undefined: all). */
   projected?: string[];
-  /** A global index spreads each of its key values over every partition. */
-  global: boolean;
 }
 
 const INVALID_START_KEY = 'The provided starting key is invalid';
@@ -38,7 +37,7 @@ const INVALID_START_KEY = 'The provided starting key is invalid';
  */
 export function readSource(table: TableDefinition, indexName: string | undefined, consistent: boolean, select: string, hasStartKey = false): ReadSource {
   if (indexName === undefined) {
-    return { table, keySchema: table.keySchema, prefix: tablePrefix(table), keyNames: keyNames(table.keySchema), global: false };
+    return { table, keySchema: table.keySchema, prefix: tablePrefix(table), keyNames: keyNames(table.keySchema) };
   }
   const index = findIndex(table, indexName);
   if (!index || index.def.indexStatus === 'DELETING') {
@@ -64,7 +63,6 @@ export function readSource(table: TableDefinition, indexName: string | undefined
     prefix: Buffer.from(index.def.indexId, 'hex'),
     keyNames: names,
     projected,
-    global: !index.local,
   };
 }
 
@@ -100,7 +98,8 @@ export function startAfter(storage: StorageClient, source: ReadSource, start: It
   checkStartKey(source.table.keySchema, tableKey);
   const key = indexEntryKey(source.prefix, source.keySchema, source.table.keySchema, start);
   if (!key) throw new ValidationException(INVALID_START_KEY);
-  const { partitionKey } = source.table.keySchema;
+  // An entry lives in the partition of the index's partition key (a local index shares the table's).
+  const { partitionKey } = source.keySchema;
   return { partition: storage.partitionOf(encodeKeyValue(partitionKey.type, start[partitionKey.name])), key };
 }
 

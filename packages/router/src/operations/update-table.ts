@@ -9,6 +9,7 @@ import {
 } from '../catalog/global-index-updates';
 import { CATALOG_WRITE_ATTEMPTS_MAX } from '../catalog/catalog';
 import { describeTable, type BillingMode, type IndexDefinition, type TableDefinition } from '../catalog/table-definition';
+import type { SizeEstimates } from '../catalog/size-estimates';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import type { AttributeDefinition } from '../validation/secondary-indexes';
@@ -189,7 +190,7 @@ export const updateTable: Operation = async (raw, context) => {
     const changed = JSON.stringify(next) !== JSON.stringify(def);
     if (!changed || (await context.catalog.replace(def, next))) {
       if (changed) context.log.info('table updated', { table: next.tableName, tableId: next.tableId });
-      return { TableDescription: describeUpdated(next, request, context.region, context.accountId) };
+      return { TableDescription: describeUpdated(next, request, context.region, context.accountId, context.statistics) };
     }
     if (attempt >= CATALOG_WRITE_ATTEMPTS_MAX) {
       throw new InternalServerError(`Table ${request.TableName} kept changing while it was being updated; try again`);
@@ -202,8 +203,8 @@ export const updateTable: Operation = async (raw, context) => {
  * changes are complete at once, so DescribeTable says ACTIVE. Created and deleted indexes show
  * CREATING and DELETING, which they stay until the index job is done with them.
  */
-function describeUpdated(next: TableDefinition, request: UpdateTableRequest, region: string, accountId: string) {
+function describeUpdated(next: TableDefinition, request: UpdateTableRequest, region: string, accountId: string, sizes: SizeEstimates) {
   const updated = new Set((request.GlobalSecondaryIndexUpdates ?? []).flatMap((u) => (u.Update ? [u.Update.IndexName] : [])));
   const statusOf = (index: IndexDefinition) => (updated.has(index.indexName) ? 'UPDATING' : index.indexStatus);
-  return describeTable(next, region, accountId, 'UPDATING', statusOf);
+  return describeTable(next, region, accountId, { status: 'UPDATING', indexStatusOf: statusOf, sizes });
 }

@@ -3,17 +3,23 @@ import type { OpResultBody } from '@triad/rpc';
 import type { TableDefinition } from '../catalog/table-definition';
 import { consumedCapacity, indexCapacity, writeUnits } from './consumed-capacity';
 
+const BYTES_PER_GB = 1024 ** 3;
+
 /**
- * DynamoDB does not track item collection sizes exactly either: it returns a range in GB. Triad
- * does not measure collections, so it reports the range of a collection under 1 GB.
+ * DynamoDB reports an item collection's size as a range in GB, [lower, upper]. The partition
+ * leader counts each collection's bytes (items and local index entries), so the range is the
+ * whole gigabyte the size lies in: [0, 1] below 1 GB.
  */
-const SIZE_ESTIMATE_RANGE_GB = [0, 1];
+export function sizeEstimateRangeGB(bytes: number): [number, number] {
+  const lower = Math.floor(bytes / BYTES_PER_GB);
+  return [lower, lower + 1];
+}
 
 /** A write's ItemCollectionMetrics: only for tables with local secondary indexes, and only when asked. */
-export function itemCollectionMetrics(mode: unknown, def: TableDefinition, keyItem: Item): Record<string, unknown> | undefined {
+export function itemCollectionMetrics(mode: unknown, def: TableDefinition, keyItem: Item, collectionBytes = 0): Record<string, unknown> | undefined {
   if (mode !== 'SIZE' || !def.localSecondaryIndexes?.length) return undefined;
   const partitionKey = def.keySchema.partitionKey.name;
-  return { ItemCollectionKey: { [partitionKey]: keyItem[partitionKey] }, SizeEstimateRangeGB: SIZE_ESTIMATE_RANGE_GB };
+  return { ItemCollectionKey: { [partitionKey]: keyItem[partitionKey] }, SizeEstimateRangeGB: sizeEstimateRangeGB(collectionBytes) };
 }
 
 interface WriteRequestOptions {
@@ -25,6 +31,6 @@ interface WriteRequestOptions {
 export function addWriteMetrics(response: Record<string, unknown>, request: WriteRequestOptions, def: TableDefinition, result: OpResultBody, keyItem: Item): void {
   const capacity = consumedCapacity(request.ReturnConsumedCapacity, def.tableName, writeUnits(result.sizeBytes ?? 0), indexCapacity(def, result.indexUnits));
   if (capacity) response.ConsumedCapacity = capacity;
-  const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, def, keyItem);
+  const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, def, keyItem, result.collectionBytes);
   if (metrics) response.ItemCollectionMetrics = metrics;
 }
