@@ -2,7 +2,8 @@
  * `npm run chaos -- --minutes N [--storage-nodes 3|6] [--seed S]`: a soak test. Starts a local
  * cluster in a temporary directory, injects random faults continuously (one at a time, the
  * cluster healthy in between) under a client workload for N minutes, then checks durability,
- * linearizability, convergence and hints, prints a report, and exits non-zero if anything failed.
+ * linearizability, convergence, hints and global index convergence, prints a report, and exits
+ * non-zero if anything failed.
  * Stops its processes and deletes its directory when done, and on Ctrl-C.
  */
 import fs from 'node:fs';

@@ -1,10 +1,11 @@
 /**
  * A short chaos run inside `npm test`: 3 storage nodes (zones a, b, c), 1 router, 16 partitions.
- * Clients read, write, compare-and-set and delete a few hot keys and insert unique keys, while
- * faults hit the cluster one at a time — kill -9 and restart, SIGSTOP of a presumed leader, a zone
- * cut off, a storage node cut off from its peers, a disk wiped — with the cluster healthy again
- * between them. Then: every acknowledged write is there, the history is linearizable, all
- * replicas converge to identical Merkle roots, and no hints are left.
+ * Clients read, write, compare-and-set and delete a few hot keys and insert unique keys, and others
+ * move items between the groups of a global secondary index, while faults hit the cluster one at a
+ * time — kill -9 and restart, SIGSTOP of a presumed leader, a zone cut off, a storage node cut off
+ * from its peers, a disk wiped — with the cluster healthy again between them. Then: every
+ * acknowledged write is there, the history is linearizable, all replicas converge to identical
+ * Merkle roots, no hints are left, and the global index lists exactly what its table holds.
  *
  * The seed (TRIAD_CHAOS_SEED) picks the nodes and the clients' operations; the report printed on
  * failure names it. TRIAD_TEST_KEEP_DATA=1 keeps the processes' logs; TRIAD_CHAOS_HISTORY_FILE=path
@@ -45,7 +46,7 @@ afterAll(async () => {
   if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
 }, 60_000);
 
-test('under faults, no acknowledged write is lost, the history is linearizable, replicas converge and hints drain', async () => {
+test('under faults, no acknowledged write is lost, the history is linearizable, replicas converge, hints drain and the global index converges', async () => {
   const { cluster } = tc!;
   const network = new NetworkFaults(faultDir!, clusterProcesses(cluster));
   const rng = new Prng(SEED);

@@ -1,5 +1,10 @@
 /**
- * The chaos checks must be able to fail. With the test-only broken mode
+ * The chaos checks must be able to fail.
+ *
+ * Global index convergence (e): the comparison of an index with its table, on fabricated data
+ * (no cluster), reports an entry missing and an entry left behind in the group an item moved out of.
+ *
+ * Linearizability (b), on a real cluster: with the test-only broken mode
  * TRIAD_UNSAFE_FOLLOWER_READS=1, strong reads are served by any replica without leadership or
  * lease; this test makes one replica miss writes while clients still read from it, and expects the
  * linearizability checker to call the history illegal, with an explanation.
@@ -17,10 +22,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeRegisterOperation } from '@triad/linearizability';
-import { awaitConvergence, checkFinalValues, checkLinearizability } from './chaos/checks';
+import { awaitConvergence, checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference } from './chaos/checks';
 import { delay, nowMs } from './chaos/clock';
 import { ClusterProbe, clusterProcesses } from './chaos/cluster-probe';
 import { NetworkFaults, faultFileEnv } from './chaos/faults';
+import { INDEX_SHAPE, type Item } from './chaos/global-index-workload';
 import { RegisterWorkload, partitionOfStringKey } from './chaos/workload';
 import { assertPortsFree, slotPorts } from './chaos/ports';
 import { logTail, startTestCluster, type TestCluster } from './support/test-cluster';
@@ -34,105 +40,123 @@ const STALE_READ_WAIT_MS = 30_000;
 /** Phase 2: reads go on this long after the first stale one, so that the history shows it plainly. */
 const AFTER_STALE_MS = 1_000;
 
-let tc: TestCluster | undefined;
-let faultDir: string | undefined;
+test('(e) the global index comparison reports an entry missing and an entry left behind', () => {
+  const item = (pk: string, grp: string, rank: number, v: string): Item => ({ pk: { S: pk }, grp: { S: grp }, rank: { N: String(rank) }, v: { S: v } });
+  // The table says: a moved from g1 to g2, b stays in g1. The index kept a's old entry in g1 and never received its new one in g2.
+  const table = [item('a', 'g2', 1, 'va'), item('b', 'g1', 2, 'vb')];
+  const index = new Map([
+    ['g1', [item('a', 'g1', 1, 'va-old'), item('b', 'g1', 2, 'vb')]],
+    ['g2', []],
+  ]);
+  const { differences } = compareGlobalIndex({ table, index }, INDEX_SHAPE);
+  expect(differences).toEqual([
+    { group: 'g1', missing: [], stale: [{ key: 'a', now: 'in g2' }], duplicated: [], wrongAttributes: [] },
+    { group: 'g2', missing: ['a'], stale: [], duplicated: [], wrongAttributes: [] },
+  ]);
+  expect(differences.map((d) => describeIndexDifference(d))).toEqual(['group g1: 1 stale (a now in g2)', 'group g2: 1 missing (a)']);
+});
 
-beforeAll(async () => {
-  await assertPortsFree(slotPorts(SLOT), `test-cluster slot ${SLOT} (${path.basename(__filename)})`);
-  faultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-violation-faults-'));
-  tc = await startTestCluster(SLOT, {
-    partitions: 16,
-    env: { TRIAD_UNSAFE_FOLLOWER_READS: '1', TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' },
-    envFor: faultFileEnv(faultDir),
-  });
-}, 120_000);
+describe('(b) on a cluster whose strong reads may be served by any replica', () => {
+  let tc: TestCluster | undefined;
+  let faultDir: string | undefined;
 
-afterAll(async () => {
-  await tc?.stop();
-  if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
-}, 60_000);
+  beforeAll(async () => {
+    await assertPortsFree(slotPorts(SLOT), `test-cluster slot ${SLOT} (${path.basename(__filename)})`);
+    faultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-violation-faults-'));
+    tc = await startTestCluster(SLOT, {
+      partitions: 16,
+      env: { TRIAD_UNSAFE_FOLLOWER_READS: '1', TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' },
+      envFor: faultFileEnv(faultDir),
+    });
+  }, 120_000);
 
-test('with TRIAD_UNSAFE_FOLLOWER_READS=1, the checker finds the stale strong reads of a cut-off replica', async () => {
-  const { cluster } = tc!;
-  const probe = new ClusterProbe(cluster);
-  const network = new NetworkFaults(faultDir!, clusterProcesses(cluster));
-  const routerZone = cluster.routers[0].zone;
-  const stale = cluster.layout.storageNodes.find((n) => n.zone === routerZone)!.id;
-  const partitionCount = cluster.layout.partitionCount;
-  const keys: string[] = [];
-  for (let i = 0; keys.length < KEY_COUNT; i++) {
-    const key = `stale-${i}`;
-    if (probe.ring.replicaSet(partitionOfStringKey(key, partitionCount))[0].id === stale) keys.push(key);
-    if (i > 10_000) throw new Error(`no partition lists ${stale} first`);
-  }
-  const workload = new RegisterWorkload({ endpoint: tc!.endpoint, partitionCount, seed: 1, requestTimeoutMs: 12_000 });
-  const notes: string[] = [];
-  try {
-    await workload.setup();
+  afterAll(async () => {
+    await tc?.stop();
+    if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
+  }, 60_000);
 
-    // 0. Every replica holds v0.
-    for (const key of keys) expect(await workload.writeOnce('writer', key, `${key}.v0`)).toBe(true);
-    const converged = await awaitConvergence(probe, 30_000);
-    expect(converged.divergent).toEqual([]);
-
-    // 1. storage-a-1 cut off from everyone; v1 acknowledged by the two others.
-    network.cutOff([stale]);
-    await delay(300);
-    const acked = new Set<string>();
-    const deadline = nowMs() + ACK_DEADLINE_MS;
-    while (acked.size < keys.length && nowMs() < deadline) {
-      for (const key of keys) {
-        if (!acked.has(key) && (await workload.writeOnce('writer', key, `${key}.v1.${nowMs().toFixed(0)}`)) === true) acked.add(key);
-      }
-      if (acked.size < keys.length) await delay(200);
+  test('with TRIAD_UNSAFE_FOLLOWER_READS=1, the checker finds the stale strong reads of a cut-off replica', async () => {
+    const { cluster } = tc!;
+    const probe = new ClusterProbe(cluster);
+    const network = new NetworkFaults(faultDir!, clusterProcesses(cluster));
+    const routerZone = cluster.routers[0].zone;
+    const stale = cluster.layout.storageNodes.find((n) => n.zone === routerZone)!.id;
+    const partitionCount = cluster.layout.partitionCount;
+    const keys: string[] = [];
+    for (let i = 0; keys.length < KEY_COUNT; i++) {
+      const key = `stale-${i}`;
+      if (probe.ring.replicaSet(partitionOfStringKey(key, partitionCount))[0].id === stale) keys.push(key);
+      if (i > 10_000) throw new Error(`no partition lists ${stale} first`);
     }
-    notes.push(`phase 1: ${acked.size}/${keys.length} keys had v1 acknowledged while ${stale} was cut off`);
-    expect(acked.size).toBeGreaterThan(0);
+    const workload = new RegisterWorkload({ endpoint: tc!.endpoint, partitionCount, seed: 1, requestTimeoutMs: 12_000 });
+    const notes: string[] = [];
+    try {
+      await workload.setup();
 
-    // 2. The router reaches storage-a-1 again; storage-a-1 still cannot reach its peers (nor they it).
-    network.isolateStorage(stale);
-    const readDeadline = nowMs() + STALE_READ_WAIT_MS;
-    let firstStaleMs: number | undefined;
-    let reads = 0;
-    while (nowMs() < readDeadline && (firstStaleMs === undefined || nowMs() - firstStaleMs < AFTER_STALE_MS)) {
-      for (const key of acked) {
-        const { ok, value } = await workload.readOnce('reader', key);
-        reads++;
-        if (ok === true && value === `${key}.v0` && firstStaleMs === undefined) firstStaleMs = nowMs();
+      // 0. Every replica holds v0.
+      for (const key of keys) expect(await workload.writeOnce('writer', key, `${key}.v0`)).toBe(true);
+      const converged = await awaitConvergence(probe, 30_000);
+      expect(converged.divergent).toEqual([]);
+
+      // 1. storage-a-1 cut off from everyone; v1 acknowledged by the two others.
+      network.cutOff([stale]);
+      await delay(300);
+      const acked = new Set<string>();
+      const deadline = nowMs() + ACK_DEADLINE_MS;
+      while (acked.size < keys.length && nowMs() < deadline) {
+        for (const key of keys) {
+          if (!acked.has(key) && (await workload.writeOnce('writer', key, `${key}.v1.${nowMs().toFixed(0)}`)) === true) acked.add(key);
+        }
+        if (acked.size < keys.length) await delay(200);
       }
-      await delay(50);
-    }
-    notes.push(
-      firstStaleMs === undefined
-        ? `phase 2: no strong read returned v0 in ${STALE_READ_WAIT_MS} ms (${reads} reads): the router never read from ${stale}`
-        : `phase 2: first stale read ${Math.round(firstStaleMs - (readDeadline - STALE_READ_WAIT_MS))} ms after the router could reach ${stale} again (${reads} reads)`,
-    );
-  } finally {
-    network.heal();
-    workload.close();
-  }
+      notes.push(`phase 1: ${acked.size}/${keys.length} keys had v1 acknowledged while ${stale} was cut off`);
+      expect(acked.size).toBeGreaterThan(0);
 
-  const result = checkLinearizability(workload.history);
-  const finalProblems = checkFinalValues(
-    workload.history.operations,
-    new Map(workload.history.operations.filter((op) => op.clientId === 'reader' && op.ok === true && op.kind === 'read').map((op) => [op.key, op.output as string | undefined])),
-  );
-  const report = [
-    ...notes,
-    `linearizability: ${result.verdict}, ${result.illegalKeys.length} of ${result.keysChecked} keys illegal`,
-    ...result.explanations,
-    `last-acknowledged-write check (on each key's last read): ${finalProblems.length} problems`,
-    ...finalProblems.map((p) => `  ${p}`),
-  ].join('\n');
-  if (result.verdict !== 'illegal') {
-    throw new Error(
-      `expected the checker to find a violation, got ${result.verdict}\n${report}\n` +
-        `history sample:\n${workload.history.operations.slice(-10).map((op) => `  ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`).join('\n')}\n` +
-        `--- router-1 log ---\n${logTail(tc!.dataDir, 'router-1', 20)}`,
+      // 2. The router reaches storage-a-1 again; storage-a-1 still cannot reach its peers (nor they it).
+      network.isolateStorage(stale);
+      const readDeadline = nowMs() + STALE_READ_WAIT_MS;
+      let firstStaleMs: number | undefined;
+      let reads = 0;
+      while (nowMs() < readDeadline && (firstStaleMs === undefined || nowMs() - firstStaleMs < AFTER_STALE_MS)) {
+        for (const key of acked) {
+          const { ok, value } = await workload.readOnce('reader', key);
+          reads++;
+          if (ok === true && value === `${key}.v0` && firstStaleMs === undefined) firstStaleMs = nowMs();
+        }
+        await delay(50);
+      }
+      notes.push(
+        firstStaleMs === undefined
+          ? `phase 2: no strong read returned v0 in ${STALE_READ_WAIT_MS} ms (${reads} reads): the router never read from ${stale}`
+          : `phase 2: first stale read ${Math.round(firstStaleMs - (readDeadline - STALE_READ_WAIT_MS))} ms after the router could reach ${stale} again (${reads} reads)`,
+      );
+    } finally {
+      network.heal();
+      workload.close();
+    }
+
+    const result = checkLinearizability(workload.history);
+    const finalProblems = checkFinalValues(
+      workload.history.operations,
+      new Map(workload.history.operations.filter((op) => op.clientId === 'reader' && op.ok === true && op.kind === 'read').map((op) => [op.key, op.output as string | undefined])),
     );
-  }
-  console.log(report);
-  expect(result.verdict).toBe('illegal');
-  expect(result.explanations.length).toBe(result.illegalKeys.length);
-  expect(result.explanations[0]).toMatch(/cannot be placed after the longest linearizable prefix/);
-}, 180_000);
+    const report = [
+      ...notes,
+      `linearizability: ${result.verdict}, ${result.illegalKeys.length} of ${result.keysChecked} keys illegal`,
+      ...result.explanations,
+      `last-acknowledged-write check (on each key's last read): ${finalProblems.length} problems`,
+      ...finalProblems.map((p) => `  ${p}`),
+    ].join('\n');
+    if (result.verdict !== 'illegal') {
+      throw new Error(
+        `expected the checker to find a violation, got ${result.verdict}\n${report}\n` +
+          `history sample:\n${workload.history.operations.slice(-10).map((op) => `  ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`).join('\n')}\n` +
+          `--- router-1 log ---\n${logTail(tc!.dataDir, 'router-1', 20)}`,
+      );
+    }
+    console.log(report);
+    expect(result.verdict).toBe('illegal');
+    expect(result.explanations.length).toBe(result.illegalKeys.length);
+    expect(result.explanations[0]).toMatch(/cannot be placed after the longest linearizable prefix/);
+  }, 180_000);
+});

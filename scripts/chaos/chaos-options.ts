@@ -33,8 +33,9 @@ export const USAGE = `usage: npm run chaos -- --minutes N [--storage-nodes 3|6] 
 Starts a local cluster in a temporary directory, runs a client workload while injecting faults
 (kill -9, SIGSTOP, zone cut off, storage node cut off from its peers, disk wiped), one at a time
 with healthy intervals, for N minutes; then checks that no acknowledged write was lost, that the
-history is linearizable, that replicas converge and hints drain, and prints a report. Exits 1 if
-any check fails, 2 on bad usage, 130 on Ctrl-C.`;
+history is linearizable, that replicas converge and hints drain, and that a global secondary
+index the clients kept changing matches its table, and prints a report. Exits 1 if any check
+fails, 2 on bad usage, 130 on Ctrl-C.`;
 
 function range(text: string, flag: string): [number, number] {
   const match = /^(\d+)(?:-(\d+))?$/.exec(text);

@@ -1,11 +1,14 @@
 /**
  * The chaos checks' own logic on hand-written histories (no cluster): the final-value check, the
- * reduced-history shortcut of the linearizability check, failover samples, outcome classes.
+ * reduced-history shortcut of the linearizability check, the global index comparison, failover
+ * samples, outcome classes. (That the index comparison reports missing and stale entries is in
+ * checker-detects-violation.test.ts.)
  */
 import { Ring } from '@triad/ring';
-import { checkFinalValues, checkLinearizability, failoverSamples, withoutUnobservedUnknownWrites } from './checks';
+import { checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference, failoverSamples, withoutUnobservedUnknownWrites } from './checks';
 import { classifyError } from './dynamo-register';
 import type { FaultRecord } from './faults';
+import { INDEX_SHAPE, type Item } from './global-index-workload';
 import { History, type RecordedOperation } from './history';
 
 let next = 0;
@@ -80,6 +83,67 @@ describe('checkLinearizability', () => {
     expect(result.verdict).toBe('illegal');
     expect(result.illegalKeys).toEqual(['k']);
     expect(result.explanations[0]).toMatch(/>> client c1: read\(\) → "a" \[40, 50\]/);
+  });
+});
+
+describe('compareGlobalIndex', () => {
+  const item = (pk: string, grp?: string, rank?: number, v?: string, x?: string): Item => ({
+    pk: { S: pk },
+    ...(grp !== undefined ? { grp: { S: grp } } : {}),
+    ...(rank !== undefined ? { rank: { N: String(rank) } } : {}),
+    ...(v !== undefined ? { v: { S: v } } : {}),
+    ...(x !== undefined ? { x: { S: x } } : {}),
+  });
+  /** What the index holds of an item: keys and `v`, never `x`. */
+  const entry = (pk: string, grp: string, rank: number, v?: string): Item => item(pk, grp, rank, v);
+
+  test('an index holding exactly the projections of the indexed items agrees, whatever the order of entries', () => {
+    const table = [item('a', 'g1', 3, 'va', 'xa'), item('b', 'g1', 1, 'vb'), item('c', 'g2', 0, undefined, 'xc'), item('d', undefined, 5, 'vd'), item('e', 'g2')];
+    const index = new Map([
+      ['g1', [entry('b', 'g1', 1, 'vb'), entry('a', 'g1', 3, 'va')]],
+      ['g2', [entry('c', 'g2', 0)]],
+      ['g3', []],
+    ]);
+    // d has no group and e no rank: the index is sparse, neither has an entry.
+    expect(compareGlobalIndex({ table, index }, INDEX_SHAPE)).toEqual({ differences: [], entriesExpected: 3, groupsExpected: 2 });
+  });
+
+  test('an item listed twice, and an entry with an old projected value, are reported', () => {
+    const table = [item('a', 'g1', 3, 'new'), item('b', 'g1', 1, 'vb')];
+    // a's entry of rank 2 was left behind when it moved to rank 3 (a different index key); b's still holds an old v.
+    const index = new Map([['g1', [entry('b', 'g1', 1, 'old'), entry('a', 'g1', 2, 'new'), entry('a', 'g1', 3, 'new')]]]);
+    const [d] = compareGlobalIndex({ table, index }, INDEX_SHAPE).differences;
+    expect(d.duplicated).toEqual(['a']);
+    expect(d.wrongAttributes.map((w) => w.key)).toEqual(['a', 'b']);
+    expect(d.wrongAttributes[1]).toEqual({ key: 'b', index: '{"grp":{"S":"g1"},"pk":{"S":"b"},"rank":{"N":"1"},"v":{"S":"old"}}', table: '{"grp":{"S":"g1"},"pk":{"S":"b"},"rank":{"N":"1"},"v":{"S":"vb"}}' });
+    expect(describeIndexDifference(d)).toMatch(/^group g1: 1 listed twice or more \(a\); 2 with other attributes than the item's \(a: index .*"N":"2".*, b: index/);
+  });
+
+  test('an entry holding an attribute outside the projection is reported', () => {
+    const table = [item('a', 'g1', 3, 'va', 'xa')];
+    const index = new Map([['g1', [item('a', 'g1', 3, 'va', 'xa')]]]);
+    expect(compareGlobalIndex({ table, index }, INDEX_SHAPE).differences[0].wrongAttributes).toHaveLength(1);
+  });
+
+  test('stale entries say where the item is now', () => {
+    const table = [item('moved', 'g2', 1), item('ungrouped', undefined, 1)];
+    const index = new Map([
+      ['g1', [entry('moved', 'g1', 1), entry('ungrouped', 'g1', 1), entry('gone', 'g1', 1)]],
+      ['g2', [entry('moved', 'g2', 1)]],
+    ]);
+    const { differences } = compareGlobalIndex({ table, index }, INDEX_SHAPE);
+    expect(differences.map((d) => d.group)).toEqual(['g1']);
+    expect(differences[0].stale).toEqual([
+      { key: 'gone', now: 'deleted' },
+      { key: 'moved', now: 'in g2' },
+      { key: 'ungrouped', now: 'without grp' },
+    ]);
+  });
+
+  test('a long list of keys is cut short in the description', () => {
+    const table = Array.from({ length: 8 }, (_, i) => item(`k${i}`, 'g1', i));
+    const [d] = compareGlobalIndex({ table, index: new Map([['g1', []]]) }, INDEX_SHAPE).differences;
+    expect(describeIndexDifference(d, 3)).toBe('group g1: 8 missing (k0, k1, k2, … (5 more))');
   });
 });
 

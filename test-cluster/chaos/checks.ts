@@ -9,6 +9,9 @@
  * (c) convergence — the three replicas of every partition reach identical Merkle roots within a
  *     bounded time;
  * (d) hints — no hint left pending on any node;
+ * (e) global index convergence — every group's entries in a global index are exactly the items
+ *     the table puts in that group, with the item's projected attributes, and no node has index
+ *     updates left to deliver;
  * plus failover times per fault, measured from the clients' side.
  */
 import { checkHistory, describeRegisterOperation, type IllegalExplanation, type Verdict } from '@triad/linearizability';
@@ -17,6 +20,7 @@ import { nowMs, sleepUnless } from './clock';
 import type { ClusterProbe } from './cluster-probe';
 import type { Value } from './dynamo-register';
 import type { FaultKind, FaultRecord } from './faults';
+import type { GlobalIndexShape, IndexSnapshot, Item } from './global-index-workload';
 import { mayHaveWritten, valueWritten, type History, type LogicalKind, type RecordedOperation } from './history';
 import type { FinalReads, RegisterWorkload } from './workload';
 
@@ -248,6 +252,172 @@ export async function awaitHintsDrained(probe: ClusterProbe, timeoutMs: number, 
     await sleepUnless(pollMs, () => false);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// (e) global index convergence
+
+/** How one group's entries differ from the table, by table key. */
+export interface IndexGroupDifference {
+  group: string;
+  /** Items the table puts in the group that the index does not list. */
+  missing: string[];
+  /** Entries of items the table does not put in the group, and where each item is instead. */
+  stale: { key: string; now: string }[];
+  /** Items listed more than once in the group (an entry of an old sort key left behind, or paging that repeats). */
+  duplicated: string[];
+  /** Entries whose attributes are not the item's projection: what the index and the table hold. */
+  wrongAttributes: { key: string; index: string; table: string }[];
+}
+
+export interface IndexComparison {
+  /** Only the groups that differ, by group name. */
+  differences: IndexGroupDifference[];
+  /** Entries the table calls for (items with every index key attribute), and in how many groups. */
+  entriesExpected: number;
+  groupsExpected: number;
+}
+
+/**
+ * Compares a global index with its table, group by group. What the index must hold is derived
+ * from the table alone — each item that has every index key attribute, reduced to the projection
+ * — so the check needs no knowledge of which of the workload's writes took effect. Pure.
+ */
+export function compareGlobalIndex(snapshot: IndexSnapshot, shape: GlobalIndexShape): IndexComparison {
+  const indexKeys = shape.sortKey ? [shape.partitionKey, shape.sortKey] : [shape.partitionKey];
+  const projectedNames = [shape.tableKey, ...indexKeys, ...shape.projected];
+  const keyOf = (item: Item) => attributeText(item[shape.tableKey]);
+  // Sparse: an item without an index key attribute has no entry.
+  const groupOf = (item: Item) => (indexKeys.every((name) => item[name] !== undefined) ? attributeText(item[shape.partitionKey]) : undefined);
+  const projection = (item: Item) => canonicalJson(Object.fromEntries(projectedNames.filter((n) => item[n] !== undefined).map((n) => [n, item[n]])));
+
+  const tableByKey = new Map(snapshot.table.map((item) => [keyOf(item), item]));
+  const expected = new Map<string, Map<string, string>>(); // group → table key → projection
+  for (const [key, item] of tableByKey) {
+    const group = groupOf(item);
+    if (group === undefined) continue;
+    if (!expected.has(group)) expected.set(group, new Map());
+    expected.get(group)!.set(key, projection(item));
+  }
+  const whereNow = (key: string): string => {
+    const item = tableByKey.get(key);
+    if (!item) return 'deleted';
+    const group = groupOf(item);
+    if (group !== undefined) return `in ${group}`;
+    return `without ${indexKeys.filter((n) => item[n] === undefined).join(', ')}`;
+  };
+
+  const differences: IndexGroupDifference[] = [];
+  const groups = [...new Set([...expected.keys(), ...snapshot.index.keys()])].sort(byText);
+  for (const group of groups) {
+    const want = expected.get(group) ?? new Map<string, string>();
+    const seen = new Map<string, number>();
+    const d: IndexGroupDifference = { group, missing: [], stale: [], duplicated: [], wrongAttributes: [] };
+    for (const entry of snapshot.index.get(group) ?? []) {
+      const key = keyOf(entry);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      if (seen.get(key) === 2) d.duplicated.push(key);
+      const wanted = want.get(key);
+      if (wanted === undefined) {
+        if (seen.get(key) === 1) d.stale.push({ key, now: whereNow(key) });
+      } else if (canonicalJson(entry) !== wanted) {
+        d.wrongAttributes.push({ key, index: canonicalJson(entry), table: wanted });
+      }
+    }
+    for (const key of want.keys()) if (!seen.has(key)) d.missing.push(key);
+    d.missing.sort(byText);
+    d.stale.sort((a, b) => byText(a.key, b.key));
+    d.duplicated.sort(byText);
+    d.wrongAttributes.sort((a, b) => byText(a.key, b.key));
+    if (d.missing.length + d.stale.length + d.duplicated.length + d.wrongAttributes.length > 0) differences.push(d);
+  }
+  let entriesExpected = 0;
+  for (const keys of expected.values()) entriesExpected += keys.size;
+  return { differences, entriesExpected, groupsExpected: expected.size };
+}
+
+/** One line per differing group, with at most `examplesMax` keys of each kind. */
+export function describeIndexDifference(d: IndexGroupDifference, examplesMax = 5): string {
+  const list = (items: readonly string[]) => `${items.slice(0, examplesMax).join(', ')}${items.length > examplesMax ? `, … (${items.length - examplesMax} more)` : ''}`;
+  const parts: string[] = [];
+  if (d.missing.length > 0) parts.push(`${d.missing.length} missing (${list(d.missing)})`);
+  if (d.stale.length > 0) parts.push(`${d.stale.length} stale (${list(d.stale.map((s) => `${s.key} now ${s.now}`))})`);
+  if (d.duplicated.length > 0) parts.push(`${d.duplicated.length} listed twice or more (${list(d.duplicated)})`);
+  if (d.wrongAttributes.length > 0) parts.push(`${d.wrongAttributes.length} with other attributes than the item's (${list(d.wrongAttributes.map((w) => `${w.key}: index ${w.index}, table ${w.table}`))})`);
+  return `group ${d.group}: ${parts.join('; ')}`;
+}
+
+export interface IndexConvergenceResult {
+  converged: boolean;
+  /** From the start of the wait until the index matched the table and nothing was pending. */
+  timeMs: number;
+  polls: number;
+  /** At the last comparison: items in the table, entries the index had to hold, and in how many groups. */
+  tableItems: number;
+  entriesExpected: number;
+  groupsExpected: number;
+  /** At the last comparison: the groups that differ. */
+  differences: IndexGroupDifference[];
+  /** At the end of the wait: triad_gsi_pending_updates by node ('?' for a node that did not answer). */
+  pending: Record<string, number | '?'>;
+  /** Why the last poll could not read the table or the index, if it could not. */
+  readError?: string;
+}
+
+/**
+ * Polls until the index matches the table (compareGlobalIndex finds nothing) and every storage
+ * node reports no index updates pending, or `timeoutMs` passes. Both are needed: the gauge only
+ * counts outboxes a leader knows of, and an index that matches may still have deliveries to come.
+ */
+export async function awaitIndexConvergence(
+  source: { snapshot(): Promise<IndexSnapshot> },
+  shape: GlobalIndexShape,
+  pendingUpdates: () => Promise<Map<string, number | undefined>>,
+  timeoutMs: number,
+  pollMs = 500,
+): Promise<IndexConvergenceResult> {
+  const started = nowMs();
+  let last: IndexComparison = { differences: [], entriesExpected: 0, groupsExpected: 0 };
+  let tableItems = 0;
+  for (let polls = 1; ; polls++) {
+    let readError: string | undefined;
+    const [snapshot, pending] = await Promise.all([
+      source.snapshot().catch((error: unknown) => {
+        readError = `${(error as Error).name}: ${(error as Error).message}`;
+        return undefined;
+      }),
+      pendingUpdates(),
+    ]);
+    if (snapshot) {
+      last = compareGlobalIndex(snapshot, shape);
+      tableItems = snapshot.table.length;
+    }
+    const view: Record<string, number | '?'> = {};
+    for (const [id, n] of pending) view[id] = n ?? '?';
+    const converged = snapshot !== undefined && last.differences.length === 0 && [...pending.values()].every((n) => n === 0);
+    if (converged || nowMs() - started > timeoutMs) {
+      return { converged, timeMs: nowMs() - started, polls, tableItems, ...last, pending: view, ...(readError ? { readError } : {}) };
+    }
+    await sleepUnless(pollMs, () => false);
+  }
+}
+
+/** A key or group attribute as text: its string or number, else its JSON. */
+function attributeText(value: Item[string] | undefined): string {
+  return value?.S ?? value?.N ?? canonicalJson(value);
+}
+
+/** JSON with object keys sorted, so that equal attribute maps give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
 // failover

@@ -209,15 +209,45 @@ export class ClusterProbe {
     return result;
   }
 
-  /** triad_hints_pending per storage node (summed over targets); undefined for a node that did not answer. */
-  async hintsPending(): Promise<Map<string, number | undefined>> {
+  /** A gauge per storage node (summed over its labels); undefined for a node that did not answer. */
+  async gaugePerNode(name: string): Promise<Map<string, number | undefined>> {
     const metrics = await this.storageMetrics();
     const result = new Map<string, number | undefined>();
     for (const node of this.storageNodes) {
       const samples = metrics.get(node.id);
-      result.set(node.id, samples ? sumMetric(samples, 'triad_hints_pending') : undefined);
+      result.set(node.id, samples ? sumMetric(samples, name) : undefined);
     }
     return result;
+  }
+
+  /** triad_hints_pending per storage node (summed over targets). */
+  hintsPending(): Promise<Map<string, number | undefined>> {
+    return this.gaugePerNode('triad_hints_pending');
+  }
+
+  /** triad_gsi_pending_updates per storage node: outbox records its led partitions have yet to deliver. */
+  gsiPendingUpdates(): Promise<Map<string, number | undefined>> {
+    return this.gaugePerNode('triad_gsi_pending_updates');
+  }
+
+  /**
+   * A histogram summed over the storage nodes that answer: count, sum, and the smallest bucket
+   * bound that holds every observation (Infinity when some fell beyond the last bucket). Histograms
+   * restart with their process: lower bounds.
+   */
+  async storageHistogram(name: string): Promise<{ count: number; sum: number; maxBound: number } | undefined> {
+    const metrics = await this.storageMetrics();
+    const all = [...metrics.values()].flat();
+    if (!hasMetric(all, `${name}_count`)) return undefined;
+    const count = sumMetric(all, `${name}_count`);
+    const buckets = new Map<number, number>();
+    for (const s of all) {
+      if (s.name !== `${name}_bucket`) continue;
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+    }
+    const maxBound = [...buckets].filter(([, n]) => n >= count).reduce((min, [le]) => Math.min(min, le), Infinity);
+    return { count, sum: sumMetric(all, `${name}_sum`), maxBound };
   }
 
   /** A storage-wide counter summed over the nodes that answer (counters restart at 0 with their process). */

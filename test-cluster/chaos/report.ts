@@ -2,7 +2,16 @@
  * What a chaos run found, and its text form: the same report for the jest test's failure message
  * and for `npm run chaos`.
  */
-import type { ConvergenceResult, DurabilityResult, FailoverSample, HintsResult, LinearizabilityResult, OutcomeName } from './checks';
+import {
+  describeIndexDifference,
+  type ConvergenceResult,
+  type DurabilityResult,
+  type FailoverSample,
+  type HintsResult,
+  type IndexConvergenceResult,
+  type LinearizabilityResult,
+  type OutcomeName,
+} from './checks';
 import type { FaultKind, FaultRecord } from './faults';
 
 export interface ChaosReport {
@@ -11,18 +20,30 @@ export interface ChaosReport {
   workloadMs: number;
   faults: FaultRecord[];
   faultsByKind: Partial<Record<FaultKind, number>>;
-  /** Attempts by logical kind and outcome. */
+  /** Attempts by logical kind and outcome (`gsi-*`: writes to the global index's table). */
   operations: Record<string, Record<OutcomeName, number>>;
   durability: DurabilityResult;
   linearizability: LinearizabilityResult;
   convergence: ConvergenceResult;
   hints: HintsResult;
+  globalIndex: GlobalIndexReport;
   failover: { samples: FailoverSample[]; writeP50Ms?: number; writeMaxMs?: number; readP50Ms?: number; readMaxMs?: number };
   /** Storage counters at the end, summed over nodes (they restart at 0 with a process, so lower bounds). */
   counters: Record<string, number | undefined>;
   unexpectedExits: string[];
   /** One line per failed check; empty when the run passed. */
   failures: string[];
+}
+
+/** Check (e) and what it ran on. */
+export interface GlobalIndexReport {
+  /** Writes to the global index's table that were acknowledged. */
+  acknowledgedWrites: number;
+  items: number;
+  groups: number;
+  convergence: IndexConvergenceResult;
+  /** triad_gsi_replication_lag_seconds summed over the nodes (restarted processes start again from 0). */
+  lag?: { deliveries: number; meanMs: number; maxBoundMs: number };
 }
 
 const ms = (v: number | undefined) => (v === undefined ? '—' : v === Infinity ? '∞' : `${Math.round(v)} ms`);
@@ -72,10 +93,36 @@ export function formatReport(r: ChaosReport): string {
   lines.push(`failover time (writes): p50 ${ms(r.failover.writeP50Ms)}, max ${ms(r.failover.writeMaxMs)}; (strong reads): p50 ${ms(r.failover.readP50Ms)}, max ${ms(r.failover.readMaxMs)}`);
   lines.push(`time to converge (identical Merkle roots on every replica set): ${r.convergence.converged ? ms(r.convergence.timeMs) : `NOT converged after ${ms(r.convergence.timeMs)}`}`);
   for (const line of r.convergence.divergent.slice(0, 10)) lines.push(`  ${line}`);
+  lines.push(...formatGlobalIndex(r.globalIndex));
   lines.push(`hints pending: ${r.hints.drained ? `none (drained in ${ms(r.hints.timeMs)})` : `NOT drained: ${JSON.stringify(r.hints.pending)}`}`);
   lines.push(`counters: ${Object.entries(r.counters).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(', ')}`);
   if (r.unexpectedExits.length > 0) lines.push(`processes that exited unexpectedly: ${r.unexpectedExits.join('; ')}`);
   lines.push('');
   lines.push(r.failures.length === 0 ? 'RESULT: PASS' : `RESULT: FAIL\n${r.failures.map((f) => `  - ${f}`).join('\n')}`);
   return lines.join('\n');
+}
+
+function formatGlobalIndex(g: GlobalIndexReport): string[] {
+  const c = g.convergence;
+  const contents = `${c.entriesExpected} entries in ${c.groupsExpected} groups for the table's ${c.tableItems} items`;
+  const lines: string[] = [];
+  if (c.converged) {
+    lines.push(
+      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): matched its table in ${ms(c.timeMs)} ` +
+        `(${c.polls === 1 ? '1 poll' : `${c.polls} polls`}) — ${contents}; no updates pending`,
+    );
+  } else {
+    const pending = Object.entries(c.pending).filter(([, n]) => n !== 0);
+    lines.push(
+      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): NOT matching its table after ${ms(c.timeMs)} ` +
+        `— ${c.differences.length} groups differ (${contents})` +
+        `${pending.length > 0 ? `; updates pending ${JSON.stringify(Object.fromEntries(pending))}` : ''}${c.readError ? `; last read failed: ${c.readError}` : ''}`,
+    );
+    for (const d of c.differences.slice(0, 10)) lines.push(`  ${describeIndexDifference(d)}`);
+  }
+  if (g.lag) {
+    const bound = g.lag.maxBoundMs === Infinity ? 'some beyond the last bucket' : `every one within ${ms(g.lag.maxBoundMs)}`;
+    lines.push(`global index lag (item committed → entries on a majority): mean ${ms(g.lag.meanMs)}, ${bound} (${g.lag.deliveries} deliveries counted)`);
+  }
+  return lines;
 }

@@ -161,8 +161,9 @@ export class GlobalIndexPropagator {
     const round: { partition: number; outboxKey: Buffer }[] = [];
     for (const [partition, keys] of this.pending) {
       if (!this.c.leadership.isServingLeader(partition)) {
-        // The new leader finds them in its own search.
+        // The new leader finds them in its own search; so does this node if it leads again.
         this.pending.delete(partition);
+        this.led.delete(partition);
         continue;
       }
       for (const [id, outboxKey] of keys) {
