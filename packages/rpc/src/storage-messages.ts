@@ -12,8 +12,9 @@ export interface OpResult {
   errorMessage: string;
   body: Buffer;
 }
-export interface ExecuteBatch { ops: ItemOp[] }
-export interface ExecuteBatchReply { results: OpResult[] }
+/** batchId, errorCode, errorMessage: on a stream (see batch-stream.ts). */
+export interface ExecuteBatch { ops: ItemOp[]; batchId?: number }
+export interface ExecuteBatchReply { results: OpResult[]; batchId?: number; errorCode?: number; errorMessage?: string }
 
 export interface ReadKey { partition: number; key: Buffer }
 export interface ReadResult { found: boolean; item: Buffer; /** The node does not hold the partition: ask another replica. */ notHeld?: boolean }
@@ -51,8 +52,8 @@ export interface RangeItem { partition: number; key: Buffer; item: Buffer; sizeB
 export interface RangeReply { items: RangeItem[]; exhausted: boolean }
 
 export interface ReplicatedRecord { partition: number; key: Buffer; value: Buffer }
-export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string }
-export interface ReplicateBatchReply { applied: number; refused: number; refusedIndexes?: number[] }
+export interface ReplicateBatch { records: ReplicatedRecord[]; fromLeader: boolean; /** The sender's node id (required with fromLeader). */ from?: string; batchId?: number }
+export interface ReplicateBatchReply { applied: number; refused: number; refusedIndexes?: number[]; batchId?: number; errorCode?: number; errorMessage?: string }
 
 export interface DropTableRequest { tableId: Buffer }
 export interface DropTableReply { deleted: number }
@@ -66,7 +67,7 @@ export interface MerkleDigestsRequest { partition: number; level: number; indice
 export interface MerkleDigestsReply { digests: string[] }
 export interface BucketRecordsRequest { partition: number; buckets: number[] }
 export interface BucketRecordsReply { records: ReplicatedRecord[] }
-export interface ElectionPacket { from: string; payload: Buffer }
+export interface ElectionPacket { from: string; payload: Buffer; batchId?: number; errorCode?: number; errorMessage?: string }
 export interface StoreHintsRequest { target: string; records: ReplicatedRecord[] }
 export interface StoreHintsReply { stored: number }
 

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { faultGate } from './fault-gate';
 import { CHANNEL_OPTIONS, loadProto } from './proto-loader';
-import { ReadStreamClient, ReadStreamServer } from './read-stream';
-import type { StorageNodeService } from './storage-messages';
+import { BatchStreamClient, BatchStreamServer } from './batch-stream';
+import type { ElectionPacket, ExecuteBatch, ExecuteBatchReply, ReadBatch, ReadBatchReply, ReplicateBatch, ReplicateBatchReply, StorageNodeService } from './storage-messages';
 
 type ServiceConstructor = grpc.ServiceClientConstructor;
 
@@ -58,14 +58,24 @@ function unaryHandler<Req, Res>(handler: (request: Req) => Promise<Res>): grpc.h
   };
 }
 
-/** The storage node's gRPC server: a graceful shutdown first ends the routers' open read streams. */
+/** The calls that also travel as batches on a long-lived stream (see batch-stream.ts), by stream method. */
+function batchStreams(service: StorageNodeService) {
+  return {
+    ReadStream: new BatchStreamServer<ReadBatch, ReadBatchReply>((r) => service.read(r), () => ({ results: [] })),
+    ExecuteStream: new BatchStreamServer<ExecuteBatch, ExecuteBatchReply>((r) => service.execute(r), () => ({ results: [] })),
+    ReplicateStream: new BatchStreamServer<ReplicateBatch, ReplicateBatchReply>((r) => service.replicate(r), () => ({ applied: 0, refused: 0 })),
+    ElectionStream: new BatchStreamServer<ElectionPacket, ElectionPacket>((r) => service.election(r), () => ({ from: '', payload: Buffer.alloc(0) })),
+  };
+}
+
+/** The storage node's gRPC server: a graceful shutdown first ends the clients' open batch streams. */
 class StorageGrpcServer extends grpc.Server {
-  constructor(private readonly readStreams: ReadStreamServer) {
+  constructor(private readonly streams: { close(): void }[]) {
     super(CHANNEL_OPTIONS);
   }
 
   override tryShutdown(callback: (error?: Error) => void): void {
-    this.readStreams.close();
+    for (const stream of this.streams) stream.close();
     super.tryShutdown(callback);
   }
 }
@@ -77,8 +87,8 @@ export async function startStorageServer(
   /** Adds the process's other services (membership) before the server binds. */
   addServices: (server: grpc.Server) => void = () => undefined,
 ): Promise<{ server: grpc.Server; port: number }> {
-  const readStreams = new ReadStreamServer((request) => service.read(request));
-  const server = new StorageGrpcServer(readStreams);
+  const streams = batchStreams(service);
+  const server = new StorageGrpcServer(Object.values(streams));
   addServices(server);
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of METHODS) {
@@ -87,7 +97,7 @@ export async function startStorageServer(
     const protoName = method[0].toUpperCase() + method.slice(1);
     implementation[protoName] = unaryHandler(handler);
   }
-  implementation.ReadStream = readStreams.handler;
+  for (const [method, stream] of Object.entries(streams)) implementation[method] = stream.handler as grpc.UntypedHandleCall;
   server.addService(storageServiceConstructor().service, implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
@@ -103,12 +113,18 @@ type Reply<M extends keyof StorageNodeService> = Awaited<ReturnType<StorageNodeS
 /** A promise-based client for one storage node, every call bounded by a deadline. */
 export class StorageNodeClient implements StorageNodeService {
   private readonly client: grpc.Client;
-  private readonly reads: ReadStreamClient;
+  private readonly reads: BatchStreamClient<ReadBatch, ReadBatchReply>;
+  private readonly executes: BatchStreamClient<ExecuteBatch, ExecuteBatchReply>;
+  private readonly replications: BatchStreamClient<ReplicateBatch, ReplicateBatchReply>;
+  private readonly elections: BatchStreamClient<ElectionPacket, ElectionPacket>;
 
   constructor(readonly address: string, private readonly deadlineMs: number) {
     const Constructor = storageServiceConstructor();
     this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    this.reads = new ReadStreamClient(this.client, address, deadlineMs, (request) => this.call('read', request));
+    this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request));
+    this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', deadlineMs, (request) => this.call('execute', request));
+    this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request));
+    this.elections = new BatchStreamClient(this.client, address, 'ElectionStream', deadlineMs, (request) => this.call('election', request));
   }
 
   private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
@@ -124,11 +140,17 @@ export class StorageNodeClient implements StorageNodeService {
     });
   }
 
-  execute = (request: Request<'execute'>) => this.call('execute', request);
-  /** Travels on the node's ReadStream (see read-stream.ts); each batch has the call deadline. */
-  read = (request: Request<'read'>) => this.reads.read(request);
+  // Frequent calls travel on the node's batch streams (see batch-stream.ts); each batch has the call deadline.
+  execute = (request: Request<'execute'>) => this.executes.send(request);
+  read = (request: Request<'read'>) => this.reads.send(request);
   readRange = (request: Request<'readRange'>) => this.call('readRange', request);
   replicate = (request: Request<'replicate'>) => this.call('replicate', request);
+  /**
+   * Replicate on the node's stream: for a leader's small, frequent batches. Bulk transfers (repair,
+   * hints, partition moves) keep unary calls, so that a large message never holds up a leader's
+   * writes behind it on the one stream.
+   */
+  replicateOnStream = (request: Request<'replicate'>) => this.replications.send(request);
   /** Dropping a table walks every partition on disk; it gets a minute. */
   dropTable = (request: Request<'dropTable'>) => this.call('dropTable', request, 60_000);
   ping = (request: Request<'ping'>, deadlineMs?: number) => this.call('ping', request, deadlineMs);
@@ -136,7 +158,7 @@ export class StorageNodeClient implements StorageNodeService {
   merkleDigests = (request: Request<'merkleDigests'>) => this.call('merkleDigests', request);
   /** A bucket exchange may carry a large part of a partition. */
   bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, 60_000);
-  election = (request: Request<'election'>) => this.call('election', request);
+  election = (request: Request<'election'>) => this.elections.send(request);
   storeHints = (request: Request<'storeHints'>) => this.call('storeHints', request);
   nodeStatus = (request: Request<'nodeStatus'>) => this.call('nodeStatus', request);
   /** A repair walks whole partitions; it gets ten minutes. */
@@ -149,7 +171,7 @@ export class StorageNodeClient implements StorageNodeService {
   prefixStats = (request: Request<'prefixStats'>, deadlineMs = PREFIX_STATS_DEADLINE_MS) => this.call('prefixStats', request, deadlineMs);
 
   close(): void {
-    this.reads.close();
+    for (const stream of [this.reads, this.executes, this.replications, this.elections]) stream.close();
     this.client.close();
   }
 }
@@ -170,5 +192,5 @@ export function certainlyNotSent(error: unknown): boolean {
   const { code, details, message } = error as { code?: number; details?: string; message?: string };
   if (code !== grpc.status.UNAVAILABLE) return false;
   const text = `${details ?? ''} ${message ?? ''}`;
-  return /No connection established|ECONNREFUSED|fault injection|draining/.test(text);
+  return /No connection established|ECONNREFUSED|fault injection|draining|The node is shutting down/.test(text);
 }

@@ -42,7 +42,7 @@ export class PeerClients {
       const client = this.client(peer);
       batcher = new Batcher<ReplicatedRecord, boolean>(
         async (records) => {
-          const reply = await client.replicate({ records, fromLeader: true, from: this.selfId });
+          const reply = await client.replicateOnStream({ records, fromLeader: true, from: this.selfId });
           // One batch carries many partitions: a refusal concerns only the records it names.
           const refused = new Set(reply.refusedIndexes ?? []);
           return records.map((_, i) => !refused.has(i));
@@ -64,7 +64,7 @@ export class PeerClients {
       const client = this.client(peer);
       batcher = new Batcher<ReplicatedRecord, void>(
         async (records) => {
-          await client.replicate({ records, fromLeader: false, from: this.selfId });
+          await client.replicateOnStream({ records, fromLeader: false, from: this.selfId });
           return records.map(() => undefined);
         },
         { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },

@@ -28,7 +28,7 @@ const EXECUTE_BATCH_OPS_MAX = 512;
 const EXECUTE_IN_FLIGHT_MAX = 4;
 /**
  * Keys per Read message, and Read messages outstanding per node. Reads travel as messages on one
- * stream per node (see read-stream.ts), cheap enough that a batch need not wait for another to return.
+ * stream per node (see rpc/batch-stream.ts), cheap enough that a batch need not wait for another to return.
  */
 const READ_BATCH_KEYS_MAX = 512;
 const READ_IN_FLIGHT_MAX = 4;

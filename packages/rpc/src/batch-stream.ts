@@ -1,27 +1,36 @@
 import * as grpc from '@grpc/grpc-js';
 import { faultGate } from './fault-gate';
-import type { ReadBatch, ReadBatchReply } from './storage-messages';
 
 /**
- * Eventually consistent reads as a stream of batches on one long-lived ReadStream call per storage
- * node, instead of one unary Read call per batch. A unary call costs the router and the storage
- * node a new HTTP/2 stream each, with headers, metadata, a deadline timer and trailers: several
- * times the CPU of a batch message on an open stream (measured with grpc-js on the 2-core machines:
- * ~500 µs against ~100 µs per batch, both sides together). Batches carry an id, and each reply the
- * id of its batch, since a node answers them as its reads complete, not in order. A batch that
- * fails on the node comes back as a reply with the gRPC status a unary Read would have ended
- * with, so callers see the same errors either way.
+ * Batches of a frequent call (reads, item operations, replication, election packets) as messages
+ * on one long-lived bidirectional stream per pair of processes, instead of one unary call per
+ * batch. A unary call costs both sides a new HTTP/2 stream, with headers, metadata, a deadline
+ * timer and trailers: several times the CPU of a message on an open stream (measured with grpc-js
+ * on the 2-core machines: ~500 µs against ~100 µs per batch, both sides together). Batches carry an
+ * id, and each reply the id of its batch, since a node answers them as they complete, not in
+ * order. A batch that fails on the node comes back as a reply with the gRPC status the unary call
+ * would have ended with, so callers see the same errors either way.
  */
 
-interface PendingBatch {
-  request: ReadBatch;
-  call: ReadCall;
-  resolve: (reply: ReadBatchReply) => void;
+/** A batch on a stream: the caller's number for it (never 0). */
+export interface StreamedRequest {
+  batchId?: number;
+}
+
+/** A reply on a stream: the batch it answers, and the gRPC status of a batch that failed (0: none). */
+export interface StreamedReply {
+  batchId?: number;
+  errorCode?: number;
+  errorMessage?: string;
+}
+
+interface PendingBatch<Req, Rep> {
+  request: Req;
+  call: grpc.ClientDuplexStream<Req, Rep>;
+  resolve: (reply: Rep) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
 }
-
-type ReadCall = grpc.ClientDuplexStream<ReadBatch, ReadBatchReply>;
 
 /** An error shaped like grpc-js's ServiceError, so `isUnreachable` and friends read it the same way. */
 export function statusError(code: grpc.status, details: string): grpc.ServiceError {
@@ -29,24 +38,26 @@ export function statusError(code: grpc.status, details: string): grpc.ServiceErr
 }
 
 /** The client side: one stream to one node, opened on first use and again after it ends or fails. */
-export class ReadStreamClient {
-  private call?: ReadCall;
-  private readonly pending = new Map<number, PendingBatch>();
+export class BatchStreamClient<Req extends StreamedRequest, Rep extends StreamedReply> {
+  private call?: grpc.ClientDuplexStream<Req, Rep>;
+  private readonly pending = new Map<number, PendingBatch<Req, Rep>>();
   private nextBatchId = 1;
-  /** The node predates ReadStream (UNIMPLEMENTED): unary Read calls serve instead. */
+  /** The node predates this stream (UNIMPLEMENTED): unary calls serve instead. */
   private unsupported = false;
 
   constructor(
     private readonly client: grpc.Client,
     private readonly address: string,
+    /** The stream's method name in the proto (e.g. `ReadStream`). */
+    private readonly method: string,
     /** Each batch must be answered within this, as a unary call's deadline. */
     private readonly deadlineMs: number,
-    /** The unary Read call, for nodes without ReadStream. */
-    private readonly unaryRead: (request: ReadBatch) => Promise<ReadBatchReply>,
+    /** The unary call, for nodes without the stream. */
+    private readonly unary: (request: Req) => Promise<Rep>,
   ) {}
 
-  read(request: ReadBatch): Promise<ReadBatchReply> {
-    if (this.unsupported) return this.unaryRead(request);
+  send(request: Req): Promise<Rep> {
+    if (this.unsupported) return this.unary(request);
     if (faultGate.isBlocked(this.address)) {
       return Promise.reject(Object.assign(new Error(`${this.address} is cut off (fault injection)`), { code: grpc.status.UNAVAILABLE }));
     }
@@ -54,10 +65,10 @@ export class ReadStreamClient {
     const batchId = this.nextBatchId;
     // Ids are never 0 (a reply without one); they wrap long before any batch could still be pending.
     this.nextBatchId = this.nextBatchId >= 0xffff_ffff ? 1 : this.nextBatchId + 1;
-    return new Promise<ReadBatchReply>((resolve, reject) => {
+    return new Promise<Rep>((resolve, reject) => {
       const timer = setTimeout(() => this.expire(batchId), this.deadlineMs);
       this.pending.set(batchId, { request, call, resolve, reject, timer });
-      call.write({ keys: request.keys, batchId });
+      call.write({ ...request, batchId });
     });
   }
 
@@ -67,24 +78,24 @@ export class ReadStreamClient {
     if (!call) return;
     this.call = undefined;
     call.cancel();
-    this.failBatchesOf(call, statusError(grpc.status.CANCELLED, 'Read stream closed by the client'));
+    this.failBatchesOf(call, statusError(grpc.status.CANCELLED, `${this.method} closed by the client`));
   }
 
-  private openCall(): ReadCall {
-    const call = (this.client as unknown as { ReadStream: () => ReadCall }).ReadStream();
+  private openCall(): grpc.ClientDuplexStream<Req, Rep> {
+    const call = (this.client as unknown as Record<string, () => grpc.ClientDuplexStream<Req, Rep>>)[this.method]();
     this.call = call;
-    call.on('data', (reply: ReadBatchReply) => this.settle(reply));
+    call.on('data', (reply: Rep) => this.settle(reply));
     // A stream ends with an error status (node gone, connection lost, cancelled) or, when the node
     // shuts down, with OK once it has answered every batch it took: either way the batches left
     // pending on it will not be answered.
     call.on('error', (error: grpc.ServiceError) => this.ended(call, error));
     call.on('status', (status: grpc.StatusObject) => {
-      if (status.code === grpc.status.OK) this.ended(call, statusError(grpc.status.UNAVAILABLE, 'Read stream ended by the node'));
+      if (status.code === grpc.status.OK) this.ended(call, statusError(grpc.status.UNAVAILABLE, `${this.method} ended by the node`));
     });
     return call;
   }
 
-  private settle(reply: ReadBatchReply): void {
+  private settle(reply: Rep): void {
     const batchId = reply.batchId ?? 0;
     const batch = this.pending.get(batchId);
     // A batch whose deadline passed was failed already; its late reply is dropped.
@@ -95,7 +106,7 @@ export class ReadStreamClient {
     else batch.resolve(reply);
   }
 
-  private ended(call: ReadCall, error: grpc.ServiceError): void {
+  private ended(call: grpc.ClientDuplexStream<Req, Rep>, error: grpc.ServiceError): void {
     if (this.call === call) this.call = undefined;
     if (error.code !== grpc.status.UNIMPLEMENTED) {
       this.failBatchesOf(call, error);
@@ -107,7 +118,7 @@ export class ReadStreamClient {
       if (batch.call !== call) continue;
       this.pending.delete(batchId);
       clearTimeout(batch.timer);
-      this.unaryRead(batch.request).then(batch.resolve, batch.reject);
+      this.unary(batch.request).then(batch.resolve, batch.reject);
     }
   }
 
@@ -119,13 +130,13 @@ export class ReadStreamClient {
     const batch = this.pending.get(batchId);
     if (!batch) return;
     this.pending.delete(batchId);
-    batch.reject(statusError(grpc.status.DEADLINE_EXCEEDED, `Deadline exceeded after ${this.deadlineMs} ms (read stream to ${this.address})`));
+    batch.reject(statusError(grpc.status.DEADLINE_EXCEEDED, `Deadline exceeded after ${this.deadlineMs} ms (${this.method} to ${this.address})`));
     if (this.call === batch.call) this.call = undefined;
     batch.call.cancel();
-    this.failBatchesOf(batch.call, statusError(grpc.status.CANCELLED, 'Read stream cancelled after a batch exceeded its deadline'));
+    this.failBatchesOf(batch.call, statusError(grpc.status.CANCELLED, `${this.method} cancelled after a batch exceeded its deadline`));
   }
 
-  private failBatchesOf(call: ReadCall, error: grpc.ServiceError): void {
+  private failBatchesOf(call: grpc.ClientDuplexStream<Req, Rep>, error: grpc.ServiceError): void {
     for (const [batchId, batch] of [...this.pending]) {
       if (batch.call !== call) continue;
       this.pending.delete(batchId);
@@ -135,18 +146,25 @@ export class ReadStreamClient {
   }
 }
 
+/** The message that stands for "the node is shutting down" in `certainlyNotSent`: the batch was not run. */
+export const SHUTTING_DOWN = 'The node is shutting down';
+
 /**
- * The server side: runs each batch of a ReadStream through `read` (the unary Read's handler) as it
+ * The server side: runs each batch of a stream through `handle` (the unary call's handler) as it
  * arrives. `close()` (server shutdown) makes every open stream refuse new batches and end once
- * it has answered those it took, so that a graceful shutdown does not wait for routers to hang up.
+ * it has answered those it took, so that a graceful shutdown does not wait for clients to hang up.
  */
-export class ReadStreamServer {
+export class BatchStreamServer<Req extends StreamedRequest, Rep extends StreamedReply> {
   private readonly open = new Set<() => void>();
   private closing = false;
 
-  constructor(private readonly read: (request: ReadBatch) => Promise<ReadBatchReply>) {}
+  constructor(
+    private readonly handle: (request: Req) => Promise<Rep>,
+    /** An empty reply, for a batch that failed (its id and status are added). */
+    private readonly emptyReply: () => Rep,
+  ) {}
 
-  readonly handler: grpc.handleBidiStreamingCall<ReadBatch, ReadBatchReply> = (call) => {
+  readonly handler: grpc.handleBidiStreamingCall<Req, Rep> = (call) => {
     let inFlight = 0;
     let ending = false;
     let finished = false;
@@ -160,31 +178,34 @@ export class ReadStreamServer {
       ending = true;
       if (inFlight === 0) finish();
     };
-    const reply = (message: ReadBatchReply) => {
+    const reply = (message: Rep) => {
       if (!finished) call.write(message);
     };
+    const failed = (batchId: number, errorCode: number, errorMessage: string): Rep => ({ ...this.emptyReply(), batchId, errorCode, errorMessage });
     this.open.add(endWhenIdle);
     if (this.closing) endWhenIdle();
-    call.on('data', (request: ReadBatch) => {
+    call.on('data', (request: Req) => {
       const batchId = request.batchId ?? 0;
       if (ending) {
-        reply({ results: [], batchId, errorCode: grpc.status.UNAVAILABLE, errorMessage: 'The node is shutting down' });
+        reply(failed(batchId, grpc.status.UNAVAILABLE, SHUTTING_DOWN));
         return;
       }
       inFlight++;
-      this.read(request).then(
-        (result) => reply({ results: result.results, batchId }),
-        (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          const code = (error as { grpcCode?: grpc.status }).grpcCode ?? grpc.status.INTERNAL;
-          reply({ results: [], batchId, errorCode: code, errorMessage: message });
-        },
-      ).finally(() => {
-        inFlight--;
-        if (ending && inFlight === 0) finish();
-      });
+      this.handle(request)
+        .then(
+          (result) => reply({ ...result, batchId }),
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            const code = (error as { grpcCode?: grpc.status }).grpcCode ?? grpc.status.INTERNAL;
+            reply(failed(batchId, code, message));
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          if (ending && inFlight === 0) finish();
+        });
     });
-    // The router half-closed (an old stream replaced): end once its batches are answered.
+    // The client half-closed (an old stream replaced): end once its batches are answered.
     call.on('end', endWhenIdle);
     // Cancelled or broken: nothing more can be sent.
     const gone = () => {

@@ -3,10 +3,11 @@ import { loadProto } from '../src/proto-loader';
 import { StorageNodeClient, isUnreachable, startStorageServer } from '../src/storage-service';
 import type { ReadBatch, ReadBatchReply, StorageNodeService } from '../src/storage-messages';
 
-/** A storage service whose only working method is `read`. */
-function serviceWithRead(read: (request: ReadBatch) => Promise<ReadBatchReply>): StorageNodeService {
+/** A storage service whose only working methods are `read` and those in `more`. */
+function serviceWithRead(read: (request: ReadBatch) => Promise<ReadBatchReply>, more: Partial<StorageNodeService> = {}): StorageNodeService {
+  const methods: Partial<StorageNodeService> = { read, ...more };
   return new Proxy({} as StorageNodeService, {
-    get: (_target, name) => (name === 'read' ? read : async () => Promise.reject(new Error(`${String(name)} is not served here`))),
+    get: (_target, name) => methods[name as keyof StorageNodeService] ?? (async () => Promise.reject(new Error(`${String(name)} is not served here`))),
   });
 }
 
@@ -19,7 +20,7 @@ async function echo(request: ReadBatch): Promise<ReadBatchReply> {
 
 const key = (delayMs: number, text: string) => Buffer.concat([Buffer.from([delayMs]), Buffer.from(text)]);
 
-describe('reads over ReadStream', () => {
+describe('batches over long-lived streams (ReadStream and the others alike)', () => {
   let server: grpc.Server | undefined;
   let client: StorageNodeClient | undefined;
 
@@ -30,8 +31,8 @@ describe('reads over ReadStream', () => {
     server = undefined;
   });
 
-  async function start(read: (request: ReadBatch) => Promise<ReadBatchReply>, deadlineMs = 2_000): Promise<StorageNodeClient> {
-    const started = await startStorageServer(serviceWithRead(read), '127.0.0.1:0');
+  async function start(read: (request: ReadBatch) => Promise<ReadBatchReply>, deadlineMs = 2_000, more: Partial<StorageNodeService> = {}): Promise<StorageNodeClient> {
+    const started = await startStorageServer(serviceWithRead(read, more), '127.0.0.1:0');
     server = started.server;
     client = new StorageNodeClient(`127.0.0.1:${started.port}`, deadlineMs);
     return client;
@@ -106,5 +107,20 @@ describe('reads over ReadStream', () => {
     const first = await client.read({ keys: [{ partition: 1, key: key(0, 'one') }] });
     const second = await client.read({ keys: [{ partition: 1, key: key(0, 'two') }] });
     expect([first, second].map((r) => r.results[0].item.subarray(1).toString())).toEqual(['one', 'two']);
+  });
+
+  it('carries item operations, leader replication and election packets on their streams, each reply to its batch', async () => {
+    const c = await start(echo, 2_000, {
+      execute: async (request) => ({ results: request.ops.map((op) => ({ errorName: '', errorMessage: '', body: op.body })) }),
+      replicate: async (request) => ({ applied: request.records.length, refused: request.fromLeader ? 1 : 0, refusedIndexes: request.fromLeader ? [0] : [] }),
+      election: async (packet) => ({ from: 'node-b', payload: Buffer.from(`ack:${packet.payload.toString()}`) }),
+    });
+    const op = (text: string) => ({ partition: 1, key: Buffer.from('k'), kind: 'OP_KIND_GET' as const, body: Buffer.from(text) });
+    const [one, two] = await Promise.all([c.execute({ ops: [op('a'), op('b')] }), c.execute({ ops: [op('c')] })]);
+    expect([one.results.map((r) => r.body.toString()), two.results.map((r) => r.body.toString())]).toEqual([['a', 'b'], ['c']]);
+    const record = { partition: 1, key: Buffer.from('k'), value: Buffer.from('v') };
+    await expect(c.replicateOnStream({ records: [record, record], fromLeader: true, from: 'node-a' })).resolves.toMatchObject({ applied: 2, refused: 1, refusedIndexes: [0] });
+    const reply = await c.election({ from: 'node-a', payload: Buffer.from('heartbeat') });
+    expect([reply.from, reply.payload.toString()]).toEqual(['node-b', 'ack:heartbeat']);
   });
 });
