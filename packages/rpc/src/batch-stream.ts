@@ -147,7 +147,7 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
 }
 
 /** The message that stands for "the node is shutting down" in `certainlyNotSent`: the batch was not run. */
-export const SHUTTING_DOWN = 'The node is shutting down';
+const SHUTTING_DOWN = 'The node is shutting down';
 
 /**
  * The server side: runs each batch of a stream through `handle` (the unary call's handler) as it
