@@ -34,6 +34,13 @@ export function indexEntryKey(indexId: Buffer, index: KeySchema, table: KeySchem
   return Buffer.concat(parts);
 }
 
+/** The item's attributes among `attributes` (an index's projection of it). */
+export function pickAttributes(item: Item, attributes: readonly string[]): Item {
+  const out: Item = {};
+  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
+  return out;
+}
+
 /**
  * Index key attributes an item may have: absent (the item is not in the index), or of the
  * attribute's defined type and not empty. DynamoDB names the alphabetically first index that an

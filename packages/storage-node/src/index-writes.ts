@@ -1,4 +1,4 @@
-import { encodeKeyValue, indexEntryKey, itemSizeBytes, type Item, type KeySchema } from '@triad/model';
+import { encodeKeyValue, indexEntryKey, itemSizeBytes, pickAttributes, type Item, type KeySchema } from '@triad/model';
 import type { IndexSpec } from '@triad/rpc';
 
 /** One change to an index entry: its item key inside the partition, and its new state. */
@@ -23,12 +23,6 @@ export interface IndexWrite {
 const WRITE_UNIT_BYTES = 1024;
 const unitsFor = (sizeBytes: number) => Math.max(1, Math.ceil(sizeBytes / WRITE_UNIT_BYTES));
 
-function pick(item: Item, attributes: readonly string[]): Item {
-  const out: Item = {};
-  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
-  return out;
-}
-
 /** The partition of an encoded partition key value. */
 export type PartitionOf = (encodedPartitionKey: Uint8Array) => number;
 
@@ -49,7 +43,7 @@ export function deriveIndexWrites(
     const id = Buffer.from(index.id, 'hex');
     const oldKey = before && indexEntryKey(id, index.keySchema, table, before);
     const newKey = after && indexEntryKey(id, index.keySchema, table, after);
-    const project = (item: Item) => (index.projectedAttributes ? pick(item, index.projectedAttributes) : item);
+    const project = (item: Item) => (index.projectedAttributes ? pickAttributes(item, index.projectedAttributes) : item);
     const { partitionKey } = index.keySchema;
     // The key exists only when the item has the index's partition key, so the value is there.
     const partitionOfEntry = (item: Item) => (index.local ? undefined : partitionOf(encodeKeyValue(partitionKey.type, item[partitionKey.name])));

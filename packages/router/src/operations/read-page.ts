@@ -1,6 +1,7 @@
 import {
   QUERY_PAGE_BYTES_MAX,
   evaluateCondition,
+  pickAttributes,
   projectItem,
   type Condition,
   type Item,
@@ -24,12 +25,6 @@ export interface PageRequest {
   returnConsumedCapacity?: string;
 }
 
-function pick(item: Item, attributes: readonly string[]): Item {
-  const out: Item = {};
-  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
-  return out;
-}
-
 /**
  * Reads one page of a Query or Scan as DynamoDB does: at most Limit items and 1 MB are read, then
  * the filter runs on what was read (so a page may hold fewer items than Limit, even none), and
@@ -49,7 +44,7 @@ export async function readPage(context: OperationContext, page: PageRequest): Pr
     bytesRead += entry.sizeBytes;
     if (page.filter && !evaluateCondition(page.filter, item)) continue;
     if (page.projection) items.push(projectItem(item, page.projection));
-    else items.push(allProjected ? pick(item, source.projected!) : item);
+    else items.push(allProjected ? pickAttributes(item, source.projected!) : item);
   }
   const response: Record<string, unknown> = {};
   if (page.select !== 'COUNT') response.Items = items;

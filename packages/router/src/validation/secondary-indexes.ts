@@ -320,22 +320,17 @@ export function createTableIndexDefinitions(
   newIndexId: () => string,
 ): { localSecondaryIndexes?: IndexDefinition[]; globalSecondaryIndexes?: IndexDefinition[] } {
   const definitions = request.AttributeDefinitions;
-  const local = request.LocalSecondaryIndexes?.map(
-    (index): IndexDefinition => ({
-      indexName: index.IndexName,
-      indexId: newIndexId(),
-      keySchema: indexKeySchema(index.KeySchema, definitions),
-      projection: projectionOf(index.Projection),
-      indexStatus: 'ACTIVE',
-    }),
-  );
+  const definitionOf = (index: LocalSecondaryIndexRequest): IndexDefinition => ({
+    indexName: index.IndexName,
+    indexId: newIndexId(),
+    keySchema: indexKeySchema(index.KeySchema, definitions),
+    projection: projectionOf(index.Projection),
+    indexStatus: 'ACTIVE',
+  });
+  const local = request.LocalSecondaryIndexes?.map(definitionOf);
   const global = request.GlobalSecondaryIndexes?.map(
     (index): IndexDefinition => ({
-      indexName: index.IndexName,
-      indexId: newIndexId(),
-      keySchema: indexKeySchema(index.KeySchema, definitions),
-      projection: projectionOf(index.Projection),
-      indexStatus: 'ACTIVE',
+      ...definitionOf(index),
       readCapacityUnits: index.ProvisionedThroughput?.ReadCapacityUnits ?? 0,
       writeCapacityUnits: index.ProvisionedThroughput?.WriteCapacityUnits ?? 0,
     }),
