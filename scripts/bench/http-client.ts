@@ -1,16 +1,15 @@
 /**
- * Minimal DynamoDB JSON 1.0 client for the benchmark: node:http with a
- * keep-alive agent, hand-built JSON bodies, and a syntactically valid but fake
- * SigV4 Authorization header (the targets do not verify signatures, but
- * dynalite insists on the header being present and well formed).
+ * Minimal DynamoDB JSON 1.0 client for the benchmark: a pool of keep-alive HTTP/1.1 connections
+ * (http-connection.ts), hand-built JSON bodies, and a syntactically valid but fake SigV4
+ * Authorization header (the targets do not verify signatures, but dynalite insists on the header
+ * being present and well formed).
  *
- * Deliberately no AWS SDK: the load generator shares two cores with the server
- * under test, so the client path is kept as thin as possible. Successful
- * responses are not parsed unless the caller asks for the body.
+ * Deliberately no AWS SDK and no node:http: the load generator shares two cores with the server
+ * under test, so the client path is kept as thin as possible. Successful responses are not
+ * decoded unless the caller asks for the body.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { ConnectionError, HttpConnection, type Endpoint } from './http-connection';
 
 export interface CallResult {
   /** HTTP 200. */
@@ -28,137 +27,118 @@ export interface CallResult {
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const SIGNATURE = '0'.repeat(64);
+/** Idle connections older than this are dropped rather than reused: servers close idle keep-alive connections (node's default after 5 s). */
+const IDLE_REUSE_MS_MAX = 4000;
 
 export class DynamoHttpClient {
   readonly url: URL;
-  private readonly agent: http.Agent;
-  private readonly mod: typeof http | typeof https;
-  private readonly host: string;
-  private readonly port: number;
+  private readonly endpoint: Endpoint;
+  private readonly hostHeader: string;
   private readonly path: string;
-  private readonly targets = new Map<string, string>();
+  private readonly idle: HttpConnection[] = [];
+  private readonly waiting: Array<(connection: HttpConnection | undefined) => void> = [];
+  private readonly connections = new Set<HttpConnection>();
+  private readonly heads = new Map<string, string>();
   private cachedSecond = -1;
-  private amzDate = '';
-  private authorization = '';
   private closed = false;
 
-  constructor(endpoint: string, maxSockets: number, private readonly timeoutMs: number) {
+  constructor(endpoint: string, private readonly maxSockets: number, private readonly timeoutMs: number) {
     this.url = new URL(endpoint);
     const isHttps = this.url.protocol === 'https:';
     if (!isHttps && this.url.protocol !== 'http:') throw new Error(`unsupported endpoint protocol: ${endpoint}`);
-    this.mod = isHttps ? https : http;
-    this.host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.port = this.url.port ? Number(this.url.port) : isHttps ? 443 : 80;
-    this.path = this.url.pathname || '/';
-    const agentOptions: http.AgentOptions = {
-      keepAlive: true,
-      maxSockets,
-      maxFreeSockets: maxSockets,
-      keepAliveMsecs: 1000,
+    this.endpoint = {
+      host: this.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.url.port ? Number(this.url.port) : isHttps ? 443 : 80,
+      tls: isHttps,
     };
-    this.agent = isHttps ? new https.Agent({ ...agentOptions, rejectUnauthorized: false }) : new http.Agent(agentOptions);
+    this.hostHeader = this.url.host;
+    this.path = this.url.pathname || '/';
   }
 
-  /** X-Amz-Date and Authorization, recomputed at most once per second. */
-  private refreshAuth(): void {
+  /** The request head of an operation up to Content-Length; X-Amz-Date and Authorization change once per second. */
+  private head(op: string): string {
     const nowSec = Math.floor(Date.now() / 1000);
-    if (nowSec === this.cachedSecond) return;
-    this.cachedSecond = nowSec;
-    // 2024-01-01T12:34:56.789Z -> 20240101T123456Z
-    this.amzDate = new Date(nowSec * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
-    const day = this.amzDate.slice(0, 8);
-    this.authorization =
-      `AWS4-HMAC-SHA256 Credential=bench/${day}/us-east-1/dynamodb/aws4_request, ` +
-      `SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${SIGNATURE}`;
+    if (nowSec !== this.cachedSecond) {
+      this.cachedSecond = nowSec;
+      this.heads.clear();
+    }
+    let head = this.heads.get(op);
+    if (head === undefined) {
+      // 2024-01-01T12:34:56.789Z -> 20240101T123456Z
+      const amzDate = new Date(nowSec * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+      const authorization =
+        `AWS4-HMAC-SHA256 Credential=bench/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, ` +
+        `SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${SIGNATURE}`;
+      head =
+        `POST ${this.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nContent-Type: application/x-amz-json-1.0\r\n` +
+        `X-Amz-Target: ${TARGET_PREFIX}${op}\r\nX-Amz-Date: ${amzDate}\r\nAuthorization: ${authorization}\r\nContent-Length: `;
+      this.heads.set(op, head);
+    }
+    return head;
   }
 
-  private target(op: string): string {
-    let t = this.targets.get(op);
-    if (t === undefined) {
-      t = TARGET_PREFIX + op;
-      this.targets.set(op, t);
+  private acquire(): Promise<HttpConnection | undefined> {
+    const now = Date.now();
+    while (this.idle.length > 0) {
+      const connection = this.idle.pop()!;
+      if (connection.open && now - connection.idleSince < IDLE_REUSE_MS_MAX) return Promise.resolve(connection);
+      this.drop(connection);
     }
-    return t;
+    if (this.connections.size < this.maxSockets) {
+      const connection = new HttpConnection(this.endpoint);
+      this.connections.add(connection);
+      return Promise.resolve(connection);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(connection: HttpConnection): void {
+    if (!connection.open || this.closed) {
+      this.drop(connection);
+      const next = this.waiting.shift();
+      if (next) void this.acquire().then(next);
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) next(connection);
+    else this.idle.push(connection);
+  }
+
+  private drop(connection: HttpConnection): void {
+    connection.close();
+    this.connections.delete(connection);
   }
 
   /**
    * POST one DynamoDB operation. Never rejects: transport failures come back as
    * { ok: false, status: 0, errorType: <code> }.
    *
-   * want: 'discard' drains a successful response unread (cheapest); 'body'
-   * returns it as text; a Buffer searches the raw bytes for that marker
-   * (e.g. '"Item"' to tell a GetItem hit from a miss) without decoding.
+   * want: 'discard' ignores a successful response's body (cheapest); 'body' returns it as text; a
+   * Buffer searches the raw bytes for that marker (e.g. '"Item"' to tell a GetItem hit from a
+   * miss) without decoding.
    */
-  call(op: string, body: string, want: 'discard' | 'body' | Buffer = 'discard'): Promise<CallResult> {
-    return new Promise<CallResult>((resolve) => {
-      if (this.closed) {
-        resolve({ ok: false, status: 0, errorType: 'ClientClosed', latencyMs: 0 });
-        return;
-      }
-      this.refreshAuth();
-      const start = performance.now();
-      let settled = false;
-      const finish = (r: CallResult): void => {
-        if (settled) return;
-        settled = true;
-        resolve(r);
-      };
-      const req = this.mod.request(
-        {
-          agent: this.agent,
-          host: this.host,
-          port: this.port,
-          path: this.path,
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-amz-json-1.0',
-            'X-Amz-Target': this.target(op),
-            'X-Amz-Date': this.amzDate,
-            Authorization: this.authorization,
-            'Content-Length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const ok = status === 200;
-          if (ok && want === 'discard') {
-            res.on('end', () => finish({ ok, status, latencyMs: performance.now() - start }));
-            res.on('error', (err: NodeJS.ErrnoException) =>
-              finish({ ok: false, status, errorType: err.code ?? err.name, message: err.message, latencyMs: performance.now() - start }),
-            );
-            res.resume();
-            return;
-          }
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err: NodeJS.ErrnoException) =>
-            finish({ ok: false, status, errorType: err.code ?? err.name, message: err.message, latencyMs: performance.now() - start }),
-          );
-          res.on('end', () => {
-            const latencyMs = performance.now() - start;
-            const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-            if (ok && want !== 'body') {
-              finish({ ok, status, hasMarker: raw.indexOf(want as Buffer) !== -1, latencyMs });
-              return;
-            }
-            const text = raw.toString('utf8');
-            if (ok) {
-              finish({ ok, status, body: text, latencyMs });
-              return;
-            }
-            const { type, message } = parseError(text, status);
-            finish({ ok: false, status, errorType: type, message, body: text, latencyMs });
-          });
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => {
-        req.destroy(Object.assign(new Error(`request timed out after ${this.timeoutMs} ms`), { code: 'ClientTimeout' }));
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        finish({ ok: false, status: 0, errorType: err.code ?? err.name, message: err.message, latencyMs: performance.now() - start });
-      });
-      req.end(body);
-    });
+  async call(op: string, body: string, want: 'discard' | 'body' | Buffer = 'discard'): Promise<CallResult> {
+    const start = performance.now();
+    const connection = this.closed ? undefined : await this.acquire();
+    if (!connection) return { ok: false, status: 0, errorType: 'ClientClosed', latencyMs: 0 };
+    let response;
+    try {
+      response = await connection.request(`${this.head(op)}${Buffer.byteLength(body)}\r\n\r\n${body}`, this.timeoutMs);
+    } catch (error) {
+      const e = error as ConnectionError;
+      return { ok: false, status: 0, errorType: e.code, message: e.message, latencyMs: performance.now() - start };
+    } finally {
+      this.release(connection);
+    }
+    const latencyMs = performance.now() - start;
+    const { status } = response;
+    const ok = status === 200;
+    if (ok && want === 'discard') return { ok, status, latencyMs };
+    if (ok && want !== 'body') return { ok, status, hasMarker: response.body.indexOf(want) !== -1, latencyMs };
+    const text = response.body.toString('utf8');
+    if (ok) return { ok, status, body: text, latencyMs };
+    const { type, message } = parseError(text, status);
+    return { ok: false, status, errorType: type, message, body: text, latencyMs };
   }
 
   /** Like call(), but parses the JSON body and throws on any error. For control-plane calls. */
@@ -168,10 +148,13 @@ export class DynamoHttpClient {
     return JSON.parse(r.body ?? '{}') as T;
   }
 
-  /** Abort in-flight requests and close idle sockets. */
+  /** Abort in-flight requests and close every connection. */
   close(): void {
     this.closed = true;
-    this.agent.destroy();
+    for (const connection of this.connections) connection.close();
+    this.connections.clear();
+    this.idle.length = 0;
+    for (const next of this.waiting.splice(0)) next(undefined);
   }
 }
 
