@@ -2,11 +2,12 @@
  * YCSB-style benchmark for DynamoDB-compatible endpoints: Triad's local
  * cluster, dynalite, or any running endpoint.  `npm run bench -- --help`
  *
- * Per target: create table usertable (ycsb_key S, PAY_PER_REQUEST), load N
- * ~1 KB records, then run workloads A/B/C with scrambled-zipfian keys and a
- * closed loop of --concurrency outstanding requests. Targets run one after
- * another; the report (stdout) has a table per target and workload, a side by
- * side comparison and a one-line workload C summary. Progress goes to stderr.
+ * Every target is started and loaded (table usertable, ycsb_key S,
+ * PAY_PER_REQUEST, N ~1 KB records), then each workload A/B/C (scrambled-zipfian
+ * keys, a closed loop of --concurrency outstanding requests) runs on the targets
+ * in alternating slices. The report (stdout) has a table per target and
+ * workload, a side by side comparison and a one-line workload C summary.
+ * Progress goes to stderr.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,8 +33,8 @@ import {
   RunControl,
   WORKLOADS,
   keyName,
+  WorkloadRun,
   runLoad,
-  runWorkload,
 } from './bench/workloads';
 import { describeSkew, makeKeyChooser } from './bench/zipfian';
 
@@ -124,8 +125,19 @@ function oneLine(label: string, p: PhaseResult): string {
   );
 }
 
-async function benchTarget(name: TargetName, opts: BenchOptions): Promise<TargetReport> {
+/** A target taking part in the run: its server, client and report. */
+interface Contestant {
+  report: TargetReport;
+  target?: RunningTarget;
+  client?: DynamoHttpClient;
+  ctx?: PhaseContext;
+  label: string;
+}
+
+/** Starts a target, creates and loads its table. A failure is recorded in its report. */
+async function openContestant(name: TargetName, opts: BenchOptions): Promise<Contestant> {
   const report: TargetReport = { name: name === 'url' ? opts.endpoint! : name, details: [], phases: [] };
+  const contestant: Contestant = { report, label: `[${report.name}]` };
   const base: TargetOptions = {
     repoRoot,
     verbose: opts.verbose,
@@ -135,13 +147,13 @@ async function benchTarget(name: TargetName, opts: BenchOptions): Promise<Target
     log,
     signal: interrupt.signal,
   };
-  let target: RunningTarget | undefined;
-  let client: DynamoHttpClient | undefined;
   try {
-    target = await startTarget(name, opts, base);
+    const target = await startTarget(name, opts, base);
+    contestant.target = target;
     report.name = target.name;
     report.endpoint = target.endpoint;
     report.details = target.details;
+    contestant.label = `[${report.name}]`;
 
     const control = new RunControl();
     globalControl.onStop((why) => control.stop(why));
@@ -149,13 +161,13 @@ async function benchTarget(name: TargetName, opts: BenchOptions): Promise<Target
       log(why);
       control.stop(why);
     });
-    const c = new DynamoHttpClient(target.endpoint, opts.concurrency, opts.requestTimeoutSec * 1000);
-    client = c;
-    control.onStop(() => c.close()); // abort in-flight requests right away
+    const client = new DynamoHttpClient(target.endpoint, opts.concurrency, opts.requestTimeoutSec * 1000);
+    contestant.client = client;
+    control.onStop(() => client.close()); // abort in-flight requests right away
 
     const requests = new RequestBuilder(opts.table, opts.consistentRead);
     const ctx: PhaseContext = {
-      client: c,
+      client,
       requests,
       text: new RandomText(),
       concurrency: opts.concurrency,
@@ -163,39 +175,73 @@ async function benchTarget(name: TargetName, opts: BenchOptions): Promise<Target
       serverCpuSeconds: target.cpuSeconds,
       log,
     };
-    const label = `[${report.name}]`;
+    contestant.ctx = ctx;
 
     if (!opts.skipLoad) {
-      await ensureTable(c, requests, label, control);
-      log(`${label} loading ${opts.records} records with ${opts.concurrency} outstanding PutItem`);
-      const load = await runLoad(ctx, opts.records, label);
+      await ensureTable(client, requests, contestant.label, control);
+      log(`${contestant.label} loading ${opts.records} records with ${opts.concurrency} outstanding PutItem`);
+      const load = await runLoad(ctx, opts.records, contestant.label);
       report.phases.push(load);
       if (load.aborted) throw new Error(load.aborted);
-      log(oneLine(label, load));
-    }
-    for (const w of opts.workloads) {
-      const spec = WORKLOADS[w];
-      log(`${label} workload ${w}: ${spec.title}, ${opts.durationSec} s`);
-      const chooser = makeKeyChooser(opts.distribution, opts.records);
-      const res = await runWorkload(ctx, spec, chooser, opts.durationSec, opts.warmupSec, label);
-      report.phases.push(res);
-      if (res.aborted) throw new Error(res.aborted);
-      log(oneLine(label, res));
+      log(oneLine(contestant.label, load));
     }
   } catch (err) {
-    report.error = err instanceof Error ? err.message : String(err);
-    log(`[${report.name}] ${report.error}`);
-  } finally {
-    client?.close();
-    if (target) {
-      try {
-        await target.stop();
-      } catch (err) {
-        log(`[${report.name}] stop failed: ${(err as Error).message}`);
+    fail(contestant, err);
+  }
+  return contestant;
+}
+
+function fail(contestant: Contestant, err: unknown): void {
+  contestant.report.error = err instanceof Error ? err.message : String(err);
+  contestant.ctx = undefined;
+  log(`${contestant.label} ${contestant.report.error}`);
+}
+
+/**
+ * Runs each workload on every target in turn, split into --slices slices that alternate between
+ * the targets (ABBA order), so that a slower or faster spell of the shared machine falls on all
+ * targets alike instead of on whichever happened to run then.
+ */
+async function runWorkloads(contestants: Contestant[], opts: BenchOptions): Promise<void> {
+  const sliceSec = opts.durationSec / opts.slices;
+  for (const w of opts.workloads) {
+    const spec = WORKLOADS[w];
+    const runs = new Map<Contestant, WorkloadRun>();
+    for (const c of contestants) {
+      if (!c.ctx) continue;
+      log(`${c.label} workload ${w}: ${spec.title}, ${opts.durationSec} s in ${opts.slices} slice(s)`);
+      runs.set(c, new WorkloadRun(c.ctx, spec, makeKeyChooser(opts.distribution, opts.records), c.label));
+    }
+    for (const [c, run] of runs) await run.warmUp(opts.warmupSec).catch((err: unknown) => fail(c, err));
+    for (let slice = 0; slice < opts.slices; slice++) {
+      const order = slice % 2 === 0 ? [...runs] : [...runs].reverse();
+      for (const [c, run] of order) {
+        if (!c.ctx || globalControl.stopped) continue;
+        try {
+          await run.runSlice(sliceSec);
+        } catch (err) {
+          fail(c, err);
+        }
       }
     }
+    for (const [c, run] of runs) {
+      const res = run.result();
+      c.report.phases.push(res);
+      if (res.aborted && !c.report.error) fail(c, new Error(res.aborted));
+      else log(oneLine(c.label, res));
+    }
+    if (globalControl.stopped) return;
   }
-  return report;
+}
+
+async function closeContestant(c: Contestant): Promise<void> {
+  c.client?.close();
+  if (!c.target) return;
+  try {
+    await c.target.stop();
+  } catch (err) {
+    log(`${c.label} stop failed: ${(err as Error).message}`);
+  }
 }
 
 function header(opts: BenchOptions): string {
@@ -206,10 +252,10 @@ function header(opts: BenchOptions): string {
     machineFacts(),
     '',
     'Parameters',
-    `  targets:      ${opts.targets.map((t) => (t === 'url' ? `url ${opts.endpoint}` : t)).join(', ')} (run one after another)`,
+    `  targets:      ${opts.targets.map((t) => (t === 'url' ? `url ${opts.endpoint}` : t)).join(', ')} (all up at once; each workload alternates between them in ${opts.slices} slices)`,
     `  table:        ${opts.table} (ycsb_key S, PAY_PER_REQUEST)${opts.skipLoad ? ', load skipped' : ''}`,
     `  records:      ${opts.records} x ~${FIELD_COUNT * FIELD_LENGTH} B (${FIELD_COUNT} fields x ${FIELD_LENGTH} B), keys ${keyName(0)}..${keyName(opts.records - 1)}`,
-    `  workloads:    ${opts.workloads.join(', ')}; ${opts.durationSec} s each${opts.warmupSec ? ` after ${opts.warmupSec} s unrecorded warm-up` : ''}`,
+    `  workloads:    ${opts.workloads.join(', ')}; ${opts.durationSec} s each per target${opts.warmupSec ? ` after ${opts.warmupSec} s unrecorded warm-up` : ''}`,
     `  concurrency:  ${opts.concurrency} outstanding requests (closed loop, keep-alive maxSockets ${opts.concurrency})`,
     `  key choice:   ${chooser.description}`,
     `                sampled skew: ${describeSkew(chooser, opts.records)}`,
@@ -240,12 +286,18 @@ async function main(): Promise<number> {
   out(header(opts));
   out();
 
-  const reports: TargetReport[] = [];
-  for (const t of opts.targets) {
-    if (globalControl.stopped) break;
-    log(`=== target ${t} ===`);
-    reports.push(await benchTarget(t, opts));
+  const contestants: Contestant[] = [];
+  try {
+    for (const t of opts.targets) {
+      if (globalControl.stopped) break;
+      log(`=== target ${t} ===`);
+      contestants.push(await openContestant(t, opts));
+    }
+    if (!globalControl.stopped) await runWorkloads(contestants, opts);
+  } finally {
+    for (const c of contestants) await closeContestant(c);
   }
+  const reports = contestants.map((c) => c.report);
 
   out('Results');
   out();

@@ -12,6 +12,7 @@ export interface BenchOptions {
   workloads: string[];
   durationSec: number;
   warmupSec: number;
+  slices: number;
   concurrency: number;
   consistentRead: boolean;
   distribution: Distribution;
@@ -35,7 +36,8 @@ scrambled-zipfian key choice and a closed loop of --concurrency outstanding requ
 
 Targets
   --target T            triad | dynalite | both | url, or a comma list (default: both;
-                        "url" when only --endpoint is given). Targets run one after another.
+                        "url" when only --endpoint is given). All targets are started
+                        first; each workload then alternates between them (--slices).
   --endpoint URL        benchmark an already-running endpoint (implies --target url)
   --dynalite-path DIR   run dynalite on disk (its --path, LevelDB) instead of in memory
   --triad-script PATH   cluster launcher run as \`npx tsx PATH --data-dir D --port P\`
@@ -46,7 +48,9 @@ Workload
   --workloads LIST      comma list of A,B,C (default A,B,C)
                           A: 50% GetItem / 50% UpdateItem   B: 95% / 5%   C: 100% GetItem
   --duration S          seconds per workload (default 20)
-  --warmup S            unrecorded warm-up seconds before each workload (default 0)
+  --warmup S            unrecorded warm-up seconds before each workload (default 5)
+  --slices N            split each workload into N slices that alternate between the
+                        targets, so that the machine's changes of pace hit all alike (default 4)
   --concurrency N       outstanding requests = keep-alive sockets (default 64)
   --consistent-read     GetItem with ConsistentRead true (default false)
   --distribution D      zipfian (YCSB scrambled, theta 0.99) | uniform (default zipfian)
@@ -96,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         workloads: { type: 'string' },
         duration: { type: 'string' },
         warmup: { type: 'string' },
+        slices: { type: 'string' },
         concurrency: { type: 'string' },
         'consistent-read': { type: 'boolean' },
         distribution: { type: 'string' },
@@ -169,7 +174,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     records,
     workloads,
     durationSec: positiveNumber('duration', str('duration'), 20),
-    warmupSec: positiveNumber('warmup', str('warmup'), 0, true),
+    warmupSec: positiveNumber('warmup', str('warmup'), 5, true),
+    slices: positiveInt('slices', str('slices'), 4),
     concurrency: positiveInt('concurrency', str('concurrency'), 64),
     consistentRead: !!values['consistent-read'],
     distribution,

@@ -154,11 +154,38 @@ async function noteFailure(stats: OpStats, r: CallResult, control: RunControl): 
   if (r.status === 0) await sleep(10);
 }
 
-interface Measured {
-  elapsedSec: number;
-  clientCpuPct: number;
-  serverCpuPct?: number;
-  machineCpuPct?: number;
+/** CPU and wall time spent in one or more measured intervals; sums over the slices of a phase. */
+class Measured {
+  elapsedSec = 0;
+  clientCpuSec = 0;
+  serverCpuSec: number | undefined = 0;
+  /** Busy core-seconds of the whole machine. */
+  machineCpuSec: number | undefined = 0;
+
+  async measure(ctx: PhaseContext, body: () => Promise<void>): Promise<void> {
+    const cpu0 = process.cpuUsage();
+    const srv0 = ctx.serverCpuSeconds?.();
+    const m0 = machineJiffies();
+    const t0 = performance.now();
+    await body();
+    const elapsedSec = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const srv1 = ctx.serverCpuSeconds?.();
+    const m1 = machineJiffies();
+    this.elapsedSec += elapsedSec;
+    this.clientCpuSec += (cpu.user + cpu.system) / 1e6;
+    this.serverCpuSec = this.serverCpuSec !== undefined && srv0 !== undefined && srv1 !== undefined ? this.serverCpuSec + (srv1 - srv0) : undefined;
+    this.machineCpuSec =
+      this.machineCpuSec !== undefined && m0 && m1 && m1.total > m0.total
+        ? this.machineCpuSec + ((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length * elapsedSec
+        : undefined;
+  }
+
+  /** Percent of one core over the measured time. */
+  percents(): Pick<PhaseResult, 'clientCpuPct' | 'serverCpuPct' | 'machineCpuPct'> {
+    const pct = (sec: number | undefined) => (sec === undefined || this.elapsedSec <= 0 ? undefined : (sec / this.elapsedSec) * 100);
+    return { clientCpuPct: pct(this.clientCpuSec) ?? 0, serverCpuPct: pct(this.serverCpuSec), machineCpuPct: pct(this.machineCpuSec) };
+  }
 }
 
 /** Busy and total jiffies of the whole machine from /proc/stat (Linux), or undefined. */
@@ -171,24 +198,6 @@ function machineJiffies(): { busy: number; total: number } | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function measure(ctx: PhaseContext, body: () => Promise<void>): Promise<Measured> {
-  const cpu0 = process.cpuUsage();
-  const srv0 = ctx.serverCpuSeconds?.();
-  const m0 = machineJiffies();
-  const t0 = performance.now();
-  await body();
-  const elapsedSec = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const srv1 = ctx.serverCpuSeconds?.();
-  const m1 = machineJiffies();
-  const clientCpuPct = elapsedSec > 0 ? ((cpu.user + cpu.system) / 1e6 / elapsedSec) * 100 : 0;
-  const serverCpuPct =
-    srv0 !== undefined && srv1 !== undefined && elapsedSec > 0 ? ((srv1 - srv0) / elapsedSec) * 100 : undefined;
-  const machineCpuPct =
-    m0 && m1 && m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length * 100 : undefined;
-  return { elapsedSec, clientCpuPct, serverCpuPct, machineCpuPct };
 }
 
 function progressTicker(ctx: PhaseContext, label: string, count: () => number, everyMs = 5000): () => void {
@@ -231,7 +240,8 @@ export async function runLoad(ctx: PhaseContext, records: number, label: string)
     }
   };
   const stopTicker = progressTicker(ctx, `${label} load`, () => put.count);
-  const m = await measure(ctx, async () => {
+  const m = new Measured();
+  await m.measure(ctx, async () => {
     await Promise.all(Array.from({ length: Math.min(ctx.concurrency, records) }, worker));
   });
   stopTicker();
@@ -242,26 +252,65 @@ export async function runLoad(ctx: PhaseContext, records: number, label: string)
     elapsedSec: m.elapsedSec,
     ops: [total],
     total,
-    clientCpuPct: m.clientCpuPct,
-    serverCpuPct: m.serverCpuPct,
-    machineCpuPct: m.machineCpuPct,
+    ...m.percents(),
     aborted: ctx.control.stopped ? ctx.control.reason : undefined,
   };
 }
 
-/** One closed-loop workload run for `durationSec` seconds (after an optional unrecorded warm-up). */
-export async function runWorkload(
-  ctx: PhaseContext,
-  spec: WorkloadSpec,
-  chooser: KeyChooser,
-  durationSec: number,
-  warmupSec: number,
-  label: string,
-): Promise<PhaseResult> {
-  const runFor = async (seconds: number, get: OpStats, update: OpStats): Promise<void> => {
+/**
+ * One closed-loop workload against one target, run as one or more timed slices (the benchmark
+ * alternates slices between targets, so that changes in the machine's speed during a run affect
+ * every target alike); the result covers all slices.
+ */
+export class WorkloadRun {
+  private readonly get = new OpStats('GetItem');
+  private readonly update = new OpStats('UpdateItem');
+  private readonly measured = new Measured();
+
+  constructor(
+    private readonly ctx: PhaseContext,
+    private readonly spec: WorkloadSpec,
+    private readonly chooser: KeyChooser,
+    private readonly label: string,
+  ) {}
+
+  /** Runs the workload unrecorded, to warm up connections, caches and the JIT. */
+  async warmUp(seconds: number): Promise<void> {
+    if (seconds <= 0 || this.ctx.control.stopped) return;
+    this.ctx.log(`${this.label} workload ${this.spec.name}: warming up ${seconds} s (not recorded)`);
+    await this.runFor(seconds, new OpStats('GetItem', 1024), new OpStats('UpdateItem', 1024));
+  }
+
+  /** Runs the workload for `seconds`, recorded. */
+  async runSlice(seconds: number): Promise<void> {
+    const before = this.get.count + this.update.count;
+    const stopTicker = progressTicker(this.ctx, `${this.label} workload ${this.spec.name}`, () => this.get.count + this.update.count - before);
+    await this.measured.measure(this.ctx, () => this.runFor(seconds, this.get, this.update));
+    stopTicker();
+  }
+
+  result(): PhaseResult {
+    const { spec, get, update } = this;
+    const elapsedSec = this.measured.elapsedSec;
+    const ops = [];
+    if (spec.readProportion > 0) ops.push(opResult('GetItem', [get], elapsedSec));
+    if (spec.readProportion < 1) ops.push(opResult('UpdateItem', [update], elapsedSec));
+    return {
+      phase: spec.name,
+      title: `workload ${spec.name} (${spec.title}), ${this.chooser.description}`,
+      elapsedSec,
+      ops,
+      total: opResult('total', [get, update], elapsedSec),
+      ...this.measured.percents(),
+      aborted: this.ctx.control.stopped ? this.ctx.control.reason : undefined,
+    };
+  }
+
+  private async runFor(seconds: number, get: OpStats, update: OpStats): Promise<void> {
     const deadline = performance.now() + seconds * 1000;
-    const { client, requests, text, control } = ctx;
-    const readProportion = spec.readProportion;
+    const { client, requests, text, control } = this.ctx;
+    const { readProportion } = this.spec;
+    const chooser = this.chooser;
     const worker = async (): Promise<void> => {
       while (!control.stopped && performance.now() < deadline) {
         const key = keyName(chooser.next());
@@ -281,32 +330,6 @@ export async function runWorkload(
         }
       }
     };
-    await Promise.all(Array.from({ length: ctx.concurrency }, worker));
-  };
-
-  if (warmupSec > 0 && !ctx.control.stopped) {
-    ctx.log(`${label} workload ${spec.name}: warming up ${warmupSec} s (not recorded)`);
-    await runFor(warmupSec, new OpStats('GetItem', 1024), new OpStats('UpdateItem', 1024));
+    await Promise.all(Array.from({ length: this.ctx.concurrency }, worker));
   }
-
-  const get = new OpStats('GetItem');
-  const update = new OpStats('UpdateItem');
-  const stopTicker = progressTicker(ctx, `${label} workload ${spec.name}`, () => get.count + update.count);
-  const m = await measure(ctx, () => runFor(durationSec, get, update));
-  stopTicker();
-
-  const ops = [];
-  if (spec.readProportion > 0) ops.push(opResult('GetItem', [get], m.elapsedSec));
-  if (spec.readProportion < 1) ops.push(opResult('UpdateItem', [update], m.elapsedSec));
-  return {
-    phase: spec.name,
-    title: `workload ${spec.name} (${spec.title}), ${chooser.description}`,
-    elapsedSec: m.elapsedSec,
-    ops,
-    total: opResult('total', [get, update], m.elapsedSec),
-    clientCpuPct: m.clientCpuPct,
-    serverCpuPct: m.serverCpuPct,
-    machineCpuPct: m.machineCpuPct,
-    aborted: ctx.control.stopped ? ctx.control.reason : undefined,
-  };
 }
