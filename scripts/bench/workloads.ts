@@ -281,12 +281,17 @@ export class WorkloadRun {
     await this.runFor(seconds, new OpStats('GetItem', 1024), new OpStats('UpdateItem', 1024));
   }
 
-  /** Runs the workload for `seconds`, recorded. */
+  /** Runs the workload for `seconds`, recorded, and logs the slice's rate (and progress during a long one). */
   async runSlice(seconds: number): Promise<void> {
-    const before = this.get.count + this.update.count;
-    const stopTicker = progressTicker(this.ctx, `${this.label} workload ${this.spec.name}`, () => this.get.count + this.update.count - before);
+    const label = `${this.label} workload ${this.spec.name}`;
+    const count = () => this.get.count + this.update.count;
+    const before = count();
+    const stopTicker = seconds > 10 ? progressTicker(this.ctx, label, () => count() - before) : () => undefined;
+    const elapsedBefore = this.measured.elapsedSec;
     await this.measured.measure(this.ctx, () => this.runFor(seconds, this.get, this.update));
     stopTicker();
+    const ops = count() - before;
+    this.ctx.log(`${label}: slice of ${ops} ops, ${(ops / (this.measured.elapsedSec - elapsedBefore)).toFixed(0)} ops/s`);
   }
 
   result(): PhaseResult {
