@@ -11,16 +11,12 @@
  * failure names it. TRIAD_TEST_KEEP_DATA=1 keeps the processes' logs; TRIAD_CHAOS_HISTORY_FILE=path
  * writes the recorded history there as JSON lines.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { runChaos } from './chaos/chaos-run';
-import { NetworkFaults, faultFileEnv, type FaultKind } from './chaos/faults';
-import { clusterProcesses } from './chaos/cluster-probe';
+import { faultCluster } from './chaos/fault-cluster';
+import type { FaultKind } from './chaos/faults';
 import { Prng } from './chaos/prng';
 import { formatReport } from './chaos/report';
-import { assertPortsFree, slotPorts } from './chaos/ports';
-import { logTail, startTestCluster, type TestCluster } from './support/test-cluster';
+import { logTail } from './support/test-cluster';
 
 const SLOT = 6;
 const SEED = Number(process.env.TRIAD_CHAOS_SEED ?? 7_211);
@@ -28,27 +24,11 @@ const SEED = Number(process.env.TRIAD_CHAOS_SEED ?? 7_211);
 const SCHEDULE: FaultKind[] = ['kill', 'pause', 'partition-zone', 'isolate-storage', 'wipe', 'kill', 'pause', 'partition-zone'];
 const FAULT_DURATION_MS = 2_500;
 
-let tc: TestCluster | undefined;
-let faultDir: string | undefined;
-
-beforeAll(async () => {
-  await assertPortsFree(slotPorts(SLOT), `test-cluster slot ${SLOT} (${path.basename(__filename)})`);
-  faultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-chaos-faults-'));
-  tc = await startTestCluster(SLOT, {
-    partitions: 16,
-    env: { TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' },
-    envFor: faultFileEnv(faultDir),
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await tc?.stop();
-  if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
-}, 60_000);
+const fixture = faultCluster(SLOT, __filename, { TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' });
 
 test('under faults, no acknowledged write is lost, the history is linearizable, replicas converge, hints drain and the global index converges', async () => {
-  const { cluster } = tc!;
-  const network = new NetworkFaults(faultDir!, clusterProcesses(cluster));
+  const { tc, network } = fixture();
+  const { cluster } = tc;
   const rng = new Prng(SEED);
   const progress: string[] = [];
   const routerZones = cluster.routers.map((r) => r.zone);
@@ -64,13 +44,13 @@ test('under faults, no acknowledged write is lost, the history is linearizable, 
     convergeTimeoutMs: 30_000,
     hintsTimeoutMs: 30_000,
     historyFile: process.env.TRIAD_CHAOS_HISTORY_FILE,
-    unexpectedExits: () => tc!.unexpectedExits,
+    unexpectedExits: () => tc.unexpectedExits,
     log: (line) => progress.push(line),
   });
   const text = formatReport(report);
   if (report.failures.length > 0) {
     const logs = ['router-1', ...cluster.layout.storageNodes.map((n) => n.id)]
-      .map((id) => `--- ${id} log (tail) ---\n${logTail(tc!.dataDir, id, 15)}`)
+      .map((id) => `--- ${id} log (tail) ---\n${logTail(tc.dataDir, id, 15)}`)
       .join('\n');
     throw new Error(`${text}\n\n--- progress ---\n${progress.join('\n')}\n\n${logs}`);
   }

@@ -18,18 +18,14 @@
  *   2. let the router reach storage-a-1 again while it stays cut off from its peers: strong reads
  *      it serves return v0 — after v1 was acknowledged: a stale read.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describeRegisterOperation } from '@triad/linearizability';
 import { awaitConvergence, checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference } from './chaos/checks';
 import { delay, nowMs } from './chaos/clock';
-import { ClusterProbe, clusterProcesses } from './chaos/cluster-probe';
-import { NetworkFaults, faultFileEnv } from './chaos/faults';
+import { ClusterProbe } from './chaos/cluster-probe';
+import { faultCluster } from './chaos/fault-cluster';
 import { INDEX_SHAPE, type Item } from './chaos/global-index-workload';
 import { RegisterWorkload, partitionOfStringKey } from './chaos/workload';
-import { assertPortsFree, slotPorts } from './chaos/ports';
-import { logTail, startTestCluster, type TestCluster } from './support/test-cluster';
+import { logTail } from './support/test-cluster';
 
 const SLOT = 7;
 const KEY_COUNT = 8;
@@ -57,28 +53,12 @@ test('(e) the global index comparison reports an entry missing and an entry left
 });
 
 describe('(b) on a cluster whose strong reads may be served by any replica', () => {
-  let tc: TestCluster | undefined;
-  let faultDir: string | undefined;
-
-  beforeAll(async () => {
-    await assertPortsFree(slotPorts(SLOT), `test-cluster slot ${SLOT} (${path.basename(__filename)})`);
-    faultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-violation-faults-'));
-    tc = await startTestCluster(SLOT, {
-      partitions: 16,
-      env: { TRIAD_UNSAFE_FOLLOWER_READS: '1', TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' },
-      envFor: faultFileEnv(faultDir),
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await tc?.stop();
-    if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
-  }, 60_000);
+  const fixture = faultCluster(SLOT, __filename, { TRIAD_UNSAFE_FOLLOWER_READS: '1', TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' });
 
   test('with TRIAD_UNSAFE_FOLLOWER_READS=1, the checker finds the stale strong reads of a cut-off replica', async () => {
-    const { cluster } = tc!;
+    const { tc, network } = fixture();
+    const { cluster } = tc;
     const probe = new ClusterProbe(cluster);
-    const network = new NetworkFaults(faultDir!, clusterProcesses(cluster));
     const routerZone = cluster.routers[0].zone;
     const stale = cluster.layout.storageNodes.find((n) => n.zone === routerZone)!.id;
     const partitionCount = cluster.layout.partitionCount;
@@ -88,7 +68,7 @@ describe('(b) on a cluster whose strong reads may be served by any replica', () 
       if (probe.ring.replicaSet(partitionOfStringKey(key, partitionCount))[0].id === stale) keys.push(key);
       if (i > 10_000) throw new Error(`no partition lists ${stale} first`);
     }
-    const workload = new RegisterWorkload({ endpoint: tc!.endpoint, partitionCount, seed: 1, requestTimeoutMs: 12_000 });
+    const workload = new RegisterWorkload({ endpoint: tc.endpoint, partitionCount, seed: 1, requestTimeoutMs: 12_000 });
     const notes: string[] = [];
     try {
       await workload.setup();
@@ -151,7 +131,7 @@ describe('(b) on a cluster whose strong reads may be served by any replica', () 
       throw new Error(
         `expected the checker to find a violation, got ${result.verdict}\n${report}\n` +
           `history sample:\n${workload.history.operations.slice(-10).map((op) => `  ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`).join('\n')}\n` +
-          `--- router-1 log ---\n${logTail(tc!.dataDir, 'router-1', 20)}`,
+          `--- router-1 log ---\n${logTail(tc.dataDir, 'router-1', 20)}`,
       );
     }
     console.log(report);

@@ -1,0 +1,37 @@
+/**
+ * The jest fixture of a fault test: a test cluster of 16 partitions on a slot, each process reading
+ * its own fault file (faults.ts), started before the file's tests and stopped, fault files removed,
+ * after them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clusterProcesses } from './cluster-probe';
+import { NetworkFaults, faultFileEnv } from './faults';
+import { assertPortsFree, slotPorts } from './ports';
+import { startTestCluster, type TestCluster } from '../support/test-cluster';
+
+export interface FaultCluster {
+  tc: TestCluster;
+  network: NetworkFaults;
+}
+
+/** Registers beforeAll/afterAll; the returned function gives the running cluster inside tests. */
+export function faultCluster(slot: number, testFile: string, env: Record<string, string>): () => FaultCluster {
+  let fixture: FaultCluster | undefined;
+  let faultDir: string | undefined;
+  beforeAll(async () => {
+    await assertPortsFree(slotPorts(slot), `test-cluster slot ${slot} (${path.basename(testFile)})`);
+    faultDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-${path.basename(testFile, '.test.ts')}-faults-`));
+    const tc = await startTestCluster(slot, { partitions: 16, env, envFor: faultFileEnv(faultDir) });
+    fixture = { tc, network: new NetworkFaults(faultDir, clusterProcesses(tc.cluster)) };
+  }, 120_000);
+  afterAll(async () => {
+    await fixture?.tc.stop();
+    if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
+  }, 60_000);
+  return () => {
+    if (!fixture) throw new Error(`the fault cluster of ${path.basename(testFile)} did not start`);
+    return fixture;
+  };
+}
