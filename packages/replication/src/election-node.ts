@@ -63,7 +63,31 @@ export interface ElectionNodeInit {
   random: () => number;
   /** The local monotonic clock at start, in ms. */
   nowMs: number;
+  /**
+   * The last entry of the partition's replicated log here (see `ReplicaNode`): votes go only to
+   * candidates whose log is at least as up to date, so that a leader holds every committed entry.
+   * Without a log (elections alone) every position is (0, 0).
+   */
+  logPosition?: (partition: PartitionId) => LogPosition;
+  /**
+   * Partitions this node replicates as a non-voting learner (its disk was lost): it neither votes
+   * nor campaigns until `setVoting` promotes it, once it has caught up.
+   */
+  learners?: ReadonlySet<PartitionId>;
 }
+
+/** A log entry's position: its term, then its index. */
+export interface LogPosition {
+  term: number;
+  index: number;
+}
+
+/** Whether a log ending at `a` is at least as up to date as one ending at `b` (Raft's order). */
+export function isAtLeastAsUpToDate(a: LogPosition, b: LogPosition): boolean {
+  return a.term > b.term || (a.term === b.term && a.index >= b.index);
+}
+
+const EMPTY_LOG: LogPosition = { term: 0, index: 0 };
 
 /** Per-partition state. Fields below `leader-only` are meaningful only while `role` is leader. */
 class PartitionState {
@@ -77,6 +101,8 @@ class PartitionState {
   /** Campaign bookkeeping (pre-vote or vote). */
   readonly granted = new Set<NodeId>();
   readonly rejected = new Set<NodeId>();
+  /** A learner neither votes nor campaigns (see `ElectionNodeInit.learners`). */
+  voting = true;
   /** The term in which a transfer campaign may skip the lease wait (see `TimeoutNow.leasesClear`). */
   leasesClearTerm = -1;
   /** After handing leadership away: the `TimeoutNow` to resend while nobody has taken over. */
@@ -124,6 +150,7 @@ export class ElectionNode {
   readonly selfId: NodeId;
   readonly config: Readonly<ElectionConfig>;
   private readonly random: () => number;
+  private readonly logPosition: (partition: PartitionId) => LogPosition;
   private readonly partitions = new Map<PartitionId, PartitionState>();
   /** Partitions in ascending order, so that every loop is deterministic. */
   private readonly partitionList: PartitionState[] = [];
@@ -150,6 +177,7 @@ export class ElectionNode {
     assert(init.partitions.size <= PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
     this.selfId = init.selfId;
     this.random = init.random;
+    this.logPosition = init.logPosition ?? (() => EMPTY_LOG);
     this.nowMs = init.nowMs;
     this.nextRoundAtMs = init.nowMs;
     this.bootId = Math.floor(this.nextRandom() * (BOOT_ID_MAX + 1));
@@ -157,6 +185,7 @@ export class ElectionNode {
     const ids = [...init.partitions.keys()].sort((a, b) => a - b);
     for (const partition of ids) {
       const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition));
+      if (init.learners?.has(partition)) ps.voting = false;
       this.partitions.set(partition, ps);
       this.partitionList.push(ps);
     }
@@ -214,7 +243,7 @@ export class ElectionNode {
         // Its lease ended long ago (lease < that timeout); stepping down lets it vote and tells
         // the router to look elsewhere.
         if (nowMs - ps.quorumContactMs > this.config.electionTimeoutMinMs) this.becomeFollower(ps, ps.term, undefined, 'quorum-lost');
-      } else if (nowMs >= ps.electionDeadlineMs) {
+      } else if (nowMs >= ps.electionDeadlineMs && ps.voting) {
         this.preCampaign(ps);
       }
     }
@@ -396,6 +425,36 @@ export class ElectionNode {
     return true;
   }
 
+  /** A log message from a replica carried a term newer than ours: step down and adopt it. */
+  observeTerm(partition: PartitionId, term: number, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (ps && term > ps.term) this.becomeFollower(ps, term, undefined, 'higher-term');
+  }
+
+  /**
+   * Promotes a learner to a voter once it caught up with the log of `leader` in our current term.
+   * It counts as having voted for that leader in this term: before its disk was lost it may have
+   * voted in this term already, and it must never help elect a second leader in it.
+   */
+  promoteToVoter(partition: PartitionId, leader: NodeId, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (!ps || ps.voting) return;
+    assert(ps.leader === leader, () => `partition ${partition}: promoted by ${leader}, but the leader is ${ps.leader}`);
+    ps.voting = true;
+    if (ps.votedFor === undefined) {
+      ps.votedFor = leader;
+      this.markDirty(ps);
+    }
+    this.resetElectionTimer(ps);
+  }
+
+  /** Whether this node votes in the partition (false while it is a learner). */
+  isVoter(partition: PartitionId): boolean {
+    return this.partitions.get(partition)?.voting ?? false;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Output
 
@@ -493,14 +552,19 @@ export class ElectionNode {
     // ago, we neither vote nor adopt the candidate's term, unless the leader itself asked for this
     // election (a transfer).
     if (!m.force && this.isSticky(ps)) return reply(false, ps.term);
+    // A learner's term and vote may have been lost with its disk: it gives no vote at all.
+    if (!ps.voting) return reply(false, ps.term);
+    // Raft's election restriction: only a candidate holding every entry we hold can win with our
+    // vote, so every committed entry (on a majority) is in the next leader's log.
+    const logOk = isAtLeastAsUpToDate({ term: m.lastLogTerm, index: m.lastLogIndex }, this.logPosition(ps.partition));
     if (m.preVote) {
       // Would we vote for a campaign in m.term? Nothing changes here: a cut-off replica's pre-votes
       // fail and its term stays put.
-      const granted = m.term > ps.term;
+      const granted = m.term > ps.term && logOk;
       return reply(granted, granted ? m.term : ps.term);
     }
     if (m.term > ps.term) this.becomeFollower(ps, m.term, undefined, 'higher-term');
-    const granted = m.term === ps.term && (ps.votedFor === undefined || ps.votedFor === from);
+    const granted = m.term === ps.term && logOk && (ps.votedFor === undefined || ps.votedFor === from);
     if (granted && ps.votedFor === undefined) {
       ps.votedFor = from;
       this.markDirty(ps);
@@ -593,7 +657,7 @@ export class ElectionNode {
   private onTimeoutNow(from: NodeId, m: TimeoutNow): void {
     const ps = this.partitions.get(m.partition);
     // Only the leader of our current term sends one; anything else is stale (a later term exists).
-    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader') return;
+    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader' || !ps.voting) return;
     this.campaign(ps, { leasesClear: m.leasesClear });
   }
 
@@ -620,7 +684,10 @@ export class ElectionNode {
     this.leaveRole(ps, 'pre-candidate', 'election-timeout');
     ps.granted.add(this.selfId);
     this.resetElectionTimer(ps);
-    for (const peer of ps.peers) this.send(peer, { type: 'VoteRequest', partition: ps.partition, term: ps.term + 1, preVote: true, force: false });
+    const last = this.logPosition(ps.partition);
+    for (const peer of ps.peers) {
+      this.send(peer, { type: 'VoteRequest', partition: ps.partition, term: ps.term + 1, preVote: true, force: false, lastLogTerm: last.term, lastLogIndex: last.index });
+    }
   }
 
   /** A real campaign; `transfer` when the leader asked for it with `TimeoutNow`. */
@@ -634,8 +701,17 @@ export class ElectionNode {
     ps.granted.add(this.selfId);
     ps.leasesClearTerm = transfer?.leasesClear ? ps.term : -1;
     this.resetElectionTimer(ps);
+    const last = this.logPosition(ps.partition);
     for (const peer of ps.peers) {
-      this.send(peer, { type: 'VoteRequest', partition: ps.partition, term: ps.term, preVote: false, force: transfer !== undefined });
+      this.send(peer, {
+        type: 'VoteRequest',
+        partition: ps.partition,
+        term: ps.term,
+        preVote: false,
+        force: transfer !== undefined,
+        lastLogTerm: last.term,
+        lastLogIndex: last.index,
+      });
     }
   }
 

@@ -17,6 +17,9 @@ export interface VoteRequest {
   term: number;
   preVote: boolean;
   force: boolean;
+  /** The candidate's last log entry: voters refuse a candidate whose log is behind theirs. */
+  lastLogTerm: number;
+  lastLogIndex: number;
 }
 
 /** Answer to a `VoteRequest`. `term` is the request's term when granted, the voter's own otherwise. */
@@ -78,10 +81,10 @@ export interface TimeoutNow {
 export type Message = VoteRequest | VoteResponse | Heartbeat | HeartbeatAck | TimeoutNow;
 export type MessageType = Message['type'];
 
-type Shape = Record<string, 'partition' | 'term' | 'round' | 'u32' | 'boolean'>;
+type Shape = Record<string, 'partition' | 'term' | 'round' | 'u32' | 'boolean' | 'index'>;
 
 const SHAPES: Record<Exclude<MessageType, 'Heartbeat' | 'HeartbeatAck'>, Shape> = {
-  VoteRequest: { partition: 'partition', term: 'term', preVote: 'boolean', force: 'boolean' },
+  VoteRequest: { partition: 'partition', term: 'term', preVote: 'boolean', force: 'boolean', lastLogTerm: 'term', lastLogIndex: 'index' },
   VoteResponse: { partition: 'partition', term: 'term', preVote: 'boolean', granted: 'boolean' },
   TimeoutNow: { partition: 'partition', term: 'term', leasesClear: 'boolean' },
 };

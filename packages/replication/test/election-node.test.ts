@@ -19,8 +19,8 @@ describe('ElectionNode: elections', () => {
     expect(node.termOf(0)).toBe(0);
     expect(ready.persist).toEqual([]);
     expect(sent(ready, 'VoteRequest')).toEqual([
-      { to: 'n1', message: { type: 'VoteRequest', partition: 0, term: 1, preVote: true, force: false } },
-      { to: 'n2', message: { type: 'VoteRequest', partition: 0, term: 1, preVote: true, force: false } },
+      { to: 'n1', message: { type: 'VoteRequest', partition: 0, term: 1, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 } },
+      { to: 'n2', message: { type: 'VoteRequest', partition: 0, term: 1, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 } },
     ]);
   });
 
@@ -33,8 +33,8 @@ describe('ElectionNode: elections', () => {
     expect(node.roleOf(0)).toBe('candidate');
     expect(ready.persist).toEqual([{ partition: 0, term: 1, votedFor: 'n0' }]);
     expect(sent(ready, 'VoteRequest').map((m) => m.message)).toEqual([
-      { type: 'VoteRequest', partition: 0, term: 1, preVote: false, force: false },
-      { type: 'VoteRequest', partition: 0, term: 1, preVote: false, force: false },
+      { type: 'VoteRequest', partition: 0, term: 1, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 },
+      { type: 'VoteRequest', partition: 0, term: 1, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 },
     ]);
 
     node.receive('n1', { type: 'VoteResponse', partition: 0, term: 1, preVote: false, granted: true }, 1002);
@@ -61,8 +61,8 @@ describe('ElectionNode: elections', () => {
   it('votes at most once per term, and remembers the vote across a restart', () => {
     const persisted = new Map([[0, { term: 3, votedFor: 'n0' }]]);
     const node = makeNode('n2', { persisted });
-    node.receive('n1', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false }, 10);
-    node.receive('n0', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false }, 10);
+    node.receive('n1', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 10);
+    node.receive('n0', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 10);
     const ready = node.ready();
     expect(sent(ready, 'VoteResponse')).toEqual([
       { to: 'n1', message: { type: 'VoteResponse', partition: 0, term: 3, preVote: false, granted: false } },
@@ -70,7 +70,7 @@ describe('ElectionNode: elections', () => {
     ]);
     expect(ready.persist).toEqual([]);
 
-    node.receive('n1', { type: 'VoteRequest', partition: 0, term: 4, preVote: false, force: false }, 20);
+    node.receive('n1', { type: 'VoteRequest', partition: 0, term: 4, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 20);
     const next = node.ready();
     expect(next.persist).toEqual([{ partition: 0, term: 4, votedFor: 'n1' }]);
     expect(sent(next, 'VoteResponse')[0].message.granted).toBe(true);
@@ -78,9 +78,9 @@ describe('ElectionNode: elections', () => {
 
   it('ignores partitions it does not replicate and senders that are not replicas', () => {
     const node = makeNode('n0', { partitions: new Map([[0, ['n0', 'n1', 'n2']], [1, ['n0', 'n3', 'n4']]]) });
-    node.receive('n9', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false }, 1);
-    node.receive('n3', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false }, 1);
-    node.receive('n1', { type: 'VoteRequest', partition: 42, term: 5, preVote: false, force: false }, 1);
+    node.receive('n9', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
+    node.receive('n3', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
+    node.receive('n1', { type: 'VoteRequest', partition: 42, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
     expect(node.hasReady()).toBe(false);
     expect(node.termOf(0)).toBe(0);
     expect(node.termOf(42)).toBeUndefined();
@@ -94,14 +94,14 @@ describe('ElectionNode: leader stickiness and pre-vote', () => {
     expect(sent(node.ready(), 'HeartbeatAck')[0].message.entries).toEqual([{ partition: 0, term: 2, ok: true }]);
 
     const stickyUntil = 100 + C.electionTimeoutMinMs;
-    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: true, force: false }, stickyUntil - 1);
-    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false }, stickyUntil - 1);
+    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 }, stickyUntil - 1);
+    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, stickyUntil - 1);
     const refused = node.ready();
     expect(sent(refused, 'VoteResponse').map((m) => [m.message.granted, m.message.term])).toEqual([[false, 2], [false, 2]]);
     expect(refused.persist).toEqual([]);
     expect(node.termOf(0)).toBe(2);
 
-    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: true, force: false }, stickyUntil);
+    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 }, stickyUntil);
     expect(sent(node.ready(), 'VoteResponse')[0].message).toEqual({ type: 'VoteResponse', partition: 0, term: 3, preVote: true, granted: true });
   });
 
@@ -109,7 +109,7 @@ describe('ElectionNode: leader stickiness and pre-vote', () => {
     const node = makeNode('n1');
     node.receive('n0', { type: 'Heartbeat', round: 1, boot: 0, draining: false, entries: [{ partition: 0, term: 2 }] }, 100);
     node.ready();
-    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true }, 150);
+    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true, lastLogTerm: 0, lastLogIndex: 0 }, 150);
     const ready = node.ready();
     expect(sent(ready, 'VoteResponse')[0].message.granted).toBe(true);
     expect(ready.persist).toEqual([{ partition: 0, term: 3, votedFor: 'n2' }]);
@@ -118,8 +118,8 @@ describe('ElectionNode: leader stickiness and pre-vote', () => {
   it('as leader, refuses pre-votes and votes from a replica that lost contact', () => {
     const leader = makeNode('n0');
     const term = elect(leader, 0, 1000, 'n1');
-    leader.receive('n2', { type: 'VoteRequest', partition: 0, term: term + 1, preVote: true, force: false }, 1100);
-    leader.receive('n2', { type: 'VoteRequest', partition: 0, term: term + 5, preVote: false, force: false }, 1100);
+    leader.receive('n2', { type: 'VoteRequest', partition: 0, term: term + 1, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1100);
+    leader.receive('n2', { type: 'VoteRequest', partition: 0, term: term + 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1100);
     const ready = leader.ready();
     expect(sent(ready, 'VoteResponse').every((m) => !m.message.granted)).toBe(true);
     expect(leader.roleOf(0)).toBe('leader');
@@ -307,8 +307,8 @@ describe('ElectionNode: transfer', () => {
     const ready = target.ready();
     expect(ready.persist).toEqual([{ partition: 0, term: 3, votedFor: 'n0' }]);
     expect(sent(ready, 'VoteRequest').map((m) => m.message)).toEqual([
-      { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true },
-      { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true },
+      { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true, lastLogTerm: 0, lastLogIndex: 0 },
+      { type: 'VoteRequest', partition: 0, term: 3, preVote: false, force: true, lastLogTerm: 0, lastLogIndex: 0 },
     ]);
     target.receive('n2', { type: 'VoteResponse', partition: 0, term: 3, preVote: false, granted: true }, 152);
     target.catchUpComplete(0, 3, 160);

@@ -3,7 +3,7 @@ import { HEARTBEAT_ENTRIES_MAX, MalformedMessageError, TERM_MAX, decodeMessage, 
 const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 const EXAMPLES: Message[] = [
-  { type: 'VoteRequest', partition: 3, term: 7, preVote: true, force: false },
+  { type: 'VoteRequest', partition: 3, term: 7, preVote: true, force: false, lastLogTerm: 0, lastLogIndex: 0 },
   { type: 'VoteResponse', partition: 3, term: 7, preVote: false, granted: true },
   { type: 'Heartbeat', round: 12, boot: 99, draining: false, entries: [{ partition: 0, term: 2 }, { partition: 64, term: 1 }] },
   { type: 'HeartbeatAck', round: 12, boot: 5, draining: true, entries: [{ partition: 0, term: 3, ok: false }] },

@@ -62,7 +62,7 @@ describe('ElectionNode.reconfigure', () => {
     node.reconfigure(NEW_SET, 20);
     node.ready();
     // n2 is no replica any more: its vote requests get no answer.
-    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 9, preVote: false, force: true }, 30);
+    node.receive('n2', { type: 'VoteRequest', partition: 0, term: 9, preVote: false, force: true, lastLogTerm: 0, lastLogIndex: 0 }, 30);
     expect(node.ready().messages).toEqual([]);
     expect(node.termOf(0)).toBe(3);
     // n3 is: a heartbeat of a newer term from it makes it the leader.
@@ -78,7 +78,7 @@ describe('ElectionNode.reconfigure', () => {
     expect(node.ready().events).toContainEqual({ type: 'ServingChanged', partition: 0, term: 1, serving: false });
     expect(node.termOf(5)).toBe(4);
     // The vote for a former replica still counts: no second vote in term 4.
-    node.receive('n7', { type: 'VoteRequest', partition: 5, term: 4, preVote: false, force: false }, t + 20);
+    node.receive('n7', { type: 'VoteRequest', partition: 5, term: 4, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, t + 20);
     expect(sent(node.ready(), 'VoteResponse')[0].message.granted).toBe(false);
     // Heartbeats from a node that shares nothing any more are dropped, not answered.
     node.receive('n1', { type: 'Heartbeat', round: 9, boot: 1, draining: false, entries: [{ partition: 0, term: 1 }] }, t + 30);

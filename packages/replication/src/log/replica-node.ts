@@ -1,0 +1,737 @@
+/**
+ * A storage node's replicas of all its partitions: the elections of `ElectionNode` plus each
+ * partition's replicated log, as one pure state machine (etcd-io/raft is the model). No I/O, no
+ * clock, no randomness of its own; the driver feeds it inputs with the local monotonic time and
+ * drains `ready()`.
+ *
+ * The log's rules, and why they keep every acknowledged write:
+ *  - Only the leader of the current term appends (`propose`), and only while it serves: the term an
+ *    entry carries is fixed in the same step as the leadership and lease check.
+ *  - A follower takes an Append only from the leader of its current term (terms come through
+ *    `ElectionNode.acceptsReplication`, and one leader per term) and only when its log holds the
+ *    entry before them; a conflicting suffix (a deposed leader's uncommitted entries) is truncated.
+ *  - An entry is committed once a majority of the replica set holds it durably — the leader
+ *    counting itself only once its own copy is synced — and it is of the leader's term (an earlier
+ *    term's entries commit with it, Raft §5.4.2). A learner's copy never counts.
+ *  - Votes go only to candidates whose log is at least as up to date (see ElectionNode), so every
+ *    leader holds every committed entry. A new leader appends a no-op and serves only once that
+ *    no-op is applied here: its state then holds every committed write.
+ *  - State is the committed log applied in order, and only what is durable here is handed out to
+ *    apply. Strong reads read applied state inside the lease; writes are acknowledged once applied.
+ *  - A leadership transfer stops proposals at once and holds `TimeoutNow` until the target holds
+ *    the whole log, so no entry in flight is stranded.
+ *  - A node that lost its disk replicates as a learner: no vote, no campaign, no count towards a
+ *    majority, until a promotion entry naming it (and its generation) commits — which needs every
+ *    other replica to accept the leader's term, so it never helps a stale leader.
+ */
+import { ElectionNode, type ElectionNodeInit } from '../election-node';
+import { assert } from '../errors';
+import type { Message } from '../messages';
+import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, Role, ServingWindow, TransferResult } from '../types';
+import type { CommitAdvance, LogEntry, LogWrite, PersistedLog, SnapshotRequest } from './log-entry';
+import {
+  LOG_APPEND_BYTES_MAX,
+  LOG_APPEND_ENTRIES_MAX,
+  LOG_APPEND_RETRY_MS,
+  LOG_APPENDS_IN_FLIGHT_MAX,
+  LOG_COMPACTION_SLACK_ENTRIES,
+  LOG_PROPOSALS_IN_FLIGHT_MAX,
+  LOG_RETAINED_ENTRIES_MAX,
+} from './log-limits';
+import type { Append, AppendResponse, InstallSnapshot, LogMessage } from './log-messages';
+import { LogWindow } from './log-window';
+import { majorityMatch } from './quorum';
+
+export type ReplicaMessage<P> = Message | LogMessage<P>;
+
+export interface ReplicaOutbound<P> {
+  to: NodeId;
+  message: ReplicaMessage<P>;
+}
+
+/** Log events for the driver's logs and metrics; ElectionNode's events come along. */
+export type ReplicaEvent =
+  | ElectionEvent
+  | { type: 'Truncated'; partition: PartitionId; from: number }
+  | { type: 'Promoted'; partition: PartitionId; term: number };
+
+/**
+ * Everything produced since the last `ready()`. The driver:
+ *  1. may send `appends` at once (a leader's Appends and snapshots: they depend on nothing unsynced);
+ *  2. writes `persist` (terms and votes) and `logWrites` durably, in order, in one synced batch, and
+ *     then calls `logPersisted` for each partition written;
+ *  3. then sends `messages`, applies `commits` (in order; calling `applied`), serves `snapshots`.
+ */
+export interface ReplicaReady<P> {
+  persist: PersistRecord[];
+  logWrites: LogWrite<P>[];
+  appends: ReplicaOutbound<P>[];
+  messages: ReplicaOutbound<P>[];
+  commits: CommitAdvance[];
+  snapshots: SnapshotRequest[];
+  events: ReplicaEvent[];
+}
+
+export type ProposeResult = { ok: true; term: number; index: number } | { ok: false; reason: 'not-leader' | 'busy' };
+
+export interface ReplicaNodeInit<P> extends Omit<ElectionNodeInit, 'logPosition' | 'learners'> {
+  /** Each partition's log as persisted (missing: empty). */
+  logs: ReadonlyMap<PartitionId, PersistedLog<P>>;
+  /** Partitions whose data this node lost (a new generation): it replicates them as a learner. */
+  learners?: ReadonlySet<PartitionId>;
+  /** This node's generation: changes whenever its data directory starts empty in a cluster that had it. */
+  generation: number;
+  /** A payload's size in bytes, to bound Append messages. */
+  payloadBytes: (payload: P) => number;
+}
+
+/** What the leader knows of one follower's log. */
+class Progress {
+  /** Next index to send; `match`: highest index known to match ours durably there. */
+  next: number;
+  match = 0;
+  inFlight = 0;
+  /** After a refusal: one Append at a time until the follower's log position is found. */
+  probing = true;
+  lastSentMs = -Infinity;
+  /** The commit index last sent. */
+  commitSent = 0;
+  learner = false;
+  generation = 0;
+  snapshotting = false;
+
+  constructor(next: number) {
+    this.next = next;
+  }
+}
+
+class PartitionLog<P> {
+  commit: number;
+  /** Durable here up to this index (entries after it may still be on their way to disk). */
+  persisted: number;
+  applied: number;
+  /** Commit index handed to the driver to apply. */
+  emitted: number;
+  /** The term this node leads (or led and still replicates, during a transfer); undefined otherwise. */
+  leaderTerm: number | undefined = undefined;
+  noopIndex = 0;
+  caughtUpReported = false;
+  readonly progress = new Map<NodeId, Progress>();
+  /** A follower owes the leader of `term` an answer covering its log up to `upTo`. */
+  pendingAck: { to: NodeId; term: number; upTo: number } | undefined = undefined;
+  /** A `TimeoutNow` held until its target holds our whole log. */
+  heldTransfer: { to: NodeId; message: Message } | undefined = undefined;
+  /** A learner's own promotion entry, once it arrived. */
+  promotionIndex = 0;
+
+  constructor(
+    readonly partition: PartitionId,
+    readonly window: LogWindow<P>,
+  ) {
+    this.commit = window.prevIndex;
+    this.persisted = window.lastIndex;
+    this.applied = window.prevIndex;
+    this.emitted = window.prevIndex;
+  }
+}
+
+export class ReplicaNode<P> {
+  readonly selfId: NodeId;
+  readonly generation: number;
+  private readonly election: ElectionNode;
+  private readonly logs = new Map<PartitionId, PartitionLog<P>>();
+  private readonly payloadBytes: (payload: P) => number;
+  private nowMs: number;
+
+  private persist: PersistRecord[] = [];
+  private logWrites: LogWrite<P>[] = [];
+  private appends: ReplicaOutbound<P>[] = [];
+  private messages: ReplicaOutbound<P>[] = [];
+  private commits: CommitAdvance[] = [];
+  private snapshots: SnapshotRequest[] = [];
+  private events: ReplicaEvent[] = [];
+
+  constructor(init: ReplicaNodeInit<P>) {
+    this.selfId = init.selfId;
+    this.generation = init.generation;
+    this.payloadBytes = init.payloadBytes;
+    this.nowMs = init.nowMs;
+    for (const partition of init.partitions.keys()) this.logs.set(partition, this.newLog(partition, init.logs.get(partition)));
+    this.election = new ElectionNode({
+      ...init,
+      learners: init.learners,
+      logPosition: (partition) => {
+        const log = this.logs.get(partition);
+        return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
+      },
+    });
+    this.pullElection();
+  }
+
+  private newLog(partition: PartitionId, persisted: PersistedLog<P> | undefined): PartitionLog<P> {
+    const applied = persisted?.applied ?? { index: 0, term: 0 };
+    const window = new LogWindow<P>(applied.index, applied.term);
+    for (const entry of persisted?.entries ?? []) window.append(entry);
+    return new PartitionLog(partition, window);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inputs
+
+  tick(nowMs: number): void {
+    this.advance(nowMs);
+    this.election.tick(nowMs);
+    this.pullElection();
+    for (const log of this.logs.values()) {
+      if (log.leaderTerm === undefined) continue;
+      for (const [id, progress] of log.progress) {
+        // A lost Append or answer: start again from what the follower is known to hold.
+        if (progress.inFlight > 0 && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
+          progress.inFlight = 0;
+          progress.probing = true;
+          progress.next = progress.match + 1;
+        }
+        if (progress.inFlight === 0 && (progress.match < log.window.lastIndex || progress.commitSent < log.commit) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
+          this.sendAppend(log, id, progress, true);
+        }
+      }
+    }
+  }
+
+  receive(from: NodeId, message: ReplicaMessage<P>, nowMs: number): void {
+    this.advance(nowMs);
+    switch (message.type) {
+      case 'Append':
+        this.onAppend(from, message);
+        break;
+      case 'AppendResponse':
+        this.onAppendResponse(from, message);
+        break;
+      case 'InstallSnapshot':
+        this.onInstallSnapshot(from, message);
+        break;
+      default:
+        this.election.receive(from, message, nowMs);
+    }
+    this.pullElection();
+  }
+
+  /**
+   * Appends a write's payload to the partition's log if this node serves it now; the term is the
+   * one that check saw. The outcome comes later: applied at (term, index) — or the entry is
+   * truncated (see `LogWrite.truncateFrom`), or replaced by another term's entry at that index.
+   */
+  propose(partition: PartitionId, payload: P, nowMs: number): ProposeResult {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log || !this.election.isServingLeader(partition, nowMs)) return { ok: false, reason: 'not-leader' };
+    const term = this.election.termOf(partition)!;
+    assert(log.leaderTerm === term, () => `partition ${partition}: serving in term ${term} but replicating ${log.leaderTerm}`);
+    if (log.window.lastIndex - log.commit >= LOG_PROPOSALS_IN_FLIGHT_MAX) return { ok: false, reason: 'busy' };
+    const entry: LogEntry<P> = { term, index: log.window.lastIndex + 1, payload };
+    this.appendOwn(log, entry);
+    return { ok: true, term, index: entry.index };
+  }
+
+  /** The entries of a `LogWrite` up to (index, term) are durable here. */
+  logPersisted(partition: PartitionId, index: number, term: number, nowMs: number): void {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log || log.window.termAt(index) !== term) return; // truncated since: a later write reports
+    if (index <= log.persisted) return;
+    log.persisted = index;
+    if (log.leaderTerm !== undefined) this.maybeCommit(log);
+    this.flushAck(log);
+    this.emitCommits(log);
+  }
+
+  /** The driver applied every entry up to `index` (it was handed out in `commits`). */
+  applied(partition: PartitionId, index: number, nowMs: number): void {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log || index <= log.applied) return;
+    assert(index <= log.emitted, () => `partition ${partition}: applied ${index} beyond ${log.emitted}`);
+    log.applied = index;
+    if (log.leaderTerm !== undefined && !log.caughtUpReported && log.noopIndex > 0 && index >= log.noopIndex) {
+      log.caughtUpReported = true;
+      this.election.catchUpComplete(partition, log.leaderTerm, nowMs);
+      this.pullElection();
+    }
+    if (log.promotionIndex > 0 && index >= log.promotionIndex && !this.election.isVoter(partition)) {
+      const leader = this.election.leaderOf(partition);
+      if (leader !== undefined) {
+        this.election.promoteToVoter(partition, leader, nowMs);
+        this.events.push({ type: 'Promoted', partition, term: this.election.termOf(partition)! });
+        this.pullElection();
+      }
+    }
+    this.compact(log);
+  }
+
+  /**
+   * The driver streamed its state to `to` for the snapshot asked in `snapshots`; the stream started
+   * from the applied position (index, snapshotTerm), so the follower now reflects at least that.
+   */
+  snapshotSent(partition: PartitionId, to: NodeId, term: number, index: number, snapshotTerm: number, nowMs: number): void {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    const progress = log?.progress.get(to);
+    if (!log || !progress || log.leaderTerm !== term) return;
+    progress.snapshotting = false;
+    progress.probing = true;
+    progress.inFlight = 1;
+    progress.lastSentMs = nowMs;
+    progress.next = index + 1;
+    const message: InstallSnapshot = { type: 'InstallSnapshot', partition, term, index, snapshotTerm, commit: log.commit };
+    this.appends.push({ to, message });
+  }
+
+  /** The snapshot stream failed: it is asked again later. */
+  snapshotFailed(partition: PartitionId, to: NodeId, nowMs: number): void {
+    this.advance(nowMs);
+    const progress = this.logs.get(partition)?.progress.get(to);
+    if (progress) {
+      progress.snapshotting = false;
+      progress.lastSentMs = nowMs;
+    }
+  }
+
+  transferLeadership(partition: PartitionId, nowMs: number, target?: NodeId): TransferResult {
+    this.advance(nowMs);
+    const result = this.election.transferLeadership(partition, nowMs, target);
+    this.pullElection();
+    return result;
+  }
+
+  setDraining(draining: boolean, nowMs: number): void {
+    this.advance(nowMs);
+    this.election.setDraining(draining, nowMs);
+    this.pullElection();
+  }
+
+  /**
+   * Adopts new replica sets (a join or decommission step; see `ElectionNode.reconfigure`).
+   * Partitions gained start from `logs` (what is on disk here, if anything); partitions lost are
+   * forgotten; a leader that keeps a partition tracks its new members from scratch.
+   */
+  reconfigure(
+    partitions: ReadonlyMap<PartitionId, readonly NodeId[]>,
+    nowMs: number,
+    options: { persisted?: ElectionNodeInit['persisted']; keepLeadership?: ReadonlySet<PartitionId>; logs?: ReadonlyMap<PartitionId, PersistedLog<P>> } = {},
+  ): void {
+    this.advance(nowMs);
+    for (const partition of [...this.logs.keys()]) if (!partitions.has(partition)) this.logs.delete(partition);
+    for (const partition of partitions.keys()) {
+      if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition)));
+    }
+    this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership });
+    for (const [partition, replicas] of partitions) {
+      const log = this.logs.get(partition)!;
+      if (log.leaderTerm === undefined) continue;
+      for (const id of [...log.progress.keys()]) if (!replicas.includes(id)) log.progress.delete(id);
+      for (const id of replicas) if (id !== this.selfId && !log.progress.has(id)) log.progress.set(id, new Progress(log.window.lastIndex + 1));
+    }
+    this.pullElection();
+  }
+
+  nodeUp(nodeId: NodeId, nowMs: number): void {
+    this.advance(nowMs);
+    this.election.nodeUp(nodeId, nowMs);
+    this.pullElection();
+  }
+
+  nodeDown(nodeId: NodeId, nowMs: number): void {
+    this.advance(nowMs);
+    this.election.nodeDown(nodeId, nowMs);
+    this.pullElection();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  hasReady(): boolean {
+    return (
+      this.election.hasReady() ||
+      this.persist.length + this.logWrites.length + this.appends.length + this.messages.length + this.commits.length + this.snapshots.length + this.events.length > 0
+    );
+  }
+
+  ready(): ReplicaReady<P> {
+    this.pullElection();
+    const ready: ReplicaReady<P> = {
+      persist: this.persist,
+      logWrites: this.logWrites,
+      appends: this.appends,
+      messages: this.messages,
+      commits: this.commits,
+      snapshots: this.snapshots,
+      events: this.events,
+    };
+    this.persist = [];
+    this.logWrites = [];
+    this.appends = [];
+    this.messages = [];
+    this.commits = [];
+    this.snapshots = [];
+    this.events = [];
+    return ready;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries
+
+  isServingLeader(partition: PartitionId, nowMs: number): boolean {
+    return this.election.isServingLeader(partition, nowMs);
+  }
+
+  leaderOf(partition: PartitionId): NodeId | undefined {
+    return this.election.leaderOf(partition);
+  }
+
+  termOf(partition: PartitionId): number | undefined {
+    return this.election.termOf(partition);
+  }
+
+  roleOf(partition: PartitionId): Role | undefined {
+    return this.election.roleOf(partition);
+  }
+
+  isVoter(partition: PartitionId): boolean {
+    return this.election.isVoter(partition);
+  }
+
+  servingWindow(partition: PartitionId): ServingWindow | undefined {
+    return this.election.servingWindow(partition);
+  }
+
+  status(partition: PartitionId): PartitionStatus | undefined {
+    return this.election.status(partition);
+  }
+
+  persistentState(partition: PartitionId): PersistRecord | undefined {
+    return this.election.persistentState(partition);
+  }
+
+  partitionIds(): PartitionId[] {
+    return this.election.partitionIds();
+  }
+
+  isDraining(): boolean {
+    return this.election.isDraining();
+  }
+
+  /** The partition's log positions here, for status pages and tests. */
+  logStatus(partition: PartitionId): { first: number; last: number; lastTerm: number; commit: number; persisted: number; applied: number } | undefined {
+    const log = this.logs.get(partition);
+    if (!log) return undefined;
+    return { first: log.window.firstIndex, last: log.window.lastIndex, lastTerm: log.window.lastTerm, commit: log.commit, persisted: log.persisted, applied: log.applied };
+  }
+
+  /** The entry at `index` if it is still in memory (tests and the simulator). */
+  entryAt(partition: PartitionId, index: number): LogEntry<P> | undefined {
+    return this.logs.get(partition)?.window.entry(index);
+  }
+
+  /** Per follower of a partition this node leads: the index it is known to hold (metrics: its lag). */
+  followerMatches(partition: PartitionId): Map<NodeId, number> {
+    const out = new Map<NodeId, number>();
+    for (const [id, progress] of this.logs.get(partition)?.progress ?? []) out.set(id, progress.match);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leader side
+
+  /** Drains the election's output into ours, reacting to role and term changes. */
+  private pullElection(): void {
+    if (!this.election.hasReady()) return;
+    const ready = this.election.ready();
+    this.persist.push(...ready.persist);
+    for (const event of ready.events) {
+      this.events.push(event);
+      if (event.type === 'RoleChanged' || event.type === 'LeaderChanged') this.reconcile(event.partition);
+    }
+    for (const out of ready.messages) {
+      if (out.message.type === 'TimeoutNow') this.holdTransfer(out.to, out.message);
+      else this.messages.push(out);
+    }
+  }
+
+  /** Starts or stops replicating as leader to match the election state of the partition. */
+  private reconcile(partition: PartitionId): void {
+    const log = this.logs.get(partition);
+    if (!log) return;
+    const term = this.election.termOf(partition);
+    if (log.leaderTerm !== undefined && log.leaderTerm !== term) {
+      log.leaderTerm = undefined;
+      log.progress.clear();
+      log.heldTransfer = undefined;
+    }
+    if (this.election.roleOf(partition) === 'leader' && log.leaderTerm !== term) this.startLeading(log, term!);
+  }
+
+  private startLeading(log: PartitionLog<P>, term: number): void {
+    log.leaderTerm = term;
+    log.caughtUpReported = false;
+    log.pendingAck = undefined;
+    for (const id of this.election.status(log.partition)!.replicas) {
+      if (id !== this.selfId) log.progress.set(id, new Progress(log.window.lastIndex + 1));
+    }
+    // Commit the earlier terms' entries through one of our own; serve once it is applied.
+    const noop: LogEntry<P> = { term, index: log.window.lastIndex + 1, payload: undefined };
+    log.noopIndex = noop.index;
+    this.appendOwn(log, noop);
+  }
+
+  private appendOwn(log: PartitionLog<P>, entry: LogEntry<P>): void {
+    log.window.append(entry);
+    this.pushLogWrite(log.partition, undefined, entry);
+    for (const [id, progress] of log.progress) this.sendAppend(log, id, progress, false);
+  }
+
+  private pushLogWrite(partition: PartitionId, truncateFrom: number | undefined, entry: LogEntry<P> | undefined): void {
+    const last = this.logWrites[this.logWrites.length - 1];
+    if (last && last.partition === partition && truncateFrom === undefined && !last.reset) {
+      if (entry) last.entries.push(entry);
+      return;
+    }
+    this.logWrites.push({ partition, truncateFrom, entries: entry ? [entry] : [] });
+  }
+
+  /** Sends the follower what it lacks, within the flow-control bounds; `force` sends even nothing new (a probe or commit news). */
+  private sendAppend(log: PartitionLog<P>, to: NodeId, progress: Progress, force: boolean): void {
+    if (progress.snapshotting) return;
+    if (progress.inFlight >= (progress.probing ? 1 : LOG_APPENDS_IN_FLIGHT_MAX)) return;
+    const prevIndex = progress.next - 1;
+    const prevTerm = log.window.termAt(prevIndex);
+    if (prevTerm === undefined) {
+      if (prevIndex < log.window.prevIndex) {
+        // What the follower lacks is no longer in memory: it gets a snapshot of our state.
+        progress.snapshotting = true;
+        this.snapshots.push({ partition: log.partition, to, term: log.leaderTerm! });
+      } else {
+        progress.next = log.window.lastIndex + 1; // beyond our log: start from its end
+        this.sendAppend(log, to, progress, force);
+      }
+      return;
+    }
+    const last = Math.min(log.window.lastIndex, prevIndex + LOG_APPEND_ENTRIES_MAX);
+    const entries: LogEntry<P>[] = [];
+    let bytes = 0;
+    for (let index = prevIndex + 1; index <= last; index++) {
+      const entry = log.window.entry(index)!;
+      const size = entry.payload === undefined ? 0 : this.payloadBytes(entry.payload);
+      if (entries.length > 0 && bytes + size > LOG_APPEND_BYTES_MAX) break;
+      entries.push(entry);
+      bytes += size;
+    }
+    if (entries.length === 0 && !force && progress.commitSent >= log.commit) return;
+    const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit: log.commit };
+    this.appends.push({ to, message });
+    progress.inFlight += 1;
+    progress.lastSentMs = this.nowMs;
+    progress.commitSent = log.commit;
+    if (!progress.probing) progress.next = prevIndex + entries.length + 1;
+  }
+
+  private onAppendResponse(from: NodeId, m: AppendResponse): void {
+    const log = this.logs.get(m.partition);
+    if (!log) return;
+    if (m.term > (this.election.termOf(m.partition) ?? 0)) {
+      this.election.observeTerm(m.partition, m.term, this.nowMs);
+      return;
+    }
+    const progress = log.progress.get(from);
+    if (!progress || log.leaderTerm === undefined || m.term !== log.leaderTerm) return;
+    progress.inFlight = Math.max(0, progress.inFlight - 1);
+    progress.learner = m.learner;
+    if (m.success) {
+      progress.match = Math.max(progress.match, Math.min(m.match, log.window.lastIndex));
+      progress.next = Math.max(progress.next, progress.match + 1);
+      progress.probing = false;
+      this.maybeCommit(log);
+      this.maybePromote(log, from, progress);
+      this.releaseTransfer(log);
+    } else {
+      // The follower lacks (prevIndex, prevTerm): go back to its hint, never below what it holds.
+      progress.next = Math.max(progress.match + 1, Math.min(progress.next - 1, m.match + 1));
+      progress.probing = true;
+      progress.inFlight = 0;
+    }
+    this.sendAppend(log, from, progress, !m.success);
+    this.compact(log);
+  }
+
+  /** Commits the highest entry of our term that a majority holds durably, and what precedes it. */
+  private maybeCommit(log: PartitionLog<P>): void {
+    const replicas = this.election.status(log.partition)!.replicas;
+    const candidate = majorityMatch(replicas, (id) => {
+      if (id === this.selfId) return log.persisted;
+      const progress = log.progress.get(id);
+      return !progress || progress.learner ? 0 : progress.match;
+    });
+    if (candidate <= log.commit || log.window.termAt(candidate) !== log.leaderTerm) return;
+    log.commit = candidate;
+    this.emitCommits(log);
+    for (const [id, progress] of log.progress) this.sendAppend(log, id, progress, false);
+  }
+
+  /** A learner that holds our whole committed log gets a promotion entry (once per generation). */
+  private maybePromote(log: PartitionLog<P>, id: NodeId, progress: Progress): void {
+    if (!progress.learner || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
+    for (let index = log.commit + 1; index <= log.window.lastIndex; index++) {
+      if (log.window.entry(index)?.promote?.node === id) return; // already on its way
+    }
+    this.appendOwn(log, { term: log.leaderTerm!, index: log.window.lastIndex + 1, payload: undefined, promote: { node: id } });
+  }
+
+  private holdTransfer(to: NodeId, message: Message & { type: 'TimeoutNow' }): void {
+    const log = this.logs.get(message.partition);
+    if (!log || log.leaderTerm !== message.term) {
+      this.messages.push({ to, message });
+      return;
+    }
+    log.heldTransfer = { to, message };
+    this.releaseTransfer(log);
+    const progress = log.progress.get(to);
+    if (log.heldTransfer && progress) this.sendAppend(log, to, progress, true);
+  }
+
+  private releaseTransfer(log: PartitionLog<P>): void {
+    const held = log.heldTransfer;
+    if (!held) return;
+    const progress = log.progress.get(held.to);
+    if (!progress || progress.match < log.window.lastIndex) return;
+    log.heldTransfer = undefined;
+    this.messages.push(held);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Follower side
+
+  private onAppend(from: NodeId, m: Append<P>): void {
+    const log = this.logs.get(m.partition);
+    if (!log) return;
+    if (!this.election.acceptsReplication(m.partition, m.term, from, this.nowMs)) {
+      this.respond(from, m.partition, false, 0);
+      return;
+    }
+    this.pullElection();
+    assert(log.leaderTerm === undefined || log.leaderTerm === m.term, () => `partition ${m.partition}: Append of term ${m.term} while replicating ${log.leaderTerm}`);
+    const window = log.window;
+    let prevIndex = m.prevIndex;
+    let entries = m.entries;
+    if (prevIndex < window.prevIndex) {
+      // What precedes our window is applied, hence committed, hence the same in the leader's log.
+      entries = entries.filter((e) => e.index > window.prevIndex);
+      prevIndex = window.prevIndex;
+    } else if (prevIndex > window.lastIndex) {
+      this.respond(from, m.partition, false, window.lastIndex);
+      return;
+    } else if (window.termAt(prevIndex) !== m.prevTerm) {
+      // Skip back over the whole conflicting term, but never below what is committed.
+      const conflictTerm = window.termAt(prevIndex);
+      let hint = prevIndex - 1;
+      while (hint > Math.max(log.commit, window.prevIndex) && window.termAt(hint) === conflictTerm) hint--;
+      this.respond(from, m.partition, false, Math.max(hint, log.commit));
+      return;
+    }
+    for (const entry of entries) {
+      const have = window.termAt(entry.index);
+      if (have === entry.term) continue;
+      if (have !== undefined) {
+        assert(entry.index > log.commit, () => `partition ${m.partition}: truncating committed entry ${entry.index}`);
+        window.truncateFrom(entry.index);
+        log.persisted = Math.min(log.persisted, entry.index - 1);
+        if (log.promotionIndex >= entry.index) log.promotionIndex = 0;
+        this.pushLogWrite(m.partition, entry.index, undefined);
+        this.events.push({ type: 'Truncated', partition: m.partition, from: entry.index });
+      }
+      window.append(entry);
+      this.pushLogWrite(m.partition, undefined, entry);
+      if (entry.promote?.node === this.selfId) log.promotionIndex = entry.index;
+    }
+    const upTo = m.prevIndex + m.entries.length;
+    log.commit = Math.max(log.commit, Math.min(m.commit, upTo));
+    log.pendingAck = { to: from, term: m.term, upTo: Math.max(upTo, prevIndex) };
+    this.flushAck(log);
+    this.emitCommits(log);
+  }
+
+  private onInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
+    const log = this.logs.get(m.partition);
+    if (!log) return;
+    if (!this.election.acceptsReplication(m.partition, m.term, from, this.nowMs)) {
+      this.respond(from, m.partition, false, 0);
+      return;
+    }
+    this.pullElection();
+    if (m.index > log.commit && log.window.termAt(m.index) !== m.snapshotTerm) {
+      // Our log holds nothing the snapshot keeps: it restarts after the snapshot's position.
+      log.window.reset(m.index, m.snapshotTerm);
+      log.commit = m.index;
+      log.applied = m.index;
+      log.emitted = m.index;
+      log.promotionIndex = 0;
+      this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm }, entries: [] });
+      this.events.push({ type: 'Truncated', partition: m.partition, from: 0 });
+    } else {
+      log.commit = Math.max(log.commit, Math.min(m.index, log.window.lastIndex));
+    }
+    log.pendingAck = { to: from, term: m.term, upTo: m.index };
+    this.flushAck(log);
+    this.emitCommits(log);
+  }
+
+  /** Answers the leader once what it sent is durable here. */
+  private flushAck(log: PartitionLog<P>): void {
+    const ack = log.pendingAck;
+    if (!ack || log.persisted < ack.upTo) return;
+    log.pendingAck = undefined;
+    if (this.election.termOf(log.partition) !== ack.term) return;
+    this.respond(ack.to, log.partition, true, ack.upTo);
+  }
+
+  private respond(to: NodeId, partition: PartitionId, success: boolean, match: number): void {
+    const message: AppendResponse = {
+      type: 'AppendResponse',
+      partition,
+      term: this.election.termOf(partition) ?? 0,
+      success,
+      match,
+      learner: !this.election.isVoter(partition),
+    };
+    this.messages.push({ to, message });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Both sides
+
+  /** Hands out committed entries that are durable here, in order. */
+  private emitCommits(log: PartitionLog<P>): void {
+    const ready = Math.min(log.commit, log.persisted);
+    if (ready <= log.emitted) return;
+    log.emitted = ready;
+    const last = this.commits[this.commits.length - 1];
+    if (last && last.partition === log.partition) last.index = ready;
+    else this.commits.push({ partition: log.partition, index: ready });
+  }
+
+  /**
+   * Forgets entries nobody needs from memory: applied here and, while leading, held by every
+   * follower; but never more than the retention bound, past which a lagging follower gets a
+   * snapshot instead.
+   */
+  private compact(log: PartitionLog<P>): void {
+    if (log.window.length < LOG_COMPACTION_SLACK_ENTRIES) return;
+    let floor = log.applied;
+    if (log.leaderTerm !== undefined) for (const progress of log.progress.values()) floor = Math.min(floor, progress.match);
+    floor = Math.max(floor, Math.min(log.applied, log.window.lastIndex - LOG_RETAINED_ENTRIES_MAX));
+    if (floor > log.window.prevIndex) log.window.compactTo(floor);
+  }
+
+  private advance(nowMs: number): void {
+    assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, () => `time went back from ${this.nowMs} to ${nowMs}`);
+    this.nowMs = nowMs;
+  }
+}
