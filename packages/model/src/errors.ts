@@ -81,6 +81,21 @@ export class ProvisionedThroughputExceededException extends DynamoDbError {
   override readonly retriable = true;
 }
 
+/**
+ * Too many requests for one key or partition at once: refused before anything was applied, so a
+ * retry is always safe (the SDKs retry it with back-off). HTTP 400, as DynamoDB sends it.
+ */
+export class ThrottlingException extends DynamoDbError {
+  override readonly name = 'ThrottlingException';
+  readonly namespace = 'com.amazon.coral.availability';
+  override readonly retriable = true;
+  constructor(
+    message = 'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html',
+  ) {
+    super(message);
+  }
+}
+
 /** A fault inside the cluster: retriable, HTTP 500 as DynamoDB sends it. */
 export class InternalServerError extends DynamoDbError {
   override readonly name = 'InternalServerError';
@@ -108,6 +123,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => DynamoDbError> = {
   ConditionalCheckFailedException,
   ItemCollectionSizeLimitExceededException,
   ProvisionedThroughputExceededException,
+  ThrottlingException,
   InternalServerError,
   ServiceUnavailable: ServiceUnavailableException,
 };

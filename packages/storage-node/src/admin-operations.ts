@@ -2,7 +2,7 @@ import type { ClusterView } from '@triad/ring';
 import type { DrainReply, MoveProgress, NodeStatusReply, RepairReply } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from './anti-entropy';
-import type { ElectionDriver } from './election-driver';
+import type { ReplicaDriver } from './replica/replica-driver';
 import type { HintStore } from './hint-store';
 import type { RocksStore } from './rocks-store';
 import { partitionPrefix, prefixEnd } from './storage-keys';
@@ -13,7 +13,7 @@ export interface AdminComponents {
   ring: ClusterView;
   store: RocksStore;
   hints: HintStore;
-  election: ElectionDriver;
+  election: ReplicaDriver;
   antiEntropy: AntiEntropy;
   isUp: (nodeId: string) => boolean;
   log: Logger;

@@ -1,5 +1,5 @@
 import type { PersistRecord, PersistedElectionState } from '@triad/replication';
-import type { RocksStore } from './rocks-store';
+import type { RocksStore, WriteOp } from './rocks-store';
 import { prefixEnd } from './storage-keys';
 
 const ELECTION_PREFIX = 0x65; // 'e'
@@ -25,12 +25,8 @@ export class ElectionStore {
     return states;
   }
 
-  /** Resolves once every record is in a synced batch. */
-  async save(records: PersistRecord[]): Promise<void> {
-    await Promise.all(
-      records.map((r) =>
-        this.store.write({ type: 'put', key: electionKey(r.partition), value: Buffer.from(JSON.stringify({ term: r.term, votedFor: r.votedFor })) }),
-      ),
-    );
+  /** The writes that make these records durable, for the same group commit as the log entries. */
+  opsFor(records: readonly PersistRecord[]): WriteOp[] {
+    return records.map((r) => ({ type: 'put', key: electionKey(r.partition), value: Buffer.from(JSON.stringify({ term: r.term, votedFor: r.votedFor })) }));
   }
 }

@@ -10,8 +10,10 @@ import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT, AntiEntropy } from './anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT, HintStore } from './hint-store';
 import { HintedHandoff } from './hinted-handoff';
 import { AdminOperations } from './admin-operations';
-import { ElectionDriver } from './election-driver';
+import { ReplicaDriver } from './replica/replica-driver';
 import { ElectionStore } from './election-store';
+import { LogStore } from './log/log-store';
+import { ProposalOverlay } from './write-path/proposal-overlay';
 import { PeerClients } from './peer-clients';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
@@ -106,7 +108,26 @@ async function main(): Promise<void> {
   }
   const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
-  const election = new ElectionDriver({ nodeId: values.id, ring, store: new ElectionStore(store), peers, antiEntropy, isUp, metrics, log });
+  const overlay = new ProposalOverlay();
+  // The partition mover needs the driver, and forwards the driver's applied records: bound once both exist.
+  let forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void = () => undefined;
+  const election = new ReplicaDriver({
+    nodeId: values.id,
+    ring,
+    store,
+    electionStore: new ElectionStore(store),
+    logStore: new LogStore(store),
+    replicas,
+    overlay,
+    peers,
+    antiEntropy,
+    isUp,
+    metrics,
+    log,
+    generation: 1,
+    learners: new Set(),
+    forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
+  });
   const dropPartition = async (partition: number) => {
     const left = await replicas.dropPartition(partition);
     movementMetrics.partitionsDropped.inc();
@@ -132,17 +153,31 @@ async function main(): Promise<void> {
     },
   });
   const mover = new PartitionMover({ nodeId: values.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log });
-  const service = new StorageServiceImpl({
+  forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
+  const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
+    nodeId: values.id,
+    ring,
+    store,
+    replicas,
+    peers,
+    handoff,
+    leadership: election,
+    metrics,
+    log,
+    retire: (partition, outboxKey, version) => service.retireOutbox(partition, outboxKey, version),
+  });
+  const service: StorageServiceImpl = new StorageServiceImpl({
     nodeId: values.id,
     zone: values.zone,
     store,
     replicas,
     ring,
-    peers,
     metrics,
     log,
     handoff,
-    leadership: election,
+    replication: election,
+    overlay,
+    globalIndexes,
     admin: new AdminOperations({
       nodeId: values.id,
       zone: values.zone,
@@ -158,22 +193,9 @@ async function main(): Promise<void> {
     movement: mover,
     itemCollectionBytesMax: Number(values['item-collection-bytes-max']),
     prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log }),
-    onElectionPacket: (packet) => election.onPacket(packet),
   });
-  election.writesSettled = (partition) => service.writesSettled(partition);
-  const globalIndexes = new GlobalIndexPropagator({
-    nodeId: values.id,
-    ring,
-    store,
-    replicas,
-    peers,
-    handoff,
-    leadership: election,
-    metrics,
-    log,
-    retire: (partition, outboxKey, version) => service.retireOutbox(partition, outboxKey, version),
-  });
-  service.globalIndexes = globalIndexes;
+  // The logs are recovered and elections run before the server takes any replication message.
+  await election.start();
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
   membership.on('change', (member) => {
     if (member.role !== 'storage') return;
@@ -185,7 +207,6 @@ async function main(): Promise<void> {
     }
   });
   membership.start();
-  await election.start();
   // Ready once elections run: from then on the node takes its part in serving its partitions.
   const metricsServer = await startMetricsServer(registry, Number(values['metrics-port']), '0.0.0.0', () => !stopping);
   handoff.start();

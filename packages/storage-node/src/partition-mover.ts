@@ -3,7 +3,7 @@ import { completeMove, decideMove, type ClusterLayout, type ClusterView, type Pa
 import type { GetLayoutRequest, LayoutReply, MoveProgress, MovePartitionReply, MovePartitionRequest, ReplicatedRecord, SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from './anti-entropy';
-import type { ElectionDriver } from './election-driver';
+import type { ReplicaDriver } from './replica/replica-driver';
 import type { LayoutKeeper } from './layout-keeper';
 import type { Movement } from './movement';
 import type { PeerClients } from './peer-clients';
@@ -42,7 +42,7 @@ export interface PartitionMoverComponents {
   store: RocksStore;
   replicas: ReplicaState;
   peers: PeerClients;
-  election: ElectionDriver;
+  election: ReplicaDriver;
   antiEntropy: AntiEntropy;
   metrics: MovementMetrics;
   log: Logger;

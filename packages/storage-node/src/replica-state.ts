@@ -58,6 +58,11 @@ export class ReplicaState {
     return this.locks.run(key.toString('latin1'), () => work(key));
   }
 
+  /** Operations queued or running under the key's lock. */
+  queuedOn(partition: number, itemKey: Buffer): number {
+    return this.locks.queuedOn(dataKey(partition, itemKey).toString('latin1'));
+  }
+
   /** The key's latest record, synced or not. Call while holding the key's lock. */
   async current(key: Buffer): Promise<StoredRecord | undefined> {
     const pending = this.pending.get(key.toString('latin1'));
@@ -110,6 +115,21 @@ export class ReplicaState {
       await durable;
       return applied;
     });
+  }
+
+  /**
+   * Applies a committed entry's records: each key takes the record unless it already holds a newer
+   * version (a repair or snapshot may have brought one). Resolves once every record is visible to
+   * reads (staged); durability comes with the ordered group commits (the log entry is durable).
+   */
+  async applyCommitted(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]): Promise<void> {
+    for (const record of records) {
+      await this.withKey(partition, record.itemKey, async (key) => {
+        const existing = await this.current(key);
+        if (existing && compareVersions(existing.version, decodeRecord(record.value).version) >= 0) return;
+        void this.stage(partition, key, record.value, existing);
+      });
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { DynamoDbError, ServiceUnavailableException, type Item } from '@triad/model';
-import { WRITE_QUORUM, partitionOfKey, type Placement } from '@triad/ring';
+import { DynamoDbError, ServiceUnavailableException, ThrottlingException, type Item } from '@triad/model';
+import { partitionOfKey, type Placement } from '@triad/ring';
 import {
   decodeJson,
   encodeJson,
@@ -48,22 +48,21 @@ import type { HintedHandoff } from './hinted-handoff';
 import type { AdminOperations } from './admin-operations';
 import type { Logger } from '@triad/observability';
 import { applyItemOp } from './apply-item-op';
-import { StaleTermError, type PeerClients } from './peer-clients';
-import { awaitQuorum } from './quorum';
 import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from './record-codec';
 import type { IndexWrite } from './index-writes';
 import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf, type Outbox } from './global-index-outbox';
 import type { GlobalIndexPropagator } from './global-index-propagator';
 import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from './item-collection';
-import type { StagedRecord } from './replica-state';
 import type { ReplicaState } from './replica-state';
 import type { RocksStore } from './rocks-store';
 import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
 import type { StorageMetrics } from './storage-metrics';
-import { VersionClock } from './version-clock';
-import type { Leadership } from './leadership';
 import type { Movement } from './movement';
 import type { PrefixStats } from './prefix-stats';
+import { NotAppliedError, NotServingError, type ReplicaDriver } from './replica/replica-driver';
+import type { ProposalOverlay } from './write-path/proposal-overlay';
+import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from './limits';
+import { testDelay } from './test-delays';
 
 export interface StorageServiceComponents {
   nodeId: string;
@@ -71,17 +70,19 @@ export interface StorageServiceComponents {
   store: RocksStore;
   replicas: ReplicaState;
   ring: Placement;
-  peers: PeerClients;
   metrics: StorageMetrics;
   log: Logger;
   handoff: HintedHandoff;
-  leadership: Leadership;
+  /** Leadership and the partitions' replicated logs: every write is proposed through it. */
+  replication: ReplicaDriver;
+  /** A leader's writes in its log but not yet applied, which its next decisions on those keys see. */
+  overlay: ProposalOverlay;
   admin: AdminOperations;
   movement: Movement;
   /** The item collection size limit of tables with local indexes (DynamoDB's 10 GB unless configured). */
   itemCollectionBytesMax: number;
   prefixStats: PrefixStats;
-  onElectionPacket: (packet: ElectionPacket) => Promise<ElectionPacket>;
+  globalIndexes: GlobalIndexPropagator;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -92,17 +93,34 @@ function collectionBytesOf(counter: StoredRecord | undefined): number {
 }
 
 /**
- * A storage node's gRPC service: leader-side item operations with majority replication,
- * follower-side application of replicated records, and local reads.
+ * Waits for a proposed write's outcome, at most `ms`: after that it may still take effect (it is
+ * in the log), so the answer is a retriable "unknown", never a failure that claims no effect.
+ */
+async function withDeadline(applied: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableException('The write is in the partition\'s log but not yet committed; its outcome is unknown, retry the request')), ms);
+  });
+  try {
+    await Promise.race([applied, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A record a write will put, before its version is known: the version comes from its log position. */
+interface PlannedRecord {
+  itemKey: Buffer;
+  key: Buffer;
+  /** The stored value for the version the log gives the write. */
+  value: (version: Version) => Buffer;
+}
+
+/**
+ * A storage node's gRPC service: leader-side item operations, proposed through the partition's
+ * replicated log and answered once applied; local reads of applied state.
  */
 export class StorageServiceImpl implements StorageNodeService {
-  /** Writes this leader has sent and not yet seen on a majority, by key: strong reads wait for them. */
-  private readonly inFlight = new Map<string, Promise<void>>();
-  /** The same writes by partition: a leader handing a partition over waits for them. */
-  private readonly inFlightByPartition = new Map<number, Set<Promise<void>>>();
-  private readonly clock = new VersionClock();
-  /** Delivers global index entries; set once created (it retires outboxes through this service). */
-  globalIndexes?: GlobalIndexPropagator;
   private readonly partitionOf = (encoded: Uint8Array) => partitionOfKey(encoded, this.c.ring.partitionCount);
 
   constructor(private readonly c: StorageServiceComponents) {}
@@ -112,14 +130,8 @@ export class StorageServiceImpl implements StorageNodeService {
     return { results };
   }
 
-  /** Resolves once every write this node sent for the partition has reached a majority or failed. */
-  async writesSettled(partition: number): Promise<void> {
-    const pending = this.inFlightByPartition.get(partition);
-    if (pending && pending.size > 0) await Promise.allSettled([...pending]);
-  }
-
   private notLeader(partition: number): OpResult {
-    return { errorName: NOT_LEADER, errorMessage: this.c.leadership.leaderHint(partition) ?? '', body: EMPTY };
+    return { errorName: NOT_LEADER, errorMessage: this.c.replication.leaderHint(partition) ?? '', body: EMPTY };
   }
 
   /** A draining node sends every request elsewhere, as if it were down. */
@@ -161,60 +173,67 @@ export class StorageServiceImpl implements StorageNodeService {
   private mayServe(kind: ItemOp['kind'], partition: number): boolean {
     if (this.c.admin.draining) return false;
     if (UNSAFE_FOLLOWER_READS && kind === 'OP_KIND_GET') return true;
-    return this.c.leadership.isServingLeader(partition);
+    return this.c.replication.isServingLeader(partition);
+  }
+
+  /**
+   * The key's record as this leader's next write must see it: its own newest write still in the
+   * log (it commits before the next one or neither does), else the applied state.
+   */
+  private async latest(partition: number, key: Buffer): Promise<StoredRecord | undefined> {
+    const pending = this.c.overlay.get(partition, key);
+    return pending ? decodeRecord(pending) : this.c.replicas.current(key);
   }
 
   private async executeOne(op: ItemOp): Promise<OpResult> {
     if (!this.mayServe(op.kind, op.partition)) return this.notLeader(op.partition);
+    if (this.c.replicas.queuedOn(op.partition, op.key) >= KEY_OPERATIONS_QUEUED_MAX) {
+      // A hot key: refuse before anything is applied, so that the client's retry is safe.
+      return this.errorResult(op, new ThrottlingException());
+    }
     try {
-      const { result, durable } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
-        // Decide only on committed state: a write of this key still on its way to a majority may
-        // yet fail, and a condition or a read must not have seen it then.
-        await this.inFlight.get(key.toString('latin1'))?.catch(() => undefined);
-        // That write may have failed and paused the partition (or the lease ran out while waiting).
-        if (!this.mayServe(op.kind, op.partition)) return { result: undefined, durable: Promise.resolve() };
-        const current = await this.c.replicas.current(key);
+      const { result, applied } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
+        await testDelay('write.afterLeaseCheck');
+        if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
+        // Reads (and decisions without a write) see applied state only: never a write still in the log.
+        const current = op.kind === 'OP_KIND_GET' ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined, this.partitionOf);
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
         const local = outcome.indexWrites.filter((w) => w.partition === undefined);
         const global = outcome.indexWrites.filter((w) => w.partition !== undefined);
         if (op.kind === 'OP_KIND_REINDEX') {
           // A backfill writes the entries of the item as it is, at its own version: a newer write's entries win.
-          if (!current) return { result: outcome.result, durable: Promise.resolve() };
-          const records = await this.indexRecords(op.partition, current.version, local, true);
-          return {
-            result: outcome.result,
-            durable: Promise.all([
-              records.length > 0 ? this.commit(op.partition, key, records) : undefined,
-              global.length > 0 ? this.propagator.deliver(outboxDeliveries(mergeOutbox(undefined, global, current.version))) : undefined,
-            ]).then(() => undefined),
-          };
+          if (!current) return { result: outcome.result, applied: Promise.resolve() };
+          const records = local.map((w) => ({ itemKey: w.key, value: encodeRecord(current.version, w.item, w.sizeBytes) }));
+          const proposed = records.length > 0 ? this.c.replication.propose(op.partition, () => ({ records })).applied : undefined;
+          const delivered = global.length > 0 ? this.c.globalIndexes.deliver(outboxDeliveries(mergeOutbox(undefined, global, current.version))) : undefined;
+          return { result: outcome.result, applied: Promise.all([proposed, delivered]).then(() => undefined) };
         }
         const collection = body.indexes?.some((index) => index.local) ? collectionKeyOf(op.key, body.tableKeySchema!) : undefined;
         if (!outcome.write) {
           if (collection) outcome.result.collectionBytes = collectionBytesOf(await this.c.replicas.current(dataKey(op.partition, collection)));
-          return { result: outcome.result, durable: Promise.resolve() };
+          return { result: outcome.result, applied: Promise.resolve() };
         }
-        const version = this.clock.next(this.c.leadership.termOf(op.partition), current?.version);
-        const value = encodeRecord(version, outcome.write.item, outcome.write.sizeBytes);
-        const records: StagedRecord[] = [
-          { itemKey: op.key, key, value, previous: current },
-          ...(await this.indexRecords(op.partition, version, local, false)),
+        const write = outcome.write;
+        const planned: PlannedRecord[] = [
+          { itemKey: op.key, key, value: (version) => encodeRecord(version, write.item, write.sizeBytes) },
+          ...local.map((w) => ({ itemKey: w.key, key: dataKey(op.partition, w.key), value: (version: Version) => encodeRecord(version, w.item, w.sizeBytes) })),
         ];
-        const outbox = global.length > 0 ? await this.outboxRecord(op.partition, op.key, version, global) : undefined;
-        if (outbox) records.push(outbox);
-        const { committed } = collection
-          ? await this.commitCountingCollection(op.partition, collection, key, records, outcome.result)
-          : { committed: this.commit(op.partition, key, records) };
-        if (outbox) committed.then(() => this.propagator.notify(op.partition, outbox.itemKey), () => undefined);
-        return { result: outcome.result, durable: committed };
+        if (global.length > 0) planned.push(await this.outboxRecord(op.partition, op.key, global));
+        const proposed = collection
+          ? (await this.proposeCountingCollection(op.partition, collection, current, planned, outcome.result)).applied
+          : this.proposeWrite(op.partition, planned);
+        if (global.length > 0) proposed.then(() => this.c.globalIndexes.notify(op.partition, outboxKeyOf(op.key)), () => undefined);
+        return { result: outcome.result, applied: proposed };
       });
-      await durable;
       if (!result) return this.notLeader(op.partition);
+      await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX);
       this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
       return { errorName: '', errorMessage: '', body: encodeJson(result) };
     } catch (error) {
+      // Refused before the log (not serving), or replaced in it by a new leader's log: no effect.
+      if (error instanceof NotServingError || error instanceof NotAppliedError) return this.notLeader(op.partition);
       return this.errorResult(op, error);
     }
   }
@@ -231,58 +250,55 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   /**
-   * The records of an item's index entries, at the item's version. Only this item ever writes
-   * these keys, under its lock; `onlyIfNewer` skips entries that already hold that version or newer.
+   * Proposes a write's records to the partition's log; each record's version is the entry's log
+   * position. The overlay holds them until applied, so the next write of these keys sees them.
+   * Resolves once applied here (the write took effect).
    */
-  private async indexRecords(partition: number, version: Version, writes: IndexWrite[], onlyIfNewer: boolean): Promise<StagedRecord[]> {
-    const records: StagedRecord[] = [];
-    for (const write of writes) {
-      const key = dataKey(partition, write.key);
-      const previous = await this.c.replicas.current(key);
-      if (onlyIfNewer && previous && compareVersions(previous.version, version) >= 0) continue;
-      records.push({ itemKey: write.key, key, value: encodeRecord(version, write.item, write.sizeBytes), previous });
-    }
-    return records;
-  }
-
-  private get propagator(): GlobalIndexPropagator {
-    if (!this.globalIndexes) throw new Error('global index propagator not started');
-    return this.globalIndexes;
+  private proposeWrite(partition: number, planned: readonly PlannedRecord[]): Promise<void> {
+    const records: { itemKey: Buffer; value: Buffer }[] = [];
+    const { index, applied } = this.c.replication.propose(partition, (term, index) => {
+      const version = { term, seq: index };
+      for (const p of planned) records.push({ itemKey: p.itemKey, value: p.value(version) });
+      return { records };
+    });
+    planned.forEach((p, i) => this.c.overlay.set(partition, p.key, index, records[i].value));
+    return applied;
   }
 
   /** The item's outbox record after this change: its global index writes merged into what is still undelivered. */
-  private async outboxRecord(partition: number, itemKey: Buffer, version: Version, writes: IndexWrite[]): Promise<StagedRecord> {
+  private async outboxRecord(partition: number, itemKey: Buffer, writes: IndexWrite[]): Promise<PlannedRecord> {
     const outboxKey = outboxKeyOf(itemKey);
     const key = dataKey(partition, outboxKey);
-    const previous = await this.c.replicas.current(key);
+    const previous = await this.latest(partition, key);
     const pending = previous && !previous.tombstone ? (recordItem(previous) as unknown as Outbox) : undefined;
-    const outbox = mergeOutbox(pending, writes, version);
-    return { itemKey: outboxKey, key, value: encodeRecord(version, outbox as never, 0), previous };
+    return { itemKey: outboxKey, key, value: (version) => encodeRecord(version, mergeOutbox(pending, writes, version) as never, 0) };
   }
 
   /**
-   * Commits a write of a table with local indexes with its item collection's new size (see
+   * Proposes a write of a table with local indexes with its item collection's new size (see
    * item-collection.ts), under the collection's lock so that writes of its items count in turn;
    * refuses a write that would grow the collection past the limit. Reports the size in `result`.
    */
-  private commitCountingCollection(
+  private proposeCountingCollection(
     partition: number,
     collection: Buffer,
-    key: Buffer,
-    records: StagedRecord[],
+    current: StoredRecord | undefined,
+    planned: PlannedRecord[],
     result: OpResultBody,
-  ): Promise<{ committed: Promise<void> }> {
+  ): Promise<{ applied: Promise<void> }> {
     return this.c.replicas.withKey(partition, collection, async (counterKey) => {
-      const counter = await this.c.replicas.current(counterKey);
+      const counter = await this.latest(partition, counterKey);
       const liveBytes = (record: StoredRecord | undefined) => (record && !record.tombstone ? record.sizeBytes : 0);
-      const delta = records.reduce((sum, r) => sum + decodeRecord(r.value).sizeBytes - liveBytes(r.previous), 0);
+      // Sizes before and after, of the item and its local index entries (outbox records count nothing).
+      let delta = 0;
+      for (const [i, p] of planned.entries()) {
+        const previous = i === 0 ? current : await this.latest(partition, p.key);
+        delta += decodeRecord(p.value({ term: 0, seq: 0 })).sizeBytes - liveBytes(previous);
+      }
       const bytes = collectionSizeAfter(collectionBytesOf(counter), delta, this.c.itemCollectionBytesMax);
       result.collectionBytes = bytes;
-      if (delta !== 0) {
-        const version = this.clock.next(this.c.leadership.termOf(partition), counter?.version);
-        records.push({ itemKey: collection, key: counterKey, value: encodeRecord(version, { bytes } as never, 0), previous: counter });
-      }
-      return { committed: this.commit(partition, key, records) };
+      if (delta !== 0) planned.push({ itemKey: collection, key: counterKey, value: (version) => encodeRecord(version, { bytes } as never, 0) });
+      return { applied: this.proposeWrite(partition, planned) };
     });
   }
 
@@ -291,74 +307,31 @@ export class StorageServiceImpl implements StorageNodeService {
    * write, unless a newer change of the item replaced the record meanwhile or this node no longer leads.
    */
   async retireOutbox(partition: number, outboxKey: Buffer, delivered: Version): Promise<void> {
-    const { durable } = await this.c.replicas.withKey(partition, itemKeyOfOutbox(outboxKey), async () => {
+    const { applied } = await this.c.replicas.withKey(partition, itemKeyOfOutbox(outboxKey), async () => {
       const key = dataKey(partition, outboxKey);
-      const current = await this.c.replicas.current(key);
-      if (!this.c.leadership.isServingLeader(partition) || !current || current.tombstone || compareVersions(current.version, delivered) !== 0) {
-        return { durable: Promise.resolve() };
+      const current = await this.latest(partition, key);
+      if (!this.c.replication.isServingLeader(partition) || !current || current.tombstone || compareVersions(current.version, delivered) !== 0) {
+        return { applied: Promise.resolve() };
       }
-      const version = this.clock.next(this.c.leadership.termOf(partition), current.version);
-      return { durable: this.commit(partition, key, [{ itemKey: outboxKey, key, value: encodeRecord(version, undefined, 0), previous: current }]) };
+      return { applied: this.proposeWrite(partition, [{ itemKey: outboxKey, key, value: (version) => encodeRecord(version, undefined, 0) }]) };
     });
-    await durable;
+    await applied.catch((error: unknown) => {
+      if (!(error instanceof NotServingError || error instanceof NotAppliedError)) throw error;
+    });
   }
 
   /**
-   * Writes an item's records (the item and its index entries) locally in one batch and to the
-   * followers; resolves once a majority holds all of them durably. `key` is the item's own key.
+   * Records sent outside the log: a partition's records streamed to a node it moves to (with the
+   * leader's new writes), global index entries, hint replays and repairs. Each key keeps the newer version.
    */
-  private commit(partition: number, key: Buffer, records: StagedRecord[]): Promise<void> {
-    const local = this.c.replicas.stageAll(partition, records);
-    this.c.movement.forwardToIncoming(partition, records);
-    const followers = this.c.ring.replicaSet(partition).filter((n) => n.id !== this.c.nodeId);
-    const remote = followers.map((follower) =>
-      Promise.all(
-        records.map((record) =>
-          this.c.peers.replicate(follower, { partition, key: record.itemKey, value: record.value }).catch(async (error: unknown) => {
-            this.c.metrics.replicationFailures.inc({ follower: follower.id });
-            // A follower that is unreachable gets the record later; one with a newer term must not.
-            if (!(error instanceof StaleTermError)) await this.c.handoff.hint(follower, partition, record.itemKey, record.value);
-            throw error;
-          }),
-        ),
-      ),
-    );
-    const lockKey = key.toString('latin1');
-    const quorum = awaitQuorum([local, ...remote], WRITE_QUORUM).catch((error: unknown) => {
-      this.c.log.warn('write lacks a majority', { partition, error: String(error) });
-      // Its copy now holds a write the others may never get: serve nothing here until they agree.
-      this.c.leadership.reconfirm(partition);
-      throw new ServiceUnavailableException('The partition has no majority of its replicas reachable; retry the request');
-    });
-    this.inFlight.set(lockKey, quorum);
-    let ofPartition = this.inFlightByPartition.get(partition);
-    if (!ofPartition) this.inFlightByPartition.set(partition, (ofPartition = new Set()));
-    ofPartition.add(quorum);
-    const forget = () => {
-      if (this.inFlight.get(lockKey) === quorum) this.inFlight.delete(lockKey);
-      ofPartition!.delete(quorum);
-    };
-    quorum.then(forget, forget);
-    return quorum;
-  }
-
   async replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
     const refusedIndexes: number[] = [];
-    const accepted = request.fromLeader
-      ? request.records.filter((r, i) => {
-          const ok = this.c.leadership.acceptsReplication(r.partition, decodeRecord(r.value).version.term, request.from ?? '');
-          if (!ok) refusedIndexes.push(i);
-          return ok;
-        })
-      : request.records.filter((r) => this.c.movement.receives(r.partition)); // nothing of a partition that moved away
-    // A term adopted from these records must be on disk before they are acknowledged.
-    if (request.fromLeader) await this.c.leadership.persisted();
+    const accepted = request.records.filter((r, i) => {
+      const ok = request.fromLeader ? this.c.replication.acceptsReplication(r.partition) : this.c.movement.receives(r.partition);
+      if (!ok) refusedIndexes.push(i);
+      return ok;
+    });
     const applied = await Promise.all(accepted.map((r) => this.c.replicas.applyIfNewer(r.partition, r.key, r.value)));
-    if (request.fromLeader) {
-      const nowUs = Date.now() * 1000;
-      // Versions are hybrid clocks in microseconds: their age is the replication lag.
-      for (const r of accepted) this.c.metrics.replicationLagSeconds.observe(Math.max(0, nowUs - decodeRecord(r.value).version.seq) / 1e6);
-    }
     const count = applied.filter(Boolean).length;
     this.c.metrics.recordsReplicatedIn.inc(count);
     return { applied: count, refused: refusedIndexes.length, refusedIndexes };
@@ -383,7 +356,7 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async election(request: ElectionPacket): Promise<ElectionPacket> {
-    return this.c.onElectionPacket(request);
+    return this.c.replication.onPacket(request);
   }
 
   async read(request: ReadBatch): Promise<ReadBatchReply> {
@@ -402,9 +375,9 @@ export class StorageServiceImpl implements StorageNodeService {
   async readRange(request: RangeRequest): Promise<RangeReply> {
     this.refuseIfDraining();
     if (request.consistent && !UNSAFE_FOLLOWER_READS) {
-      const notLed = request.ranges.find((r) => !this.c.leadership.isServingLeader(r.partition));
+      const notLed = request.ranges.find((r) => !this.c.replication.isServingLeader(r.partition));
       if (notLed) {
-        throw Object.assign(new Error(`${NOT_LEADER}:${this.c.leadership.leaderHint(notLed.partition) ?? ''}`), {
+        throw Object.assign(new Error(`${NOT_LEADER}:${this.c.replication.leaderHint(notLed.partition) ?? ''}`), {
           grpcCode: grpc.status.FAILED_PRECONDITION,
         });
       }
@@ -435,6 +408,11 @@ export class StorageServiceImpl implements StorageNodeService {
     if (notHeld) {
       // Checked after reading, as for point reads; the router tries another replica.
       throw Object.assign(new Error(`${NOT_LEADER}:`), { grpcCode: grpc.status.FAILED_PRECONDITION });
+    }
+    if (request.consistent && !UNSAFE_FOLLOWER_READS) {
+      // The lease may have ended while reading: a strong read counts only if it was served inside it.
+      const lost = request.ranges.find((r) => !this.c.replication.isServingLeader(r.partition));
+      if (lost) throw Object.assign(new Error(`${NOT_LEADER}:${this.c.replication.leaderHint(lost.partition) ?? ''}`), { grpcCode: grpc.status.FAILED_PRECONDITION });
     }
     this.c.metrics.rangeReads.inc(items.length);
     // A page that stopped exactly at its limit may have read the last item; the caller asks once more.

@@ -217,18 +217,20 @@ export class ReplicaNode<P> {
   }
 
   /**
-   * Appends a write's payload to the partition's log if this node serves it now; the term is the
-   * one that check saw. The outcome comes later: applied at (term, index) — or the entry is
-   * truncated (see `LogWrite.truncateFrom`), or replaced by another term's entry at that index.
+   * Appends a write to the partition's log if this node serves it now; `build` makes its payload
+   * from the (term, index) it gets, in the same step as that check (so the payload may carry its
+   * version). The outcome comes later: applied at (term, index) — or the entry is truncated (see
+   * `LogWrite.truncateFrom`), or replaced by another term's entry at that index.
    */
-  propose(partition: PartitionId, payload: P, nowMs: number): ProposeResult {
+  propose(partition: PartitionId, build: (term: number, index: number) => P, nowMs: number): ProposeResult {
     this.advance(nowMs);
     const log = this.logs.get(partition);
     if (!log || !this.election.isServingLeader(partition, nowMs)) return { ok: false, reason: 'not-leader' };
     const term = this.election.termOf(partition)!;
     assert(log.leaderTerm === term, () => `partition ${partition}: serving in term ${term} but replicating ${log.leaderTerm}`);
     if (log.window.lastIndex - log.commit >= LOG_PROPOSALS_IN_FLIGHT_MAX) return { ok: false, reason: 'busy' };
-    const entry: LogEntry<P> = { term, index: log.window.lastIndex + 1, payload };
+    const index = log.window.lastIndex + 1;
+    const entry: LogEntry<P> = { term, index, payload: build(term, index) };
     this.appendOwn(log, entry);
     return { ok: true, term, index: entry.index };
   }

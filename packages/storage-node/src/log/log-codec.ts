@@ -1,0 +1,194 @@
+import { MalformedMessageError, checkLogMessage, type LogEntry, type LogMessage } from '@triad/replication';
+
+/** A write's records, in one log entry: the item, its index entries and bookkeeping records, each with its final stored value. */
+export interface EntryPayload {
+  records: { itemKey: Buffer; value: Buffer }[];
+}
+
+export type ReplicatedEntry = LogEntry<EntryPayload>;
+export type ReplicationMessage = LogMessage<EntryPayload>;
+
+const FLAG_PAYLOAD = 1;
+const FLAG_PROMOTE = 2;
+const MESSAGE_APPEND = 1;
+const MESSAGE_APPEND_RESPONSE = 2;
+const MESSAGE_INSTALL_SNAPSHOT = 3;
+
+/** Bytes a payload adds to an Append (for its size bound). */
+export function payloadBytes(payload: EntryPayload): number {
+  let bytes = 4;
+  for (const r of payload.records) bytes += 8 + r.itemKey.length + r.value.length;
+  return bytes;
+}
+
+/** Appends bytes to a growing list of chunks; numbers big-endian, indexes as float64 (safe integers). */
+class Writer {
+  readonly chunks: Buffer[] = [];
+  u8(v: number): void {
+    const b = Buffer.allocUnsafe(1);
+    b.writeUInt8(v, 0);
+    this.chunks.push(b);
+  }
+  u32(v: number): void {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32BE(v, 0);
+    this.chunks.push(b);
+  }
+  f64(v: number): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeDoubleBE(v, 0);
+    this.chunks.push(b);
+  }
+  bytes(v: Uint8Array): void {
+    this.u32(v.length);
+    this.chunks.push(Buffer.from(v.buffer, v.byteOffset, v.length));
+  }
+  done(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+class Reader {
+  private at = 0;
+  constructor(private readonly buf: Buffer) {}
+  private need(n: number): void {
+    if (this.at + n > this.buf.length) throw new MalformedMessageError('log record truncated');
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.at++);
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.at);
+    this.at += 4;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.at);
+    this.at += 8;
+    return v;
+  }
+  bytes(): Buffer {
+    const n = this.u32();
+    this.need(n);
+    const v = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+  get atEnd(): boolean {
+    return this.at === this.buf.length;
+  }
+}
+
+function writeEntry(w: Writer, entry: ReplicatedEntry): void {
+  w.u32(entry.term);
+  w.f64(entry.index);
+  w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0));
+  if (entry.promote) w.bytes(Buffer.from(entry.promote.node, 'utf8'));
+  if (entry.payload) {
+    w.u32(entry.payload.records.length);
+    for (const r of entry.payload.records) {
+      w.bytes(r.itemKey);
+      w.bytes(r.value);
+    }
+  }
+}
+
+function readEntry(r: Reader): ReplicatedEntry {
+  const term = r.u32();
+  const index = r.f64();
+  const flags = r.u8();
+  const entry: ReplicatedEntry = { term, index, payload: undefined };
+  if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8') };
+  if (flags & FLAG_PAYLOAD) {
+    const count = r.u32();
+    const records: EntryPayload['records'] = [];
+    for (let i = 0; i < count; i++) records.push({ itemKey: Buffer.from(r.bytes()), value: Buffer.from(r.bytes()) });
+    entry.payload = { records };
+  }
+  return entry;
+}
+
+/** A log entry as stored in RocksDB. */
+export function encodeEntry(entry: ReplicatedEntry): Buffer {
+  const w = new Writer();
+  writeEntry(w, entry);
+  return w.done();
+}
+
+export function decodeEntry(value: Buffer): ReplicatedEntry {
+  const r = new Reader(value);
+  const entry = readEntry(r);
+  if (!r.atEnd) throw new MalformedMessageError('log entry has trailing bytes');
+  return entry;
+}
+
+/** Log messages for one peer, in one ElectionPacket's `log` field. */
+export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buffer {
+  const w = new Writer();
+  w.u32(messages.length);
+  for (const m of messages) {
+    switch (m.type) {
+      case 'Append':
+        w.u8(MESSAGE_APPEND);
+        w.u32(m.partition);
+        w.u32(m.term);
+        w.f64(m.prevIndex);
+        w.u32(m.prevTerm);
+        w.f64(m.commit);
+        w.u32(m.entries.length);
+        for (const entry of m.entries) writeEntry(w, entry);
+        break;
+      case 'AppendResponse':
+        w.u8(MESSAGE_APPEND_RESPONSE);
+        w.u32(m.partition);
+        w.u32(m.term);
+        w.u8((m.success ? 1 : 0) | (m.learner ? 2 : 0));
+        w.f64(m.match);
+        break;
+      case 'InstallSnapshot':
+        w.u8(MESSAGE_INSTALL_SNAPSHOT);
+        w.u32(m.partition);
+        w.u32(m.term);
+        w.f64(m.index);
+        w.u32(m.snapshotTerm);
+        w.f64(m.commit);
+        break;
+    }
+  }
+  return w.done();
+}
+
+/** Decodes and checks log messages; throws MalformedMessageError for anything a peer could not have sent. */
+export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
+  const r = new Reader(buf);
+  const count = r.u32();
+  const out: ReplicationMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = r.u8();
+    const partition = r.u32();
+    const term = r.u32();
+    let message: ReplicationMessage;
+    if (kind === MESSAGE_APPEND) {
+      const prevIndex = r.f64();
+      const prevTerm = r.u32();
+      const commit = r.f64();
+      const n = r.u32();
+      const entries: ReplicatedEntry[] = [];
+      for (let j = 0; j < n; j++) entries.push(readEntry(r));
+      message = { type: 'Append', partition, term, prevIndex, prevTerm, commit, entries };
+    } else if (kind === MESSAGE_APPEND_RESPONSE) {
+      const flags = r.u8();
+      message = { type: 'AppendResponse', partition, term, success: (flags & 1) !== 0, learner: (flags & 2) !== 0, match: r.f64() };
+    } else if (kind === MESSAGE_INSTALL_SNAPSHOT) {
+      message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64() };
+    } else {
+      throw new MalformedMessageError(`unknown log message kind ${kind}`);
+    }
+    out.push(checkLogMessage(message));
+  }
+  if (!r.atEnd) throw new MalformedMessageError('log messages have trailing bytes');
+  return out;
+}

@@ -1,0 +1,447 @@
+import { performance } from 'node:perf_hooks';
+import { ThrottlingException } from '@triad/model';
+import {
+  ReplicaNode,
+  decodeMessage,
+  type Message,
+  type PersistedElectionState,
+  type ReplicaEvent,
+  type ReplicaOutbound,
+  type ReplicaReady,
+  type SnapshotRequest,
+} from '@triad/replication';
+import type { ClusterView, StorageNodeInfo } from '@triad/ring';
+import type { ElectionPacket } from '@triad/rpc';
+import type { Logger } from '@triad/observability';
+import type { AntiEntropy } from '../anti-entropy';
+import type { ElectionStore } from '../election-store';
+import type { Leadership } from '../leadership';
+import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, type ReplicationMessage } from '../log/log-codec';
+import type { LogStore } from '../log/log-store';
+import type { PeerClients } from '../peer-clients';
+import type { ReplicaState } from '../replica-state';
+import type { RocksStore } from '../rocks-store';
+import type { StorageMetrics } from '../storage-metrics';
+import type { ProposalOverlay } from '../write-path/proposal-overlay';
+import { dataKey } from '../storage-keys';
+
+/** The state machine's clock granularity: timers fire within this of their deadline. */
+const REPLICA_TICK_MS = 100;
+/**
+ * Election timing. A replica campaigns after 1.5–3 s without its leader, and a leader's lease lasts
+ * 1.2 s past a majority-acked heartbeat: long enough that a Node process stalled by a busy 2-core
+ * machine (garbage collection, a burst of requests) keeps its partitions, short enough that
+ * failover (timeout + election + lease wait) stays within a few seconds.
+ */
+export const ELECTION_CONFIG = {
+  heartbeatIntervalMs: 200,
+  electionTimeoutMinMs: 1_500,
+  electionTimeoutMaxMs: 3_000,
+  leaseDurationMs: 1_200,
+  clockDriftMarginMs: 150,
+};
+
+/** A write proposed here whose entry will not be applied: it had no effect, and may be retried. */
+export class NotAppliedError extends Error {
+  constructor(partition: number, index: number) {
+    super(`partition ${partition}: the write at log index ${index} was replaced by a new leader's log`);
+  }
+}
+
+/** This node does not serve the partition now (not its leader, no lease, paused, draining). */
+export class NotServingError extends Error {}
+
+export interface ReplicaDriverComponents {
+  nodeId: string;
+  /** The layout adopted last: replica sets change with joins and decommissions (see `reconfigure`). */
+  ring: ClusterView;
+  store: RocksStore;
+  electionStore: ElectionStore;
+  logStore: LogStore;
+  replicas: ReplicaState;
+  overlay: ProposalOverlay;
+  peers: PeerClients;
+  antiEntropy: AntiEntropy;
+  isUp: (node: StorageNodeInfo) => boolean;
+  metrics: StorageMetrics;
+  log: Logger;
+  /** This node's generation, and the partitions it replicates as a learner (its data was lost). */
+  generation: number;
+  learners: ReadonlySet<number>;
+  /** Applied records of a partition this node leads, for the nodes it is moving to. */
+  forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void;
+}
+
+interface Proposal {
+  term: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  /** Settles with the outcome, whichever it is (for a leader switching the partition to a new replica set). */
+  settled: Promise<unknown>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Runs the pure ReplicaNode (elections and each partition's replicated log) for this process:
+ * ticks it, sends a leader's appends at once, makes terms, votes and log entries durable in one
+ * group commit before anything that depends on them is sent, applies committed entries in log
+ * order to the replica's state, and settles the writes proposed here. Implements Leadership.
+ */
+export class ReplicaDriver implements Leadership {
+  private node?: ReplicaNode<EntryPayload>;
+  private timer?: NodeJS.Timeout;
+  private pumping?: Promise<void>;
+  /** Writes proposed here, by partition and log index, until applied or replaced. */
+  private readonly proposals = new Map<number, Map<number, Proposal>>();
+  /** Per partition, the last entry applied here: (index, term). */
+  private readonly appliedAt = new Map<number, { index: number; term: number }>();
+  /** Partitions a leader stopped serving for a moment while it switches them to a new replica set. */
+  private readonly paused = new Set<number>();
+  private readonly leaderlessSince = new Map<number, number>();
+
+  constructor(private readonly c: ReplicaDriverComponents) {}
+
+  private now(): number {
+    return performance.now();
+  }
+
+  private replicaSets(): Map<number, string[]> {
+    const partitions = new Map<number, string[]>();
+    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) partitions.set(p, this.c.ring.replicaSet(p).map((n) => n.id));
+    return partitions;
+  }
+
+  /** Loads terms, votes and logs, starts the state machine; the gRPC server may take replication from then on. */
+  async start(): Promise<void> {
+    const partitions = this.replicaSets();
+    const logs = await this.c.logStore.load(partitions.keys());
+    for (const [p, log] of logs) this.appliedAt.set(p, log.applied);
+    this.node = new ReplicaNode<EntryPayload>({
+      selfId: this.c.nodeId,
+      partitions,
+      persisted: await this.c.electionStore.load(),
+      logs,
+      learners: this.c.learners,
+      generation: this.c.generation,
+      payloadBytes,
+      config: ELECTION_CONFIG,
+      random: Math.random,
+      nowMs: this.now(),
+    });
+    // Entries committed before a restart are applied again as leaders tell their commit index.
+    this.timer = setInterval(() => {
+      this.node!.tick(this.now());
+      void this.pump();
+    }, REPLICA_TICK_MS);
+    void this.pump();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  get started(): boolean {
+    return this.node !== undefined;
+  }
+
+  /**
+   * Appends a write to the partition's log if this node serves it now, with `build` making its
+   * records from the entry's (term, index) — its version. Resolves with that position; `applied`
+   * settles once the entry is applied here (the write took effect) or is known never to be
+   * (`NotAppliedError`: the write had no effect).
+   */
+  propose(partition: number, build: (term: number, index: number) => EntryPayload): { term: number; index: number; applied: Promise<void> } {
+    if (!this.node || this.paused.has(partition)) throw new NotServingError('not serving');
+    const result = this.node.propose(partition, build, this.now());
+    if (!result.ok) {
+      if (result.reason === 'busy') throw new ThrottlingException('The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.');
+      throw new NotServingError('not serving');
+    }
+    let pending = this.proposals.get(partition);
+    if (!pending) this.proposals.set(partition, (pending = new Map()));
+    let settle!: Pick<Proposal, 'resolve' | 'reject'>;
+    const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined) });
+    void this.pump();
+    return { term: result.term, index: result.index, applied };
+  }
+
+  /** Resolves once every write proposed here for the partition is applied or known not to be. */
+  async writesSettled(partition: number): Promise<void> {
+    const pending = this.proposals.get(partition);
+    if (!pending || pending.size === 0) return;
+    await Promise.all([...pending.values()].map((p) => p.settled));
+  }
+
+  /** Takes the replica sets of a newly adopted layout; `keepLeadership`: partitions this node just switched itself. */
+  async reconfigure(keepLeadership: ReadonlySet<number>): Promise<void> {
+    if (!this.node) return;
+    const partitions = this.replicaSets();
+    const gained = [...partitions.keys()].filter((p) => this.node!.roleOf(p) === undefined);
+    const persisted: Map<number, PersistedElectionState> | undefined = gained.length > 0 ? await this.c.electionStore.load() : undefined;
+    const logs = gained.length > 0 ? await this.c.logStore.load(gained) : undefined;
+    for (const [p, log] of logs ?? []) this.appliedAt.set(p, log.applied);
+    for (const p of [...this.appliedAt.keys()]) {
+      if (partitions.has(p)) continue;
+      this.appliedAt.delete(p);
+      this.failProposals(p, 0);
+      this.c.overlay.clear(p);
+      await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
+    }
+    this.node.reconfigure(partitions, this.now(), { persisted, keepLeadership, logs });
+    this.c.metrics.partitionsLed.set(this.countServing());
+    void this.pump();
+  }
+
+  pause(partition: number): void {
+    this.paused.add(partition);
+  }
+
+  resume(partition: number): void {
+    this.paused.delete(partition);
+  }
+
+  leads(partition: number, term: number): boolean {
+    return this.node?.roleOf(partition) === 'leader' && this.node.termOf(partition) === term;
+  }
+
+  transferLeadership(partition: number, candidates: readonly string[]): string | undefined {
+    if (!this.node) return undefined;
+    for (const target of candidates) {
+      const result = this.node.transferLeadership(partition, this.now(), target);
+      if (result.ok) {
+        void this.pump();
+        return result.target;
+      }
+      if (result.reason === 'not-leader') return undefined;
+    }
+    return undefined;
+  }
+
+  setDraining(draining: boolean): void {
+    this.node?.setDraining(draining, this.now());
+    void this.pump();
+  }
+
+  nodeUp(id: string): void {
+    this.node?.nodeUp(id, this.now());
+    void this.pump();
+  }
+
+  nodeDown(id: string): void {
+    this.node?.nodeDown(id, this.now());
+  }
+
+  private pump(): Promise<void> {
+    if (!this.pumping) {
+      this.pumping = this.drainReady().finally(() => {
+        this.pumping = undefined;
+      });
+    }
+    return this.pumping;
+  }
+
+  async persisted(): Promise<void> {
+    while (this.node?.hasReady() || this.pumping) await this.pump();
+  }
+
+  private async drainReady(): Promise<void> {
+    if (!this.node) return;
+    try {
+      while (this.node.hasReady()) await this.handle(this.node.ready());
+    } catch (error) {
+      // Memory is ahead of disk (or a committed entry could not be applied): only a restart is safe.
+      this.c.log.error('replica state could not be persisted or applied; exiting', { error: String(error), stack: (error as Error).stack });
+      process.exit(1);
+    }
+  }
+
+  private async handle(ready: ReplicaReady<EntryPayload>): Promise<void> {
+    const node = this.node!;
+    // A leader's appends depend on nothing unsynced: they go while its own copy is being written.
+    this.send(ready.appends);
+    const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
+    if (ops.length > 0) await Promise.all(ops.map((op) => this.c.store.write(op)));
+    for (const write of ready.logWrites) {
+      if (write.reset) {
+        this.failProposals(write.partition, 0);
+        this.c.overlay.clear(write.partition);
+        this.appliedAt.set(write.partition, write.reset);
+        node.logPersisted(write.partition, write.reset.index, write.reset.term, this.now());
+      }
+      if (write.truncateFrom !== undefined) {
+        this.failProposals(write.partition, write.truncateFrom);
+        this.c.overlay.clear(write.partition);
+      }
+      const last = write.entries[write.entries.length - 1];
+      if (last) node.logPersisted(write.partition, last.index, last.term, this.now());
+    }
+    this.send(ready.messages);
+    for (const commit of ready.commits) await this.applyUpTo(commit.partition, commit.index);
+    for (const request of ready.snapshots) void this.sendSnapshot(request);
+    for (const event of ready.events) this.onEvent(event);
+  }
+
+  /** Applies the partition's committed entries up to `index`, in order, and settles the writes proposed here. */
+  private async applyUpTo(partition: number, index: number): Promise<void> {
+    const node = this.node!;
+    const at = this.appliedAt.get(partition) ?? { index: 0, term: 0 };
+    if (index <= at.index) return;
+    const leads = node.roleOf(partition) === 'leader';
+    let term = at.term;
+    for (let i = at.index + 1; i <= index; i++) {
+      const entry = node.entryAt(partition, i);
+      if (!entry) throw new Error(`partition ${partition}: committed entry ${i} is not in memory`);
+      term = entry.term;
+      const records = entry.payload?.records ?? [];
+      if (records.length > 0) {
+        await this.c.replicas.applyCommitted(partition, records);
+        this.c.overlay.applied(partition, i, records.map((r) => dataKey(partition, r.itemKey)));
+        if (leads) this.c.forwardToIncoming(partition, records);
+        this.c.metrics.recordsReplicatedIn.inc(records.length);
+      }
+      const proposal = this.proposals.get(partition)?.get(i);
+      if (proposal) {
+        this.proposals.get(partition)!.delete(i);
+        if (proposal.term === entry.term) proposal.resolve();
+        else proposal.reject(new NotAppliedError(partition, i));
+      }
+    }
+    this.appliedAt.set(partition, { index, term });
+    for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.write(op);
+    node.applied(partition, index, this.now());
+  }
+
+  private failProposals(partition: number, from: number): void {
+    const pending = this.proposals.get(partition);
+    if (!pending) return;
+    for (const [index, proposal] of pending) {
+      if (index < from) continue;
+      pending.delete(index);
+      proposal.reject(new NotAppliedError(partition, index));
+    }
+  }
+
+  /** Brings a follower that lacks entries no longer in memory up to date: a Merkle repair from this leader's applied state. */
+  private async sendSnapshot(request: SnapshotRequest): Promise<void> {
+    const peer = this.c.ring.node(request.to);
+    const at = this.appliedAt.get(request.partition) ?? { index: 0, term: 0 };
+    try {
+      if (!peer) throw new Error(`unknown node ${request.to}`);
+      await this.c.antiEntropy.repair(request.partition, peer);
+      this.node?.snapshotSent(request.partition, request.to, request.term, at.index, at.term, this.now());
+      this.c.log.info('partition snapshot sent', { partition: request.partition, to: request.to, index: at.index });
+    } catch (error) {
+      this.c.log.debug('partition snapshot failed', { partition: request.partition, to: request.to, error: String(error) });
+      this.node?.snapshotFailed(request.partition, request.to, this.now());
+    }
+    void this.pump();
+  }
+
+  private send(outbound: readonly ReplicaOutbound<EntryPayload>[]): void {
+    if (outbound.length === 0) return;
+    const byPeer = new Map<string, { election: Message[]; log: ReplicationMessage[] }>();
+    for (const { to, message } of outbound) {
+      let batch = byPeer.get(to);
+      if (!batch) byPeer.set(to, (batch = { election: [], log: [] }));
+      if (message.type === 'Append' || message.type === 'AppendResponse' || message.type === 'InstallSnapshot') batch.log.push(message);
+      else batch.election.push(message);
+    }
+    for (const [to, batch] of byPeer) {
+      const peer = this.c.ring.node(to);
+      if (!peer) continue;
+      const packet: ElectionPacket = {
+        from: this.c.nodeId,
+        payload: batch.election.length > 0 ? Buffer.from(JSON.stringify(batch.election)) : EMPTY,
+        log: batch.log.length > 0 ? encodeLogMessages(batch.log) : EMPTY,
+      };
+      // Lost messages are the protocol's business: it resends by itself.
+      this.c.peers.client(peer).election(packet).catch(() => undefined);
+    }
+  }
+
+  async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {
+    if (this.node) {
+      const now = this.now();
+      try {
+        if (packet.payload.length > 0) {
+          for (const raw of JSON.parse(packet.payload.toString('utf8')) as unknown[]) this.node.receive(packet.from, decodeMessage(raw), now);
+        }
+        if (packet.log && packet.log.length > 0) {
+          for (const message of decodeLogMessages(packet.log)) this.node.receive(packet.from, message, now);
+        }
+      } catch (error) {
+        this.c.log.warn('malformed replication packet dropped', { from: packet.from, error: String(error) });
+      }
+      void this.pump();
+    }
+    return { from: this.c.nodeId, payload: EMPTY };
+  }
+
+  private onEvent(event: ReplicaEvent): void {
+    switch (event.type) {
+      case 'RoleChanged':
+        if (event.to === 'pre-candidate' && !this.leaderlessSince.has(event.partition)) this.leaderlessSince.set(event.partition, this.now());
+        // A new leader decides on its applied state only (its no-op applies every earlier entry first).
+        if (event.to === 'leader') this.c.overlay.clear(event.partition);
+        this.c.log.info('partition role change', { partition: event.partition, term: event.term, from: event.from, to: event.to, reason: event.reason });
+        break;
+      case 'LeaderChanged':
+        this.c.metrics.leaderChanges.inc();
+        this.c.log.info('partition leader change', { partition: event.partition, term: event.term, leader: event.leader });
+        break;
+      case 'ServingChanged': {
+        this.c.metrics.partitionsLed.set(this.countServing());
+        if (event.serving) {
+          const since = this.leaderlessSince.get(event.partition);
+          if (since !== undefined) this.c.metrics.failoverSeconds.observe((this.now() - since) / 1000);
+          this.leaderlessSince.delete(event.partition);
+        }
+        this.c.log.info('partition serving change', { partition: event.partition, term: event.term, serving: event.serving });
+        break;
+      }
+      case 'TransferStarted':
+        this.c.log.info('partition leadership transfer', { partition: event.partition, term: event.term, to: event.to, reason: event.reason });
+        break;
+      case 'Truncated':
+        this.c.log.info('partition log truncated', { partition: event.partition, from: event.from });
+        break;
+      case 'Promoted':
+        this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
+        break;
+    }
+  }
+
+  private countServing(): number {
+    const now = this.now();
+    return this.c.ring.partitionsOf(this.c.nodeId).filter((p) => this.node!.isServingLeader(p, now)).length;
+  }
+
+  isServingLeader(partition: number): boolean {
+    return !this.paused.has(partition) && (this.node?.isServingLeader(partition, this.now()) ?? false);
+  }
+
+  leaderHint(partition: number): string | undefined {
+    return this.node?.leaderOf(partition) ?? undefined;
+  }
+
+  termOf(partition: number): number {
+    return this.node?.termOf(partition) ?? 0;
+  }
+
+  /** Records a leader sends outside the log are only for a partition moving here (the stream of a move). */
+  acceptsReplication(partition: number): boolean {
+    if (this.node?.roleOf(partition) !== undefined) return false;
+    return this.c.ring.receives(this.c.nodeId, partition);
+  }
+
+  /** The partition's log positions, for status and metrics. */
+  logStatus(partition: number) {
+    return this.node?.logStatus(partition);
+  }
+
+  followerMatches(partition: number): Map<string, number> {
+    return this.node?.followerMatches(partition) ?? new Map();
+  }
+}
