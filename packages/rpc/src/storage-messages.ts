@@ -59,7 +59,7 @@ export interface DropTableRequest { tableId: Buffer }
 export interface DropTableReply { deleted: number }
 
 export interface PingRequest { from: string }
-export interface PingReply { nodeId: string; zone: string }
+export interface PingReply { nodeId: string; zone: string; knownGenerationOfCaller?: number }
 
 export interface MerkleRootsRequest { partitions: number[] }
 export interface MerkleRootsReply { roots: string[] }
@@ -67,7 +67,7 @@ export interface MerkleDigestsRequest { partition: number; level: number; indice
 export interface MerkleDigestsReply { digests: string[] }
 export interface BucketRecordsRequest { partition: number; buckets: number[] }
 export interface BucketRecordsReply { records: ReplicatedRecord[] }
-export interface ElectionPacket { from: string; payload: Buffer; log?: Buffer; batchId?: number; errorCode?: number; errorMessage?: string }
+export interface ElectionPacket { from: string; payload: Buffer; log?: Buffer; generation?: number; batchId?: number; errorCode?: number; errorMessage?: string }
 export interface StoreHintsRequest { target: string; records: ReplicatedRecord[] }
 export interface StoreHintsReply { stored: number }
 

@@ -14,6 +14,7 @@ import { ReplicaDriver } from './replica/replica-driver';
 import { ElectionStore } from './election-store';
 import { LogStore } from './log/log-store';
 import { ProposalOverlay } from './write-path/proposal-overlay';
+import { IdentityStore, decideIdentity } from './replica/node-identity';
 import { PeerClients } from './peer-clients';
 import { ReplicaState } from './replica-state';
 import { RocksStore } from './rocks-store';
@@ -23,6 +24,26 @@ import { PrefixStats } from './prefix-stats';
 import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
 import { GlobalIndexPropagator } from './global-index-propagator';
+
+/** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
+const REPLICATION_STATE_PREFIXES = [0x65, 0x4c, 0x41];
+/** A node without data waits this long at most for a peer to say whether it had data before. */
+const IDENTITY_ASK_WAIT_MS_MAX = 5_000;
+
+/**
+ * What the peers know of this node's generation (0: never saw it), from the peers that answer
+ * within the wait; empty when none does (a cluster starting for the first time with this node first).
+ */
+async function askPeersOurGeneration(selfId: string, others: readonly StorageNodeInfo[], peers: PeerClients): Promise<number[]> {
+  const deadline = Date.now() + IDENTITY_ASK_WAIT_MS_MAX;
+  while (Date.now() < deadline) {
+    const answers = await Promise.allSettled(others.map((peer) => peers.client(peer).ping({ from: selfId }, 1_000)));
+    const known = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.knownGenerationOfCaller ?? 0] : []));
+    if (known.length > 0) return known;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return [];
+}
 
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
 const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
@@ -109,6 +130,13 @@ async function main(): Promise<void> {
   const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
   const overlay = new ProposalOverlay();
+  const identities = new IdentityStore(store);
+  const storedIdentity = await identities.load();
+  if (storedIdentity && storedIdentity.nodeId !== values.id) {
+    // Another node's terms, votes and logs must not become ours; its committed records are harmless.
+    log.warn('the data directory belongs to another node: its replication state is dropped', { owner: storedIdentity.nodeId });
+    for (const prefix of REPLICATION_STATE_PREFIXES) await store.clearRange(Buffer.from([prefix]), Buffer.from([prefix + 1]));
+  }
   // The partition mover needs the driver, and forwards the driver's applied records: bound once both exist.
   let forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void = () => undefined;
   const election = new ReplicaDriver({
@@ -124,8 +152,7 @@ async function main(): Promise<void> {
     isUp,
     metrics,
     log,
-    generation: 1,
-    learners: new Set(),
+    identities,
     forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
   });
   const dropPartition = async (partition: number) => {
@@ -178,6 +205,7 @@ async function main(): Promise<void> {
     replication: election,
     overlay,
     globalIndexes,
+    identities,
     admin: new AdminOperations({
       nodeId: values.id,
       zone: values.zone,
@@ -194,9 +222,16 @@ async function main(): Promise<void> {
     itemCollectionBytesMax: Number(values['item-collection-bytes-max']),
     prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log }),
   });
-  // The logs are recovered and elections run before the server takes any replication message.
-  await election.start();
+  // Replication messages are dropped until the logs are recovered and elections run (below); the
+  // server answers pings first, so that a node without data can learn whether it had some.
   const { server, port } = await startStorageServer(service, values.listen, (grpcServer) => addMembershipService(grpcServer, membership));
+  const peerKnowledge = storedIdentity?.nodeId === values.id ? [] : await askPeersOurGeneration(values.id, ring.nodes.filter((n) => n.id !== values.id), peers);
+  const decided = decideIdentity(values.id, storedIdentity, peerKnowledge);
+  await identities.save(decided.identity);
+  const generation = decided.identity.generation;
+  if (decided.learner) log.warn('this node lost its data: it rejoins every partition as a learner, without a vote, until it has caught up', { generation });
+  else log.info('node identity', { generation });
+  await election.start(generation, decided.learner);
   membership.on('change', (member) => {
     if (member.role !== 'storage') return;
     if (member.status === 'alive') {

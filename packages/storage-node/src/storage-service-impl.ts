@@ -13,6 +13,7 @@ import {
   type OpResult,
   type OpResultBody,
   type PingReply,
+  type PingRequest,
   type RangeReply,
   type RangeRequest,
   type ReadBatch,
@@ -61,6 +62,7 @@ import type { Movement } from './movement';
 import type { PrefixStats } from './prefix-stats';
 import { NotAppliedError, NotServingError, type ReplicaDriver } from './replica/replica-driver';
 import type { ProposalOverlay } from './write-path/proposal-overlay';
+import type { IdentityStore } from './replica/node-identity';
 import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from './limits';
 import { testDelay } from './test-delays';
 
@@ -83,6 +85,7 @@ export interface StorageServiceComponents {
   itemCollectionBytesMax: number;
   prefixStats: PrefixStats;
   globalIndexes: GlobalIndexPropagator;
+  identities: IdentityStore;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -432,7 +435,7 @@ export class StorageServiceImpl implements StorageNodeService {
     return { deleted: 0 };
   }
 
-  async ping(): Promise<PingReply> {
-    return { nodeId: this.c.nodeId, zone: this.c.zone };
+  async ping(request: PingRequest): Promise<PingReply> {
+    return { nodeId: this.c.nodeId, zone: this.c.zone, knownGenerationOfCaller: this.c.identities.knownGenerationOf(request.from) };
   }
 }

@@ -23,6 +23,7 @@ import type { ReplicaState } from '../replica-state';
 import type { RocksStore } from '../rocks-store';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
+import type { IdentityStore } from './node-identity';
 import { dataKey } from '../storage-keys';
 
 /** The state machine's clock granularity: timers fire within this of their deadline. */
@@ -65,9 +66,7 @@ export interface ReplicaDriverComponents {
   isUp: (node: StorageNodeInfo) => boolean;
   metrics: StorageMetrics;
   log: Logger;
-  /** This node's generation, and the partitions it replicates as a learner (its data was lost). */
-  generation: number;
-  learners: ReadonlySet<number>;
+  identities: IdentityStore;
   /** Applied records of a partition this node leads, for the nodes it is moving to. */
   forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void;
 }
@@ -99,6 +98,7 @@ export class ReplicaDriver implements Leadership {
   /** Partitions a leader stopped serving for a moment while it switches them to a new replica set. */
   private readonly paused = new Set<number>();
   private readonly leaderlessSince = new Map<number, number>();
+  private generation = 0;
 
   constructor(private readonly c: ReplicaDriverComponents) {}
 
@@ -112,8 +112,13 @@ export class ReplicaDriver implements Leadership {
     return partitions;
   }
 
-  /** Loads terms, votes and logs, starts the state machine; the gRPC server may take replication from then on. */
-  async start(): Promise<void> {
+  /**
+   * Loads terms, votes and logs and starts the state machine: replication messages are taken from
+   * then on (before, they are dropped and resent). A node that lost its data (`learner`) replicates
+   * every partition without a vote until it has caught up.
+   */
+  async start(generation: number, learner: boolean): Promise<void> {
+    this.generation = generation;
     const partitions = this.replicaSets();
     const logs = await this.c.logStore.load(partitions.keys());
     for (const [p, log] of logs) this.appliedAt.set(p, log.applied);
@@ -122,8 +127,8 @@ export class ReplicaDriver implements Leadership {
       partitions,
       persisted: await this.c.electionStore.load(),
       logs,
-      learners: this.c.learners,
-      generation: this.c.generation,
+      learners: learner ? new Set(partitions.keys()) : undefined,
+      generation,
       payloadBytes,
       config: ELECTION_CONFIG,
       random: Math.random,
@@ -355,6 +360,7 @@ export class ReplicaDriver implements Leadership {
         from: this.c.nodeId,
         payload: batch.election.length > 0 ? Buffer.from(JSON.stringify(batch.election)) : EMPTY,
         log: batch.log.length > 0 ? encodeLogMessages(batch.log) : EMPTY,
+        generation: this.generation,
       };
       // Lost messages are the protocol's business: it resends by itself.
       this.c.peers.client(peer).election(packet).catch(() => undefined);
@@ -362,6 +368,7 @@ export class ReplicaDriver implements Leadership {
   }
 
   async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {
+    if (packet.generation) this.c.identities.sawPeer(packet.from, packet.generation);
     if (this.node) {
       const now = this.now();
       try {

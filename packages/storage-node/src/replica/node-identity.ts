@@ -1,0 +1,67 @@
+import type { RocksStore } from '../rocks-store';
+import { prefixEnd } from '../storage-keys';
+
+/** This node's identity, written with its data: `I` → {"nodeId", "generation"}. */
+const IDENTITY_KEY = Buffer.from([0x49]); // 'I'
+/** The generation each peer was last seen with: [PEER_GENERATION_PREFIX][peer id] → u32. */
+const PEER_GENERATION_PREFIX = 0x47; // 'G'
+
+export interface NodeIdentity {
+  nodeId: string;
+  /** 1 for a node's first data directory; one more each time it starts over with its data lost. */
+  generation: number;
+}
+
+/**
+ * What this node knows of identities: its own (durable with its data, so a wiped or foreign data
+ * directory shows as missing or different) and the generation each peer was last seen with (so a
+ * peer that lost its data can be told it had one).
+ */
+export class IdentityStore {
+  private readonly peers = new Map<string, number>();
+
+  constructor(private readonly store: RocksStore) {}
+
+  async load(): Promise<NodeIdentity | undefined> {
+    const prefix = Buffer.from([PEER_GENERATION_PREFIX]);
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+      this.peers.set(key.subarray(1).toString('utf8'), value.readUInt32BE(0));
+      return true;
+    });
+    const raw = await this.store.get(IDENTITY_KEY);
+    return raw ? (JSON.parse(raw.toString('utf8')) as NodeIdentity) : undefined;
+  }
+
+  /** Resolves once durable. */
+  async save(identity: NodeIdentity): Promise<void> {
+    await this.store.write({ type: 'put', key: IDENTITY_KEY, value: Buffer.from(JSON.stringify(identity)) });
+  }
+
+  knownGenerationOf(peer: string): number {
+    return this.peers.get(peer) ?? 0;
+  }
+
+  /** A packet from `peer` carried `generation`: remember the newest. */
+  sawPeer(peer: string, generation: number): void {
+    if (!(generation > (this.peers.get(peer) ?? 0))) return;
+    this.peers.set(peer, generation);
+    const value = Buffer.allocUnsafe(4);
+    value.writeUInt32BE(generation, 0);
+    void this.store.write({ type: 'put', key: Buffer.concat([Buffer.from([PEER_GENERATION_PREFIX]), Buffer.from(peer, 'utf8')]), value });
+  }
+}
+
+/**
+ * Decides this start's identity. A data directory with this node's identity keeps it. One without
+ * (empty, or another node's) is a new generation: if any peer saw an earlier one, the node lost
+ * its data, and replicates every partition as a learner (no vote) until it has caught up.
+ */
+export function decideIdentity(
+  nodeId: string,
+  stored: NodeIdentity | undefined,
+  peerKnowledge: readonly number[],
+): { identity: NodeIdentity; learner: boolean } {
+  if (stored && stored.nodeId === nodeId) return { identity: stored, learner: false };
+  const known = Math.max(0, ...peerKnowledge, stored && stored.nodeId === nodeId ? stored.generation : 0);
+  return { identity: { nodeId, generation: known + 1 }, learner: known > 0 };
+}
