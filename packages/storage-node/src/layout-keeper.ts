@@ -107,19 +107,6 @@ export class LayoutKeeper {
   }
 
   /**
-   * Makes `layout` durable as this node's layout without acting on it yet: after a crash the node
-   * starts from it (a leader switching a partition writes it before the other members hear of it).
-   */
-  persistAhead(layout: ClusterLayout): Promise<void> {
-    const run = this.chain.then(async () => {
-      if (layoutEpoch(layout) <= this.c.view.epoch) return;
-      await this.c.store.write({ type: 'put', key: LAYOUT_KEY, value: Buffer.from(JSON.stringify(layout)) });
-    });
-    this.chain = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
    * While `on`, every adoption (whoever brings the layout) lets this node keep leading the
    * partition when its replica set changes: it is switching the partition itself, as its leader.
    */

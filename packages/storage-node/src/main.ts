@@ -154,6 +154,9 @@ async function main(): Promise<void> {
     log,
     identities,
     forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
+    onLayoutEntry: async (layout, partition, leads) => {
+      await keeper.adopt(parseClusterLayout(JSON.parse(layout.toString('utf8'))), leads ? new Set([partition]) : new Set());
+    },
   });
   const dropPartition = async (partition: number) => {
     const left = await replicas.dropPartition(partition);

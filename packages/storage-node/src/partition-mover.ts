@@ -20,18 +20,8 @@ const STREAM_BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const STREAM_IN_FLIGHT_MAX = 2;
 /** A progress log line per partition at most this often. */
 const PROGRESS_LOG_INTERVAL_MS = 2_000;
-/**
- * Before switching, the leader stops serving the partition and waits this long for operations
- * that checked leadership just before to stage their writes, then for all its writes in flight.
- */
-const SWITCH_GRACE_MS = 50;
 /** How long the switch waits for the other nodes to take the new layout before it answers (they pull it anyway). */
 const SWITCH_PUSH_WAIT_MS = 2_000;
-/**
- * While paused, how long the switch waits for the members of the new replica set to take the new
- * layout before this leader adopts it: a round trip normally; an unreachable member learns later.
- */
-const SWITCH_FIRST_PUSH_WAIT_MS = 1_000;
 /** Attempts to bring the incoming node's Merkle root level with the leader's before giving up (the CLI retries). */
 const SWITCH_SYNC_ATTEMPTS_MAX = 3;
 
@@ -56,11 +46,14 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *     Merkle tree differs from the leader's are sent to it, in key order; meanwhile the leader
  *     sends it every new write too (`forwardToIncoming`). Records carry versions and the incoming
  *     node keeps the newer, so a repeated or resumed stream only completes what is missing;
- *  2. switching: the leader stops serving the partition for a moment, lets its writes in flight
- *     settle, sends what still differs, checks that both Merkle roots are equal, then adopts the
- *     layout with the partition switched (it keeps leading it), sends that layout to every node,
- *     and serves again. The leader and the incoming node then hold every acknowledged write: a
- *     majority of the new replica set.
+ *  2. switching: the leader stops serving the partition for a moment, lets its writes in the log
+ *     settle, sends what still differs, checks that both Merkle roots are equal, then appends the
+ *     switch (the layout with the partition switched) to the partition's log. Committed under the
+ *     old replica set, it is adopted by each replica as it applies it (the leader keeps leading),
+ *     so the old set can no longer elect a leader on its own: a replica that holds the entry uses
+ *     the new set, and one without it cannot win the vote of one that holds it. The leader then
+ *     serves again and sends the layout to every node. It and the incoming node hold every
+ *     acknowledged write: a majority of the new replica set.
  */
 export class PartitionMover implements Movement {
   /** Moves running here, by partition: a repeated request waits for the one running. */
@@ -293,7 +286,7 @@ export class PartitionMover implements Movement {
     let next: ClusterLayout;
     this.c.election.pause(partition);
     try {
-      await delay(SWITCH_GRACE_MS);
+      // Writes check the pause in the same step as they enter the log: those in it settle now.
       await this.c.election.writesSettled(partition);
       for (const target of targets) {
         // Usually equal at once: the stream sent the rest, and every write since went to the target too.
@@ -309,17 +302,15 @@ export class PartitionMover implements Movement {
       if (!this.c.election.leads(partition, term) || !this.c.view.ring.pendingMove(partition)) return retry('leadership or the layout changed during the switch');
       const layout = completeMove(this.c.view.layout, partition);
       next = layout;
-      // From here this node keeps leading the partition whichever way the new layout reaches it
-      // (its own adoption below, or a pull that gets it from a node pushed to first).
+      // The switch is an entry of the partition's log, committed under the old replica set: every
+      // replica adopts the new set when it applies it, so both sets never elect apart. This node
+      // keeps leading the partition whichever way the layout reaches it.
       this.c.keeper.keepLeadershipOf(partition);
       try {
-        // Durable here first: restarted after a crash from now on, this node is on the new set too.
-        await this.c.keeper.persistAhead(layout);
-        // The replicas that stay, and the incoming one, take the new set next: should this node
-        // crash now, none of them is left on the old set, where the leaving node could still vote.
-        const first = this.c.view.nodes.filter((n) => layout.change!.moves.some((m) => m.partition === partition && m.to.includes(n.id)));
-        await Promise.race([this.c.keeper.push(layout, first), delay(SWITCH_FIRST_PUSH_WAIT_MS)]);
-        await this.c.keeper.adopt(layout);
+        const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(layout)) }), { whilePaused: true });
+        await applied;
+      } catch (error) {
+        return retry(`the switch did not commit: ${String(error)}`);
       } finally {
         this.c.keeper.keepLeadershipOf(partition, false);
       }

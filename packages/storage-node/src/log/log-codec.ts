@@ -3,6 +3,12 @@ import { MalformedMessageError, checkLogMessage, type LogEntry, type LogMessage 
 /** A write's records, in one log entry: the item, its index entries and bookkeeping records, each with its final stored value. */
 export interface EntryPayload {
   records: { itemKey: Buffer; value: Buffer }[];
+  /**
+   * A partition's switch to a new replica set (a join or decommission step): the cluster layout
+   * (JSON) with the switch done. Every replica adopts it when it applies the entry, so the switch is
+   * decided by the log (committed under the old set) rather than by pushes and a timer.
+   */
+  layout?: Buffer;
 }
 
 export type ReplicatedEntry = LogEntry<EntryPayload>;
@@ -10,13 +16,14 @@ export type ReplicationMessage = LogMessage<EntryPayload>;
 
 const FLAG_PAYLOAD = 1;
 const FLAG_PROMOTE = 2;
+const FLAG_LAYOUT = 4;
 const MESSAGE_APPEND = 1;
 const MESSAGE_APPEND_RESPONSE = 2;
 const MESSAGE_INSTALL_SNAPSHOT = 3;
 
 /** Bytes a payload adds to an Append (for its size bound). */
 export function payloadBytes(payload: EntryPayload): number {
-  let bytes = 4;
+  let bytes = 4 + (payload.layout?.length ?? 0);
   for (const r of payload.records) bytes += 8 + r.itemKey.length + r.value.length;
   return bytes;
 }
@@ -85,8 +92,9 @@ class Reader {
 function writeEntry(w: Writer, entry: ReplicatedEntry): void {
   w.u32(entry.term);
   w.f64(entry.index);
-  w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0));
+  w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0) | (entry.payload?.layout ? FLAG_LAYOUT : 0));
   if (entry.promote) w.bytes(Buffer.from(entry.promote.node, 'utf8'));
+  if (entry.payload?.layout) w.bytes(entry.payload.layout);
   if (entry.payload) {
     w.u32(entry.payload.records.length);
     for (const r of entry.payload.records) {
@@ -102,11 +110,12 @@ function readEntry(r: Reader): ReplicatedEntry {
   const flags = r.u8();
   const entry: ReplicatedEntry = { term, index, payload: undefined };
   if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8') };
+  const layout = flags & FLAG_LAYOUT ? Buffer.from(r.bytes()) : undefined;
   if (flags & FLAG_PAYLOAD) {
     const count = r.u32();
     const records: EntryPayload['records'] = [];
     for (let i = 0; i < count; i++) records.push({ itemKey: Buffer.from(r.bytes()), value: Buffer.from(r.bytes()) });
-    entry.payload = { records };
+    entry.payload = layout ? { records, layout } : { records };
   }
   return entry;
 }

@@ -67,6 +67,11 @@ export interface ReplicaDriverComponents {
   metrics: StorageMetrics;
   log: Logger;
   identities: IdentityStore;
+  /**
+   * A committed switch of a partition to a new replica set, applied here: adopt the layout it
+   * carries (`leads`: this node leads the partition and keeps leading it on the new set).
+   */
+  onLayoutEntry: (layout: Buffer, partition: number, leads: boolean) => Promise<void>;
   /** Applied records of a partition this node leads, for the nodes it is moving to. */
   forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void;
 }
@@ -156,8 +161,12 @@ export class ReplicaDriver implements Leadership {
    * settles once the entry is applied here (the write took effect) or is known never to be
    * (`NotAppliedError`: the write had no effect).
    */
-  propose(partition: number, build: (term: number, index: number) => EntryPayload): { term: number; index: number; applied: Promise<void> } {
-    if (!this.node || this.paused.has(partition)) throw new NotServingError('not serving');
+  propose(
+    partition: number,
+    build: (term: number, index: number) => EntryPayload,
+    options: { whilePaused?: boolean } = {},
+  ): { term: number; index: number; applied: Promise<void> } {
+    if (!this.node || (this.paused.has(partition) && !options.whilePaused)) throw new NotServingError('not serving');
     const result = this.node.propose(partition, build, this.now());
     if (!result.ok) {
       if (result.reason === 'busy') throw new ThrottlingException('The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.');
@@ -306,16 +315,28 @@ export class ReplicaDriver implements Leadership {
         if (leads) this.c.forwardToIncoming(partition, records);
         this.c.metrics.recordsReplicatedIn.inc(records.length);
       }
-      const proposal = this.proposals.get(partition)?.get(i);
-      if (proposal) {
-        this.proposals.get(partition)!.delete(i);
-        if (proposal.term === entry.term) proposal.resolve();
-        else proposal.reject(new NotAppliedError(partition, i));
+      if (entry.payload?.layout) {
+        await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
+        this.settleProposal(partition, i, entry.term);
+        // The switch may have taken the partition away from this node: its log is gone, nothing more to apply.
+        if (node.roleOf(partition) === undefined) return;
+        this.appliedAt.set(partition, { index: i, term: entry.term });
+        continue;
       }
+      this.settleProposal(partition, i, entry.term);
     }
     this.appliedAt.set(partition, { index, term });
     for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.write(op);
     node.applied(partition, index, this.now());
+  }
+
+  /** The entry at `index` was applied: a write proposed there took effect if its term is the entry's. */
+  private settleProposal(partition: number, index: number, term: number): void {
+    const proposal = this.proposals.get(partition)?.get(index);
+    if (!proposal) return;
+    this.proposals.get(partition)!.delete(index);
+    if (proposal.term === term) proposal.resolve();
+    else proposal.reject(new NotAppliedError(partition, index));
   }
 
   private failProposals(partition: number, from: number): void {
