@@ -300,6 +300,8 @@ export class ReplicaDriver implements Leadership {
   /** Applies the partition's committed entries up to `index`, in order, and settles the writes proposed here. */
   private async applyUpTo(partition: number, index: number): Promise<void> {
     const node = this.node!;
+    // A layout adopted meanwhile may have taken the partition away: its log is gone.
+    if (node.roleOf(partition) === undefined) return;
     const at = this.appliedAt.get(partition) ?? { index: 0, term: 0 };
     if (index <= at.index) return;
     const leads = node.roleOf(partition) === 'leader';
