@@ -118,11 +118,15 @@ export class StorageNodeClient implements StorageNodeService {
   private readonly replications: BatchStreamClient<ReplicateBatch, ReplicateBatchReply>;
   private readonly elections: BatchStreamClient<ElectionPacket, ElectionPacket>;
 
-  constructor(readonly address: string, private readonly deadlineMs: number) {
+  /**
+   * `deadlineMs` bounds every call; `executeDeadlineMs` (default the same) bounds item operations,
+   * whose writes a leader answers definitively within its own, shorter wait.
+   */
+  constructor(readonly address: string, private readonly deadlineMs: number, executeDeadlineMs = deadlineMs) {
     const Constructor = storageServiceConstructor();
     this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request));
-    this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', deadlineMs, (request) => this.call('execute', request));
+    this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', executeDeadlineMs, (request) => this.call('execute', request, executeDeadlineMs));
     this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request));
     this.elections = new BatchStreamClient(this.client, address, 'ElectionStream', deadlineMs, (request) => this.call('election', request));
   }

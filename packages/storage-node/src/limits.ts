@@ -13,7 +13,7 @@ export const KEY_OPERATIONS_QUEUED_MAX = 512;
 
 /**
  * How long a leader waits for its proposed write to be applied before answering that the outcome
- * is unknown (retriable). Below the router's 10 s request deadline, so that the router sees the
- * answer rather than its own timeout.
+ * is unknown (retriable). Below the router's deadline for a write call (5 s), so that the router
+ * gets the leader's answer rather than its own timeout.
  */
-export const WRITE_APPLY_WAIT_MS_MAX = 8_000;
+export const WRITE_APPLY_WAIT_MS_MAX = 4_000;

@@ -123,13 +123,18 @@ export class ReplicaState {
    * reads (staged); durability comes with the ordered group commits (the log entry is durable).
    */
   async applyCommitted(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]): Promise<void> {
-    for (const record of records) {
-      await this.withKey(partition, record.itemKey, async (key) => {
-        const existing = await this.current(key);
-        if (existing && compareVersions(existing.version, decodeRecord(record.value).version) >= 0) return;
-        void this.stage(partition, key, record.value, existing);
-      });
-    }
+    // Later entries hold newer versions: per key only the last record matters, and keys go in parallel.
+    const latest = new Map<string, { itemKey: Buffer; value: Buffer }>();
+    for (const record of records) latest.set(record.itemKey.toString('latin1'), record);
+    await Promise.all(
+      [...latest.values()].map((record) =>
+        this.withKey(partition, record.itemKey, async (key) => {
+          const existing = await this.current(key);
+          if (existing && compareVersions(existing.version, decodeRecord(record.value).version) >= 0) return;
+          void this.stage(partition, key, record.value, existing);
+        }),
+      ),
+    );
   }
 
   /**

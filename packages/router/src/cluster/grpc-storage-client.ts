@@ -23,6 +23,11 @@ import type { RangeOptions, StorageClient } from './storage-client';
 export const REQUEST_DEADLINE_MS = 10_000;
 /** One gRPC call to a storage node may take this long; a stalled (paused) node costs a request no more before it fails over. */
 const CALL_DEADLINE_MS = 2_000;
+/**
+ * Item operations get longer: a leader answers a write within 4 s (applied, not applied, or
+ * unknown), and a write whose call times out here has an unknown outcome the router cannot retry.
+ */
+const EXECUTE_CALL_DEADLINE_MS = 5_000;
 /** Item operations per Execute message, and Execute messages outstanding per node. */
 const EXECUTE_BATCH_OPS_MAX = 512;
 const EXECUTE_IN_FLIGHT_MAX = 4;
@@ -94,7 +99,7 @@ export class GrpcStorageClient implements StorageClient {
   private channel(node: StorageNodeInfo): NodeChannel {
     let channel = this.channels.get(node.id);
     if (!channel) {
-      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS);
+      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS, EXECUTE_CALL_DEADLINE_MS);
       channel = {
         client,
         execute: new Batcher(async (ops) => (await client.execute({ ops })).results, {

@@ -16,7 +16,7 @@ import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from '../anti-entropy';
 import type { ElectionStore } from '../election-store';
 import type { Leadership } from '../leadership';
-import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, type ReplicationMessage } from '../log/log-codec';
+import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, type ReplicatedEntry, type ReplicationMessage } from '../log/log-codec';
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from '../peer-clients';
 import type { ReplicaState } from '../replica-state';
@@ -104,6 +104,12 @@ export class ReplicaDriver implements Leadership {
   private readonly paused = new Set<number>();
   private readonly leaderlessSince = new Map<number, number>();
   private generation = 0;
+  /**
+   * Per partition, the applying of committed entries running now: in order, beside the pump (which
+   * goes on persisting and sending meanwhile). `resets` counts snapshots installed, which end it.
+   */
+  private readonly applying = new Map<number, Promise<void>>();
+  private readonly resets = new Map<number, number>();
 
   constructor(private readonly c: ReplicaDriverComponents) {}
 
@@ -279,6 +285,7 @@ export class ReplicaDriver implements Leadership {
     if (ops.length > 0) await Promise.all(ops.map((op) => this.c.store.write(op)));
     for (const write of ready.logWrites) {
       if (write.reset) {
+        this.resets.set(write.partition, (this.resets.get(write.partition) ?? 0) + 1);
         this.failProposals(write.partition, 0);
         this.c.overlay.clear(write.partition);
         this.appliedAt.set(write.partition, write.reset);
@@ -292,40 +299,67 @@ export class ReplicaDriver implements Leadership {
       if (last) node.logPersisted(write.partition, last.index, last.term, this.now());
     }
     this.send(ready.messages);
-    for (const commit of ready.commits) await this.applyUpTo(commit.partition, commit.index);
+    for (const commit of ready.commits) this.scheduleApply(commit.partition, commit.index);
     for (const request of ready.snapshots) void this.sendSnapshot(request);
     for (const event of ready.events) this.onEvent(event);
+  }
+
+  private scheduleApply(partition: number, index: number): void {
+    const previous = this.applying.get(partition) ?? Promise.resolve();
+    const next = previous.then(() => this.applyUpTo(partition, index));
+    this.applying.set(partition, next);
+    next.then(
+      () => {
+        if (this.applying.get(partition) === next) this.applying.delete(partition);
+        void this.pump();
+      },
+      (error: unknown) => {
+        // A committed entry that cannot be applied leaves the state behind the log: only a restart is safe.
+        this.c.log.error('a committed entry could not be applied; exiting', { partition, error: String(error), stack: (error as Error).stack });
+        process.exit(1);
+      },
+    );
   }
 
   /** Applies the partition's committed entries up to `index`, in order, and settles the writes proposed here. */
   private async applyUpTo(partition: number, index: number): Promise<void> {
     const node = this.node!;
-    // A layout adopted meanwhile may have taken the partition away: its log is gone.
-    if (node.roleOf(partition) === undefined) return;
+    const resets = this.resets.get(partition) ?? 0;
+    // A layout adopted meanwhile may have taken the partition away, or a snapshot replaced its log.
+    const current = () => node.roleOf(partition) !== undefined && (this.resets.get(partition) ?? 0) === resets;
+    if (!current()) return;
     const at = this.appliedAt.get(partition) ?? { index: 0, term: 0 };
     if (index <= at.index) return;
     const leads = node.roleOf(partition) === 'leader';
     let term = at.term;
-    for (let i = at.index + 1; i <= index; i++) {
-      const entry = node.entryAt(partition, i);
-      if (!entry) throw new Error(`partition ${partition}: committed entry ${i} is not in memory`);
-      term = entry.term;
-      const records = entry.payload?.records ?? [];
+    let from = at.index + 1;
+    while (from <= index) {
+      // A run of entries up to the next switch of the replica set (or the end), applied together.
+      const run: ReplicatedEntry[] = [];
+      for (let i = from; i <= index; i++) {
+        const entry = node.entryAt(partition, i);
+        if (!entry) throw new Error(`partition ${partition}: committed entry ${i} is not in memory`);
+        run.push(entry);
+        if (entry.payload?.layout) break;
+      }
+      const records = run.flatMap((entry) => entry.payload?.records ?? []);
       if (records.length > 0) {
         await this.c.replicas.applyCommitted(partition, records);
-        this.c.overlay.applied(partition, i, records.map((r) => dataKey(partition, r.itemKey)));
         if (leads) this.c.forwardToIncoming(partition, records);
         this.c.metrics.recordsReplicatedIn.inc(records.length);
       }
-      if (entry.payload?.layout) {
-        await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
-        this.settleProposal(partition, i, entry.term);
-        // The switch may have taken the partition away from this node: its log is gone, nothing more to apply.
-        if (node.roleOf(partition) === undefined) return;
-        this.appliedAt.set(partition, { index: i, term: entry.term });
-        continue;
+      if (!current()) return;
+      for (const entry of run) {
+        const keys = entry.payload?.records.map((r) => dataKey(partition, r.itemKey)) ?? [];
+        if (keys.length > 0) this.c.overlay.applied(partition, entry.index, keys);
+        term = entry.term;
+        if (entry.payload?.layout) {
+          await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
+          if (!current()) return;
+        }
+        this.settleProposal(partition, entry.index, entry.term);
       }
-      this.settleProposal(partition, i, entry.term);
+      from += run.length;
     }
     this.appliedAt.set(partition, { index, term });
     for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.write(op);
