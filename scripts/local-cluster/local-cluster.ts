@@ -249,6 +249,11 @@ export class LocalCluster {
     return this.processes.has(id);
   }
 
+  /** The operating-system process id of a running process (tests watch /proc/<pid> to see a SIGSTOP take effect). */
+  pid(id: string): number | undefined {
+    return this.processes.get(id)?.pid;
+  }
+
   /** Sends a signal to a process; for SIGKILL and SIGINT/SIGTERM, resolves once it has exited. */
   async signal(id: string, signal: NodeJS.Signals): Promise<void> {
     const child = this.processes.get(id);

@@ -196,8 +196,9 @@ export class StorageServiceImpl implements StorageNodeService {
     }
     try {
       const { result, applied } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
-        await testDelay('write.afterLeaseCheck');
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
+        // Between the serving check and the append (which checks again, in the step that fixes the term).
+        if (op.kind !== 'OP_KIND_GET') await testDelay('write.afterLeaseCheck', op.key, this.c.log);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
         const current = op.kind === 'OP_KIND_GET' ? await this.c.replicas.current(key) : await this.latest(op.partition, key);

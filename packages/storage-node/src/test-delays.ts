@@ -1,26 +1,69 @@
-/**
- * Test-only fault points: named delays in the storage node's code paths, enabled only by the
- * environment variable TRIAD_TEST_DELAYS (JSON: `{"point": milliseconds}`), read once at start.
- * Without it every point is a no-op, so production code pays one map lookup.
- *
- * Points:
- *  - `write.afterLeaseCheck`: in a leader's write path, between the serving check before the
- *    item's lock and the decision and append to the log (which check leadership again, in the same
- *    step as the term is fixed). Widens the window in which leadership can move meanwhile.
- */
-const DELAYS: ReadonlyMap<string, number> = parseDelays(process.env.TRIAD_TEST_DELAYS);
+import type { Logger } from '@triad/observability';
 
-function parseDelays(text: string | undefined): Map<string, number> {
-  const delays = new Map<string, number>();
+/**
+ * Test-only delays at named points of the write path (FoundationDB-style fault points): they widen
+ * a race window that is otherwise a few microseconds wide, so that a cluster test can hit it every
+ * time. Without TRIAD_TEST_DELAYS they do nothing; the variable is read once, at start.
+ *
+ *   TRIAD_TEST_DELAYS='{"write.afterLeaseCheck": 1500}'
+ *   TRIAD_TEST_DELAYS='{"write.afterLeaseCheck": {"ms": 1500, "keyContains": "stale-"}}'
+ *
+ * `keyContains` limits a delay to items whose storage key contains those UTF-8 bytes (a string
+ * partition or sort key does), so that the rest of the cluster's traffic runs at full speed.
+ */
+export type TestDelayPoint =
+  /**
+   * A leader's write (any item operation but a read) under its key lock, right after it checked
+   * its leadership and lease: before it reads the item, decides the write and stamps it with a
+   * term for the followers. Stands for a slow disk read in that window.
+   */
+  'write.afterLeaseCheck';
+
+const TEST_DELAY_POINTS: readonly TestDelayPoint[] = ['write.afterLeaseCheck'];
+/** A delay longer than this is a typo, not a test: every caller holds a key lock meanwhile. */
+const TEST_DELAY_MS_MAX = 60_000;
+
+export interface TestDelaySpec {
+  ms: number;
+  /** Only items whose storage key contains these bytes are delayed. */
+  keyContains?: Buffer;
+}
+
+/** Parses TRIAD_TEST_DELAYS; throws on anything malformed (a node started with a bad test switch must not start). */
+export function parseTestDelays(text: string | undefined): Map<TestDelayPoint, TestDelaySpec> {
+  const delays = new Map<TestDelayPoint, TestDelaySpec>();
   if (!text) return delays;
-  for (const [point, ms] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
-    if (typeof ms === 'number' && ms > 0) delays.set(point, ms);
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`TRIAD_TEST_DELAYS must be a JSON object: ${text}`);
+  for (const [point, value] of Object.entries(parsed)) {
+    if (!TEST_DELAY_POINTS.includes(point as TestDelayPoint)) throw new Error(`TRIAD_TEST_DELAYS: unknown point ${point} (known: ${TEST_DELAY_POINTS.join(', ')})`);
+    const spec = typeof value === 'number' ? { ms: value } : (value as { ms?: unknown; keyContains?: unknown });
+    if (typeof spec.ms !== 'number' || !(spec.ms >= 0 && spec.ms <= TEST_DELAY_MS_MAX)) {
+      throw new Error(`TRIAD_TEST_DELAYS: ${point} needs a delay of 0-${TEST_DELAY_MS_MAX} ms`);
+    }
+    if (spec.keyContains !== undefined && (typeof spec.keyContains !== 'string' || spec.keyContains.length === 0)) {
+      throw new Error(`TRIAD_TEST_DELAYS: ${point}.keyContains must be a non-empty string`);
+    }
+    delays.set(point as TestDelayPoint, { ms: spec.ms, keyContains: spec.keyContains === undefined ? undefined : Buffer.from(spec.keyContains, 'utf8') });
   }
   return delays;
 }
 
-/** Waits for the point's configured delay; undefined (nothing to await) when it has none. */
-export function testDelay(point: string): Promise<void> | undefined {
-  const ms = DELAYS.get(point);
-  return ms === undefined ? undefined : new Promise((resolve) => setTimeout(resolve, ms));
+const delays = parseTestDelays(process.env.TRIAD_TEST_DELAYS);
+
+/**
+ * The delay configured for `point` and this item's storage key, logged so that a test can wait for
+ * it to begin; undefined (nothing to await) when there is none, which is always outside tests.
+ */
+export function testDelay(point: TestDelayPoint, key: Uint8Array, log: Logger): Promise<void> | undefined {
+  if (delays.size === 0) return undefined;
+  const spec = delays.get(point);
+  if (!spec || (spec.keyContains && !Buffer.from(key.buffer, key.byteOffset, key.byteLength).includes(spec.keyContains))) return undefined;
+  log.warn('test delay started', { point, ms: spec.ms });
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      log.warn('test delay over', { point, ms: spec.ms });
+      resolve();
+    }, spec.ms),
+  );
 }

@@ -1,0 +1,24 @@
+/**
+ * AWS SDK clients for these tests. Unlike support/sdk-client.ts, the request timeout is enforced:
+ * @smithy/node-http-handler 4.x only logs a warning when `requestTimeout` passes unless
+ * `throwOnRequestTimeout` is set, so a request to a stalled cluster would otherwise wait for the
+ * router's own answer (up to its 10 s deadline) or forever.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface ClientOptions {
+  /** Attempts per request, first included; undefined: the SDK's default retry strategy (3 attempts). */
+  maxAttempts?: number;
+  /** Each attempt fails with a TimeoutError after this long. */
+  requestTimeoutMs: number;
+}
+
+export function timedClient(endpoint: string, options: ClientOptions): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 5_000, throwOnRequestTimeout: true },
+  });
+}
