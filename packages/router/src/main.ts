@@ -5,6 +5,8 @@ import { MembershipAgent, observeMembership, startMembershipServer } from '@tria
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { Catalog } from './catalog/catalog';
 import { IndexBuilder } from './catalog/index-builder';
+import { GSI_RECONCILE_INTERVAL_MS_DEFAULT, IndexReconciler } from './catalog/index-reconciler';
+import { isFirstLiveRouter } from './cluster/router-roles';
 import { TABLE_STATS_INTERVAL_MS_DEFAULT, TableStatistics } from './catalog/table-statistics';
 import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
@@ -18,7 +20,8 @@ const STARTUP_RETRY_MS = 200;
 
 /**
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
- * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted).
+ * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
+ * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
       'gossip-listen': { type: 'string', default: process.env.TRIAD_GOSSIP_LISTEN ?? '0.0.0.0:7070' },
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
       'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
+      'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
@@ -55,8 +59,18 @@ async function main(): Promise<void> {
   const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry);
   storage.onStaleLayout = () => layoutFollower.refreshSoon();
   layoutFollower.start();
-  const catalog = new Catalog(storage, log);
+  const catalog = new Catalog(storage, log, metrics.staleIndexListRetries);
   const indexBuilder = new IndexBuilder(catalog, storage, log, metrics.indexBackfillProgress);
+  const reconciler = new IndexReconciler(
+    {
+      catalog,
+      storage,
+      log,
+      metrics: { repairs: metrics.gsiReconcilerRepairs, progress: metrics.gsiReconcilerProgress, passes: metrics.gsiReconcilerPasses },
+      isReconciler: () => isFirstLiveRouter(membership.members(), values.id),
+    },
+    { intervalMs: Number(values['gsi-reconcile-interval-ms']) },
+  );
   const statistics = new TableStatistics(
     { storage, log, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } },
     { intervalMs: Number(values['table-stats-interval-ms']) },
@@ -89,6 +103,7 @@ async function main(): Promise<void> {
   }
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
+  reconciler.start();
   ready = true;
   log.info('router ready', { port: Number(values.port) });
 
@@ -101,6 +116,7 @@ async function main(): Promise<void> {
     catalog.stop();
     layoutFollower.stop();
     indexBuilder.stop();
+    reconciler.stop();
     statistics.stop();
     server.close(async () => {
       storage.close();

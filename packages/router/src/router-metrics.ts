@@ -22,6 +22,29 @@ export function createRouterMetrics(registry: Registry) {
       labelNames: ['table', 'index'],
       registers: [registry],
     }),
+    staleIndexListRetries: new promClient.Counter({
+      name: 'triad_router_stale_index_list_retries_total',
+      help: 'Writes a leader refused because this router\'s index list was older than the table\'s index fence; the router caught its catalog up and wrote again (or answered ServiceUnavailable)',
+      registers: [registry],
+    }),
+    gsiReconcilerRepairs: new promClient.Counter({
+      name: 'triad_gsi_reconciler_repairs_total',
+      help: 'Global index entries the reconciler found wrong and repaired, by kind: missing, stale (old attributes), extra (left behind)',
+      labelNames: ['table', 'index', 'kind'],
+      registers: [registry],
+    }),
+    gsiReconcilerProgress: new promClient.Gauge({
+      name: 'triad_gsi_reconciler_progress_ratio',
+      help: 'Share of the current (or last) reconciliation pass over a global index that is done: its table\'s partitions, then its own',
+      labelNames: ['table', 'index'],
+      registers: [registry],
+    }),
+    gsiReconcilerPasses: new promClient.Counter({
+      name: 'triad_gsi_reconciler_passes_total',
+      help: 'Reconciliation passes over every ACTIVE global index, by outcome (complete, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     tableStatisticsRefreshes: new promClient.Counter({
       name: 'triad_table_statistics_refreshes_total',
       help: 'Background recounts of tables\' item counts and sizes by outcome: complete, incomplete (a partition had no replica to count it; old figures kept), failed',

@@ -5,3 +5,4 @@ export * from './storage-service';
 export * from './item-op-body';
 export * from './fault-gate';
 export * from './leadership-contract';
+export * from './index-fence-contract';

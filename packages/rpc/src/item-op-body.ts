@@ -44,6 +44,25 @@ export interface ItemOpBody {
   indexes?: IndexSpec[];
   /** The table's key schema, needed with `indexes` to build the entries' keys. */
   tableKeySchema?: KeySchema;
+  /**
+   * The table's schema version that `indexes` comes from (absent: 0). A leader refuses a write
+   * whose version is below the table's index fence (STALE_INDEX_LIST); a write of a fence record
+   * carries the version it sets.
+   */
+  schemaVersion?: number;
+  /**
+   * REINDEX only: global index entries found pointing at this item (by the reconciler) that may no
+   * longer be right. The leader writes a tombstone, at the item's version, for each one that the
+   * item's current state does not write again.
+   */
+  staleEntries?: StaleIndexEntry[];
+}
+
+/** A global index entry to check against its item: the index's name, the entry's partition and key (base64). */
+export interface StaleIndexEntry {
+  index: string;
+  partition: number;
+  key: string;
 }
 
 export interface OpResultBody {

@@ -40,6 +40,21 @@ function withIndexWrites(
 }
 
 /**
+ * REINDEX from the reconciler: tombstones for the entries it found pointing at the item that the
+ * item's current state does not write again (the item moved in the index, left it, or is gone).
+ * They go out at the item's version, like its entries, so a later write of the item still wins.
+ */
+function staleEntryTombstones(body: ItemOpBody, current: readonly IndexWrite[]): IndexWrite[] {
+  const tombstones: IndexWrite[] = [];
+  for (const stale of body.staleEntries ?? []) {
+    const key = Buffer.from(stale.key, 'base64');
+    if (current.some((write) => write.key.equals(key)) || tombstones.some((write) => write.key.equals(key))) continue;
+    tombstones.push({ index: stale.index, partition: stale.partition, key, item: undefined, sizeBytes: 0, units: 0 });
+  }
+  return tombstones;
+}
+
+/**
  * Applies an operation to an item's current state, as the partition leader does while it holds the
  * key's lock: checks the condition, computes the new item, and says what to send back.
  * Throws DynamoDB errors (ConditionalCheckFailedException, ValidationException).
@@ -49,7 +64,7 @@ export function applyItemOp(kind: OpKind, body: ItemOpBody, current: Item | unde
   if (kind === 'OP_KIND_REINDEX') {
     // Items whose index keys DynamoDB would refuse are left out of the index, as its backfill does.
     const writes = current && body.indexes && body.tableKeySchema ? deriveIndexWrites(body.indexes, body.tableKeySchema, undefined, current, partitionOf) : [];
-    return { result: {}, indexWrites: writes };
+    return { result: {}, indexWrites: [...writes, ...staleEntryTombstones(body, writes)] };
   }
 
   if (body.condition !== undefined && !evaluateCondition(body.condition as never, current)) {

@@ -24,6 +24,7 @@ import { PrefixStats } from './prefix-stats';
 import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './storage-service-impl';
 import { GlobalIndexPropagator } from './global-index-propagator';
+import { IndexFences } from './index-fences';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
 const REPLICATION_STATE_PREFIXES = [0x65, 0x4c, 0x41];
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
     overlay,
     globalIndexes,
     identities,
+    indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
     admin: new AdminOperations({
       nodeId: values.id,
       zone: values.zone,

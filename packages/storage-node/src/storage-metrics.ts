@@ -101,6 +101,11 @@ export function createStorageMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    indexFenceRefusals: new promClient.Counter({
+      name: 'triad_index_fence_refusals_total',
+      help: 'Writes refused as partition leader because they carried an index list older than the table\'s index fence (the router refreshes its catalog and retries)',
+      registers: [registry],
+    }),
     gsiReplicationLagSeconds: new promClient.Histogram({
       name: 'triad_gsi_replication_lag_seconds',
       help: "From an item's write committing to its global index entries being on a majority of the index partition's replicas",

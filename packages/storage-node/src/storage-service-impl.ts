@@ -65,6 +65,8 @@ import type { ProposalOverlay } from './write-path/proposal-overlay';
 import type { IdentityStore } from './replica/node-identity';
 import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from './limits';
 import { testDelay } from './test-delays';
+import { FENCE_PREFIX } from './index-fence';
+import type { IndexFences } from './index-fences';
 
 export interface StorageServiceComponents {
   nodeId: string;
@@ -86,6 +88,8 @@ export interface StorageServiceComponents {
   prefixStats: PrefixStats;
   globalIndexes: GlobalIndexPropagator;
   identities: IdentityStore;
+  /** Admits or refuses writes by the index list they carry (index-fences.ts). */
+  indexFences: IndexFences;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -200,6 +204,7 @@ export class StorageServiceImpl implements StorageNodeService {
         // Between the serving check and the append (which checks again, in the step that fixes the term).
         if (op.kind !== 'OP_KIND_GET') await testDelay('write.afterLeaseCheck', op.key, this.c.log);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
+        await this.c.indexFences.admit(op, body); // refuses a write made with an old index list (index-fence.ts)
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
         const current = op.kind === 'OP_KIND_GET' ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
         const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined, this.partitionOf);
@@ -427,7 +432,7 @@ export class StorageServiceImpl implements StorageNodeService {
     for (let p = 0; p <= this.c.ring.partitionCount; p++) {
       await this.c.store.clearRange(dataKey(p, request.tableId), dataKey(p, prefixEnd(request.tableId)));
       // Undelivered global index entries and item collection sizes of a dropped table go with it.
-      for (const prefix of [OUTBOX_PREFIX, COLLECTION_PREFIX]) {
+      for (const prefix of [OUTBOX_PREFIX, COLLECTION_PREFIX, FENCE_PREFIX]) {
         const start = Buffer.concat([prefix, request.tableId]);
         await this.c.store.clearRange(dataKey(p, start), dataKey(p, prefixEnd(start)));
       }

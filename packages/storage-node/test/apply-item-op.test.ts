@@ -80,5 +80,20 @@ describe('applyItemOp', () => {
       expect(outcome.indexWrites).toHaveLength(1);
       expect(applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema }, undefined).indexWrites).toEqual([]);
     });
+
+    it('re-indexing with stale entries tombstones those the item no longer writes', () => {
+      const current = applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema }, { ...key, v: { N: '7' } }).indexWrites[0];
+      const left = { index: 'byV', partition: 3, key: Buffer.from('left-behind').toString('base64') };
+      const same = { index: 'byV', partition: 7, key: current.key.toString('base64') };
+      const outcome = applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema, staleEntries: [left, same, left] }, { ...key, v: { N: '7' } });
+      expect(outcome.indexWrites.map((w) => [w.partition, w.key.toString(), w.item === undefined])).toEqual([
+        [7, current.key.toString(), false],
+        [3, 'left-behind', true],
+      ]);
+      // An item that is gone (a tombstone, or never written) keeps none of its entries.
+      expect(applyItemOp('OP_KIND_REINDEX', { indexes, tableKeySchema, staleEntries: [same] }, undefined).indexWrites).toEqual([
+        { index: 'byV', partition: 7, key: current.key, item: undefined, sizeBytes: 0, units: 0 },
+      ]);
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   InternalServerError,
   ResourceInUseException,
   ResourceNotFoundException,
+  ServiceUnavailableException,
   createExpressionContext,
   dynamoDbErrorFromName,
   encodeKeyValue,
@@ -11,12 +12,21 @@ import {
 import { decodeJson, encodeJson, type ItemOp, type OpResultBody } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { StorageClient } from '../cluster/storage-client';
+import type { Counter } from 'prom-client';
+import { schemaVersionOf, withSchemaVersion } from './schema-version';
 import type { TableDefinition } from './table-definition';
 
 /** Compare-and-set writes of one definition give up after this many lost races. */
 export const CATALOG_WRITE_ATTEMPTS_MAX = 5;
 /** Every router re-reads the catalog this often, so a table created or deleted elsewhere shows within a second. */
 export const CATALOG_REFRESH_MS = 500;
+/**
+ * A write refused for an old index list waits this long for the router's catalog to catch up
+ * (normally one read of the catalog); past it, the client gets a retriable ServiceUnavailable.
+ */
+export const CATALOG_CATCH_UP_MS_MAX = 5_000;
+/** Pause between attempts to catch up when the catalog cannot be read. */
+const CATCH_UP_RETRY_MS = 200;
 /** The catalog's own table id inside the system partition (user table ids are random and never all zero). */
 const CATALOG_TABLE_ID = Buffer.alloc(8);
 /** Catalog entries are items { name: S, definition: S(JSON) }. */
@@ -34,18 +44,91 @@ const ifPresent = () =>
  */
 export class Catalog {
   private cache = new Map<string, TableDefinition>();
+  /**
+   * Counts this router's own changes of the cache (its catalog writes, reads of one definition
+   * from the leader), and when each table's last was: a refresh that read the catalog before such
+   * a change keeps the changed entry rather than going back to what it read.
+   */
+  private cacheWrites = 0;
+  private readonly cacheWrittenAt = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  /** The refresh under way, and the one queued behind it for callers that need a read that starts after their call. */
+  private refreshing?: Promise<void>;
+  private queued?: Promise<void>;
   /** Called with every definition after each refresh (background work on tables watches this). */
   onRefresh?: (tables: TableDefinition[]) => void;
 
-  constructor(private readonly storage: StorageClient, private readonly log: Logger) {}
+  constructor(
+    private readonly storage: StorageClient,
+    private readonly log: Logger,
+    /** Counts writes refused by a leader for an old index list, which this catalog then caught up for. */
+    private readonly staleIndexListRetries?: Counter,
+  ) {}
 
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.log.warn('catalog refresh failed', { error: String(error) }));
+      // One refresh at a time: while the catalog is unreachable, reads would pile up every 500 ms.
+      (this.refreshing ?? this.startRefresh()).catch((error: unknown) => this.log.warn('catalog refresh failed', { error: String(error) }));
     }, CATALOG_REFRESH_MS);
     this.timer.unref();
+  }
+
+  private startRefresh(): Promise<void> {
+    const refreshing = this.refresh().finally(() => {
+      if (this.refreshing === refreshing) this.refreshing = undefined;
+    });
+    this.refreshing = refreshing;
+    return refreshing;
+  }
+
+  /** A refresh that starts after this call (shared by every caller while one is queued). */
+  private freshRefresh(): Promise<void> {
+    if (!this.refreshing) return this.startRefresh();
+    if (!this.queued) {
+      this.queued = this.refreshing.catch(() => undefined).then(() => {
+        this.queued = undefined;
+        return this.refreshing ?? this.startRefresh();
+      });
+    }
+    return this.queued;
+  }
+
+  /**
+   * The table's definition with a newer schema version than `stale`, which a leader refused a
+   * write for (its index list is old): from the cache if another request already brought it,
+   * else from a fresh read of the catalog, retried until CATALOG_CATCH_UP_MS_MAX has passed.
+   * Throws ResourceNotFoundException if the table is gone (or re-created), ServiceUnavailable if
+   * the catalog cannot be read in time: never lets the write through with the old list.
+   */
+  async catchUp(stale: TableDefinition): Promise<TableDefinition> {
+    this.staleIndexListRetries?.inc();
+    const deadline = Date.now() + CATALOG_CATCH_UP_MS_MAX;
+    let lastError: unknown;
+    const newer = (def: TableDefinition | undefined) => def !== undefined && def.tableId === stale.tableId && schemaVersionOf(def) > schemaVersionOf(stale);
+    for (;;) {
+      const cached = this.cache.get(stale.tableName);
+      if (newer(cached)) return cached!;
+      try {
+        // A read of an unreachable catalog may take the storage client's whole deadline: stop at ours.
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the catalog did not answer in time')), Math.max(0, deadline - Date.now()));
+        });
+        await Promise.race([this.freshRefresh(), timeout]).finally(() => clearTimeout(timer));
+        const fresh = this.cache.get(stale.tableName);
+        if (!fresh || fresh.tableId !== stale.tableId) throw new ResourceNotFoundException('Requested resource not found');
+        if (newer(fresh)) return fresh;
+        lastError = new Error(`the catalog still has schema version ${schemaVersionOf(fresh)} of ${stale.tableName}`);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) throw error;
+        lastError = error;
+      }
+      if (Date.now() + CATCH_UP_RETRY_MS > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+    }
+    this.log.warn('a write was refused for an old index list and the catalog could not be refreshed', { table: stale.tableName, error: String(lastError) });
+    throw new ServiceUnavailableException('The table\'s definition could not be refreshed; retry the request');
   }
 
   stop(): void {
@@ -58,6 +141,7 @@ export class Catalog {
 
   /** Reads every definition from the catalog's leader. */
   async refresh(): Promise<void> {
+    const startedAt = this.cacheWrites;
     const next = new Map<string, TableDefinition>();
     const partition = this.storage.systemPartition;
     let start: Buffer = CATALOG_TABLE_ID;
@@ -75,8 +159,21 @@ export class Catalog {
       start = reply.items[reply.items.length - 1].key;
       startExclusive = true;
     }
+    for (const [tableName, writtenAt] of this.cacheWrittenAt) {
+      if (writtenAt <= startedAt) continue;
+      const mine = this.cache.get(tableName);
+      if (mine) next.set(tableName, mine);
+      else next.delete(tableName);
+    }
     this.cache = next;
     this.onRefresh?.([...next.values()]);
+  }
+
+  /** Sets (or drops, to be read again) this router's cached definition of a table. */
+  private cacheWrite(tableName: string, def: TableDefinition | undefined): void {
+    if (def) this.cache.set(tableName, def);
+    else this.cache.delete(tableName);
+    this.cacheWrittenAt.set(tableName, ++this.cacheWrites);
   }
 
   private decode(itemJson: Buffer): TableDefinition {
@@ -97,7 +194,7 @@ export class Catalog {
     const result = await this.run({ key: this.key(tableName), kind: 'OP_KIND_GET', body: encodeJson({}) });
     if (!result.item) return undefined;
     const def = JSON.parse((result.item.definition as { S: string }).S) as TableDefinition;
-    this.cache.set(tableName, def);
+    this.cacheWrite(tableName, def);
     return def;
   }
 
@@ -124,7 +221,7 @@ export class Catalog {
       }
       throw error;
     }
-    this.cache.set(def.tableName, def);
+    this.cacheWrite(def.tableName, def);
   }
 
   /**
@@ -151,8 +248,10 @@ export class Catalog {
    * or vanished meanwhile, having dropped the cached copy, so that the caller's next find() reads
    * the leader's: re-apply the change to that and try again.
    */
-  async replace(before: TableDefinition, after: TableDefinition): Promise<boolean> {
-    if (before.tableName !== after.tableName) throw new Error('assertion: replace() keeps the table name');
+  async replace(before: TableDefinition, proposed: TableDefinition): Promise<boolean> {
+    if (before.tableName !== proposed.tableName) throw new Error('assertion: replace() keeps the table name');
+    // Every change of the index list writes carry raises the schema version (schema-version.ts).
+    const after = withSchemaVersion(before, proposed);
     const afterJson = JSON.stringify(after);
     const unchanged = () =>
       parseCondition(
@@ -171,12 +270,12 @@ export class Catalog {
       }), (stored) => stored !== undefined && JSON.stringify(stored) === afterJson);
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') {
-        this.cache.delete(after.tableName);
+        this.cacheWrite(after.tableName, undefined);
         return false;
       }
       throw error;
     }
-    this.cache.set(after.tableName, after);
+    this.cacheWrite(after.tableName, after);
     return true;
   }
 
@@ -190,7 +289,7 @@ export class Catalog {
       return await write();
     } catch (error) {
       if (!(error instanceof DynamoDbError) || !error.retriable) throw error;
-      this.cache.delete(tableName);
+      this.cacheWrite(tableName, undefined);
       if (applied(await this.find(tableName))) return undefined;
       throw error;
     }
@@ -211,7 +310,7 @@ export class Catalog {
       if ((error as Error).name === 'ConditionalCheckFailedException') throw notFound();
       throw error;
     }
-    this.cache.delete(tableName);
+    this.cacheWrite(tableName, undefined);
     return before;
   }
 

@@ -1,10 +1,11 @@
-import { QUERY_PAGE_BYTES_MAX, prefixEnd } from '@triad/model';
-import { encodeJson, type ItemOpBody } from '@triad/rpc';
+import { QUERY_PAGE_BYTES_MAX, createExpressionContext, parseCondition, prefixEnd } from '@triad/model';
+import { FENCE_PREFIX, FENCE_VERSION_ATTRIBUTE, encodeJson, type ItemOpBody } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { Gauge } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
-import { CATALOG_REFRESH_MS, type Catalog } from './catalog';
+import type { Catalog } from './catalog';
 import { withGlobalIndexActive, withoutGlobalIndex } from './global-index-updates';
+import { schemaVersionOf } from './schema-version';
 import { indexSpec } from './secondary-indexes';
 import type { IndexDefinition, TableDefinition } from './table-definition';
 
@@ -12,12 +13,6 @@ import type { IndexDefinition, TableDefinition } from './table-definition';
 const BACKFILL_PAGE_ITEMS = 500;
 /** Wait before retrying a backfill or drop step that failed (a leader change, a node down). */
 const RETRY_DELAY_MS = 1_000;
-/**
- * Before a backfill starts, every router must be maintaining the new index in its writes (they
- * learn of it at their next catalog refresh): then every item is covered by the backfill or by its
- * own next write.
- */
-const BACKFILL_START_DELAY_MS = 4 * CATALOG_REFRESH_MS;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,6 +22,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the item's own version, so a concurrent write always wins), then marks it ACTIVE; drops a
  * DELETING index's entries, then removes it from the table. Every router runs one; the steps are
  * idempotent, so a router that dies mid-way leaves the work to the others.
+ *
+ * Either job starts by fencing the table at its new schema version in every data partition (see
+ * docs/architecture.md, "Index fences"): once every partition's leader has acknowledged, no write
+ * made with the old index list can land anywhere, so the backfill covers every item the writes
+ * did not, and a dropped index gets no entry after its drop.
  */
 export class IndexBuilder {
   private readonly running = new Set<string>();
@@ -71,10 +71,41 @@ export class IndexBuilder {
     }
   }
 
+  /**
+   * Writes the table's fence at its current schema version (the one that added or removed `index`)
+   * into every data partition, through each partition's leader, and returns once all have
+   * acknowledged (each leader answers once the fence is on a majority of the partition's replicas
+   * and the writes it admitted before are staged). Throws when a partition did not answer; the
+   * job is retried, and a fence already in place is kept (fences only rise).
+   */
+  private async fence(table: TableDefinition, index: IndexDefinition): Promise<TableDefinition | undefined> {
+    const current = await this.catalog.find(table.tableName);
+    if (current?.tableId !== table.tableId || !(current.globalSecondaryIndexes ?? []).some((g) => g.indexId === index.indexId && g.indexStatus === index.indexStatus)) {
+      return undefined;
+    }
+    const version = schemaVersionOf(current);
+    const key = Buffer.concat([FENCE_PREFIX, Buffer.from(table.tableId, 'hex')]);
+    const context = () => createExpressionContext({ '#v': FENCE_VERSION_ATTRIBUTE }, { ':v': { N: String(version) } });
+    const body = encodeJson({
+      item: { [FENCE_VERSION_ATTRIBUTE]: { N: String(version) } },
+      condition: parseCondition('ConditionExpression', 'attribute_not_exists(#v) OR #v < :v', context()),
+      schemaVersion: version,
+    } satisfies ItemOpBody);
+    const partitions = Array.from({ length: this.storage.partitionCount }, (_, p) => p);
+    const results = await Promise.all(partitions.map((partition) => this.storage.execute({ partition, key, kind: 'OP_KIND_PUT', body })));
+    // A failed condition means the partition holds this fence or a later one already.
+    const failed = results.find((r) => r.errorName && r.errorName !== 'ConditionalCheckFailedException');
+    if (failed) throw new Error(`setting the index fence failed: ${failed.errorName}: ${failed.errorMessage}`);
+    this.log.info('index fence set in every partition', { table: table.tableName, index: index.indexName, schemaVersion: version, partitions: partitions.length });
+    return current;
+  }
+
   private async backfill(table: TableDefinition, index: IndexDefinition): Promise<void> {
-    await sleep(BACKFILL_START_DELAY_MS);
+    const fenced = await this.fence(table, index);
+    if (!fenced) return;
     const labels = { table: table.tableName, index: index.indexName };
-    const body: ItemOpBody = { indexes: [indexSpec(table, { def: index, local: false })], tableKeySchema: table.keySchema };
+    // At the fenced version: if the index is deleted meanwhile, its drop's fence refuses the rest.
+    const body: ItemOpBody = { indexes: [indexSpec(table, { def: index, local: false })], tableKeySchema: table.keySchema, schemaVersion: schemaVersionOf(fenced) };
     const encodedBody = encodeJson(body);
     const tableStart = Buffer.from(table.tableId, 'hex');
     const tableEnd = prefixEnd(tableStart);
@@ -110,6 +141,7 @@ export class IndexBuilder {
   }
 
   private async drop(table: TableDefinition, index: IndexDefinition): Promise<void> {
+    if (!(await this.fence(table, index))) return;
     await this.storage.dropTable(Buffer.from(index.indexId, 'hex'));
     await this.finish(table, index, (current) => withoutGlobalIndex(current, index.indexId));
     this.log.info('index deleted', { table: table.tableName, index: index.indexName });

@@ -12,6 +12,8 @@ export interface TableIndex {
 export interface IndexMaintenance {
   indexes?: IndexSpec[];
   tableKeySchema?: KeySchema;
+  /** The table's schema version the list comes from (absent: 0): leaders refuse a list older than the table's index fence. */
+  schemaVersion?: number;
 }
 
 function keyNamesOf(schema: KeySchema): string[] {
@@ -55,7 +57,8 @@ export function indexMaintenance(table: TableDefinition): IndexMaintenance {
   let maintenance = maintenanceByTable.get(table);
   if (!maintenance) {
     const kept = tableIndexes(table).filter((i) => i.local || i.def.indexStatus !== 'DELETING');
-    maintenance = kept.length > 0 ? { indexes: kept.map((i) => indexSpec(table, i)), tableKeySchema: table.keySchema } : {};
+    const version = table.schemaVersion ? { schemaVersion: table.schemaVersion } : {};
+    maintenance = kept.length > 0 ? { indexes: kept.map((i) => indexSpec(table, i)), tableKeySchema: table.keySchema, ...version } : version;
     maintenanceByTable.set(table, maintenance);
   }
   return maintenance;

@@ -62,6 +62,11 @@ export interface TableDefinition {
   localSecondaryIndexes?: IndexDefinition[];
   /** Defined at CreateTable or added and removed by UpdateTable (at most 20). */
   globalSecondaryIndexes?: IndexDefinition[];
+  /**
+   * Raised by each change of the index list writes maintain (schema-version.ts); every write
+   * carries it, and leaders refuse writes below the table's index fence. Absent: 0.
+   */
+  schemaVersion?: number;
 }
 
 export interface Tag {

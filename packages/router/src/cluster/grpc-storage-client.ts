@@ -6,6 +6,7 @@ import {
   StorageNodeClient,
   UNSAFE_FOLLOWER_READS,
   certainlyNotSent,
+  faultGate,
   isUnreachable,
   type ItemOp,
   type OpResult,
@@ -159,6 +160,10 @@ export class GrpcStorageClient implements StorageClient {
     /** Reads may be resent after any failure; writes only when they certainly never arrived. */
     idempotent = true,
   ): Promise<T> {
+    // Test-only fault point (rpc/fault-gate.ts): this router is cut off from the partition.
+    if (faultGate.isPartitionBlocked(partition)) {
+      throw new ServiceUnavailableException(`Partition ${partition} is cut off from this router (fault injection); retry the request`);
+    }
     const deadline = Date.now() + REQUEST_DEADLINE_MS;
     let lastError: unknown;
     while (Date.now() < deadline) {
