@@ -419,8 +419,13 @@ export class ReplicaDriver implements Leadership {
         log: batch.log.length > 0 ? encodeLogMessages(batch.log) : EMPTY,
         generation: this.generation,
       };
-      // Lost messages are the protocol's business: it resends by itself.
-      this.c.peers.client(peer).election(packet).catch(() => undefined);
+      // Lost messages are the protocol's business: it resends by itself. (A channel closed by a
+      // shutdown throws at once rather than rejecting.)
+      try {
+        this.c.peers.client(peer).election(packet).catch(() => undefined);
+      } catch {
+        // dropped like any lost message
+      }
     }
   }
 
