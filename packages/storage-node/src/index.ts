@@ -1,3 +1,3 @@
-export * from './apply-item-op';
-export * from './record-codec';
-export * from './storage-keys';
+export * from './write-path/apply-item-op';
+export * from './storage/record-codec';
+export * from './storage/storage-keys';

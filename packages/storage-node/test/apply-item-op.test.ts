@@ -1,5 +1,5 @@
 import { createExpressionContext, parseCondition, parseUpdate, type Item } from '@triad/model';
-import { applyItemOp as applyItemOpIn } from '../src/apply-item-op';
+import { applyItemOp as applyItemOpIn } from '../src/write-path/apply-item-op';
 
 /** Every global index entry in partition 7: where entries go is index-writes' concern. */
 const applyItemOp = (...args: Parameters<typeof applyItemOpIn> extends [...infer Head, unknown] ? Head : never) => applyItemOpIn(...args, () => 7);

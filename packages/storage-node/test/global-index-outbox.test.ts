@@ -1,6 +1,6 @@
-import { decodeRecord, recordItem } from '../src/record-codec';
-import type { IndexWrite } from '../src/index-writes';
-import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf } from '../src/global-index-outbox';
+import { decodeRecord, recordItem } from '../src/storage/record-codec';
+import type { IndexWrite } from '../src/indexes/index-writes';
+import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf } from '../src/indexes/global-index-outbox';
 
 const entry = (key: string, partition: number, item?: Record<string, { S: string }>): IndexWrite => ({
   index: 'byEmail',

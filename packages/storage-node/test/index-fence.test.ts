@@ -1,10 +1,10 @@
 import type { ItemOp, ItemOpBody, OpKind } from '@triad/rpc';
 import { createLogger, promClient } from '@triad/observability';
-import { FENCE_PREFIX, StaleIndexListError, fenceKeyOf, fenceRefusal, fenceVersionOf, isFenceKey, tableIdOf } from '../src/index-fence';
-import { IndexFences } from '../src/index-fences';
-import { KeyLock } from '../src/key-lock';
-import { decodeRecord, encodeRecord, type StoredRecord } from '../src/record-codec';
-import { dataKey } from '../src/storage-keys';
+import { FENCE_PREFIX, StaleIndexListError, fenceKeyOf, fenceRefusal, fenceVersionOf, isFenceKey, tableIdOf } from '../src/indexes/index-fence';
+import { IndexFences } from '../src/indexes/index-fences';
+import { KeyLock } from '../src/write-path/key-lock';
+import { decodeRecord, encodeRecord, type StoredRecord } from '../src/storage/record-codec';
+import { dataKey } from '../src/storage/storage-keys';
 
 const TABLE = Buffer.from('0102030405060708', 'hex');
 const itemKey = (id: string) => Buffer.concat([TABLE, Buffer.from(id)]);

@@ -1,6 +1,6 @@
 import { encodeKeyValue, indexEntryKey, type KeySchema } from '@triad/model';
 import type { IndexSpec } from '@triad/rpc';
-import { deriveIndexWrites as deriveIndexWritesIn } from '../src/index-writes';
+import { deriveIndexWrites as deriveIndexWritesIn } from '../src/indexes/index-writes';
 
 /** A global entry's partition: the first byte of its encoded index partition key, to tell entries apart. */
 const partitionOf = (encoded: Uint8Array) => encoded[0];

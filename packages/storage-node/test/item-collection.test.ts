@@ -1,5 +1,5 @@
 import { encodeKeyValue, type KeySchema } from '@triad/model';
-import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from '../src/item-collection';
+import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from '../src/indexes/item-collection';
 
 const table: KeySchema = { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'N' } };
 const tableId = Buffer.from('0011223344556677', 'hex');

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@triad/observability';
 import { PREFIX_STATS_PREFIXES_MAX } from '@triad/rpc';
-import { PrefixStats, PrefixTally, STATS_REQUESTS_QUEUED_MAX } from '../src/prefix-stats';
-import { encodeRecord } from '../src/record-codec';
-import { RocksStore } from '../src/rocks-store';
-import { dataKey } from '../src/storage-keys';
+import { PrefixStats, PrefixTally, STATS_REQUESTS_QUEUED_MAX } from '../src/admin/prefix-stats';
+import { encodeRecord } from '../src/storage/record-codec';
+import { RocksStore } from '../src/storage/rocks-store';
+import { dataKey } from '../src/storage/storage-keys';
 
 const TABLE = Buffer.from('00000000000000aa', 'hex');
 const INDEX = Buffer.from('00000000000000bb', 'hex');

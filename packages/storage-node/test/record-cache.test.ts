@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RecordCache } from '../src/record-cache';
-import { RocksStore } from '../src/rocks-store';
+import { RecordCache } from '../src/storage/record-cache';
+import { RocksStore } from '../src/storage/rocks-store';
 
 const key = (text: string) => Buffer.from(text);
 const name = (text: string) => RecordCache.keyOf(key(text));

@@ -1,4 +1,4 @@
-import { compareVersions, decodeRecord, encodeRecord, recordItem } from '../src/record-codec';
+import { compareVersions, decodeRecord, encodeRecord, recordItem } from '../src/storage/record-codec';
 
 describe('record codec', () => {
   it('round-trips an item with its version and size', () => {

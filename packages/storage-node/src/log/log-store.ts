@@ -1,6 +1,6 @@
 import type { LogWrite, PersistedLog } from '@triad/replication';
-import type { RocksStore, WriteOp } from '../rocks-store';
-import { prefixEnd } from '../storage-keys';
+import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import { prefixEnd } from '../storage/storage-keys';
 import { decodeEntry, encodeEntry, type EntryPayload, type ReplicatedEntry } from './log-codec';
 
 /** Log entries: [LOG_PREFIX][partition u16][index u64], in index order. */

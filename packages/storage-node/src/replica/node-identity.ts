@@ -1,5 +1,5 @@
-import type { RocksStore } from '../rocks-store';
-import { prefixEnd } from '../storage-keys';
+import type { RocksStore } from '../storage/rocks-store';
+import { prefixEnd } from '../storage/storage-keys';
 
 /** This node's identity, written with its data: `I` → {"nodeId", "generation"}. */
 const IDENTITY_KEY = Buffer.from([0x49]); // 'I'

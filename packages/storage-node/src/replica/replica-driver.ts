@@ -13,18 +13,18 @@ import {
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ElectionPacket } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { AntiEntropy } from '../anti-entropy';
-import type { ElectionStore } from '../election-store';
-import type { Leadership } from '../leadership';
+import type { AntiEntropy } from '../repair/anti-entropy';
+import type { ElectionStore } from './election-store';
+import type { Leadership } from './leadership';
 import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, type ReplicatedEntry, type ReplicationMessage } from '../log/log-codec';
 import type { LogStore } from '../log/log-store';
-import type { PeerClients } from '../peer-clients';
-import type { ReplicaState } from '../replica-state';
-import type { RocksStore } from '../rocks-store';
+import type { PeerClients } from './peer-clients';
+import type { ReplicaState } from './replica-state';
+import type { RocksStore } from '../storage/rocks-store';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
 import type { IdentityStore } from './node-identity';
-import { dataKey } from '../storage-keys';
+import { dataKey } from '../storage/storage-keys';
 
 /** The state machine's clock granularity: timers fire within this of their deadline. */
 const REPLICA_TICK_MS = 100;

@@ -1,8 +1,8 @@
 import { MerkleTree, type RecordState } from '@triad/merkle';
-import { KeyLock } from './key-lock';
-import { compareVersions, decodeRecord, type StoredRecord } from './record-codec';
-import type { RocksStore } from './rocks-store';
-import { dataKey, partitionPrefix, prefixEnd } from './storage-keys';
+import { KeyLock } from '../write-path/key-lock';
+import { compareVersions, decodeRecord, type StoredRecord } from '../storage/record-codec';
+import type { RocksStore } from '../storage/rocks-store';
+import { dataKey, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 /** Leaves per partition tree: 2^10 buckets keeps a repair round's exchange small. */
 export const MERKLE_DEPTH = 10;

@@ -1,11 +1,11 @@
 import type { ClusterView } from '@triad/ring';
 import type { DrainReply, MoveProgress, NodeStatusReply, RepairReply } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { AntiEntropy } from './anti-entropy';
-import type { ReplicaDriver } from './replica/replica-driver';
-import type { HintStore } from './hint-store';
-import type { RocksStore } from './rocks-store';
-import { partitionPrefix, prefixEnd } from './storage-keys';
+import type { AntiEntropy } from '../repair/anti-entropy';
+import type { ReplicaDriver } from '../replica/replica-driver';
+import type { HintStore } from '../repair/hint-store';
+import type { RocksStore } from '../storage/rocks-store';
+import { partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 export interface AdminComponents {
   nodeId: string;

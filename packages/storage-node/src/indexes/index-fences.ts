@@ -2,9 +2,9 @@ import type { Logger } from '@triad/observability';
 import type { ItemOp, ItemOpBody } from '@triad/rpc';
 import type { Counter } from 'prom-client';
 import { StaleIndexListError, fenceKeyOf, fenceRefusal, fenceVersionOf, isFenceKey, isFenced, tableIdOf } from './index-fence';
-import { recordItem } from './record-codec';
-import type { ReplicaState } from './replica-state';
-import { dataKey } from './storage-keys';
+import { recordItem } from '../storage/record-codec';
+import type { ReplicaState } from '../replica/replica-state';
+import { dataKey } from '../storage/storage-keys';
 
 export interface IndexFencesComponents {
   replicas: Pick<ReplicaState, 'withKey' | 'current' | 'settled'>;

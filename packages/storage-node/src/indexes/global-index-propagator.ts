@@ -1,14 +1,14 @@
 import { WRITE_QUORUM, type ClusterView } from '@triad/ring';
 import type { Logger } from '@triad/observability';
-import type { HintedHandoff } from './hinted-handoff';
-import type { Leadership } from './leadership';
-import type { PeerClients } from './peer-clients';
+import type { HintedHandoff } from '../repair/hinted-handoff';
+import type { Leadership } from '../replica/leadership';
+import type { PeerClients } from '../replica/peer-clients';
 import { awaitQuorum } from './quorum';
-import { decodeRecord, recordItem, type Version } from './record-codec';
-import type { ReplicaState } from './replica-state';
-import type { RocksStore } from './rocks-store';
-import { dataKey, partitionPrefix, prefixEnd } from './storage-keys';
-import type { StorageMetrics } from './storage-metrics';
+import { decodeRecord, recordItem, type Version } from '../storage/record-codec';
+import type { ReplicaState } from '../replica/replica-state';
+import type { RocksStore } from '../storage/rocks-store';
+import { dataKey, partitionPrefix, prefixEnd } from '../storage/storage-keys';
+import type { StorageMetrics } from '../storage-metrics';
 import { OUTBOX_PREFIX, outboxDeliveries, type Outbox } from './global-index-outbox';
 
 /** Outbox records delivered at once; the next round takes the next ones. */

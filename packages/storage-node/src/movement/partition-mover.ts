@@ -2,15 +2,15 @@ import { diffTreesAsync } from '@triad/merkle';
 import { completeMove, decideMove, type ClusterLayout, type ClusterView, type PartitionMove, type StorageNodeInfo } from '@triad/ring';
 import type { GetLayoutRequest, LayoutReply, MoveProgress, MovePartitionReply, MovePartitionRequest, ReplicatedRecord, SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { AntiEntropy } from './anti-entropy';
-import type { ReplicaDriver } from './replica/replica-driver';
+import type { AntiEntropy } from '../repair/anti-entropy';
+import type { ReplicaDriver } from '../replica/replica-driver';
 import type { LayoutKeeper } from './layout-keeper';
 import type { Movement } from './movement';
-import type { PeerClients } from './peer-clients';
-import type { ReplicaState } from './replica-state';
-import type { RocksStore, RangeOptions } from './rocks-store';
-import { itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
-import type { MovementMetrics } from './storage-metrics';
+import type { PeerClients } from '../replica/peer-clients';
+import type { ReplicaState } from '../replica/replica-state';
+import type { RocksStore, RangeOptions } from '../storage/rocks-store';
+import { itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
+import type { MovementMetrics } from '../storage-metrics';
 
 /** Records read from RocksDB per step of the stream, and sent in one Replicate message at most. */
 const STREAM_BATCH_RECORDS_MAX = 512;

@@ -1,8 +1,8 @@
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { Logger } from '@triad/observability';
 import type { HintStore } from './hint-store';
-import type { PeerClients } from './peer-clients';
-import type { StorageMetrics } from './storage-metrics';
+import type { PeerClients } from '../replica/peer-clients';
+import type { StorageMetrics } from '../storage-metrics';
 
 /** Hints replayed to a target per Replicate message. */
 const REPLAY_BATCH_MAX = 256;

@@ -1,6 +1,6 @@
 import type { Item } from '@triad/model';
 import type { IndexWrite } from './index-writes';
-import { encodeRecord, type Version } from './record-codec';
+import { encodeRecord, type Version } from '../storage/record-codec';
 
 /**
  * A global index's entries live in the partitions of the index's own key, not with their items.

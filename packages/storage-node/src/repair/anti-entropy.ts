@@ -2,10 +2,10 @@ import { diffTreesAsync, reconcileBucket, type MerkleRecord } from '@triad/merkl
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ReplicatedRecord } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { PeerClients } from './peer-clients';
-import { decodeRecord } from './record-codec';
-import type { ReplicaState } from './replica-state';
-import type { StorageMetrics } from './storage-metrics';
+import type { PeerClients } from '../replica/peer-clients';
+import { decodeRecord } from '../storage/record-codec';
+import type { ReplicaState } from '../replica/replica-state';
+import type { StorageMetrics } from '../storage-metrics';
 
 /** Each replica compares its partitions with its peers this often (every round costs one message per peer when nothing differs). */
 export const ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 10_000;

@@ -1,6 +1,6 @@
 import type { PersistRecord, PersistedElectionState } from '@triad/replication';
-import type { RocksStore, WriteOp } from './rocks-store';
-import { prefixEnd } from './storage-keys';
+import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import { prefixEnd } from '../storage/storage-keys';
 
 const ELECTION_PREFIX = 0x65; // 'e'
 

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { PREFIX_STATS_PREFIXES_MAX, type PrefixStat, type PrefixStatsReply, type PrefixStatsRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import { decodeRecord } from './record-codec';
-import type { RocksStore } from './rocks-store';
-import { partitionPrefix, prefixEnd } from './storage-keys';
+import { decodeRecord } from '../storage/record-codec';
+import type { RocksStore } from '../storage/rocks-store';
+import { partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 /** Prefixes are table and index ids: the first 8 bytes of every item key. */
 export const STATS_PREFIX_BYTES = 8;

@@ -1,9 +1,9 @@
 import { ClusterView, layoutEpoch, parseClusterLayout, type ClusterLayout, type Ring, type StorageNodeInfo } from '@triad/ring';
 import { StorageNodeClient, type GetLayoutRequest, type LayoutReply, type SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { PeerClients } from './peer-clients';
-import type { RocksStore } from './rocks-store';
-import type { MovementMetrics } from './storage-metrics';
+import type { PeerClients } from '../replica/peer-clients';
+import type { RocksStore } from '../storage/rocks-store';
+import type { MovementMetrics } from '../storage-metrics';
 
 /** The node's adopted layout lives under this one key ('l'), durable before the node acts on it. */
 const LAYOUT_KEY = Buffer.from([0x6c]);

@@ -45,28 +45,28 @@ import {
   NOT_LEADER,
   UNSAFE_FOLLOWER_READS,
 } from '@triad/rpc';
-import type { HintedHandoff } from './hinted-handoff';
-import type { AdminOperations } from './admin-operations';
+import type { HintedHandoff } from '../repair/hinted-handoff';
+import type { AdminOperations } from '../admin/admin-operations';
 import type { Logger } from '@triad/observability';
-import { applyItemOp } from './apply-item-op';
-import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from './record-codec';
-import type { IndexWrite } from './index-writes';
-import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf, type Outbox } from './global-index-outbox';
-import type { GlobalIndexPropagator } from './global-index-propagator';
-import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from './item-collection';
-import type { ReplicaState } from './replica-state';
-import type { RocksStore } from './rocks-store';
-import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from './storage-keys';
-import type { StorageMetrics } from './storage-metrics';
-import type { Movement } from './movement';
-import type { PrefixStats } from './prefix-stats';
-import { NotAppliedError, NotServingError, type ReplicaDriver } from './replica/replica-driver';
-import type { ProposalOverlay } from './write-path/proposal-overlay';
-import type { IdentityStore } from './replica/node-identity';
-import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from './limits';
-import { testDelay } from './test-delays';
-import { FENCE_PREFIX } from './index-fence';
-import type { IndexFences } from './index-fences';
+import { applyItemOp } from '../write-path/apply-item-op';
+import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from '../storage/record-codec';
+import type { IndexWrite } from '../indexes/index-writes';
+import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf, type Outbox } from '../indexes/global-index-outbox';
+import type { GlobalIndexPropagator } from '../indexes/global-index-propagator';
+import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from '../indexes/item-collection';
+import type { ReplicaState } from '../replica/replica-state';
+import type { RocksStore } from '../storage/rocks-store';
+import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
+import type { StorageMetrics } from '../storage-metrics';
+import type { Movement } from '../movement/movement';
+import type { PrefixStats } from '../admin/prefix-stats';
+import { NotAppliedError, NotServingError, type ReplicaDriver } from '../replica/replica-driver';
+import type { ProposalOverlay } from '../write-path/proposal-overlay';
+import type { IdentityStore } from '../replica/node-identity';
+import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from '../limits';
+import { testDelay } from '../test-delays';
+import { FENCE_PREFIX } from '../indexes/index-fence';
+import type { IndexFences } from '../indexes/index-fences';
 
 export interface StorageServiceComponents {
   nodeId: string;

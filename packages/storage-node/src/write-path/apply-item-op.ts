@@ -10,7 +10,7 @@ import {
   type UpdateExpression,
 } from '@triad/model';
 import type { ItemOpBody, OpKind, OpResultBody } from '@triad/rpc';
-import { deriveIndexWrites, type IndexWrite, type PartitionOf } from './index-writes';
+import { deriveIndexWrites, type IndexWrite, type PartitionOf } from '../indexes/index-writes';
 
 /** What the leader decided for one operation on one item. Pure: no storage, no clock. */
 export interface ItemOpOutcome {

@@ -1,5 +1,5 @@
-import type { RocksStore, WriteOp } from './rocks-store';
-import { prefixEnd } from './storage-keys';
+import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import { prefixEnd } from '../storage/storage-keys';
 
 /** Hints older than this are dropped unreplayed; anti-entropy repairs what they carried (Dynamo's lesson: bound them). */
 export const HINT_WINDOW_MS_DEFAULT = 3 * 60 * 60 * 1000;
