@@ -130,9 +130,8 @@ export class StorageNodeClient implements StorageNodeService {
   private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
     const protoName = method[0].toUpperCase() + method.slice(1);
     const fn = (this.client as unknown as Record<string, Function>)[protoName];
-    if (faultGate.isBlocked(this.address)) {
-      return Promise.reject(Object.assign(new Error(`${this.address} is cut off (fault injection)`), { code: grpc.status.UNAVAILABLE }));
-    }
+    const faulted = faultGate.intercept(this.address, deadlineMs);
+    if (faulted) return faulted;
     return new Promise((resolve, reject) => {
       fn.call(this.client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Reply<M>) =>
         error ? reject(error) : resolve(reply),
