@@ -5,7 +5,8 @@
  *     undoes an acknowledged write: the final value must have been written by the last
  *     acknowledged change or by something that may have come after it;
  * (b) linearizability — the whole history (every attempt, the final reads included) against a
- *     register per key, with an explanation per illegal key;
+ *     register per key (keys that a Query or Scan read at one instant checked together), with an
+ *     explanation per illegal key;
  * (c) convergence — the three replicas of every partition reach identical Merkle roots within a
  *     bounded time;
  * (d) hints — no hint left pending on any node;
@@ -14,7 +15,7 @@
  *     updates left to deliver;
  * plus failover times per fault, measured from the clients' side.
  */
-import { checkHistory, describeRegisterOperation, type IllegalExplanation, type Verdict } from '@triad/linearizability';
+import { checkHistory, describeRegisterOperation, splitIntoObjects, type IllegalExplanation, type Verdict } from '@triad/linearizability';
 import type { Ring } from '@triad/ring';
 import { nowMs, sleepUnless } from './clock';
 import type { ClusterProbe } from './cluster-probe';
@@ -155,42 +156,47 @@ export function withoutUnobservedUnknownWrites(operations: readonly RecordedOper
 
 export function checkLinearizability(history: History, init: LinearizabilityInit = {}): LinearizabilityResult {
   const started = nowMs();
-  // Stage 1: the reduced history, key by key. Keys that pass are done.
+  // Stage 1: the reduced history, object by object (a key, or the keys snapshot reads tie). Objects that pass are done.
   const reduced = checkHistory(withoutUnobservedUnknownWrites(history.operations), { stepsMax: 2_000_000, timeMsMax: 5_000, clock: nowMs });
   const perKey = new Map(reduced.perKey);
   let stepsTotal = reduced.stepsTotal;
-  const retry = new Set([...reduced.perKey].filter(([, v]) => v !== 'ok').map(([k]) => k));
-  // Stage 2: the full history of each key that did not pass, while the total budget lasts.
+  const retry = splitIntoObjects(history.operations).filter((object) => object.keys.some((k) => reduced.perKey.get(k) !== 'ok'));
+  // Stage 2: the full history of each object that did not pass, while the total budget lasts.
   const fullExplanations: IllegalExplanation[] = [];
   const stage2Deadline = nowMs() + (init.totalTimeMsMax ?? 60_000);
-  for (const key of [...retry].sort()) {
+  for (const object of retry) {
     if (nowMs() > stage2Deadline) break; // stays 'unknown' (or whatever stage 1 said, if not ok)
-    const full = checkHistory(
-      history.operations.filter((op) => op.key === key),
-      { stepsMax: init.stepsMax ?? 5_000_000, timeMsMax: init.timeMsMax ?? 10_000, clock: nowMs },
-    );
+    const full = checkHistory(object.operations, { stepsMax: init.stepsMax ?? 5_000_000, timeMsMax: init.timeMsMax ?? 10_000, clock: nowMs });
     stepsTotal += full.stepsTotal;
-    perKey.set(key, full.perKey.get(key) ?? 'ok');
+    for (const key of object.keys) perKey.set(key, full.perKey.get(key) ?? 'ok');
     fullExplanations.push(...full.explanations.values());
   }
-  for (const key of retry) if (perKey.get(key) === 'illegal' && !fullExplanations.some((e) => e.key === key)) perKey.set(key, 'unknown');
+  // An object stage 1 called illegal that stage 2 did not explain (its budget ran out) is inconclusive.
+  for (const object of retry) {
+    if (object.keys.some((k) => perKey.get(k) === 'illegal') && !fullExplanations.some((e) => object.keys.includes(e.key))) {
+      for (const key of object.keys) perKey.set(key, 'unknown');
+    }
+  }
   const explanations: string[] = [];
   for (const explanation of fullExplanations) {
-    const key = explanation.key;
+    const keys = new Set(explanation.keys);
     const blocked = explanation.blockedOperation as RecordedOperation;
     const from = blocked.invokeMs - 3_000;
     const to = (blocked.completeMs ?? blocked.invokeMs) + 500;
     const nearby = history.operations
-      .filter((op) => op.key === key && op.invokeMs <= to && (op.ok === 'unknown' || (op.completeMs ?? Infinity) >= from))
+      .filter((op) => keys.has(op.key) && op.invokeMs <= to && (op.ok === 'unknown' || (op.completeMs ?? Infinity) >= from))
       .sort((a, b) => a.invokeMs - b.invokeMs);
     const shown = nearby.slice(-25);
-    const lines = shown.map((op) => `      ${op === blocked ? '>>' : '  '} ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`);
+    const many = keys.size > 1;
+    const lines = shown.map(
+      (op) => `      ${op === blocked ? '>>' : '  '} ${many ? `${op.key}: ` : ''}${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`,
+    );
     const active = (init.faults ?? []).filter((f) => f.startMs <= to && (f.healedMs ?? Infinity) >= from);
     explanations.push(
       [
         `  ${explanation.message}`,
         `    partition ${blocked.partition}; faults around then: ${active.length === 0 ? 'none' : active.map((f) => `#${f.id} ${f.description} [${Math.round(f.startMs)}, ${Math.round(f.healedMs ?? Infinity)}]`).join('; ')}`,
-        `    operations on the key from ${Math.round(from)} to ${Math.round(to)} ms (unknown ones from any time)${nearby.length > shown.length ? `, last ${shown.length} of ${nearby.length}` : ''}:`,
+        `    operations on ${many ? `the keys ${[...keys].join(', ')}` : 'the key'} from ${Math.round(from)} to ${Math.round(to)} ms (unknown ones from any time)${nearby.length > shown.length ? `, last ${shown.length} of ${nearby.length}` : ''}:`,
         ...lines,
       ].join('\n'),
     );
@@ -482,10 +488,13 @@ export function percentile(values: readonly number[], p: number): number | undef
 
 export type OutcomeName = 'ok' | 'condition-false' | 'failed' | 'unknown';
 
-/** Attempts by logical kind ('final-read' for the checks' reads) and outcome. */
+/** Attempts by logical kind ('final-read' for the checks' reads) and outcome; a Query or Scan counts once, whatever it read. */
 export function operationCounts(history: History): Record<string, Record<OutcomeName, number>> {
   const counts: Record<string, Record<OutcomeName, number>> = {};
+  const counted = new Set<number>();
   for (const op of history.operations) {
+    if (counted.has(op.attemptId)) continue;
+    counted.add(op.attemptId);
     const kind = op.logicalId < 0 ? 'final-read' : history.logical[op.logicalId].kind;
     const outcome: OutcomeName = op.ok === 'unknown' ? 'unknown' : op.ok === false ? 'failed' : op.kind === 'cas' && op.output === false ? 'condition-false' : 'ok';
     counts[kind] ??= { ok: 0, 'condition-false': 0, failed: 0, unknown: 0 };
