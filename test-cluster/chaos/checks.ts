@@ -264,6 +264,8 @@ export async function awaitHintsDrained(probe: ClusterProbe, timeoutMs: number, 
 
 /** How one group's entries differ from the table, by table key. */
 export interface IndexGroupDifference {
+  /** The index, when several are compared. */
+  index?: string;
   group: string;
   /** Items the table puts in the group that the index does not list. */
   missing: string[];
@@ -349,34 +351,40 @@ export function describeIndexDifference(d: IndexGroupDifference, examplesMax = 5
   if (d.stale.length > 0) parts.push(`${d.stale.length} stale (${list(d.stale.map((s) => `${s.key} now ${s.now}`))})`);
   if (d.duplicated.length > 0) parts.push(`${d.duplicated.length} listed twice or more (${list(d.duplicated)})`);
   if (d.wrongAttributes.length > 0) parts.push(`${d.wrongAttributes.length} with other attributes than the item's (${list(d.wrongAttributes.map((w) => `${w.key}: index ${w.index}, table ${w.table}`))})`);
-  return `group ${d.group}: ${parts.join('; ')}`;
+  return `${d.index ? `index ${d.index} ` : ''}group ${d.group}: ${parts.join('; ')}`;
 }
 
 export interface IndexConvergenceResult {
   converged: boolean;
-  /** From the start of the wait until the index matched the table and nothing was pending. */
+  /** From the start of the wait until every index matched the table and nothing was pending. */
   timeMs: number;
   polls: number;
-  /** At the last comparison: items in the table, entries the index had to hold, and in how many groups. */
+  /** The indexes compared (at the last poll). */
+  indexes: string[];
+  /** At the last comparison: items in the table, entries the indexes had to hold, and in how many groups (over all indexes). */
   tableItems: number;
   entriesExpected: number;
   groupsExpected: number;
-  /** At the last comparison: the groups that differ. */
+  /** At the last comparison: the groups that differ, each naming its index. */
   differences: IndexGroupDifference[];
   /** At the end of the wait: triad_gsi_pending_updates by node ('?' for a node that did not answer). */
   pending: Record<string, number | '?'>;
-  /** Why the last poll could not read the table or the index, if it could not. */
+  /** Why the last poll could not read the table or an index, if it could not. */
   readError?: string;
 }
 
+/** A table and every global index it has, read whole. */
+export interface IndexSnapshotSource {
+  snapshots(): Promise<{ name: string; shape: GlobalIndexShape; snapshot: IndexSnapshot }[]>;
+}
+
 /**
- * Polls until the index matches the table (compareGlobalIndex finds nothing) and every storage
+ * Polls until every index matches the table (compareGlobalIndex finds nothing) and every storage
  * node reports no index updates pending, or `timeoutMs` passes. Both are needed: the gauge only
  * counts outboxes a leader knows of, and an index that matches may still have deliveries to come.
  */
 export async function awaitIndexConvergence(
-  source: { snapshot(): Promise<IndexSnapshot> },
-  shape: GlobalIndexShape,
+  source: IndexSnapshotSource,
   pendingUpdates: () => Promise<Map<string, number | undefined>>,
   timeoutMs: number,
   pollMs = 500,
@@ -384,24 +392,32 @@ export async function awaitIndexConvergence(
   const started = nowMs();
   let last: IndexComparison = { differences: [], entriesExpected: 0, groupsExpected: 0 };
   let tableItems = 0;
+  let indexes: string[] = [];
   for (let polls = 1; ; polls++) {
     let readError: string | undefined;
-    const [snapshot, pending] = await Promise.all([
-      source.snapshot().catch((error: unknown) => {
+    const [snapshots, pending] = await Promise.all([
+      source.snapshots().catch((error: unknown) => {
         readError = `${(error as Error).name}: ${(error as Error).message}`;
         return undefined;
       }),
       pendingUpdates(),
     ]);
-    if (snapshot) {
-      last = compareGlobalIndex(snapshot, shape);
-      tableItems = snapshot.table.length;
+    if (snapshots) {
+      last = { differences: [], entriesExpected: 0, groupsExpected: 0 };
+      for (const { name, shape, snapshot } of snapshots) {
+        const comparison = compareGlobalIndex(snapshot, shape);
+        last.differences.push(...comparison.differences.map((d) => ({ index: name, ...d })));
+        last.entriesExpected += comparison.entriesExpected;
+        last.groupsExpected += comparison.groupsExpected;
+        tableItems = snapshot.table.length;
+      }
+      indexes = snapshots.map((x) => x.name);
     }
     const view: Record<string, number | '?'> = {};
     for (const [id, n] of pending) view[id] = n ?? '?';
-    const converged = snapshot !== undefined && last.differences.length === 0 && [...pending.values()].every((n) => n === 0);
+    const converged = snapshots !== undefined && last.differences.length === 0 && [...pending.values()].every((n) => n === 0);
     if (converged || nowMs() - started > timeoutMs) {
-      return { converged, timeMs: nowMs() - started, polls, tableItems, ...last, pending: view, ...(readError ? { readError } : {}) };
+      return { converged, timeMs: nowMs() - started, polls, indexes, tableItems, ...last, pending: view, ...(readError ? { readError } : {}) };
     }
     await sleepUnless(pollMs, () => false);
   }
@@ -452,9 +468,12 @@ export interface FailoverSample {
 
 export function failoverSamples(faults: readonly FaultRecord[], history: History, ring: Ring): FailoverSample[] {
   return faults.map((fault) => {
-    const affected = new Set<number>();
-    for (let p = 0; p < ring.partitionCount; p++) {
-      if (ring.replicaSet(p).some((n) => fault.nodes.includes(n.id))) affected.add(p);
+    // The partitions recorded when the fault began (a join or decommission changes replica sets later), else those of `ring`.
+    const affected = new Set<number>(fault.partitions ?? []);
+    if (!fault.partitions) {
+      for (let p = 0; p < ring.partitionCount; p++) {
+        if (ring.replicaSet(p).some((n) => fault.nodes.includes(n.id))) affected.add(p);
+      }
     }
     const endMs = fault.healedMs ?? Infinity;
     const during = history.logical.filter((op) => affected.has(op.partition) && op.firstInvokeMs <= endMs && op.endMs >= fault.startMs);

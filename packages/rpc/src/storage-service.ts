@@ -140,9 +140,9 @@ export class StorageNodeClient implements StorageNodeService {
   }
 
   // Frequent calls travel on the node's batch streams (see batch-stream.ts); each batch has the call deadline.
-  execute = (request: Request<'execute'>) => this.executes.send(request);
-  read = (request: Request<'read'>) => this.reads.send(request);
-  readRange = (request: Request<'readRange'>) => this.call('readRange', request);
+  execute = (request: Request<'execute'>) => faultGate.interceptPartitions(request.ops) ?? this.executes.send(request);
+  read = (request: Request<'read'>) => faultGate.interceptPartitions(request.keys) ?? this.reads.send(request);
+  readRange = (request: Request<'readRange'>) => faultGate.interceptPartitions(request.ranges) ?? this.call('readRange', request);
   replicate = (request: Request<'replicate'>) => this.call('replicate', request);
   /**
    * Replicate on the node's stream: for a leader's small, frequent batches. Bulk transfers (repair,

@@ -52,4 +52,13 @@ describe('FaultGate (TRIAD_FAULT_FILE)', () => {
     gate.reload();
     expect(gate.verdict('b:2')).toBe('pass');
   });
+
+  test('a request naming a blocked partition is refused at once, whatever its address; others pass', async () => {
+    const gate = gateWith({ blockedPartitions: [16] });
+    expect(gate.interceptPartitions([{ partition: 3 }, { partition: 15 }])).toBeUndefined();
+    const error = await gate.interceptPartitions([{ partition: 3 }, { partition: 16 }])!.catch((e: unknown) => e);
+    expect((error as Error).message).toBe('partition 16 is cut off (fault injection)');
+    expect(certainlyNotSent(error)).toBe(true);
+    expect(gate.verdict('a:1')).toBe('pass');
+  });
 });
