@@ -3,9 +3,9 @@
  * negative; default 0). Machines' clocks disagree by milliseconds with NTP and by seconds without
  * it; on one machine every process shares one clock, so the chaos soak gives each process an
  * offset of its own through this variable. Whatever stamps wall-clock time into data or logs
- * (hybrid-clock versions, hint times and sequence numbers, log lines) reads it here, so that the
- * offset reaches all of it. Monotonic clocks (leases, timeouts) only measure durations, which an
- * offset does not change, and stay as they are.
+ * (hint times and sequence numbers, log lines) reads it here, so that the offset reaches all of
+ * it; a new use of the wall clock in data should too. Monotonic clocks (leases, timeouts) only
+ * measure durations, which an offset does not change, and stay as they are.
  */
 
 /** Offsets beyond a day are a typo, not a test: refused at start. */
