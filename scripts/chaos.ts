@@ -1,9 +1,9 @@
 /**
- * `npm run chaos -- --minutes N [--storage-nodes 3|6] [--seed S]`: a soak test. Starts a local
- * cluster in a temporary directory, injects random faults continuously (one at a time, the
- * cluster healthy in between) under a client workload for N minutes, then checks durability,
- * linearizability, convergence, hints and global index convergence, prints a report, and exits
- * non-zero if anything failed.
+ * `npm run chaos -- --minutes N [--storage-nodes 3|6] [--seed S] [--faults kind,...]`: a soak
+ * test. Starts a local cluster in a temporary directory (every process with a clock offset of its
+ * own), injects random faults continuously (one at a time, the cluster healthy in between) under
+ * a client workload for N minutes, then checks durability, linearizability, convergence, hints
+ * and global index convergence, prints a report, and exits non-zero if anything failed.
  * Stops its processes and deletes its directory when done, and on Ctrl-C.
  */
 import fs from 'node:fs';
@@ -14,10 +14,18 @@ import { USAGE, parseChaosOptions, type ChaosOptions } from './chaos/chaos-optio
 import { runChaos } from '../test-cluster/chaos/chaos-run';
 import { nowMs } from '../test-cluster/chaos/clock';
 import { clusterProcesses } from '../test-cluster/chaos/cluster-probe';
-import { FAULT_KINDS, NetworkFaults, faultFileEnv } from '../test-cluster/chaos/faults';
+import { ClockOffsets } from '../test-cluster/chaos/clock-offsets';
+import { AddIndexScenario } from '../test-cluster/chaos/index-fault';
+import { MembershipScenario } from '../test-cluster/chaos/membership-fault';
+import { NetworkFaults, faultFileEnv } from '../test-cluster/chaos/network-faults';
 import { Prng } from '../test-cluster/chaos/prng';
 import { assertPortsFree, clusterPorts } from '../test-cluster/chaos/ports';
 import { formatReport } from '../test-cluster/chaos/report';
+
+/** Two routers: the add-index fault cuts the second off from the catalog while the first runs UpdateTable. */
+const ROUTERS = 2;
+/** Kinds drawn before giving up when scenario faults cannot be planned. */
+const FAULT_PICKS_MAX = 20;
 
 async function main(): Promise<number> {
   let options: ChaosOptions | 'help';
@@ -33,13 +41,16 @@ async function main(): Promise<number> {
   }
   const opts = options;
   try {
-    await assertPortsFree(clusterPorts({ routerPort: opts.routerPort, basePort: opts.basePort, storageNodes: opts.storageNodes, routers: 1 }), 'npm run chaos');
+    // One storage node more: the spare that membership faults join and decommission.
+    await assertPortsFree(clusterPorts({ routerPort: opts.routerPort, basePort: opts.basePort, storageNodes: opts.storageNodes + 1, routers: ROUTERS }), 'npm run chaos');
   } catch (error) {
     console.error(`${(error as Error).message}\nChoose others with --router-port and --base-port.`);
     return 2;
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-chaos-'));
   const faultDir = path.join(dataDir, 'faults');
+  const clocks = new ClockOffsets();
+  const faultFiles = faultFileEnv(faultDir);
   const cluster = new LocalCluster({
     ...DEFAULT_OPTIONS,
     dataDir,
@@ -47,10 +58,12 @@ async function main(): Promise<number> {
     basePort: opts.basePort,
     partitions: opts.partitions,
     storageNodes: opts.storageNodes,
-    routers: 1,
+    routers: ROUTERS,
     env: { TRIAD_ANTI_ENTROPY_INTERVAL_MS: '1000' },
-    envFor: faultFileEnv(faultDir),
+    envFor: (id) => ({ ...faultFiles(id), ...clocks.envFor(id) }),
   });
+  // Their own generator: the clocks do not shift the choices the seed makes for the run.
+  clocks.randomize([...cluster.layout.storageNodes.map((n) => n.id), ...cluster.routers.map((r) => r.id)], new Prng((opts.seed ^ 0x5eedc10c) >>> 0));
   const unexpectedExits: string[] = [];
   cluster.onUnexpectedExit = (id, code, signal) => unexpectedExits.push(`${id} code=${code} signal=${signal}`);
 
@@ -77,18 +90,35 @@ async function main(): Promise<number> {
     if (interrupted) return 130;
     const network = new NetworkFaults(faultDir, clusterProcesses(cluster));
     const rng = new Prng(opts.seed);
-    const routerZones = cluster.routers.map((r) => r.zone);
+    // The register clients use the first router: cutting its zone off makes the cluster unreachable for them by design.
+    const protectedZones = [cluster.routers[0].zone];
     const runMs = opts.minutes * 60_000;
     let faultsStartedMs: number | undefined;
+    let membership: MembershipScenario | undefined;
     const report = await runChaos({
       cluster,
       network,
       seed: opts.seed,
       workload: { clients: opts.clients },
-      nextFault: (_i, injector) => {
+      // One index writer per router.
+      indexWorkload: { clients: ROUTERS },
+      clocks,
+      scenarios: (parts) => {
+        membership = new MembershipScenario({ ...parts, clocks, rng: new Prng((opts.seed ^ 0x5a4e) >>> 0) });
+        return { 'add-index': new AddIndexScenario(parts), membership };
+      },
+      nextFault: async (_i, injector) => {
         faultsStartedMs ??= nowMs();
         if (nowMs() - faultsStartedMs > runMs) return undefined;
-        return injector.randomFault(rng.pick(FAULT_KINDS), rng, rng.between(opts.faultMsMin, opts.faultMsMax), routerZones);
+        const kinds = opts.faults.filter((k) => injector.supports(k));
+        if (kinds.length === 0) throw new Error(`none of the fault kinds ${opts.faults.join(', ')} can run on this cluster`);
+        const durationMs = rng.between(opts.faultMsMin, opts.faultMsMax);
+        // A scenario that cannot run now (say, no partition to move) gives way to another kind.
+        for (let tries = 0; tries < FAULT_PICKS_MAX; tries++) {
+          const spec = await injector.randomFault(rng.pick(kinds), rng, durationMs, protectedZones);
+          if (spec) return spec;
+        }
+        throw new Error(`no fault among ${kinds.join(', ')} could be planned ${FAULT_PICKS_MAX} times in a row`);
       },
       healthyIntervalMs: () => rng.between(opts.healthyMsMin, opts.healthyMsMax),
       historyFile: opts.historyFile,
@@ -96,6 +126,7 @@ async function main(): Promise<number> {
       unexpectedExits: () => unexpectedExits,
       log: (line) => console.log(line),
     });
+    membership?.close();
     if (interrupted) return 130;
     console.log(`\n${formatReport(report)}`);
     if (report.failures.length > 0) printLogTails(dataDir, report.unexpectedExits, report.faults.filter((f) => f.error).flatMap((f) => f.nodes));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { FAULT_KINDS, type FaultKind } from '../../test-cluster/chaos/faults';
 import { randomSeed } from '../../test-cluster/chaos/prng';
 
 /** Settings of `npm run chaos`, from its flags. */
@@ -24,18 +25,25 @@ export interface ChaosOptions {
   keepData: boolean;
   /** Write the recorded history (faults, attempts, logical operations) here as JSON lines. */
   historyFile?: string;
+  /** The kinds of fault to draw from, each equally likely (default: every kind). */
+  faults: FaultKind[];
 }
 
 export const USAGE = `usage: npm run chaos -- --minutes N [--storage-nodes 3|6] [--seed S] [--partitions 16] [--clients 6]
        [--router-port 15000] [--base-port 19000] [--fault-ms 2000-6000] [--healthy-ms 2000-5000]
-       [--keep-data] [--history-file path]
+       [--faults kind,kind,...] [--keep-data] [--history-file path]
 
-Starts a local cluster in a temporary directory, runs a client workload while injecting faults
-(kill -9, SIGSTOP, zone cut off, storage node cut off from its peers, disk wiped), one at a time
-with healthy intervals, for N minutes; then checks that no acknowledged write was lost, that the
-history is linearizable, that replicas converge and hints drain, and that a global secondary
-index the clients kept changing matches its table, and prints a report. Exits 1 if any check
-fails, 2 on bad usage, 130 on Ctrl-C.`;
+Starts a local cluster in a temporary directory (two routers, and a spare storage node for joins),
+runs a client workload while injecting faults one at a time with healthy intervals, for N
+minutes; then checks that no acknowledged write was lost, that the history (GetItem, Query, Scan,
+conditional writes) is linearizable, that replicas converge and hints drain, and that every
+global secondary index matches its table, and prints a report. Exits 1 if any check fails, 2 on
+bad usage, 130 on Ctrl-C.
+
+Fault kinds (--faults picks among them; default all, each equally likely):
+  ${FAULT_KINDS.join(', ')}
+(see test-cluster/chaos/faults.ts and README.md for what each does). Every process also runs with
+a clock offset of its own (TRIAD_CLOCK_OFFSET_MS, within ±1 s).`;
 
 function range(text: string, flag: string): [number, number] {
   const match = /^(\d+)(?:-(\d+))?$/.exec(text);
@@ -67,6 +75,7 @@ export function parseChaosOptions(argv: string[]): ChaosOptions | 'help' {
       'healthy-ms': { type: 'string', default: '2000-5000' },
       'keep-data': { type: 'boolean', default: false },
       'history-file': { type: 'string' },
+      faults: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -77,6 +86,9 @@ export function parseChaosOptions(argv: string[]): ChaosOptions | 'help' {
   if (storageNodes !== 3 && storageNodes !== 6) throw new Error(`--storage-nodes must be 3 or 6, got ${values['storage-nodes']}`);
   const [faultMsMin, faultMsMax] = range(values['fault-ms']!, '--fault-ms');
   const [healthyMsMin, healthyMsMax] = range(values['healthy-ms']!, '--healthy-ms');
+  const faults = values.faults === undefined ? [...FAULT_KINDS] : (values.faults.split(',').map((k) => k.trim()).filter(Boolean) as FaultKind[]);
+  const unknownKinds = faults.filter((k) => !FAULT_KINDS.includes(k));
+  if (unknownKinds.length > 0 || faults.length === 0) throw new Error(`--faults takes kinds among ${FAULT_KINDS.join(', ')}; got ${values.faults}`);
   return {
     minutes: positiveNumber(values.minutes, '--minutes'),
     storageNodes,
@@ -91,5 +103,6 @@ export function parseChaosOptions(argv: string[]): ChaosOptions | 'help' {
     healthyMsMax,
     keepData: values['keep-data']!,
     historyFile: values['history-file'],
+    faults,
   };
 }

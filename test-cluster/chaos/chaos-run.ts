@@ -1,7 +1,8 @@
 /**
- * One chaos run over a started cluster: the workloads (registers, and a table with a global
- * index) run while faults are injected one at a time (the cluster healthy again between them),
- * then every fault is healed, the workloads stop, and the checks run. Used by
+ * One chaos run over a started cluster: the workloads (registers, a range table read by Query and
+ * Scan, and a table with global indexes) run while faults are injected one at a time (the cluster
+ * healthy again between them; a composed fault strikes twice inside one), then every fault is
+ * healed, the workloads stop, and the checks run. Used by
  * test-cluster/chaos.test.ts (a short fixed schedule) and by `npm run chaos` (random faults for N
  * minutes).
  */
@@ -19,9 +20,11 @@ import {
   type OutcomeName,
 } from './checks';
 import { nowMs, sleepUnless } from './clock';
+import type { ClockOffsets } from './clock-offsets';
 import { ClusterProbe } from './cluster-probe';
-import { FaultInjector, type FaultKind, type FaultRecord, type FaultSpec, type NetworkFaults } from './faults';
-import { GlobalIndexWorkload, INDEX_SHAPE, type GlobalIndexWorkloadInit } from './global-index-workload';
+import { FaultInjector, type FaultKind, type FaultRecord, type FaultScenario, type FaultSpec } from './faults';
+import type { NetworkFaults } from './network-faults';
+import { GlobalIndexWorkload, type GlobalIndexWorkloadInit } from './global-index-workload';
 import type { ChaosReport } from './report';
 import { RegisterWorkload, type WorkloadInit } from './workload';
 
@@ -42,6 +45,10 @@ export interface ChaosRunInit {
   workload?: Omit<WorkloadInit, 'endpoint' | 'partitionCount' | 'seed'>;
   /** Settings of the global index workload beyond endpoint and seed. */
   indexWorkload?: Omit<GlobalIndexWorkloadInit, 'endpoint' | 'seed'>;
+  /** The processes' clock offsets, if they run with any (clock-jump faults change them). */
+  clocks?: ClockOffsets;
+  /** Scenario faults (add-index, membership), built once the workloads exist. */
+  scenarios?: (parts: ScenarioParts) => Partial<Record<FaultKind, FaultScenario>>;
   /** The next fault to inject (index from 0), or undefined to end the run. Called once the cluster is healthy. */
   nextFault: (index: number, injector: FaultInjector) => FaultSpec | undefined | Promise<FaultSpec | undefined>;
   /** Healthy time before the first fault and after each one (default 2,000 ms); a function is asked each time. */
@@ -63,12 +70,21 @@ export interface ChaosRunInit {
    * (almost) no write succeeds passes every check vacuously. Default: 100 writes (inserts
    * included), 10 inserts, 100 strong reads, 50 writes to the global index's table.
    */
-  progressMin?: { acknowledgedWrites?: number; acknowledgedInserts?: number; strongReads?: number; acknowledgedIndexWrites?: number };
+  progressMin?: { acknowledgedWrites?: number; acknowledgedInserts?: number; strongReads?: number; acknowledgedIndexWrites?: number; rangeReads?: number };
   /** Writes the history (faults, attempts, logical operations) here as JSON lines, for diagnosis. */
   historyFile?: string;
   /** Processes that exited without being asked to, read at the end. */
   unexpectedExits?: () => string[];
   log?: (line: string) => void;
+}
+
+/** What a scenario fault may use. */
+export interface ScenarioParts {
+  cluster: LocalCluster;
+  probe: ClusterProbe;
+  network: NetworkFaults;
+  indexWorkload: GlobalIndexWorkload;
+  log: (line: string) => void;
 }
 
 export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
@@ -77,9 +93,15 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
   const t0 = nowMs();
   const log = (line: string) => init.log?.(`[chaos +${((nowMs() - t0) / 1000).toFixed(1)}s] ${line}`);
   const probe = new ClusterProbe(cluster);
-  const injector = new FaultInjector({ cluster, probe, network, log });
   const workload = new RegisterWorkload({ ...init.workload, endpoint: cluster.endpoint(0), partitionCount: cluster.layout.partitionCount, seed: init.seed });
-  const indexWorkload = new GlobalIndexWorkload({ ...init.indexWorkload, endpoint: cluster.endpoint(0), seed: init.seed });
+  const indexWorkload = new GlobalIndexWorkload({
+    ...init.indexWorkload,
+    endpoint: cluster.endpoint(0),
+    endpoints: cluster.routers.map((_, j) => cluster.endpoint(j)),
+    seed: init.seed,
+  });
+  const scenarios = init.scenarios?.({ cluster, probe, network, indexWorkload, log });
+  const injector = new FaultInjector({ cluster, probe, network, clocks: init.clocks, scenarios, log });
   const healthyIntervalMs = () => (typeof init.healthyIntervalMs === 'function' ? init.healthyIntervalMs() : (init.healthyIntervalMs ?? 2_000));
   try {
     await workload.setup();
@@ -92,6 +114,7 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
       const spec = await init.nextFault(i, injector);
       if (!spec) break;
       const record = await injector.run(spec, stopped);
+      await probe.refreshLayout();
       const healthy = await injector.waitHealthy(init.healthyWaitMs ?? 30_000, record, stopped);
       if (healthy) log(`fault ${record.id}: cluster healthy ${Math.round(record.healthyMs! - record.healedMs!)} ms after heal`);
       await sleepUnless(healthyIntervalMs(), stopped);
@@ -100,6 +123,7 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
     // Whatever happened, leave every node running and the network whole before checking.
     await injector.healAll();
     await Promise.all([workload.stop(), indexWorkload.stop()]);
+    await probe.refreshLayout();
   }
   log(
     `workloads stopped after ${(workload.durationMs / 1000).toFixed(1)} s: ${workload.history.operations.length} register attempts, ` +
@@ -110,7 +134,7 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
     workload.finalReads(init.finalReadDeadlineMs ?? 30_000),
     awaitConvergence(probe, init.convergeTimeoutMs ?? 60_000),
     awaitHintsDrained(probe, init.hintsTimeoutMs ?? 60_000),
-    awaitIndexConvergence(indexWorkload, INDEX_SHAPE, () => probe.gsiPendingUpdates(), init.indexConvergeTimeoutMs ?? INDEX_CONVERGE_TIMEOUT_MS),
+    awaitIndexConvergence(indexWorkload, () => probe.gsiPendingUpdates(), init.indexConvergeTimeoutMs ?? INDEX_CONVERGE_TIMEOUT_MS),
   ]);
   log(
     `final reads of ${finals.values.size} keys done; converged=${convergence.converged} hintsDrained=${hints.drained} ` +
@@ -148,18 +172,22 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
 
   const failures: string[] = [];
   const strongReads = workload.history.operations.filter((op) => op.kind === 'read' && op.ok === true && op.logicalId >= 0).length;
+  const rangeReads = workload.history.logical.filter((op) => (op.kind === 'query' || op.kind === 'scan') && op.completed).length;
+  const rangeReadsPlanned = workload.history.logical.some((op) => op.kind === 'query' || op.kind === 'scan');
   const indexWrites = indexWorkload.acknowledgedWrites;
-  const progress = { acknowledgedWrites: 100, acknowledgedInserts: 10, strongReads: 100, acknowledgedIndexWrites: 50, ...init.progressMin };
+  const progress = { acknowledgedWrites: 100, acknowledgedInserts: 10, strongReads: 100, acknowledgedIndexWrites: 50, rangeReads: rangeReadsPlanned ? 10 : 0, ...init.progressMin };
   if (
     durability.acknowledgedWrites < progress.acknowledgedWrites ||
     durability.acknowledgedInserts < progress.acknowledgedInserts ||
     strongReads < progress.strongReads ||
-    indexWrites < progress.acknowledgedIndexWrites
+    indexWrites < progress.acknowledgedIndexWrites ||
+    rangeReads < progress.rangeReads
   ) {
     failures.push(
       `the workload made too little progress for the checks to mean anything: ${durability.acknowledgedWrites} acknowledged writes ` +
         `(need ${progress.acknowledgedWrites}), ${durability.acknowledgedInserts} acknowledged inserts (need ${progress.acknowledgedInserts}), ` +
         `${strongReads} completed strong reads (need ${progress.strongReads}), ` +
+        `${rangeReads} completed strong Query and Scan reads (need ${progress.rangeReads}), ` +
         `${indexWrites} acknowledged writes to the global index's table (need ${progress.acknowledgedIndexWrites})`,
     );
   }
@@ -174,9 +202,9 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
     const ic = indexConvergence;
     const pendingNodes = Object.entries(ic.pending).filter(([, n]) => n !== 0);
     failures.push(
-      `(e) global index not converged on its table after ${Math.round(ic.timeMs)} ms: ` +
+      `(e) global indexes not converged on their table after ${Math.round(ic.timeMs)} ms: ` +
         [
-          ic.differences.length > 0 ? `${ic.differences.length} groups differ (${ic.differences.map((d) => d.group).join(', ')})` : '',
+          ic.differences.length > 0 ? `${ic.differences.length} groups differ (${ic.differences.map((d) => `${d.index}/${d.group}`).join(', ')})` : '',
           pendingNodes.length > 0 ? `updates pending ${JSON.stringify(Object.fromEntries(pendingNodes))}` : '',
           ic.readError ? `last read failed: ${ic.readError}` : '',
         ]
@@ -193,6 +221,8 @@ export async function runChaos(init: ChaosRunInit): Promise<ChaosReport> {
   return {
     seed: init.seed,
     workloadMs: workload.durationMs,
+    ...(init.clocks ? { clockOffsets: init.clocks.describe() } : {}),
+    rangeReads,
     faults: injector.records,
     faultsByKind,
     operations,

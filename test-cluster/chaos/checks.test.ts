@@ -5,14 +5,14 @@
  * checker-detects-violation.test.ts.)
  */
 import { Ring } from '@triad/ring';
-import { checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference, failoverSamples, withoutUnobservedUnknownWrites } from './checks';
-import { classifyError } from './dynamo-register';
+import { checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference, failoverSamples, operationCounts, withoutUnobservedUnknownWrites } from './checks';
+import { classifyError, splitRegisterKey, valueOf } from './dynamo-register';
 import type { FaultRecord } from './faults';
 import { INDEX_SHAPE, type Item } from './global-index-workload';
 import { History, type RecordedOperation } from './history';
 
 let next = 0;
-const base = (key: string, invokeMs: number, completeMs: number | undefined, clientId = 'c1') => ({ clientId, key, partition: 0, logicalId: next++, invokeMs, completeMs });
+const base = (key: string, invokeMs: number, completeMs: number | undefined, clientId = 'c1') => ({ clientId, key, partition: 0, logicalId: next, attemptId: next++, invokeMs, completeMs });
 const write = (key: string, value: string, t0: number, t1: number, ok: true | 'unknown' = true): RecordedOperation => ({ ...base(key, t0, t1), kind: 'write', input: value, ok });
 const read = (key: string, value: string | undefined, t0: number, t1: number): RecordedOperation => ({ ...base(key, t0, t1), kind: 'read', output: value, ok: true });
 const cas = (key: string, expected: string | undefined, value: string, output: boolean | undefined, t0: number, t1: number): RecordedOperation => ({
@@ -83,6 +83,40 @@ describe('checkLinearizability', () => {
     expect(result.verdict).toBe('illegal');
     expect(result.illegalKeys).toEqual(['k']);
     expect(result.explanations[0]).toMatch(/>> client c1: read\(\) → "a" \[40, 50\]/);
+  });
+});
+
+describe('checkLinearizability with Query and Scan reads (snapshots)', () => {
+  const snapshotRead = (key: string, value: string | undefined, t0: number, t1: number, snapshot: string, attemptId: number): RecordedOperation => ({
+    ...base(key, t0, t1, 'q1'),
+    attemptId,
+    kind: 'read',
+    output: value,
+    ok: true,
+    snapshot,
+  });
+
+  test('a Query that saw a later write on one item but not an earlier one on another is a violation, explained over both keys', () => {
+    const ops = [
+      write('g#s0', 'a', 0, 10),
+      write('g#s1', 'b', 20, 30),
+      snapshotRead('g#s0', undefined, 5, 40, '7:g', 7),
+      snapshotRead('g#s1', 'b', 5, 40, '7:g', 7),
+    ];
+    const result = checkLinearizability(historyOf(ops));
+    expect(result.verdict).toBe('illegal');
+    expect(result.illegalKeys.sort()).toEqual(['g#s0', 'g#s1']);
+    expect(result.explanations[0]).toMatch(/snapshot "7:g" read\("g#s0", "g#s1"\) → \(absent, "b"\)/);
+    expect(result.explanations[0]).toMatch(/operations on the keys g#s0, g#s1/);
+    // The same reads taken one at a time (a Query whose pages split the group) are legal.
+    expect(checkLinearizability(historyOf(ops.map((op) => ({ ...op, snapshot: undefined })))).verdict).toBe('ok');
+  });
+
+  test('a Query counts as one attempt, whatever it read', () => {
+    const h = historyOf([snapshotRead('g#s0', undefined, 5, 40, '8:g', 8), snapshotRead('g#s1', 'b', 5, 40, '8:g', 8)]);
+    h.logical.push({ id: 0, clientId: 'q1', kind: 'query', key: 'g', partition: 0, firstInvokeMs: 5, endMs: 40, attempts: 1, completed: true });
+    (h.operations as { logicalId: number }[]).forEach((op) => (op.logicalId = 0));
+    expect(operationCounts(h)).toEqual({ query: { ok: 1, 'condition-false': 0, failed: 0, unknown: 0 } });
   });
 });
 
@@ -186,5 +220,20 @@ describe('classifyError', () => {
   test('a failed condition carries the value the item had', () => {
     const classified = classifyError(sdkError('ConditionalCheckFailedException', 400, { Item: { pk: { S: 'k' }, v: { S: 'seen' } } }));
     expect(classified).toMatchObject({ kind: 'condition-failed', oldValue: 'seen' });
+  });
+});
+
+describe('registers of the range table', () => {
+  test('a range register key names its item (pk, sk); other keys only a pk', () => {
+    expect(splitRegisterKey('rg-1-g3#s2')).toEqual({ pk: 'rg-1-g3', sk: 's2' });
+    expect(splitRegisterKey('hot-4-g1')).toEqual({ pk: 'hot-4-g1' });
+  });
+
+  test('an item is a register value only in its shape and of the key asked for', () => {
+    expect(valueOf({ pk: { S: 'g' }, sk: { S: 's0' }, v: { S: 'x' } }, 'g#s0')).toBe('x');
+    expect(valueOf({ pk: { S: 'g' }, sk: { S: 's1' }, v: { S: 'x' } }, 'g#s0')).toMatch(/^<unexpected item/);
+    expect(valueOf({ pk: { S: 'g' }, sk: { S: 's0' }, v: { S: 'x' }, w: { S: 'y' } }, 'g#s0')).toMatch(/^<unexpected item/);
+    expect(valueOf({ pk: { S: 'k' }, v: { S: 'x' } }, 'k')).toBe('x');
+    expect(valueOf(undefined, 'k')).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@
  *     undoes an acknowledged write: the final value must have been written by the last
  *     acknowledged change or by something that may have come after it;
  * (b) linearizability — the whole history (every attempt, the final reads included) against a
- *     register per key, with an explanation per illegal key;
+ *     register per key (keys that a Query or Scan read at one instant checked together), with an
+ *     explanation per illegal key;
  * (c) convergence — the three replicas of every partition reach identical Merkle roots within a
  *     bounded time;
  * (d) hints — no hint left pending on any node;
@@ -14,7 +15,7 @@
  *     updates left to deliver;
  * plus failover times per fault, measured from the clients' side.
  */
-import { checkHistory, describeRegisterOperation, type IllegalExplanation, type Verdict } from '@triad/linearizability';
+import { checkHistory, describeRegisterOperation, splitIntoObjects, type IllegalExplanation, type Verdict } from '@triad/linearizability';
 import type { Ring } from '@triad/ring';
 import { nowMs, sleepUnless } from './clock';
 import type { ClusterProbe } from './cluster-probe';
@@ -155,42 +156,47 @@ export function withoutUnobservedUnknownWrites(operations: readonly RecordedOper
 
 export function checkLinearizability(history: History, init: LinearizabilityInit = {}): LinearizabilityResult {
   const started = nowMs();
-  // Stage 1: the reduced history, key by key. Keys that pass are done.
+  // Stage 1: the reduced history, object by object (a key, or the keys snapshot reads tie). Objects that pass are done.
   const reduced = checkHistory(withoutUnobservedUnknownWrites(history.operations), { stepsMax: 2_000_000, timeMsMax: 5_000, clock: nowMs });
   const perKey = new Map(reduced.perKey);
   let stepsTotal = reduced.stepsTotal;
-  const retry = new Set([...reduced.perKey].filter(([, v]) => v !== 'ok').map(([k]) => k));
-  // Stage 2: the full history of each key that did not pass, while the total budget lasts.
+  const retry = splitIntoObjects(history.operations).filter((object) => object.keys.some((k) => reduced.perKey.get(k) !== 'ok'));
+  // Stage 2: the full history of each object that did not pass, while the total budget lasts.
   const fullExplanations: IllegalExplanation[] = [];
   const stage2Deadline = nowMs() + (init.totalTimeMsMax ?? 60_000);
-  for (const key of [...retry].sort()) {
+  for (const object of retry) {
     if (nowMs() > stage2Deadline) break; // stays 'unknown' (or whatever stage 1 said, if not ok)
-    const full = checkHistory(
-      history.operations.filter((op) => op.key === key),
-      { stepsMax: init.stepsMax ?? 5_000_000, timeMsMax: init.timeMsMax ?? 10_000, clock: nowMs },
-    );
+    const full = checkHistory(object.operations, { stepsMax: init.stepsMax ?? 5_000_000, timeMsMax: init.timeMsMax ?? 10_000, clock: nowMs });
     stepsTotal += full.stepsTotal;
-    perKey.set(key, full.perKey.get(key) ?? 'ok');
+    for (const key of object.keys) perKey.set(key, full.perKey.get(key) ?? 'ok');
     fullExplanations.push(...full.explanations.values());
   }
-  for (const key of retry) if (perKey.get(key) === 'illegal' && !fullExplanations.some((e) => e.key === key)) perKey.set(key, 'unknown');
+  // An object stage 1 called illegal that stage 2 did not explain (its budget ran out) is inconclusive.
+  for (const object of retry) {
+    if (object.keys.some((k) => perKey.get(k) === 'illegal') && !fullExplanations.some((e) => object.keys.includes(e.key))) {
+      for (const key of object.keys) perKey.set(key, 'unknown');
+    }
+  }
   const explanations: string[] = [];
   for (const explanation of fullExplanations) {
-    const key = explanation.key;
+    const keys = new Set(explanation.keys);
     const blocked = explanation.blockedOperation as RecordedOperation;
     const from = blocked.invokeMs - 3_000;
     const to = (blocked.completeMs ?? blocked.invokeMs) + 500;
     const nearby = history.operations
-      .filter((op) => op.key === key && op.invokeMs <= to && (op.ok === 'unknown' || (op.completeMs ?? Infinity) >= from))
+      .filter((op) => keys.has(op.key) && op.invokeMs <= to && (op.ok === 'unknown' || (op.completeMs ?? Infinity) >= from))
       .sort((a, b) => a.invokeMs - b.invokeMs);
     const shown = nearby.slice(-25);
-    const lines = shown.map((op) => `      ${op === blocked ? '>>' : '  '} ${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`);
+    const many = keys.size > 1;
+    const lines = shown.map(
+      (op) => `      ${op === blocked ? '>>' : '  '} ${many ? `${op.key}: ` : ''}${describeRegisterOperation(op)}${op.error ? ` (${op.error})` : ''}`,
+    );
     const active = (init.faults ?? []).filter((f) => f.startMs <= to && (f.healedMs ?? Infinity) >= from);
     explanations.push(
       [
         `  ${explanation.message}`,
         `    partition ${blocked.partition}; faults around then: ${active.length === 0 ? 'none' : active.map((f) => `#${f.id} ${f.description} [${Math.round(f.startMs)}, ${Math.round(f.healedMs ?? Infinity)}]`).join('; ')}`,
-        `    operations on the key from ${Math.round(from)} to ${Math.round(to)} ms (unknown ones from any time)${nearby.length > shown.length ? `, last ${shown.length} of ${nearby.length}` : ''}:`,
+        `    operations on ${many ? `the keys ${[...keys].join(', ')}` : 'the key'} from ${Math.round(from)} to ${Math.round(to)} ms (unknown ones from any time)${nearby.length > shown.length ? `, last ${shown.length} of ${nearby.length}` : ''}:`,
         ...lines,
       ].join('\n'),
     );
@@ -258,6 +264,8 @@ export async function awaitHintsDrained(probe: ClusterProbe, timeoutMs: number, 
 
 /** How one group's entries differ from the table, by table key. */
 export interface IndexGroupDifference {
+  /** The index, when several are compared. */
+  index?: string;
   group: string;
   /** Items the table puts in the group that the index does not list. */
   missing: string[];
@@ -343,34 +351,40 @@ export function describeIndexDifference(d: IndexGroupDifference, examplesMax = 5
   if (d.stale.length > 0) parts.push(`${d.stale.length} stale (${list(d.stale.map((s) => `${s.key} now ${s.now}`))})`);
   if (d.duplicated.length > 0) parts.push(`${d.duplicated.length} listed twice or more (${list(d.duplicated)})`);
   if (d.wrongAttributes.length > 0) parts.push(`${d.wrongAttributes.length} with other attributes than the item's (${list(d.wrongAttributes.map((w) => `${w.key}: index ${w.index}, table ${w.table}`))})`);
-  return `group ${d.group}: ${parts.join('; ')}`;
+  return `${d.index ? `index ${d.index} ` : ''}group ${d.group}: ${parts.join('; ')}`;
 }
 
 export interface IndexConvergenceResult {
   converged: boolean;
-  /** From the start of the wait until the index matched the table and nothing was pending. */
+  /** From the start of the wait until every index matched the table and nothing was pending. */
   timeMs: number;
   polls: number;
-  /** At the last comparison: items in the table, entries the index had to hold, and in how many groups. */
+  /** The indexes compared (at the last poll). */
+  indexes: string[];
+  /** At the last comparison: items in the table, entries the indexes had to hold, and in how many groups (over all indexes). */
   tableItems: number;
   entriesExpected: number;
   groupsExpected: number;
-  /** At the last comparison: the groups that differ. */
+  /** At the last comparison: the groups that differ, each naming its index. */
   differences: IndexGroupDifference[];
   /** At the end of the wait: triad_gsi_pending_updates by node ('?' for a node that did not answer). */
   pending: Record<string, number | '?'>;
-  /** Why the last poll could not read the table or the index, if it could not. */
+  /** Why the last poll could not read the table or an index, if it could not. */
   readError?: string;
 }
 
+/** A table and every global index it has, read whole. */
+export interface IndexSnapshotSource {
+  snapshots(): Promise<{ name: string; shape: GlobalIndexShape; snapshot: IndexSnapshot }[]>;
+}
+
 /**
- * Polls until the index matches the table (compareGlobalIndex finds nothing) and every storage
+ * Polls until every index matches the table (compareGlobalIndex finds nothing) and every storage
  * node reports no index updates pending, or `timeoutMs` passes. Both are needed: the gauge only
  * counts outboxes a leader knows of, and an index that matches may still have deliveries to come.
  */
 export async function awaitIndexConvergence(
-  source: { snapshot(): Promise<IndexSnapshot> },
-  shape: GlobalIndexShape,
+  source: IndexSnapshotSource,
   pendingUpdates: () => Promise<Map<string, number | undefined>>,
   timeoutMs: number,
   pollMs = 500,
@@ -378,24 +392,32 @@ export async function awaitIndexConvergence(
   const started = nowMs();
   let last: IndexComparison = { differences: [], entriesExpected: 0, groupsExpected: 0 };
   let tableItems = 0;
+  let indexes: string[] = [];
   for (let polls = 1; ; polls++) {
     let readError: string | undefined;
-    const [snapshot, pending] = await Promise.all([
-      source.snapshot().catch((error: unknown) => {
+    const [snapshots, pending] = await Promise.all([
+      source.snapshots().catch((error: unknown) => {
         readError = `${(error as Error).name}: ${(error as Error).message}`;
         return undefined;
       }),
       pendingUpdates(),
     ]);
-    if (snapshot) {
-      last = compareGlobalIndex(snapshot, shape);
-      tableItems = snapshot.table.length;
+    if (snapshots) {
+      last = { differences: [], entriesExpected: 0, groupsExpected: 0 };
+      for (const { name, shape, snapshot } of snapshots) {
+        const comparison = compareGlobalIndex(snapshot, shape);
+        last.differences.push(...comparison.differences.map((d) => ({ index: name, ...d })));
+        last.entriesExpected += comparison.entriesExpected;
+        last.groupsExpected += comparison.groupsExpected;
+        tableItems = snapshot.table.length;
+      }
+      indexes = snapshots.map((x) => x.name);
     }
     const view: Record<string, number | '?'> = {};
     for (const [id, n] of pending) view[id] = n ?? '?';
-    const converged = snapshot !== undefined && last.differences.length === 0 && [...pending.values()].every((n) => n === 0);
+    const converged = snapshots !== undefined && last.differences.length === 0 && [...pending.values()].every((n) => n === 0);
     if (converged || nowMs() - started > timeoutMs) {
-      return { converged, timeMs: nowMs() - started, polls, tableItems, ...last, pending: view, ...(readError ? { readError } : {}) };
+      return { converged, timeMs: nowMs() - started, polls, indexes, tableItems, ...last, pending: view, ...(readError ? { readError } : {}) };
     }
     await sleepUnless(pollMs, () => false);
   }
@@ -446,9 +468,12 @@ export interface FailoverSample {
 
 export function failoverSamples(faults: readonly FaultRecord[], history: History, ring: Ring): FailoverSample[] {
   return faults.map((fault) => {
-    const affected = new Set<number>();
-    for (let p = 0; p < ring.partitionCount; p++) {
-      if (ring.replicaSet(p).some((n) => fault.nodes.includes(n.id))) affected.add(p);
+    // The partitions recorded when the fault began (a join or decommission changes replica sets later), else those of `ring`.
+    const affected = new Set<number>(fault.partitions ?? []);
+    if (!fault.partitions) {
+      for (let p = 0; p < ring.partitionCount; p++) {
+        if (ring.replicaSet(p).some((n) => fault.nodes.includes(n.id))) affected.add(p);
+      }
     }
     const endMs = fault.healedMs ?? Infinity;
     const during = history.logical.filter((op) => affected.has(op.partition) && op.firstInvokeMs <= endMs && op.endMs >= fault.startMs);
@@ -482,10 +507,13 @@ export function percentile(values: readonly number[], p: number): number | undef
 
 export type OutcomeName = 'ok' | 'condition-false' | 'failed' | 'unknown';
 
-/** Attempts by logical kind ('final-read' for the checks' reads) and outcome. */
+/** Attempts by logical kind ('final-read' for the checks' reads) and outcome; a Query or Scan counts once, whatever it read. */
 export function operationCounts(history: History): Record<string, Record<OutcomeName, number>> {
   const counts: Record<string, Record<OutcomeName, number>> = {};
+  const counted = new Set<number>();
   for (const op of history.operations) {
+    if (counted.has(op.attemptId)) continue;
+    counted.add(op.attemptId);
     const kind = op.logicalId < 0 ? 'final-read' : history.logical[op.logicalId].kind;
     const outcome: OutcomeName = op.ok === 'unknown' ? 'unknown' : op.ok === false ? 'failed' : op.kind === 'cas' && op.output === false ? 'condition-false' : 'ok';
     counts[kind] ??= { ok: 0, 'condition-false': 0, failed: 0, unknown: 0 };

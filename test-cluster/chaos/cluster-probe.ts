@@ -4,8 +4,8 @@
  * pings. Nothing here changes the cluster.
  */
 import http from 'node:http';
-import { Ring, type StorageNodeInfo } from '@triad/ring';
-import { StorageNodeClient } from '@triad/rpc';
+import { Ring, layoutEpoch, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
+import { StorageNodeClient, type NodeStatusReply } from '@triad/rpc';
 import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
 
 /** One gRPC call from the probe may take this long: a paused node must not stall a poll for long. */
@@ -23,10 +23,13 @@ export interface ClusterProcess {
   metricsUrl: string;
 }
 
-/** Every storage node and router of the cluster, with their addresses (as LocalCluster assigns them). */
+/**
+ * Every storage node and router of the cluster, with their addresses (as LocalCluster assigns
+ * them): the layout file's storage nodes, and those started since to join (startExtraNode).
+ */
 export function clusterProcesses(cluster: LocalCluster): ClusterProcess[] {
   const { host, basePort } = cluster.options;
-  const storage: ClusterProcess[] = cluster.layout.storageNodes.map((node, i) => ({
+  const storage: ClusterProcess[] = cluster.allStorageNodes.map((node, i) => ({
     id: node.id,
     zone: node.zone,
     role: 'storage',
@@ -101,16 +104,60 @@ export function hasMetric(samples: readonly MetricSample[], name: string): boole
 }
 
 export class ClusterProbe {
-  readonly ring: Ring;
-  readonly processes: ClusterProcess[];
+  private layout: ClusterLayout;
+  private currentRing: Ring;
 
   constructor(readonly cluster: LocalCluster) {
-    this.ring = new Ring(cluster.layout);
-    this.processes = clusterProcesses(cluster);
+    this.layout = cluster.layout;
+    this.currentRing = new Ring(cluster.layout);
   }
 
+  /** The ring of the newest layout seen (see refreshLayout): the layout file's until a join or decommission. */
+  get ring(): Ring {
+    return this.currentRing;
+  }
+
+  /** Every process started so far, storage nodes that joined included. */
+  get processes(): ClusterProcess[] {
+    return clusterProcesses(this.cluster);
+  }
+
+  /** The storage nodes of the current layout (a node that is joining is one already). */
   get storageNodes(): StorageNodeInfo[] {
     return this.ring.nodes;
+  }
+
+  /**
+   * Asks every storage node started so far for its layout and adopts the newest: after a join or
+   * decommission, replica sets (and so the partitions to compare) change. Nodes that do not answer
+   * are skipped. Returns the layout adopted.
+   */
+  async refreshLayout(): Promise<ClusterLayout> {
+    const replies = await Promise.all(
+      this.cluster.allStorageNodes.map((node) => this.withNode(node, (c) => c.getLayout({ knownEpoch: layoutEpoch(this.layout) })).catch(() => undefined)),
+    );
+    for (const reply of replies) {
+      if (!reply || reply.layout.length === 0) continue;
+      const layout = parseClusterLayout(JSON.parse(reply.layout.toString('utf8')));
+      if (layoutEpoch(layout) > layoutEpoch(this.layout)) this.layout = layout;
+    }
+    if (this.currentRing.epoch !== layoutEpoch(this.layout)) this.currentRing = new Ring(this.layout);
+    return this.layout;
+  }
+
+  /** A storage node's NodeStatus (partitions held and led, draining, moves), or undefined if it does not answer. */
+  async nodeStatus(nodeId: string): Promise<NodeStatusReply | undefined> {
+    const node = this.cluster.allStorageNodes.find((n) => n.id === nodeId);
+    if (!node) throw new Error(`no storage node ${nodeId}`);
+    return this.withNode(node, (c) => c.nodeStatus({})).catch(() => undefined);
+  }
+
+  /** The leader each node that answers claims, by partition (a partition two nodes claim lists the first to answer). */
+  async leaders(): Promise<Map<number, string>> {
+    const leaders = new Map<number, string>();
+    const statuses = await Promise.all(this.storageNodes.map(async (n) => [n.id, await this.nodeStatus(n.id)] as const));
+    for (const [id, status] of statuses) for (const p of status?.partitionsLed ?? []) if (!leaders.has(p)) leaders.set(p, id);
+    return leaders;
   }
 
   process(id: string): ClusterProcess {
@@ -195,9 +242,10 @@ export class ClusterProbe {
   /** Metrics of every storage node that answers, by node id. */
   async storageMetrics(): Promise<Map<string, MetricSample[]>> {
     const result = new Map<string, MetricSample[]>();
+    const inLayout = new Set(this.storageNodes.map((n) => n.id));
     await Promise.all(
       this.processes
-        .filter((p) => p.role === 'storage')
+        .filter((p) => p.role === 'storage' && inLayout.has(p.id))
         .map(async (p) => {
           try {
             result.set(p.id, await scrapeMetrics(p.metricsUrl));
@@ -271,18 +319,20 @@ export class ClusterProbe {
   }
 
   /**
-   * A node that leads partitions now, and how many: the one leading the most, per
-   * triad_partitions_led (ties broken by `pick`). Without that metric (a build before elections,
+   * A node that leads partitions now, and how many: the one leading the most (of `among`, if
+   * given), per triad_partitions_led (ties broken by `pick`). Without that metric (a build before elections,
    * where the router takes the first replica of the ring's order that it sees up), the ring's
    * first running replica of a partition chosen by `pick`.
    */
-  async busiestLeader(pick: <T>(items: readonly T[]) => T): Promise<{ node: string; partitionsLed?: number }> {
+  async busiestLeader(pick: <T>(items: readonly T[]) => T, among?: readonly string[]): Promise<{ node: string; partitionsLed?: number }> {
     const led = await this.partitionsLed();
+    if (among) for (const id of [...led.keys()]) if (!among.includes(id)) led.delete(id);
     if (led.size > 0) {
       const most = Math.max(...led.values());
       return { node: pick([...led].filter(([, n]) => n === most).map(([id]) => id).sort()), partitionsLed: most };
     }
-    const replicas = this.ring.replicaSet(pick(this.partitions.slice(0, -1)));
+    const replicas = this.ring.replicaSet(pick(this.partitions.slice(0, -1))).filter((n) => !among || among.includes(n.id));
+    if (replicas.length === 0) return { node: pick(among!) };
     return { node: (replicas.find((n) => this.cluster.isRunning(n.id)) ?? replicas[0]).id };
   }
 }

@@ -2,11 +2,18 @@
  * One DynamoDB item used as a register, through the AWS SDK and a router: the register's value is
  * the item's `v` string attribute, absent when the item is. Every call is one attempt (the client
  * has `maxAttempts: 1`), and its outcome is classified the way the linearizability checker needs it.
+ *
+ * Registers live in a table keyed by `pk` alone, or in a table keyed by `pk` and `sk` (the range
+ * table), where the items of one `pk` form a group that a strongly consistent Query reads at
+ * once, and a strongly consistent Scan reads the whole table. A range register's key is
+ * `pk#sk` (rangeRegisterKey).
  */
 import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
   type AttributeValue,
   type PutItemCommandInput,
   type DynamoDBClient,
@@ -14,8 +21,23 @@ import {
 
 /** The table's partition key attribute. */
 export const KEY_ATTRIBUTE = 'pk';
+/** The range table's sort key attribute. */
+export const SORT_ATTRIBUTE = 'sk';
 /** The attribute holding the register value. */
 export const VALUE_ATTRIBUTE = 'v';
+/** Between the partition key and the sort key in a range register's key. */
+export const RANGE_KEY_SEPARATOR = '#';
+
+/** The key of the register that is item (pk, sk) of the range table. */
+export function rangeRegisterKey(pk: string, sk: string): string {
+  return `${pk}${RANGE_KEY_SEPARATOR}${sk}`;
+}
+
+/** The item key of a register: `pk#sk` for a range register, `pk` otherwise. */
+export function splitRegisterKey(key: string): { pk: string; sk?: string } {
+  const at = key.lastIndexOf(RANGE_KEY_SEPARATOR);
+  return at < 0 ? { pk: key } : { pk: key.slice(0, at), sk: key.slice(at + 1) };
+}
 
 /** A register value: the `v` string, undefined when the item is absent. */
 export type Value = string | undefined;
@@ -74,23 +96,54 @@ export function valueOf(item: Record<string, AttributeValue> | undefined, key?: 
   if (!item) return undefined;
   const names = Object.keys(item).sort();
   const v = item[VALUE_ATTRIBUTE];
-  const shaped = names.length === 2 && names[0] === KEY_ATTRIBUTE && names[1] === VALUE_ATTRIBUTE && v && typeof v.S === 'string';
-  if (shaped && (key === undefined || item[KEY_ATTRIBUTE]?.S === key)) return v.S;
+  const wanted = key === undefined ? undefined : splitRegisterKey(key);
+  const ranged = SORT_ATTRIBUTE in item;
+  const expectedNames = ranged ? [KEY_ATTRIBUTE, SORT_ATTRIBUTE, VALUE_ATTRIBUTE] : [KEY_ATTRIBUTE, VALUE_ATTRIBUTE];
+  const shaped = names.join() === expectedNames.join() && v && typeof v.S === 'string';
+  const sameKey = wanted === undefined || (item[KEY_ATTRIBUTE]?.S === wanted.pk && (ranged ? item[SORT_ATTRIBUTE]?.S === wanted.sk : wanted.sk === undefined));
+  if (shaped && sameKey) return v.S;
   return `<unexpected item ${JSON.stringify(item)}>`;
 }
+
+/** The register key of a range table item (`pk#sk`), or undefined for an item without both keys. */
+function rangeKeyOf(item: Record<string, AttributeValue>): string | undefined {
+  const pk = item[KEY_ATTRIBUTE]?.S;
+  const sk = item[SORT_ATTRIBUTE]?.S;
+  return pk === undefined || sk === undefined ? undefined : rangeRegisterKey(pk, sk);
+}
+
+/** What one paged strong read of the range table returned. */
+export interface RangeReadResult {
+  /** Every register read, by key (items of any other shape hold their JSON text, as valueOf does). */
+  values: Map<string, Value>;
+  /**
+   * Partition keys whose items may come from more than one storage read: a page ended inside
+   * their items, so the next page read the rest later. Their registers were not read at one instant.
+   */
+  splitGroups: Set<string>;
+  pages: number;
+}
+
+/** A paged read that has not ended after this many pages is looping (a LastEvaluatedKey that does not advance). */
+const RANGE_READ_PAGES_MAX = 1_000;
 
 export class DynamoRegister {
   constructor(
     private readonly client: DynamoDBClient,
     readonly tableName: string,
+    /** The table has the range table's key (pk, sk), and register keys are `pk#sk`. */
+    readonly ranged = false,
   ) {}
 
   private key(key: string): Record<string, AttributeValue> {
-    return { [KEY_ATTRIBUTE]: { S: key } };
+    if (!this.ranged) return { [KEY_ATTRIBUTE]: { S: key } };
+    const { pk, sk } = splitRegisterKey(key);
+    if (sk === undefined) throw new Error(`register key ${key} of the range table has no sort key`);
+    return { [KEY_ATTRIBUTE]: { S: pk }, [SORT_ATTRIBUTE]: { S: sk } };
   }
 
   private item(key: string, value: string): Record<string, AttributeValue> {
-    return { [KEY_ATTRIBUTE]: { S: key }, [VALUE_ATTRIBUTE]: { S: value } };
+    return { ...this.key(key), [VALUE_ATTRIBUTE]: { S: value } };
   }
 
   /** A strongly consistent read (served by the partition leader). */
@@ -123,5 +176,48 @@ export class DynamoRegister {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key) }));
+  }
+
+  /** Range table: a strongly consistent Query of every item of `pk` (paged; one page unless the group is over 1 MB). */
+  async query(pk: string): Promise<RangeReadResult> {
+    return this.pages((start) =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#k = :k',
+          ExpressionAttributeNames: { '#k': KEY_ATTRIBUTE },
+          ExpressionAttributeValues: { ':k': { S: pk } },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+  }
+
+  /** Range table: a strongly consistent Scan of the whole table (paged). */
+  async scan(): Promise<RangeReadResult> {
+    return this.pages((start) => this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start })));
+  }
+
+  private async pages(
+    page: (start: Record<string, AttributeValue> | undefined) => Promise<{ Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> }>,
+  ): Promise<RangeReadResult> {
+    if (!this.ranged) throw new Error(`${this.tableName} is not the range table`);
+    const values = new Map<string, Value>();
+    const splitGroups = new Set<string>();
+    let start: Record<string, AttributeValue> | undefined;
+    for (let pages = 1; pages <= RANGE_READ_PAGES_MAX; pages++) {
+      const result = await page(start);
+      for (const item of result.Items ?? []) {
+        const key = rangeKeyOf(item);
+        if (key !== undefined) values.set(key, valueOf(item, key));
+      }
+      start = result.LastEvaluatedKey;
+      if (!start) return { values, splitGroups, pages };
+      // The next page goes on inside this partition key's items, read by another request later.
+      const pk = start[KEY_ATTRIBUTE]?.S;
+      if (pk !== undefined) splitGroups.add(pk);
+    }
+    throw new Error(`paged read of ${this.tableName} did not end after ${RANGE_READ_PAGES_MAX} pages`);
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The jest fixture of a fault test: a test cluster of 16 partitions on a slot, each process reading
- * its own fault file (faults.ts), started before the file's tests and stopped, fault files removed,
- * after them.
+ * its own fault file (network-faults.ts) and, if given, its own clock offset (clock-offsets.ts),
+ * started before the file's tests and stopped, fault files removed, after them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ClockOffsets } from './clock-offsets';
 import { clusterProcesses } from './cluster-probe';
-import { NetworkFaults, faultFileEnv } from './faults';
+import { NetworkFaults, faultFileEnv } from './network-faults';
 import { assertPortsFree, slotPorts } from './ports';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
@@ -17,13 +18,14 @@ export interface FaultCluster {
 }
 
 /** Registers beforeAll/afterAll; the returned function gives the running cluster inside tests. */
-export function faultCluster(slot: number, testFile: string, env: Record<string, string>): () => FaultCluster {
+export function faultCluster(slot: number, testFile: string, env: Record<string, string>, clocks?: ClockOffsets): () => FaultCluster {
   let fixture: FaultCluster | undefined;
   let faultDir: string | undefined;
   beforeAll(async () => {
     await assertPortsFree(slotPorts(slot), `test-cluster slot ${slot} (${path.basename(testFile)})`);
     faultDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-${path.basename(testFile, '.test.ts')}-faults-`));
-    const tc = await startTestCluster(slot, { partitions: 16, env, envFor: faultFileEnv(faultDir) });
+    const faultFiles = faultFileEnv(faultDir);
+    const tc = await startTestCluster(slot, { partitions: 16, env, envFor: (id) => ({ ...faultFiles(id), ...clocks?.envFor(id) }) });
     fixture = { tc, network: new NetworkFaults(faultDir, clusterProcesses(tc.cluster)) };
   }, 120_000);
   afterAll(async () => {

@@ -9,15 +9,21 @@
  * index is sparse), replace it whole, or delete it. Writes are unconditional and each attempt is
  * made once: check (e) does not need to know which writes took effect, only that the index ends
  * up agreeing with whatever the table holds.
+ *
+ * Clients spread over the routers given (client i uses router i mod n), so that a router with a
+ * stale catalog writes too; and indexes can be added and removed while the clients run
+ * (createIndex, deleteIndex: the add-index fault), every index in place at the end checked alike.
  */
 import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   DeleteItemCommand,
+  DescribeTableCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
+  UpdateTableCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -41,7 +47,15 @@ export interface GlobalIndexShape {
   projected: readonly string[];
 }
 
-/** What the table and the index held at one moment (the workload stopped). */
+/** One global index of the table, and how to read it whole. */
+export interface IndexSpec {
+  name: string;
+  shape: GlobalIndexShape;
+  /** Every value its partition key can take: the check queries each. */
+  groups: readonly AttributeValue[];
+}
+
+/** What the table and one index held at one moment (the workload stopped). */
 export interface IndexSnapshot {
   /** Every item of the table (strongly consistent Scan). */
   table: Item[];
@@ -66,7 +80,10 @@ export interface IndexAttempt {
 }
 
 export interface GlobalIndexWorkloadInit {
+  /** The router that creates the table and takes UpdateTable and the check's reads; clients use it too unless `endpoints` is given. */
   endpoint: string;
+  /** The routers clients use, client i the (i mod n)-th; default [endpoint]. */
+  endpoints?: readonly string[];
   seed: number;
   /** Default `chaos_gsi_<random>`, for the same reason as the register table's. */
   tableName?: string;
@@ -86,6 +103,21 @@ export interface GlobalIndexWorkloadInit {
 
 export const INDEX_NAME = 'byGroup';
 export const INDEX_SHAPE: GlobalIndexShape = { tableKey: 'pk', partitionKey: 'grp', sortKey: 'rank', projected: ['v'] };
+
+/**
+ * The indexes the add-index fault creates, in turn: by group with every attribute (ALL), and by
+ * rank with the group as sort key, keys only — another partition key, another type (N), another
+ * projection than the table's first index.
+ */
+export const ADDED_INDEX_KINDS = ['groupAll', 'rankKeys'] as const;
+export type AddedIndexKind = (typeof ADDED_INDEX_KINDS)[number];
+const ADDED_INDEX_SHAPES: Record<AddedIndexKind, { shape: GlobalIndexShape; projection: 'ALL' | 'KEYS_ONLY' }> = {
+  groupAll: { shape: { tableKey: 'pk', partitionKey: 'grp', projected: ['rank', 'v', 'x'] }, projection: 'ALL' },
+  rankKeys: { shape: { tableKey: 'pk', partitionKey: 'rank', sortKey: 'grp', projected: [] }, projection: 'KEYS_ONLY' },
+};
+/** UpdateTable's index creation or deletion must be over within this long. */
+const INDEX_CHANGE_TIMEOUT_MS = 120_000;
+const INDEX_STATUS_POLL_MS = 250;
 const DEFAULT_MIX: Record<IndexWriteKind, number> = { put: 15, move: 35, rerank: 10, 'touch-v': 15, 'touch-x': 10, ungroup: 5, delete: 10 };
 /** Ranks are drawn from 0..RANK_MAX-1: few enough that items of a group share ranks (entries then differ by table key only). */
 const RANK_MAX = 20;
@@ -106,7 +138,13 @@ export class GlobalIndexWorkload {
   readonly groups: readonly string[];
   /** Every write attempt, in order of completion. */
   readonly attempts: IndexAttempt[] = [];
+  /** The table's global indexes now (the first from setup, others added and removed by createIndex and deleteIndex). */
+  readonly indexes: IndexSpec[];
+  /** The admin client (the first router): table, UpdateTable, the check's reads. */
   private readonly client: DynamoDBClient;
+  /** One client per router the writers use. */
+  private readonly writers: DynamoDBClient[];
+  private indexesCreated = 0;
   private readonly rng: Prng;
   private readonly mix: Record<IndexWriteKind, number>;
   private stopped = false;
@@ -117,6 +155,9 @@ export class GlobalIndexWorkload {
     this.itemCount = init.items ?? 48;
     this.groups = Array.from({ length: init.groups ?? 8 }, (_, i) => `g${i}`);
     this.client = dynamoClient(init.endpoint, { maxAttempts: 1, requestTimeoutMs: init.requestTimeoutMs ?? 12_000 });
+    const endpoints = init.endpoints ?? [init.endpoint];
+    this.writers = endpoints.map((e) => (e === init.endpoint ? this.client : dynamoClient(e, { maxAttempts: 1, requestTimeoutMs: init.requestTimeoutMs ?? 12_000 })));
+    this.indexes = [{ name: INDEX_NAME, shape: INDEX_SHAPE, groups: this.groups.map((g) => ({ S: g })) }];
     // Salted: the register workload draws from the same seed.
     this.rng = new Prng((init.seed ^ 0x1d3e6a5b) >>> 0);
     this.mix = { ...DEFAULT_MIX, ...init.mix };
@@ -167,7 +208,9 @@ export class GlobalIndexWorkload {
   start(): void {
     if (this.running) throw new Error('global index workload already started');
     const clients = this.init.clients ?? 2;
-    this.running = Promise.all(Array.from({ length: clients }, (_, i) => this.runClient(`gsi${i + 1}`, this.rng.fork()))).then(() => undefined);
+    this.running = Promise.all(
+      Array.from({ length: clients }, (_, i) => this.runClient(`gsi${i + 1}`, this.writers[i % this.writers.length], this.rng.fork())),
+    ).then(() => undefined);
   }
 
   /** Stops the clients and resolves once every attempt in flight has ended. */
@@ -190,7 +233,7 @@ export class GlobalIndexWorkload {
     return this.attempts.filter((a) => a.ok === true).length;
   }
 
-  private async runClient(clientId: string, rng: Prng): Promise<void> {
+  private async runClient(clientId: string, client: DynamoDBClient, rng: Prng): Promise<void> {
     let seq = 0;
     const fresh = () => `${clientId}.${++seq}`;
     const thinkMsMax = this.init.thinkMsMax ?? 10;
@@ -219,18 +262,18 @@ export class GlobalIndexWorkload {
         case 'delete':
           break;
       }
-      const ok = await this.attempt(clientId, kind, key, set);
+      const ok = await this.attempt(client, clientId, kind, key, set);
       if (ok !== true) await sleepUnless(FAILURE_PAUSE_MS, () => this.stopped);
       else if (thinkMsMax > 0) await delay(rng.int(thinkMsMax + 1));
     }
   }
 
-  private async attempt(clientId: string, kind: IndexWriteKind, key: string, set: IndexAttempt['set']): Promise<IndexAttempt['ok']> {
+  private async attempt(client: DynamoDBClient, clientId: string, kind: IndexWriteKind, key: string, set: IndexAttempt['set']): Promise<IndexAttempt['ok']> {
     const invokeMs = nowMs();
     let ok: IndexAttempt['ok'] = true;
     let error: string | undefined;
     try {
-      await this.write(kind, key, set);
+      await this.write(client, kind, key, set);
     } catch (e) {
       const classified = classifyError(e);
       ok = classified.kind === 'failed' ? false : 'unknown';
@@ -241,17 +284,17 @@ export class GlobalIndexWorkload {
   }
 
   /** One unconditional write: DeleteItem, PutItem, or UpdateItem of the attributes in `set`. */
-  private async write(kind: IndexWriteKind, key: string, set: IndexAttempt['set']): Promise<void> {
+  private async write(client: DynamoDBClient, kind: IndexWriteKind, key: string, set: IndexAttempt['set']): Promise<void> {
     const Key = { [INDEX_SHAPE.tableKey]: { S: key } };
     const value = (v: string | number): AttributeValue => (typeof v === 'number' ? { N: String(v) } : { S: v });
     if (kind === 'delete') {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key }));
+      await client.send(new DeleteItemCommand({ TableName: this.tableName, Key }));
       return;
     }
     if (kind === 'put') {
       const Item: Item = { ...Key };
       for (const [name, v] of Object.entries(set)) if (v !== null) Item[name] = value(v);
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item }));
+      await client.send(new PutItemCommand({ TableName: this.tableName, Item }));
       return;
     }
     // UpdateItem: SET what has a value, REMOVE what is null (names through placeholders: no reserved-word surprises).
@@ -268,7 +311,7 @@ export class GlobalIndexWorkload {
       }
     }
     const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
-    await this.client.send(
+    await client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key,
@@ -280,32 +323,100 @@ export class GlobalIndexWorkload {
   }
 
   /**
-   * The table (a strongly consistent Scan) and every group's index entries (an eventually
-   * consistent Query each, as DynamoDB allows on a global index), all paged. Throws if any page
-   * fails: the caller polls again.
+   * Adds a global index of the next kind (ADDED_INDEX_KINDS in turn) with UpdateTable through the
+   * first router and waits until DescribeTable says ACTIVE (the backfill done). Resolves with its
+   * name, and how long it took to become ACTIVE.
    */
-  async snapshot(): Promise<IndexSnapshot> {
+  async createIndex(): Promise<{ name: string; activeAfterMs: number }> {
+    const kind = ADDED_INDEX_KINDS[this.indexesCreated % ADDED_INDEX_KINDS.length];
+    const name = `added${++this.indexesCreated}-${kind}`;
+    const { shape, projection } = ADDED_INDEX_SHAPES[kind];
+    const started = nowMs();
+    await this.client.send(
+      new UpdateTableCommand({
+        TableName: this.tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'grp', AttributeType: 'S' },
+          { AttributeName: 'rank', AttributeType: 'N' },
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: name,
+              KeySchema: [{ AttributeName: shape.partitionKey, KeyType: 'HASH' }, ...(shape.sortKey ? [{ AttributeName: shape.sortKey, KeyType: 'RANGE' as const }] : [])],
+              Projection: { ProjectionType: projection },
+            },
+          },
+        ],
+      }),
+    );
+    const groups: AttributeValue[] = shape.partitionKey === 'rank' ? Array.from({ length: RANK_MAX }, (_, r) => ({ N: String(r) })) : this.groups.map((g) => ({ S: g }));
+    // Checked from now on: an index that never becomes ACTIVE fails check (e) as well as this wait.
+    this.indexes.push({ name, shape, groups });
+    await this.untilIndex(name, (status) => status === 'ACTIVE');
+    return { name, activeAfterMs: nowMs() - started };
+  }
+
+  /** Removes an index added earlier (UpdateTable Delete) and waits until DescribeTable no longer lists it. */
+  async deleteIndex(name: string): Promise<void> {
+    await this.client.send(new UpdateTableCommand({ TableName: this.tableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }] }));
+    const i = this.indexes.findIndex((x) => x.name === name);
+    if (i >= 0) this.indexes.splice(i, 1);
+    await this.untilIndex(name, (status) => status === undefined);
+  }
+
+  /** The indexes added by createIndex and still there, oldest first. */
+  get addedIndexes(): string[] {
+    return this.indexes.map((x) => x.name).filter((n) => n !== INDEX_NAME);
+  }
+
+  private async untilIndex(name: string, done: (status: string | undefined) => boolean): Promise<void> {
+    const deadline = nowMs() + INDEX_CHANGE_TIMEOUT_MS;
+    let status: string | undefined;
+    for (;;) {
+      try {
+        const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+        status = Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === name)?.IndexStatus;
+        if (done(status)) return;
+      } catch {
+        // Retried: the catalog may be electing its leader.
+      }
+      if (nowMs() > deadline) throw new Error(`index ${name} of ${this.tableName} still ${status ?? 'absent'} after ${INDEX_CHANGE_TIMEOUT_MS} ms`);
+      await delay(INDEX_STATUS_POLL_MS);
+    }
+  }
+
+  /**
+   * The table (a strongly consistent Scan) and, for every index, every group's entries (an
+   * eventually consistent Query each, as DynamoDB allows on a global index), all paged. Throws if
+   * any page fails: the caller polls again.
+   */
+  async snapshots(): Promise<{ name: string; shape: GlobalIndexShape; snapshot: IndexSnapshot }[]> {
     const table = await this.pages((start) =>
       this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey: start })),
     );
-    const index = new Map<string, Item[]>();
-    for (const group of this.groups) {
-      const entries = await this.pages((start) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEX_NAME,
-            KeyConditionExpression: '#g = :g',
-            ExpressionAttributeNames: { '#g': INDEX_SHAPE.partitionKey },
-            ExpressionAttributeValues: { ':g': { S: group } },
-            Limit: QUERY_PAGE_ITEMS,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      index.set(group, entries);
+    const result: { name: string; shape: GlobalIndexShape; snapshot: IndexSnapshot }[] = [];
+    for (const spec of [...this.indexes]) {
+      const index = new Map<string, Item[]>();
+      for (const group of spec.groups) {
+        const entries = await this.pages((start) =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: spec.name,
+              KeyConditionExpression: '#g = :g',
+              ExpressionAttributeNames: { '#g': spec.shape.partitionKey },
+              ExpressionAttributeValues: { ':g': group },
+              Limit: QUERY_PAGE_ITEMS,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        index.set(group.S ?? group.N!, entries);
+      }
+      result.push({ name: spec.name, shape: spec.shape, snapshot: { table, index } });
     }
-    return { table, index };
+    return result;
   }
 
   private async pages(page: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>): Promise<Item[]> {
@@ -321,6 +432,7 @@ export class GlobalIndexWorkload {
   }
 
   close(): void {
+    for (const writer of this.writers) if (writer !== this.client) writer.destroy();
     this.client.destroy();
   }
 }

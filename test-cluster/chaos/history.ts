@@ -1,22 +1,26 @@
 /**
- * What a chaos run records: every attempt as one operation of the linearizability history, and
- * every logical operation (a client's intent, retried over several attempts) for failover times.
+ * What a chaos run records: every attempt as one operation of the linearizability history (a
+ * Query or a Scan as one read per register it covers, tied by a snapshot id when they were read at
+ * one instant), and every logical operation (a client's intent, retried over several attempts)
+ * for failover times.
  */
 import type { RegisterOperation } from '@triad/linearizability';
 import { nowMs } from './clock';
-import { classifyError, type DynamoRegister, type Value } from './dynamo-register';
+import { classifyError, splitRegisterKey, type DynamoRegister, type RangeReadResult, type Value } from './dynamo-register';
 
 /** One attempt, as the checker sees it, plus where it went and why it failed. */
 export type RecordedOperation = RegisterOperation & {
   /** The logical operation this attempt belongs to (-1 for the checks' own reads). */
   readonly logicalId: number;
+  /** The attempt: the reads of one Query or Scan share it. */
+  readonly attemptId: number;
   readonly partition: number;
   /** The error of a failed or unknown attempt (name, code, HTTP status). */
   readonly error?: string;
 };
 
 /** What a client meant to do; retried until an attempt completes, or it gives up. */
-export type LogicalKind = 'read' | 'write' | 'cas' | 'delete' | 'insert';
+export type LogicalKind = 'read' | 'write' | 'cas' | 'delete' | 'insert' | 'query' | 'scan';
 
 export interface LogicalOperation {
   readonly id: number;
@@ -40,6 +44,13 @@ export type AttemptCall =
   | { kind: 'delete' }
   | { kind: 'cas'; expected: Value; value: string };
 
+/**
+ * A strong read of several registers of the range table: a Query of one group (partition key),
+ * or a Scan of the whole table. `keys` are the registers the read covers (those of the groups in
+ * use; a register it does not return is absent), by partition key.
+ */
+export type RangeReadCall = { kind: 'query'; pk: string; keys: string[] } | { kind: 'scan'; keys: Map<string, string[]> };
+
 /** What one attempt observed, for the client's own knowledge of the key. */
 export interface AttemptResult {
   ok: true | false | 'unknown';
@@ -57,6 +68,7 @@ export interface AttemptResult {
 export class History {
   readonly operations: RecordedOperation[] = [];
   readonly logical: LogicalOperation[] = [];
+  private attempts = 0;
 
   beginLogical(clientId: string, kind: LogicalKind, key: string, partition: number): LogicalOperation {
     const op: LogicalOperation = { id: this.logical.length, clientId, kind, key, partition, firstInvokeMs: nowMs(), endMs: 0, attempts: 0, completed: false };
@@ -73,7 +85,7 @@ export class History {
     call: AttemptCall,
     logical?: LogicalOperation,
   ): Promise<AttemptResult> {
-    const base = { clientId, key, partition, logicalId: logical?.id ?? -1 };
+    const base = { clientId, key, partition, logicalId: logical?.id ?? -1, attemptId: this.attempts++ };
     const invokeMs = nowMs();
     let result: AttemptResult;
     try {
@@ -132,6 +144,58 @@ export class History {
       if (result.ok === true) logical.completed = true;
     }
     return result;
+  }
+
+  /**
+   * Runs one Query or Scan of the range table and records one read per register it covers. The
+   * reads of one group get one snapshot id — one storage read of one partition answered them —
+   * unless a page boundary fell inside the group (then each read stands alone: still a read of
+   * that register inside the attempt's interval). A failed or unknown attempt records its reads
+   * with that outcome (the checker drops them). Resolves with what was seen, by register.
+   */
+  async attemptRangeRead(
+    register: DynamoRegister,
+    clientId: string,
+    call: RangeReadCall,
+    partitionOf: (pk: string) => number,
+    logical?: LogicalOperation,
+  ): Promise<{ ok: true | false | 'unknown'; seen: Map<string, Value> }> {
+    const attemptId = this.attempts++;
+    const logicalId = logical?.id ?? -1;
+    const groups = call.kind === 'query' ? new Map([[call.pk, call.keys]]) : call.keys;
+    const invokeMs = nowMs();
+    let read: RangeReadResult | undefined;
+    let outcome: { ok: false | 'unknown'; error: string } | undefined;
+    try {
+      read = call.kind === 'query' ? await register.query(call.pk) : await register.scan();
+    } catch (error) {
+      const classified = classifyError(error);
+      outcome = { ok: classified.kind === 'failed' ? false : 'unknown', error: classified.name };
+    }
+    const completeMs = nowMs();
+    const seen = new Map<string, Value>();
+    for (const [pk, keys] of groups) {
+      const partition = partitionOf(pk);
+      const atomic = read !== undefined && !read.splitGroups.has(pk);
+      const snapshot = atomic ? `${attemptId}:${pk}` : undefined;
+      for (const key of keys) {
+        if (splitRegisterKey(key).pk !== pk) throw new Error(`register ${key} is not in group ${pk}`);
+        const base = { clientId, key, partition, logicalId, attemptId, kind: 'read' as const, invokeMs };
+        if (read) {
+          const value = read.values.get(key);
+          seen.set(key, value);
+          this.operations.push({ ...base, output: value, completeMs, ok: true, ...(snapshot ? { snapshot } : {}) });
+        } else {
+          this.operations.push({ ...base, completeMs, ok: outcome!.ok, error: outcome!.error });
+        }
+      }
+    }
+    if (logical) {
+      logical.attempts++;
+      logical.endMs = nowMs();
+      if (read) logical.completed = true;
+    }
+    return { ok: read ? true : outcome!.ok, seen };
   }
 
   /** Every key the history touches. */

@@ -18,6 +18,10 @@ export interface ChaosReport {
   seed: number;
   /** How long the workload ran. */
   workloadMs: number;
+  /** The processes' clock offsets at the end (TRIAD_CLOCK_OFFSET_MS), if they had any. */
+  clockOffsets?: string;
+  /** Strong Query and Scan reads that completed (logical operations). */
+  rangeReads: number;
   faults: FaultRecord[];
   faultsByKind: Partial<Record<FaultKind, number>>;
   /** Attempts by logical kind and outcome (`gsi-*`: writes to the global index's table). */
@@ -52,6 +56,7 @@ export function formatReport(r: ChaosReport): string {
   const lines: string[] = [];
   lines.push(`=== chaos report (seed ${r.seed}) ===`);
   lines.push(`workload ran ${(r.workloadMs / 1000).toFixed(1)} s`);
+  if (r.clockOffsets) lines.push(`clock offsets: ${r.clockOffsets}`);
   lines.push('');
   lines.push(`faults injected: ${r.faults.length} — ${Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   const failoverById = new Map(r.failover.samples.map((s) => [s.faultId, s]));
@@ -63,6 +68,7 @@ export function formatReport(r: ChaosReport): string {
         `strong-read failover ${ms(s?.readFailoverMs)}, ${s?.failedAttempts ?? 0} failed/unknown attempts, ${recovered}` +
         `${s && s.unrecovered > 0 ? `, ${s.unrecovered} writes gave up` : ''}${f.error ? `, ERROR ${f.error}` : ''}`,
     );
+    for (const note of f.notes ?? []) lines.push(`      ${note}`);
     if (f.unhealthy) lines.push(`      still wrong: ${f.unhealthy.join('; ')}`);
   }
   lines.push('');
@@ -79,8 +85,8 @@ export function formatReport(r: ChaosReport): string {
   const l = r.linearizability;
   lines.push('');
   lines.push(
-    `linearizability: ${l.verdict} — ${l.keysChecked} keys, ${l.illegalKeys.length} violations, ${l.inconclusiveKeys.length} inconclusive ` +
-      `(${l.stepsTotal} steps, ${ms(l.checkMs)})`,
+    `linearizability (GetItem, Query, Scan, writes, conditional writes): ${l.verdict} — ${l.keysChecked} keys, ${l.illegalKeys.length} violations, ` +
+      `${l.inconclusiveKeys.length} inconclusive (${l.stepsTotal} steps, ${ms(l.checkMs)}); ${r.rangeReads} strong Query/Scan reads completed`,
   );
   for (const e of l.explanations.slice(0, 5)) lines.push(e);
   if (l.explanations.length > 5) lines.push(`  … and ${l.explanations.length - 5} more violating keys: ${l.illegalKeys.slice(5, 30).join(', ')}`);
@@ -104,17 +110,17 @@ export function formatReport(r: ChaosReport): string {
 
 function formatGlobalIndex(g: GlobalIndexReport): string[] {
   const c = g.convergence;
-  const contents = `${c.entriesExpected} entries in ${c.groupsExpected} groups for the table's ${c.tableItems} items`;
+  const contents = `${c.entriesExpected} entries in ${c.groupsExpected} groups of ${c.indexes.length} indexes (${c.indexes.join(', ')}) for the table's ${c.tableItems} items`;
   const lines: string[] = [];
   if (c.converged) {
     lines.push(
-      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): matched its table in ${ms(c.timeMs)} ` +
+      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): all matched their table in ${ms(c.timeMs)} ` +
         `(${c.polls === 1 ? '1 poll' : `${c.polls} polls`}) — ${contents}; no updates pending`,
     );
   } else {
     const pending = Object.entries(c.pending).filter(([, n]) => n !== 0);
     lines.push(
-      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): NOT matching its table after ${ms(c.timeMs)} ` +
+      `global index (writes to ${g.items} items in ${g.groups} groups: ${g.acknowledgedWrites} acknowledged): NOT matching their table after ${ms(c.timeMs)} ` +
         `— ${c.differences.length} groups differ (${contents})` +
         `${pending.length > 0 ? `; updates pending ${JSON.stringify(Object.fromEntries(pending))}` : ''}${c.readError ? `; last read failed: ${c.readError}` : ''}`,
     );

@@ -4,13 +4,17 @@
  *
  * Several concurrent clients operate on a few hot keys — strong reads, blind writes of unique
  * values, conditional writes (compare-and-set on the value, or put-if-absent) and the occasional
- * delete — so that operations overlap and a stale or lost value shows. Besides, each client writes
- * insert-only keys (each written once, never deleted): every acknowledged one must be there at the
- * end. Every attempt is one operation of the history; a client retries a failed logical operation
+ * delete — so that operations overlap and a stale or lost value shows. Some of the hot registers
+ * are items of a second table keyed by (pk, sk), the range table, in a few groups of one `pk` and
+ * several `sk`: clients also read a whole group with a strongly consistent Query, and every group
+ * with a strongly consistent Scan of that table — reads of several registers at one instant,
+ * which the checker places as one (snapshot reads). Besides, each client writes insert-only keys
+ * (each written once, never deleted): every acknowledged one must be there at the end. Every attempt is one operation of the history; a client retries a failed logical operation
  * (with a fresh value) for a while, which is also how failover time is seen from the client side.
  *
- * Hot keys rotate to a new generation every `keyGenerationMs`, which bounds each key's history:
- * checking linearizability is exponential in the worst case, in the operations of one key.
+ * Hot keys and groups rotate to a new generation every `keyGenerationMs`, which bounds each key's
+ * history: checking linearizability is exponential in the worst case, in the operations of one
+ * object (a key, or a group that snapshot reads tie together).
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -20,8 +24,8 @@ import { eventually, mapLimit } from '../support/eventually';
 import { dynamoClient } from '../support/sdk-client';
 import { createTable, waitForActive } from '../support/tables';
 import { delay, nowMs, sleepUnless } from './clock';
-import { DynamoRegister, KEY_ATTRIBUTE, type Value } from './dynamo-register';
-import { History, type AttemptCall, type LogicalKind, type LogicalOperation } from './history';
+import { DynamoRegister, KEY_ATTRIBUTE, SORT_ATTRIBUTE, rangeRegisterKey, splitRegisterKey, type Value } from './dynamo-register';
+import { History, type AttemptCall, type LogicalKind, type LogicalOperation, type RangeReadCall } from './history';
 import { Prng } from './prng';
 
 export interface WorkloadInit {
@@ -39,9 +43,17 @@ export interface WorkloadInit {
   clients?: number;
   /** Hot keys per generation; default 20. */
   hotKeys?: number;
+  /** Groups (partition keys) of the range table per generation; default 4. 0: no range table. */
+  rangeGroups?: number;
+  /** Registers (sort keys) per group; default 3. */
+  rangeSortKeys?: number;
   /** A new generation of hot keys this often; default 15,000 ms. */
   keyGenerationMs?: number;
-  /** Relative weights of logical operations; default read 40, write 25, cas 20, delete 5, insert 10. */
+  /**
+   * Relative weights of logical operations; default read 35, write 22, cas 18, delete 5, insert 10,
+   * query 7, scan 3. Reads, writes, cas and deletes pick any hot register (hot keys and range
+   * registers alike); a query reads one group, a scan the whole range table.
+   */
   mix?: Partial<Record<LogicalKind, number>>;
   /** The SDK's request timeout: an attempt ends as 'unknown' after this long; default 12,000 ms (the router gives up after 10 s). */
   requestTimeoutMs?: number;
@@ -61,7 +73,7 @@ const SETUP_TIMEOUT_MS = 60_000;
 /** Final reads in flight at once. */
 const FINAL_READS_CONCURRENCY = 32;
 
-const DEFAULT_MIX: Record<LogicalKind, number> = { read: 40, write: 25, cas: 20, delete: 5, insert: 10 };
+const DEFAULT_MIX: Record<LogicalKind, number> = { read: 35, write: 22, cas: 18, delete: 5, insert: 10, query: 7, scan: 3 };
 
 /** The partition a string partition key belongs to, computed as the router does. */
 export function partitionOfStringKey(key: string, partitionCount: number): number {
@@ -78,10 +90,13 @@ export interface FinalReads {
 export class RegisterWorkload {
   readonly history = new History();
   readonly tableName: string;
+  /** The range table (pk, sk): groups of registers that Query and Scan read together. */
+  readonly rangeTableName: string;
   /** Insert-only keys and the value each was written with (acknowledged or not: see the history). */
   readonly inserts = new Map<string, string>();
   private readonly client: DynamoDBClient;
   private readonly register: DynamoRegister;
+  private readonly rangeRegister: DynamoRegister;
   private readonly rng: Prng;
   private readonly mix: Record<LogicalKind, number>;
   /** The latest value any client saw for a key: cas uses it as its expected value. */
@@ -94,13 +109,30 @@ export class RegisterWorkload {
   constructor(readonly init: WorkloadInit) {
     this.tableName = init.tableName ?? `chaos_${randomBytes(4).toString('hex')}`;
     this.client = dynamoClient(init.endpoint, { maxAttempts: 1, requestTimeoutMs: init.requestTimeoutMs ?? 12_000 });
+    this.rangeTableName = `${this.tableName}_range`;
     this.register = new DynamoRegister(this.client, this.tableName);
+    this.rangeRegister = new DynamoRegister(this.client, this.rangeTableName, true);
     this.rng = new Prng(init.seed);
     this.mix = { ...DEFAULT_MIX, ...init.mix };
+    if (this.rangeGroups === 0) this.mix.query = this.mix.scan = 0;
   }
 
+  private get rangeGroups(): number {
+    return this.init.fixedHotKeys ? 0 : (this.init.rangeGroups ?? 4);
+  }
+
+  private get rangeSortKeys(): number {
+    return this.init.rangeSortKeys ?? 3;
+  }
+
+  /** The partition of a register (of a range register: of its group's partition key). */
   partitionOf(key: string): number {
-    return partitionOfStringKey(key, this.init.partitionCount);
+    return partitionOfStringKey(splitRegisterKey(key).pk, this.init.partitionCount);
+  }
+
+  /** Range registers are `pk#sk` items of the range table; every other key is an item of the main table. */
+  private registerOf(key: string): DynamoRegister {
+    return splitRegisterKey(key).sk === undefined ? this.register : this.rangeRegister;
   }
 
   /**
@@ -109,20 +141,24 @@ export class RegisterWorkload {
    * unknown may have created the table, so "already exists" on a retry counts as done.
    */
   async setup(): Promise<void> {
-    await eventually(
-      `table ${this.tableName} created`,
-      async () => {
-        try {
-          await createTable(this.client, this.tableName, [KEY_ATTRIBUTE, 'S']).catch((error: unknown) => {
-            if ((error as Error).name !== 'ResourceInUseException') throw error;
-            return waitForActive(this.client, this.tableName);
-          });
-        } catch (error) {
-          throw new Error(`CreateTable: ${(error as Error).name}: ${(error as Error).message}`);
-        }
-      },
-      { timeoutMs: SETUP_TIMEOUT_MS, intervalMs: 250 },
-    );
+    const tables: [string, [string, 'S'][]][] = [[this.tableName, [[KEY_ATTRIBUTE, 'S']]]];
+    if (this.rangeGroups > 0) tables.push([this.rangeTableName, [[KEY_ATTRIBUTE, 'S'], [SORT_ATTRIBUTE, 'S']]]);
+    for (const [name, key] of tables) {
+      await eventually(
+        `table ${name} created`,
+        async () => {
+          try {
+            await createTable(this.client, name, key[0], key[1]).catch((error: unknown) => {
+              if ((error as Error).name !== 'ResourceInUseException') throw error;
+              return waitForActive(this.client, name);
+            });
+          } catch (error) {
+            throw new Error(`CreateTable: ${(error as Error).name}: ${(error as Error).message}`);
+          }
+        },
+        { timeoutMs: SETUP_TIMEOUT_MS, intervalMs: 250 },
+      );
+    }
   }
 
   /** Starts the clients; they run until `stop()`. */
@@ -144,10 +180,29 @@ export class RegisterWorkload {
     return (this.stoppedMs || nowMs()) - this.startedMs;
   }
 
+  private generation(): number {
+    return Math.floor((nowMs() - this.startedMs) / (this.init.keyGenerationMs ?? 15_000));
+  }
+
+  /** The range table's groups (partition keys) of a generation. */
+  private groupsOf(generation: number): string[] {
+    return Array.from({ length: this.rangeGroups }, (_, i) => `rg-${i}-g${generation}`);
+  }
+
+  /** The registers of a group. */
+  private registersOf(pk: string): string[] {
+    return Array.from({ length: this.rangeSortKeys }, (_, j) => rangeRegisterKey(pk, `s${j}`));
+  }
+
+  /** A hot register: a hot key of the main table or a register of a range group, all equally likely. */
   private hotKey(rng: Prng): string {
     if (this.init.fixedHotKeys) return rng.pick(this.init.fixedHotKeys);
-    const generation = Math.floor((nowMs() - this.startedMs) / (this.init.keyGenerationMs ?? 15_000));
-    return `hot-${rng.int(this.init.hotKeys ?? 20)}-g${generation}`;
+    const generation = this.generation();
+    const hotKeys = this.init.hotKeys ?? 20;
+    const pick = rng.int(hotKeys + this.rangeGroups * this.rangeSortKeys);
+    if (pick < hotKeys) return `hot-${pick}-g${generation}`;
+    const group = this.groupsOf(generation)[Math.floor((pick - hotKeys) / this.rangeSortKeys)];
+    return rangeRegisterKey(group, `s${(pick - hotKeys) % this.rangeSortKeys}`);
   }
 
   private async runClient(clientId: string, rng: Prng): Promise<void> {
@@ -155,6 +210,23 @@ export class RegisterWorkload {
     const freshValue = () => `${clientId}.${++seq}`;
     while (!this.stopped) {
       const kind = rng.weighted(this.mix);
+      const thinkMsMax = this.init.thinkMsMax ?? 4;
+      if (kind === 'query' || kind === 'scan') {
+        const generation = this.generation();
+        const groups = this.groupsOf(generation);
+        const call: RangeReadCall =
+          kind === 'query'
+            ? (() => {
+                const pk = rng.pick(groups);
+                return { kind: 'query', pk, keys: this.registersOf(pk) };
+              })()
+            : { kind: 'scan', keys: new Map(groups.map((pk) => [pk, this.registersOf(pk)])) };
+        const pk = call.kind === 'query' ? call.pk : '';
+        const logical = this.history.beginLogical(clientId, kind, pk, call.kind === 'query' ? this.partitionOf(pk) : -1);
+        await this.runLogicalRangeRead(logical, call);
+        if (thinkMsMax > 0) await delay(rng.int(thinkMsMax + 1));
+        continue;
+      }
       let key: string;
       let insertValue: string | undefined;
       if (kind === 'insert') {
@@ -180,8 +252,21 @@ export class RegisterWorkload {
             return { kind: 'cas', expected: this.lastSeen.get(key), value: freshValue() };
         }
       });
-      const thinkMsMax = this.init.thinkMsMax ?? 4;
       if (thinkMsMax > 0) await delay(rng.int(thinkMsMax + 1));
+    }
+  }
+
+  /** A Query or Scan, retried like any logical operation. */
+  private async runLogicalRangeRead(logical: LogicalOperation, call: RangeReadCall): Promise<void> {
+    const retryForMs = this.init.retryForMs ?? 30_000;
+    let backoffMs = this.init.retryBackoffMs ?? 50;
+    for (;;) {
+      const result = await this.history.attemptRangeRead(this.rangeRegister, logical.clientId, call, (pk) => this.partitionOf(pk), logical);
+      for (const [key, value] of result.seen) this.lastSeen.set(key, value);
+      if (result.ok === true || this.stopped || nowMs() - logical.firstInvokeMs > retryForMs) return;
+      await sleepUnless(backoffMs, () => this.stopped);
+      if (this.stopped) return;
+      backoffMs = Math.min(backoffMs * 2, RETRY_BACKOFF_MS_MAX);
     }
   }
 
@@ -191,7 +276,7 @@ export class RegisterWorkload {
     let backoffMs = this.init.retryBackoffMs ?? 50;
     for (;;) {
       const call = nextCall();
-      const result = await this.history.attempt(this.register, logical.clientId, logical.key, logical.partition, call, logical);
+      const result = await this.history.attempt(this.registerOf(logical.key), logical.clientId, logical.key, logical.partition, call, logical);
       if (result.seen) this.lastSeen.set(logical.key, result.seenValue);
       if (result.ok === true || this.stopped || nowMs() - logical.firstInvokeMs > retryForMs) return;
       await sleepUnless(backoffMs, () => this.stopped);
@@ -212,7 +297,7 @@ export class RegisterWorkload {
     await mapLimit(keys, FINAL_READS_CONCURRENCY, async (key) => {
       let backoffMs = 100;
       for (;;) {
-        const result = await this.history.attempt(this.register, 'final', key, this.partitionOf(key), { kind: 'read' });
+        const result = await this.history.attempt(this.registerOf(key), 'final', key, this.partitionOf(key), { kind: 'read' });
         if (result.ok === true) {
           values.set(key, result.output as Value);
           return;
@@ -230,13 +315,13 @@ export class RegisterWorkload {
 
   /** One strong read, recorded in the history under `clientId` (for scripted scenarios). */
   async readOnce(clientId: string, key: string): Promise<{ ok: true | false | 'unknown'; value: Value }> {
-    const result = await this.history.attempt(this.register, clientId, key, this.partitionOf(key), { kind: 'read' });
+    const result = await this.history.attempt(this.registerOf(key), clientId, key, this.partitionOf(key), { kind: 'read' });
     return { ok: result.ok, value: result.output as Value };
   }
 
   /** One blind write, recorded in the history under `clientId` (for scripted scenarios). */
   async writeOnce(clientId: string, key: string, value: string): Promise<true | false | 'unknown'> {
-    const result = await this.history.attempt(this.register, clientId, key, this.partitionOf(key), { kind: 'write', value });
+    const result = await this.history.attempt(this.registerOf(key), clientId, key, this.partitionOf(key), { kind: 'write', value });
     return result.ok;
   }
 

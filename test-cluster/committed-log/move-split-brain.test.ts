@@ -41,7 +41,7 @@ import {
 import type { Item, KeySchema } from '@triad/model';
 import type { StorageNodeInfo } from '@triad/ring';
 import { clusterProcesses, type ClusterProcess } from '../chaos/cluster-probe';
-import { NetworkFaults, faultFileEnv, faultFilePath } from '../chaos/faults';
+import { NetworkFaults, faultFileEnv, faultFilePath } from '../chaos/network-faults';
 import { assertPortsFree, clusterPorts } from '../chaos/ports';
 import { eventually } from '../support/eventually';
 import { ReplicaInspector, inspectReplicas, missingCopies, partitionOfItem } from '../support/replica-inspector';

@@ -33,7 +33,7 @@ import { ClusterProbe, clusterProcesses } from '../chaos/cluster-probe';
 import { awaitConvergence, awaitHintsDrained } from '../chaos/checks';
 import { delay, nowMs } from '../chaos/clock';
 import { faultCluster, type FaultCluster } from '../chaos/fault-cluster';
-import type { NetworkFaults } from '../chaos/faults';
+import type { NetworkFaults } from '../chaos/network-faults';
 import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
 import { createTable } from '../support/tables';
 import { logTail } from '../support/test-cluster';
@@ -230,7 +230,7 @@ async function uncommittedWriteScenario({ tc, network }: FaultCluster, fault: Fa
 /** Cuts every storage node off from the other storage nodes, both ways; routers still reach them all (and they the routers). */
 function isolateStorageNodes(network: NetworkFaults, cluster: LocalCluster): void {
   const storage = clusterProcesses(cluster).filter((p) => p.role === 'storage');
-  network.apply(new Map(storage.map((p) => [p.id, new Set(storage.filter((o) => o.id !== p.id).map((o) => o.grpcAddress))])));
+  network.apply({ blocked: new Map(storage.map((p) => [p.id, new Set(storage.filter((o) => o.id !== p.id).map((o) => o.grpcAddress))])) });
 }
 
 /** The values strong reads returned since `sinceMs`, per key, in order, repeats collapsed. */

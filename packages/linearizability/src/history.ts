@@ -46,6 +46,13 @@ export type RegisterOperation = TimedOperation &
   RegisterCall & {
     /** Who issued it: only for explanations; the checker does not assume clients are sequential. */
     readonly clientId: string | number;
-    /** Operations on different keys are checked independently. */
+    /** Operations on different keys are checked independently, unless a snapshot read ties them. */
     readonly key: string;
+    /**
+     * Reads only: reads that carry the same snapshot id were answered at one instant (one
+     * strongly consistent Query of several items, or one partition's part of a Scan), so the
+     * checker places them together, as a single read of several registers. Their keys are then
+     * checked as one object. Reads of one snapshot share their interval and outcome.
+     */
+    readonly snapshot?: string | number;
   };

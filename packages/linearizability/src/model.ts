@@ -105,7 +105,7 @@ function describeTime(op: RegisterOperation): string {
   return `[${op.invokeMs}, ${end}]`;
 }
 
-/** e.g. `client 3: cas(absent → "b") → true [10, 12]`. */
+/** e.g. `client 3: cas(absent → "b") → true [10, 12]`; a read of a snapshot names it. */
 export function describeRegisterOperation(op: RegisterOperation): string {
   let call: string;
   let result: string;
@@ -128,7 +128,8 @@ export function describeRegisterOperation(op: RegisterOperation): string {
       break;
   }
   if (op.ok === 'unknown') result = 'unknown';
-  return `client ${op.clientId}: ${call} → ${result} ${describeTime(op)}`;
+  const snapshot = op.snapshot === undefined ? '' : ` in snapshot ${JSON.stringify(op.snapshot)}`;
+  return `client ${op.clientId}: ${call} → ${result} ${describeTime(op)}${snapshot}`;
 }
 
 /**

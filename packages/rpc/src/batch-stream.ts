@@ -58,9 +58,8 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
 
   send(request: Req): Promise<Rep> {
     if (this.unsupported) return this.unary(request);
-    if (faultGate.isBlocked(this.address)) {
-      return Promise.reject(Object.assign(new Error(`${this.address} is cut off (fault injection)`), { code: grpc.status.UNAVAILABLE }));
-    }
+    const faulted = faultGate.intercept(this.address, this.deadlineMs);
+    if (faulted) return faulted;
     const call = this.call ?? this.openCall();
     const batchId = this.nextBatchId;
     // Ids are never 0 (a reply without one); they wrap long before any batch could still be pending.

@@ -134,9 +134,8 @@ export class StorageNodeClient implements StorageNodeService {
   private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
     const protoName = method[0].toUpperCase() + method.slice(1);
     const fn = (this.client as unknown as Record<string, Function>)[protoName];
-    if (faultGate.isBlocked(this.address)) {
-      return Promise.reject(Object.assign(new Error(`${this.address} is cut off (fault injection)`), { code: grpc.status.UNAVAILABLE }));
-    }
+    const faulted = faultGate.intercept(this.address, deadlineMs);
+    if (faulted) return faulted;
     return new Promise((resolve, reject) => {
       fn.call(this.client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Reply<M>) =>
         error ? reject(error) : resolve(reply),
@@ -145,9 +144,9 @@ export class StorageNodeClient implements StorageNodeService {
   }
 
   // Frequent calls travel on the node's batch streams (see batch-stream.ts); each batch has the call deadline.
-  execute = (request: Request<'execute'>) => this.executes.send(request);
-  read = (request: Request<'read'>) => this.reads.send(request);
-  readRange = (request: Request<'readRange'>) => this.call('readRange', request);
+  execute = (request: Request<'execute'>) => faultGate.interceptPartitions(request.ops) ?? this.executes.send(request);
+  read = (request: Request<'read'>) => faultGate.interceptPartitions(request.keys) ?? this.reads.send(request);
+  readRange = (request: Request<'readRange'>) => faultGate.interceptPartitions(request.ranges) ?? this.call('readRange', request);
   replicate = (request: Request<'replicate'>) => this.call('replicate', request);
   /**
    * Replicate on the node's stream: for a leader's small, frequent batches. Bulk transfers (repair,

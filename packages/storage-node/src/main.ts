@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ITEM_COLLECTION_BYTES_MAX } from '@triad/model';
-import { createLogger, createMetricsRegistry, startMetricsServer } from '@triad/observability';
+import { createLogger, createMetricsRegistry, startMetricsServer, wallClockMs } from '@triad/observability';
 import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
 import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
     for (const reason of ['expired', 'size_cap', 'moved']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
   }
-  const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: Date.now });
+  const handoff = new HintedHandoff({ selfId: values.id, ring, hints, peers, isUp, metrics, log, nowMs: wallClockMs });
   const antiEntropy = new AntiEntropy({ nodeId: values.id, ring, replicas, peers, isUp, metrics, log });
   const overlay = new ProposalOverlay();
   const identities = new IdentityStore(store);

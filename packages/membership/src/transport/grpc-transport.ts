@@ -101,7 +101,8 @@ export class GrpcMembershipTransport implements MembershipTransport {
   constructor(private readonly localAddress: string) {}
 
   send(toAddress: string, message: SwimMessage, deadlineMs: number): Promise<SwimMessage | null> {
-    if (faultGate.isBlocked(toAddress)) return Promise.reject(new Error(`${toAddress} is cut off (fault injection)`));
+    const faulted = faultGate.intercept(toAddress, deadlineMs);
+    if (faulted) return faulted;
     if (this.closed) return Promise.reject(new Error('membership transport is closed'));
     const client = this.client(toAddress);
     const request: GossipPacket = { payload: encodeSwimMessage(message), fromAddress: this.localAddress };

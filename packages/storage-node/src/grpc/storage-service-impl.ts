@@ -391,6 +391,11 @@ export class StorageServiceImpl implements StorageNodeService {
         });
       }
     }
+    if (request.consistent) {
+      // Writes acknowledged before this read may still be on their way into RocksDB (staged, visible
+      // to point reads only): a range read waits for them.
+      for (const partition of new Set(request.ranges.map((r) => r.partition))) await this.c.replicas.settledPartition(partition);
+    }
     const items: RangeReply['items'] = [];
     let bytes = 0;
     const full = () => (request.limit > 0 && items.length >= request.limit) || (request.byteLimit > 0 && bytes >= request.byteLimit);

@@ -60,6 +60,11 @@ export class GlobalIndexPropagator {
   private retryTimer?: NodeJS.Timeout;
   private lastFullSearch = 0;
   private stopped = false;
+  /**
+   * When each pending outbox was first noticed here (its commit was applied, or a search found it),
+   * by partition and key: the replication lag runs from then. (Versions are log positions, not times.)
+   */
+  private readonly noticedAtMs = new Map<string, number>();
 
   constructor(private readonly c: GlobalIndexPropagatorComponents) {}
 
@@ -87,6 +92,8 @@ export class GlobalIndexPropagator {
   }
 
   private add(partition: number, outboxKey: Buffer): void {
+    const id = `${partition}:${outboxKey.toString('latin1')}`;
+    if (!this.noticedAtMs.has(id)) this.noticedAtMs.set(id, Date.now());
     let keys = this.pending.get(partition);
     if (!keys) this.pending.set(partition, (keys = new Map()));
     keys.set(outboxKey.toString('latin1'), outboxKey);
@@ -162,6 +169,7 @@ export class GlobalIndexPropagator {
     for (const [partition, keys] of this.pending) {
       if (!this.c.leadership.isServingLeader(partition)) {
         // The new leader finds them in its own search; so does this node if it leads again.
+        for (const id of keys.keys()) this.noticedAtMs.delete(`${partition}:${id}`);
         this.pending.delete(partition);
         this.led.delete(partition);
         continue;
@@ -179,12 +187,16 @@ export class GlobalIndexPropagator {
   /** Delivers one outbox and retires it: true, or the error (and the outbox is pending again). */
   private async deliverOutbox(partition: number, outboxKey: Buffer): Promise<true | unknown> {
     try {
+      const id = `${partition}:${outboxKey.toString('latin1')}`;
       const record = await this.c.replicas.current(dataKey(partition, outboxKey));
-      if (!record || record.tombstone) return true;
+      if (!record || record.tombstone) {
+        this.noticedAtMs.delete(id);
+        return true;
+      }
       const outbox = recordItem(record) as unknown as Outbox;
       await this.deliver(outboxDeliveries(outbox));
-      const lagSeconds = Math.max(0, Date.now() * 1000 - outbox.version.seq) / 1e6;
-      this.c.metrics.gsiReplicationLagSeconds.observe(lagSeconds);
+      this.c.metrics.gsiReplicationLagSeconds.observe(Math.max(0, Date.now() - (this.noticedAtMs.get(id) ?? Date.now())) / 1000);
+      this.noticedAtMs.delete(id);
       this.c.metrics.gsiEntriesDelivered.inc(outbox.entries.length);
       await this.c.retire(partition, outboxKey, record.version);
       return true;

@@ -1,3 +1,4 @@
+import { wallClockMs } from '@triad/observability';
 import type { RocksStore, WriteOp } from '../storage/rocks-store';
 import { prefixEnd } from '../storage/storage-keys';
 
@@ -49,7 +50,7 @@ export class HintStore {
       });
       if (count > 0) this.countByTarget.set(target, count);
     }
-    this.seq = Math.max(this.seq, Date.now() * 1000);
+    this.seq = Math.max(this.seq, wallClockMs() * 1000);
   }
 
   pending(target: string): number {

@@ -25,6 +25,8 @@ const recordState = (record: StoredRecord): RecordState => ({ version: record.ve
 export class ReplicaState {
   private readonly locks = new KeyLock();
   private readonly pending = new Map<string, { value: Buffer; durable: Promise<void> }>();
+  /** The same writes by partition: a range read (a RocksDB iterator) sees a write only once it is written. */
+  private readonly pendingByPartition = new Map<number, Set<Promise<void>>>();
   private readonly trees = new Map<number, MerkleTree>();
 
   constructor(readonly store: RocksStore, private readonly partitionCount: number) {}
@@ -70,6 +72,15 @@ export class ReplicaState {
     return value ? decodeRecord(value) : undefined;
   }
 
+  /**
+   * Resolves once every write of the partition staged so far is in RocksDB: a strong range read
+   * (an iterator, which does not see staged writes) then sees every write acknowledged before it.
+   */
+  async settledPartition(partition: number): Promise<void> {
+    const pending = this.pendingByPartition.get(partition);
+    if (pending && pending.size > 0) await Promise.all([...pending].map((p) => p.catch(() => undefined)));
+  }
+
   /** Resolves once no write of the key is waiting for its sync (strong reads wait for it). */
   async settled(key: Buffer): Promise<void> {
     const pending = this.pending.get(key.toString('latin1'));
@@ -86,6 +97,11 @@ export class ReplicaState {
     const durable = this.store.write({ type: 'put', key, value });
     const entry = { value, durable };
     this.pending.set(lockKey, entry);
+    let ofPartition = this.pendingByPartition.get(partition);
+    if (!ofPartition) this.pendingByPartition.set(partition, (ofPartition = new Set()));
+    ofPartition.add(durable);
+    const forget = () => ofPartition!.delete(durable);
+    durable.then(forget, forget);
     durable.then(
       () => {
         if (this.pending.get(lockKey) === entry) this.pending.delete(lockKey);
