@@ -12,7 +12,7 @@
  *
  * Scale: TRIAD_HOT_KEY_CLIENTS (default 100) clients, each sending TRIAD_HOT_KEY_UPDATES (default
  * 20) updates one after another; the issue's run was 500 x 20:
- *   TRIAD_COMMITTED_LOG_TESTS=1 TRIAD_HOT_KEY_CLIENTS=500 npx jest --selectProjects cluster --runInBand test-cluster/committed-log/hot-key.test.ts
+ *   TRIAD_LONG_FAULT_TESTS=1 TRIAD_HOT_KEY_CLIENTS=500 npx jest --selectProjects cluster --runInBand test-cluster/committed-log/hot-key.test.ts
  *
  * On 3b011fb the leader queues every update of the key behind the one before (each waits for the
  * previous one's majority), the router's 2 s call deadline passes while updates still wait, and the
@@ -33,7 +33,7 @@ import { assertPortsFree, slotPorts } from '../chaos/ports';
 import { createTable } from '../support/tables';
 import { logTail, startTestCluster, type TestCluster } from '../support/test-cluster';
 import { timedClient } from './clients';
-import { describeCommittedLog } from './enabled';
+import { describeLongFault } from './enabled';
 import { partitionOfStringKey } from './partition-keys';
 import { nodeStatuses } from './partition-leaders';
 import { errorName, outcomeOfError } from './register-client';
@@ -105,7 +105,7 @@ function countAttempts(client: DynamoDBClient, tally: Tally): void {
   client.middlewareStack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'hotKeyAttemptCounter' });
 }
 
-describeCommittedLog('issue 11, the hot key: a retriable answer for an applied write is the rare exception', () => {
+describeLongFault('issue 11, the hot key: a retriable answer for an applied write is the rare exception', () => {
   let tc: TestCluster | undefined;
 
   beforeAll(async () => {

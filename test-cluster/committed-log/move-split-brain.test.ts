@@ -50,7 +50,7 @@ import { createTable, waitForActive } from '../support/tables';
 import { slotBasePorts, startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   TEST_ANTI_ENTROPY_INTERVAL_MS,
-  describeCommittedLog,
+  describeLongFault,
   exitWithin,
   newestLayout,
   settle,
@@ -118,7 +118,7 @@ interface AttemptRecord {
   conflicts: string[];
 }
 
-describeCommittedLog('a partition move during a network split (issue 11, failure 3)', () => {
+describeLongFault('a partition move during a network split (issue 11, failure 3)', () => {
   let tc: TestCluster;
   let faultDir: string;
   let network: NetworkFaults;

@@ -1,7 +1,6 @@
 /**
  * The register history check must pass what is linearizable and catch what is not: it decides the
- * committed-log tests. Pure, no cluster: it runs with every `npm test`, not only with
- * TRIAD_COMMITTED_LOG_TESTS=1.
+ * committed-log tests. Pure, no cluster.
  */
 import { RegisterHistory, checkRegisterHistory, keysWithViolations, type Value, type WriteOutcome } from './register-history';
 
