@@ -1,0 +1,314 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLogger, createMetricsRegistry, startMetricsServer, wallClockMs, type Logger } from '@triad/observability';
+import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
+import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
+import { startStorageServer } from '@triad/rpc';
+import { AntiEntropy } from './repair/anti-entropy';
+import { HintStore } from './repair/hint-store';
+import { HintedHandoff } from './repair/hinted-handoff';
+import { AdminOperations } from './admin/admin-operations';
+import { ReplicaDriver } from './replica/replica-driver';
+import { ElectionStore } from './replica/election-store';
+import { LogStore } from './log/log-store';
+import { ProposalOverlay } from './write-path/proposal-overlay';
+import { IdentityStore, decideIdentity } from './replica/node-identity';
+import { PeerClients } from './replica/peer-clients';
+import { ReplicaState } from './replica/replica-state';
+import { RocksStore } from './storage/rocks-store';
+import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './movement/layout-keeper';
+import { PartitionMover } from './movement/partition-mover';
+import { PrefixStats } from './admin/prefix-stats';
+import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
+import { StorageServiceImpl } from './grpc/storage-service-impl';
+import { GlobalIndexPropagator } from './indexes/global-index-propagator';
+import { IndexFences } from './indexes/index-fences';
+
+/** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
+const REPLICATION_STATE_PREFIXES = [0x65, 0x4c, 0x41];
+/** A node without data waits this long at most for a peer to say whether it had data before. */
+const IDENTITY_ASK_WAIT_MS_MAX = 5_000;
+
+/**
+ * What the peers know of this node's generation (0: never saw it), from the peers that answer
+ * within the wait; empty when none does (a cluster starting for the first time with this node first).
+ */
+async function askPeersOurGeneration(selfId: string, others: readonly StorageNodeInfo[], peers: PeerClients): Promise<number[]> {
+  const deadline = Date.now() + IDENTITY_ASK_WAIT_MS_MAX;
+  while (Date.now() < deadline) {
+    const answers = await Promise.allSettled(others.map((peer) => peers.client(peer).ping({ from: selfId }, 1_000)));
+    const known = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.knownGenerationOfCaller ?? 0] : []));
+    if (known.length > 0) return known;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return [];
+}
+
+/** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
+const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
+/**
+ * How often a node looks for data of partitions it no longer keeps (a late write that raced the
+ * drop after a partition moved away) and deletes it.
+ */
+const MOVED_DATA_SWEEP_INTERVAL_MS = 30_000;
+
+/** What a storage node is started with (see main.ts for the flags and environment variables). */
+export interface StorageNodeConfig {
+  id: string;
+  zone: string;
+  /** host:port the gRPC server binds. */
+  listen: string;
+  /** The address others reach this node at; default: its address in the layout, else `listen`. */
+  advertise?: string;
+  dataDir: string;
+  /** The layout file that seeds the cluster layout. */
+  layoutFile: string;
+  metricsPort: number;
+  antiEntropyIntervalMs: number;
+  hintWindowMs: number;
+  hintBytesMax: number;
+  /** The item collection limit of tables with local indexes: DynamoDB's 10 GB unless lowered to try it out. */
+  itemCollectionBytesMax: number;
+}
+
+/**
+ * One storage node. `open` builds its parts in dependency order (the store, the layout, the
+ * replica state, the replicated logs and elections, the service), recovers the logs before the
+ * server takes any replication message, and starts the background work. The layout file seeds the
+ * cluster layout; the node then follows newer layouts (joins, decommissions) and keeps the newest
+ * it adopted in RocksDB. A node that is not in its layout (one about to join) asks the layout's
+ * nodes for the current one, and waits, holding nothing, until `triad join` adds it.
+ */
+export class StorageNode {
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly log: Logger,
+    private readonly stopParts: (signal: string) => Promise<void>,
+  ) {}
+
+  static async open(config: StorageNodeConfig): Promise<StorageNode> {
+    const state = { stopping: false };
+    const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
+    const log = createLogger(identity);
+    const registry = createMetricsRegistry(identity);
+    const metrics = createStorageMetrics(registry);
+    const movementMetrics = createMovementMetrics(registry);
+    for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
+
+    const store = new RocksStore(path.join(config.dataDir, 'rocksdb'));
+    await store.open();
+    createRocksDbMetrics(registry, (property) => store.numericProperty(property));
+    // The newest of: the layout file, the layout this node adopted before it stopped, and (for a node
+    // the layout does not name yet) what the layout's nodes know now.
+    let layout = parseClusterLayout(JSON.parse(fs.readFileSync(config.layoutFile, 'utf8')));
+    const persisted = await loadPersistedLayout(store);
+    if (persisted && layoutEpoch(persisted) > layoutEpoch(layout)) layout = persisted;
+    if (!new Ring(layout).node(config.id)) {
+      const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout));
+      if (newer) layout = newer;
+    }
+    const ring = new ClusterView(layout);
+    const advertise = config.advertise ?? ring.node(config.id)?.address ?? config.listen;
+    store.onGroupCommit = (ops, seconds) => {
+      metrics.groupCommitOps.observe(ops);
+      metrics.groupCommitSeconds.observe(seconds);
+    };
+    const replicas = new ReplicaState(store, ring.partitionCount);
+    const records = await replicas.load();
+    log.info('replica state loaded', { records });
+    const peers = new PeerClients(config.id);
+    if (!ring.node(config.id)) log.info('this node is not in the cluster layout yet; it holds nothing until `triad join` adds it', { epoch: ring.epoch, address: advertise });
+    const membership = new MembershipAgent({
+      self: { id: config.id, zone: config.zone, role: 'storage', address: advertise },
+      seeds: ring.nodes.filter((n) => n.id !== config.id).map((n) => n.address),
+    });
+    observeMembership(membership, log, registry);
+    // Unknown and suspect members are tried: a failed attempt costs little and is retried.
+    const isUp = (node: StorageNodeInfo) => {
+      const status = membership.member(node.id)?.status;
+      return status !== 'dead' && status !== 'left';
+    };
+    const hints = new HintStore(store, config.hintWindowMs, config.hintBytesMax);
+    await hints.load(ring.nodes.map((n) => n.id));
+    // Every target has its series from the start, so dashboards and checks see zeros, not gaps.
+    for (const node of ring.nodes) {
+      metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
+      for (const reason of ['expired', 'size_cap', 'moved']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
+    }
+    const handoff = new HintedHandoff({ selfId: config.id, ring, hints, peers, isUp, metrics, log, nowMs: wallClockMs });
+    const antiEntropy = new AntiEntropy({ nodeId: config.id, ring, replicas, peers, isUp, metrics, log });
+    const overlay = new ProposalOverlay();
+    const identities = new IdentityStore(store);
+    const storedIdentity = await identities.load();
+    if (storedIdentity && storedIdentity.nodeId !== config.id) {
+      // Another node's terms, votes and logs must not become ours; its committed records are harmless.
+      log.warn('the data directory belongs to another node: its replication state is dropped', { owner: storedIdentity.nodeId });
+      for (const prefix of REPLICATION_STATE_PREFIXES) await store.clearRange(Buffer.from([prefix]), Buffer.from([prefix + 1]));
+    }
+    // The partition mover needs the driver, and forwards the driver's applied records: bound once both exist.
+    let forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void = () => undefined;
+    const election = new ReplicaDriver({
+      nodeId: config.id,
+      ring,
+      store,
+      electionStore: new ElectionStore(store),
+      logStore: new LogStore(store),
+      replicas,
+      overlay,
+      peers,
+      antiEntropy,
+      isUp,
+      metrics,
+      log,
+      identities,
+      forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
+      onLayoutEntry: async (layout, partition, leads) => {
+        await keeper.adopt(parseClusterLayout(JSON.parse(layout.toString('utf8'))), leads ? new Set([partition]) : new Set());
+      },
+    });
+    const dropPartition = async (partition: number) => {
+      const left = await replicas.dropPartition(partition);
+      movementMetrics.partitionsDropped.inc();
+      log.info('partition data dropped: the partition moved to other nodes', { partition, recordsLeft: left });
+    };
+    const keeper = new LayoutKeeper({
+      nodeId: config.id,
+      view: ring,
+      store,
+      peers,
+      metrics: movementMetrics,
+      log,
+      onAdopted: async (after, before, keepLeadership) => {
+        await election.reconfigure(keepLeadership);
+        for (const node of after.nodes) {
+          if (!before.node(node.id)) metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
+        }
+        // A majority of the new replica set holds the data before a layout switches a partition away.
+        for (const partition of layoutTransition(before, after, config.id).dropped) await dropPartition(partition);
+        if (before.node(config.id) && !after.node(config.id)) {
+          log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
+        }
+      },
+    });
+    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log });
+    forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
+    const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
+      nodeId: config.id,
+      ring,
+      store,
+      replicas,
+      peers,
+      handoff,
+      leadership: election,
+      metrics,
+      log,
+      retire: (partition, outboxKey, version) => service.retireOutbox(partition, outboxKey, version),
+    });
+    const service: StorageServiceImpl = new StorageServiceImpl({
+      nodeId: config.id,
+      zone: config.zone,
+      store,
+      replicas,
+      ring,
+      metrics,
+      log,
+      handoff,
+      replication: election,
+      overlay,
+      globalIndexes,
+      identities,
+      indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
+      admin: new AdminOperations({
+        nodeId: config.id,
+        zone: config.zone,
+        ring,
+        store,
+        hints,
+        election,
+        antiEntropy,
+        isUp: (id) => isUp(ring.node(id)!),
+        log,
+        moves: () => mover.moves(),
+      }),
+      movement: mover,
+      itemCollectionBytesMax: config.itemCollectionBytesMax,
+      prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log }),
+    });
+    // Replication messages are dropped until the logs are recovered and elections run (below); the
+    // server answers pings first, so that a node without data can learn whether it had some.
+    const { server, port } = await startStorageServer(service, config.listen, (grpcServer) => addMembershipService(grpcServer, membership));
+    const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers);
+    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    await identities.save(decided.identity);
+    const generation = decided.identity.generation;
+    if (decided.learner) log.warn('this node lost its data: it rejoins every partition as a learner, without a vote, until it has caught up', { generation });
+    else log.info('node identity', { generation });
+    await election.start(generation, decided.learner);
+    membership.on('change', (member) => {
+      if (member.role !== 'storage') return;
+      if (member.status === 'alive') {
+        election.nodeUp(member.id);
+        handoff.replayAll();
+      } else if (member.status === 'dead' || member.status === 'left') {
+        election.nodeDown(member.id);
+      }
+    });
+    membership.start();
+    // Ready once elections run: from then on the node takes its part in serving its partitions.
+    const metricsServer = await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
+    handoff.start();
+    antiEntropy.start(config.antiEntropyIntervalMs);
+    globalIndexes.start();
+    keeper.start();
+    let sweeping = false;
+    const sweep = setInterval(async () => {
+      if (sweeping || state.stopping) return;
+      sweeping = true;
+      try {
+        for (let p = 0; p <= ring.systemPartition; p++) {
+          if (!ring.receives(config.id, p) && (await replicas.holdsAny(p))) await dropPartition(p);
+        }
+      } catch (error) {
+        log.warn('sweep of moved partitions failed', { error: String(error) });
+      } finally {
+        sweeping = false;
+      }
+    }, MOVED_DATA_SWEEP_INTERVAL_MS);
+    sweep.unref();
+    log.info('storage node ready', { grpcPort: port, metricsPort: config.metricsPort, partitions: ring.partitionsOf(config.id).length });
+
+    const stop = async (signal: string): Promise<void> => {
+      log.info('storage node stopping', { signal });
+      // Hand leadership away first, so that clients see a short leader change, not a dead leader.
+      election.setDraining(true);
+      const handoffDeadline = Date.now() + LEADERSHIP_HANDOFF_WAIT_MS;
+      while (ring.partitionsOf(config.id).some((p) => election.isServingLeader(p)) && Date.now() < handoffDeadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      election.stop();
+      globalIndexes.stop();
+      keeper.stop();
+      clearInterval(sweep);
+      handoff.stop();
+      antiEntropy.stop();
+      await membership.stop();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      metricsServer.close();
+      peers.close();
+      await store.close();
+      log.info('storage node stopped');
+    };
+
+    return new StorageNode(log, async (signal) => {
+      state.stopping = true;
+      await stop(signal);
+    });
+  }
+
+  /** Drains leadership to other replicas, stops background work, closes the server and the store. */
+  stop(signal: string): Promise<void> {
+    this.stopping ??= this.stopParts(signal);
+    return this.stopping;
+  }
+}
