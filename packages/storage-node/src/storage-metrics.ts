@@ -97,7 +97,7 @@ export function createStorageMetrics(registry: Registry) {
     }),
     replicationLagSeconds: new promClient.Histogram({
       name: 'triad_replication_lag_seconds',
-      help: "From a leader assigning a write's version to this follower applying it (clocks of two nodes: approximate)",
+      help: 'From a leader appending a write to its partition\'s log until the write is committed (on a majority) and applied there',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),

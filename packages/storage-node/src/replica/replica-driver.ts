@@ -82,6 +82,8 @@ interface Proposal {
   reject: (error: Error) => void;
   /** Settles with the outcome, whichever it is (for a leader switching the partition to a new replica set). */
   settled: Promise<unknown>;
+  /** When it was appended here (local monotonic ms), for the commit latency metric. */
+  proposedAtMs: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -182,7 +184,7 @@ export class ReplicaDriver implements Leadership {
     if (!pending) this.proposals.set(partition, (pending = new Map()));
     let settle!: Pick<Proposal, 'resolve' | 'reject'>;
     const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined) });
+    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
     void this.pump();
     return { term: result.term, index: result.index, applied };
   }
@@ -371,8 +373,12 @@ export class ReplicaDriver implements Leadership {
     const proposal = this.proposals.get(partition)?.get(index);
     if (!proposal) return;
     this.proposals.get(partition)!.delete(index);
-    if (proposal.term === term) proposal.resolve();
-    else proposal.reject(new NotAppliedError(partition, index));
+    if (proposal.term === term) {
+      this.c.metrics.replicationLagSeconds.observe((this.now() - proposal.proposedAtMs) / 1000);
+      proposal.resolve();
+    } else {
+      proposal.reject(new NotAppliedError(partition, index));
+    }
   }
 
   private failProposals(partition: number, from: number): void {
