@@ -358,6 +358,17 @@ export class ReplicaNode<P> {
     );
   }
 
+  /**
+   * Takes only the leader's pending `appends` (a subset of the next `ready()`), which depend on
+   * nothing unsynced: a driver may send them at once, while a persist of an earlier Ready is still
+   * under way, so that followers start writing a new entry as soon as it is proposed.
+   */
+  takeAppends(): ReplicaOutbound<P>[] {
+    const appends = this.appends;
+    this.appends = [];
+    return appends;
+  }
+
   ready(): ReplicaReady<P> {
     this.pullElection();
     const ready: ReplicaReady<P> = {

@@ -112,6 +112,7 @@ export class ReplicaDriver implements Leadership {
    */
   private readonly applying = new Map<number, Promise<void>>();
   private readonly resets = new Map<number, number>();
+  private appendsScheduled = false;
 
   constructor(private readonly c: ReplicaDriverComponents) {}
 
@@ -185,6 +186,7 @@ export class ReplicaDriver implements Leadership {
     let settle!: Pick<Proposal, 'resolve' | 'reject'>;
     const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
+    this.scheduleAppends();
     void this.pump();
     return { term: result.term, index: result.index, applied };
   }
@@ -306,6 +308,19 @@ export class ReplicaDriver implements Leadership {
     for (const event of ready.events) this.onEvent(event);
   }
 
+  /**
+   * Sends the appends of this turn's proposals once the turn ends (one packet per follower for all
+   * of them), rather than after the persist the pump may be waiting for.
+   */
+  private scheduleAppends(): void {
+    if (this.appendsScheduled) return;
+    this.appendsScheduled = true;
+    setImmediate(() => {
+      this.appendsScheduled = false;
+      if (this.node) this.send(this.node.takeAppends());
+    });
+  }
+
   private scheduleApply(partition: number, index: number): void {
     const previous = this.applying.get(partition) ?? Promise.resolve();
     const next = previous.then(() => this.applyUpTo(partition, index));
@@ -364,7 +379,8 @@ export class ReplicaDriver implements Leadership {
       from += run.length;
     }
     this.appliedAt.set(partition, { index, term });
-    for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.write(op);
+    // Unsynced, after the records in the same ordered stream: a crash loses this position only with them.
+    for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.writeUnsynced(op);
     node.applied(partition, index, this.now());
   }
 

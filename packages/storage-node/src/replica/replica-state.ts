@@ -91,10 +91,11 @@ export class ReplicaState {
    * Stages a new record for the key (call while holding its lock): reads see it at once, the tree
    * counts it, and the returned promise resolves once it is in a synced batch.
    */
-  stage(partition: number, key: Buffer, value: Buffer, previous: StoredRecord | undefined): Promise<void> {
+  stage(partition: number, key: Buffer, value: Buffer, previous: StoredRecord | undefined, sync = true): Promise<void> {
     const lockKey = key.toString('latin1');
     this.tree(partition).update(key.subarray(3), previous ? recordState(previous) : undefined, recordState(decodeRecord(value)));
-    const durable = this.store.write({ type: 'put', key, value });
+    const op = { type: 'put' as const, key, value };
+    const durable = sync ? this.store.write(op) : this.store.writeUnsynced(op);
     const entry = { value, durable };
     this.pending.set(lockKey, entry);
     let ofPartition = this.pendingByPartition.get(partition);
@@ -136,7 +137,7 @@ export class ReplicaState {
   /**
    * Applies a committed entry's records: each key takes the record unless it already holds a newer
    * version (a repair or snapshot may have brought one). Resolves once every record is visible to
-   * reads (staged); durability comes with the ordered group commits (the log entry is durable).
+   * reads (staged); written unsynced, as the log entry is durable already.
    */
   async applyCommitted(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]): Promise<void> {
     // Later entries hold newer versions: per key only the last record matters, and keys go in parallel.
@@ -147,7 +148,8 @@ export class ReplicaState {
         this.withKey(partition, record.itemKey, async (key) => {
           const existing = await this.current(key);
           if (existing && compareVersions(existing.version, decodeRecord(record.value).version) >= 0) return;
-          void this.stage(partition, key, record.value, existing);
+          // The log entry is durable already: the state is rebuilt from it after a crash.
+          void this.stage(partition, key, record.value, existing, false);
         }),
       ),
     );

@@ -28,6 +28,8 @@ export interface RangeOptions {
 export class RocksStore {
   private readonly db: rocksdb.RocksDatabase;
   private readonly groupCommit: Batcher<WriteOp, void>;
+  /** Writes whose durability comes from elsewhere (a synced log entry): batched the same way, never synced. */
+  private readonly unsyncedCommit: Batcher<WriteOp, void>;
   /** Properties may be read only between open() and close() (the binding does not check). */
   private isOpen = false;
   /** Hot records for getMany (see record-cache.ts); every write and range clear goes past it. */
@@ -38,7 +40,11 @@ export class RocksStore {
   constructor(readonly location: string) {
     fs.mkdirSync(location, { recursive: true });
     this.db = rocksdb(location);
-    this.groupCommit = new Batcher<WriteOp, void>((ops) => this.writeSynced(ops), {
+    this.groupCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, true), {
+      batchSizeMax: GROUP_COMMIT_OPS_MAX,
+      inFlightMax: 1,
+    });
+    this.unsyncedCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, false), {
       batchSizeMax: GROUP_COMMIT_OPS_MAX,
       inFlightMax: 1,
     });
@@ -75,13 +81,23 @@ export class RocksStore {
     return this.groupCommit.submit(op);
   }
 
-  private writeSynced(ops: WriteOp[]): Promise<void[]> {
+  /**
+   * Written (visible to iterators) once resolved, but not synced: for state that a synced log entry
+   * already makes durable (applying committed entries). RocksDB keeps one ordered write-ahead log,
+   * so any later synced write makes this durable too, and a crash loses only a suffix of such writes.
+   */
+  writeUnsynced(op: WriteOp): Promise<void> {
+    this.recordCache.invalidate(op.key);
+    return this.unsyncedCommit.submit(op);
+  }
+
+  private writeBatch(ops: WriteOp[], sync: boolean): Promise<void[]> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
-      this.db.batch(ops, { sync: true }, (error) => {
+      this.db.batch(ops, { sync }, (error) => {
         // Landed (or failed): a read that overlapped the write must not keep what it read.
         for (const op of ops) this.recordCache.invalidate(op.key);
-        this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
+        if (sync) this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
         if (error) reject(error);
         else resolve(new Array(ops.length));
       });
