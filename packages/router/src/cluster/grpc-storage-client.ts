@@ -17,6 +17,7 @@ import {
 } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { NodeHealth } from './node-health';
+import { RepliesExhaustedError, hedgedRequest, type HedgeOptions } from './hedged-request';
 import { countPrefixesOnce, type CensusResult } from './prefix-census';
 import type { RangeOptions, StorageClient } from './storage-client';
 
@@ -40,6 +41,14 @@ const READ_BATCH_KEYS_MAX = 512;
 const READ_IN_FLIGHT_MAX = 4;
 /** Pause before another round when every replica of a partition looks down. */
 const ALL_DOWN_RETRY_MS = 100;
+/**
+ * An eventually consistent read asks the next replica once the one asked has not answered for
+ * this long (and at once when it fails), so that a stalled replica delays a read by this much
+ * rather than by its call deadline. A read answers in about a millisecond when the machine is
+ * idle; this leaves room for a loaded node's slow turn before a duplicate read adds to its load.
+ */
+export const EVENTUAL_READ_HEDGE_MS = 300;
+const EVENTUAL_READ: HedgeOptions = { hedgeAfterMs: EVENTUAL_READ_HEDGE_MS, deadlineMs: REQUEST_DEADLINE_MS, roundPauseMs: ALL_DOWN_RETRY_MS };
 
 interface NodeChannel {
   client: StorageNodeClient;
@@ -136,7 +145,7 @@ export class GrpcStorageClient implements StorageClient {
     else this.leaders.delete(partition);
   }
 
-  /** Replicas in the order to try them for an eventually consistent read: own zone first. */
+  /** Replicas in the order to try them for an eventually consistent read: responsive ones, own zone first. */
   private nearestOrder(partition: number): readonly StorageNodeInfo[] {
     const replicas = this.ring.replicaSet(partition);
     let cached = this.zoneOrder.get(partition);
@@ -145,7 +154,46 @@ export class GrpcStorageClient implements StorageClient {
       cached = { replicas, ordered: [...local, ...replicas.filter((n) => n.zone !== this.zone)] };
       this.zoneOrder.set(partition, cached);
     }
-    return this.health.order(cached.ordered);
+    return this.health.readOrder(cached.ordered);
+  }
+
+  /**
+   * An eventually consistent read: any replica of the partition may answer, so replicas are asked
+   * in turn (own zone first), the next as soon as one fails or is slow to answer (see
+   * hedged-request.ts); with no replica answering by the request deadline, a retriable error.
+   */
+  private async eventualRead<T>(partition: number, call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
+    try {
+      return await hedgedRequest(
+        () => this.nearestOrder(partition),
+        async (node) => {
+          const started = Date.now();
+          const value = await call(node);
+          if (Date.now() - started < EVENTUAL_READ_HEDGE_MS) this.health.markResponsive(node);
+          return value;
+        },
+        {
+          retriable: (error, node) => {
+            if (error instanceof NotLeaderError) {
+              // The partition moved away from that node: another replica answers (and our layout is old).
+              this.onStaleLayout();
+              return true;
+            }
+            if (!isUnreachable(error)) return false;
+            this.health.markDown(node);
+            this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
+            return true;
+          },
+          onSlow: (node) => this.health.markSlow(node),
+          usable: (node) => this.health.isUp(node),
+        },
+        EVENTUAL_READ,
+      );
+    } catch (error) {
+      if (!(error instanceof RepliesExhaustedError)) throw error;
+      this.log.error('no replica answered an eventually consistent read within the deadline', { partition, error: String(error.lastError) });
+      throw new ServiceUnavailableException('No replica of the partition answered; retry the request');
+    }
   }
 
   /**
@@ -218,16 +266,11 @@ export class GrpcStorageClient implements StorageClient {
   }
 
   async readEventual(partition: number, key: Buffer): Promise<Buffer | undefined> {
-    const result = await this.withFailover(
-      partition,
-      () => this.nearestOrder(partition),
-      async (node) => {
-        const result = await this.channel(node).read.submit({ partition, key });
-        // The partition moved away from that node: another replica answers (and our layout is old).
-        if (result.notHeld) throw new NotLeaderError(undefined);
-        return result;
-      },
-    );
+    const result = await this.eventualRead(partition, async (node) => {
+      const result = await this.channel(node).read.submit({ partition, key });
+      if (result.notHeld) throw new NotLeaderError(undefined);
+      return result;
+    });
     return result.found ? result.item : undefined;
   }
 
@@ -235,42 +278,44 @@ export class GrpcStorageClient implements StorageClient {
     const items: RangeReply['items'] = [];
     let bytes = 0;
     let next = 0;
-    while (next < ranges.length) {
-      // The ranges from `next` on that one node can serve travel in one request.
-      const order = (partition: number) => (options.consistent ? this.strongOrder(partition, true) : this.nearestOrder(partition));
-      const served = (node: StorageNodeInfo, range: PartitionRange) =>
-        options.consistent
-          ? order(range.partition)[0].id === node.id
-          : this.ring.replicaSet(range.partition).some((n) => n.id === node.id);
-      let count = 0;
-      // After a refusal of several ranges, one range at a time: the leader hint names the leader of
-      // the first range the node does not lead, which need not be the first range sent.
-      let single = false;
-      const partition = ranges[next].partition;
-      const reply = await this.withFailover(partition, () => order(partition), async (node) => {
-        count = 1;
-        while (!single && next + count < ranges.length && served(node, ranges[next + count])) count++;
-        try {
-          return await this.channel(node).client.readRange({
-            ranges: ranges.slice(next, next + count),
-            reverse: options.reverse,
-            limit: options.limit > 0 ? options.limit - items.length : 0,
-            byteLimit: options.byteLimit > 0 ? Math.max(1, options.byteLimit - bytes) : 0,
-            consistent: options.consistent,
-          });
-        } catch (error) {
-          const details = (error as { details?: string }).details ?? '';
-          if (details.startsWith(`${NOT_LEADER}:`)) {
-            const hint = details.slice(NOT_LEADER.length + 1) || undefined;
-            if (count > 1) {
-              single = true;
-              throw new NotLeaderError(undefined);
-            }
-            throw new NotLeaderError(hint);
+    // After a refusal of several ranges, one range at a time: the leader hint names the leader of
+    // the first range the node does not lead, which need not be the first range sent.
+    let single = false;
+    /** Sends the ranges from `next` on that `node` can serve in one request; how many it sent, and the reply. */
+    const readAt = async (node: StorageNodeInfo, served: (range: PartitionRange) => boolean): Promise<{ count: number; reply: RangeReply }> => {
+      let count = 1;
+      while (!single && next + count < ranges.length && served(ranges[next + count])) count++;
+      try {
+        const reply = await this.channel(node).client.readRange({
+          ranges: ranges.slice(next, next + count),
+          reverse: options.reverse,
+          limit: options.limit > 0 ? options.limit - items.length : 0,
+          byteLimit: options.byteLimit > 0 ? Math.max(1, options.byteLimit - bytes) : 0,
+          consistent: options.consistent,
+        });
+        return { count, reply };
+      } catch (error) {
+        const details = (error as { details?: string }).details ?? '';
+        if (details.startsWith(`${NOT_LEADER}:`)) {
+          const hint = details.slice(NOT_LEADER.length + 1) || undefined;
+          if (count > 1) {
+            single = true;
+            throw new NotLeaderError(undefined);
           }
-          throw error;
+          throw new NotLeaderError(hint);
         }
-      });
+        throw error;
+      }
+    };
+    while (next < ranges.length) {
+      const partition = ranges[next].partition;
+      const { count, reply } = options.consistent
+        ? await this.withFailover(partition, () => this.strongOrder(partition, true), (node) =>
+            readAt(node, (range) => this.strongOrder(range.partition, true)[0].id === node.id),
+          )
+        : await this.eventualRead(partition, (node) =>
+            readAt(node, (range) => this.ring.replicaSet(range.partition).some((n) => n.id === node.id)),
+          );
       for (const item of reply.items) {
         items.push(item);
         bytes += item.sizeBytes;
