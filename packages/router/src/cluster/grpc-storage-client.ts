@@ -179,9 +179,15 @@ export class GrpcStorageClient implements StorageClient {
               this.onStaleLayout();
               return true;
             }
-            if (!isUnreachable(error)) return false;
-            this.health.markDown(node);
-            this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
+            if (isUnreachable(error)) {
+              this.health.markDown(node);
+              this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
+              return true;
+            }
+            // Any other failure of one replica (a node shutting down, an error of its disk) says
+            // nothing of the others: they are asked. Errors of the router's own making are answers.
+            if (typeof (error as { code?: unknown }).code !== 'number') return false;
+            this.log.warn('an eventually consistent read failed at a replica; asking another', { target: node.id, error: String(error) });
             return true;
           },
           onSlow: (node) => this.health.markSlow(node),
