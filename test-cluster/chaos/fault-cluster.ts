@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { ClockOffsets } from './clock-offsets';
 import { clusterProcesses } from './cluster-probe';
 import { NetworkFaults, faultFileEnv } from './network-faults';
-import { assertPortsFree, slotPorts } from './ports';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 export interface FaultCluster {
@@ -22,7 +21,6 @@ export function faultCluster(slot: number, testFile: string, env: Record<string,
   let fixture: FaultCluster | undefined;
   let faultDir: string | undefined;
   beforeAll(async () => {
-    await assertPortsFree(slotPorts(slot), `test-cluster slot ${slot} (${path.basename(testFile)})`);
     faultDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-${path.basename(testFile, '.test.ts')}-faults-`));
     const faultFiles = faultFileEnv(faultDir);
     const tc = await startTestCluster(slot, { partitions: 16, env, envFor: (id) => ({ ...faultFiles(id), ...clocks?.envFor(id) }) });
