@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_OPTIONS, LocalCluster, type LocalClusterOptions } from '../../scripts/local-cluster/local-cluster';
+import { patienceMs } from './pace';
 import { claimPorts } from './port-claim';
 
 /** The storage node ids of the default three-zone cluster, and its router. */
@@ -52,6 +53,7 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
     routerPort: claim.routerPort,
     basePort: claim.basePort,
     partitions: 16,
+    startTimeoutMs: patienceMs(60_000),
     ...overrides,
   });
   const unexpectedExits: string[] = [];
