@@ -108,3 +108,17 @@ test('replicas that are not usable are skipped, except the first of a round', as
   expect(result.value).toBe('from c');
   expect(asked.map((a) => a.id)).toEqual(['a', 'c']);
 });
+
+test('while a stalled replica still runs, rounds go on asking the others, and never the stalled one twice', async () => {
+  // As for a strong read while a paused leader's replacement is elected: the others refuse at first.
+  const behaviour: Record<string, Behaviour> = { a: 'stalled', b: { fail: 'unreachable', ms: 5 }, c: { fail: 'unreachable', ms: 5 } };
+  const { asked, attempt } = replicas(behaviour);
+  const promise = hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS);
+  await jest.advanceTimersByTimeAsync(2_000);
+  behaviour.c = { answer: 'from c', ms: 5 };
+  const result = await settle(promise);
+  expect(result.value).toBe('from c');
+  expect(result.ms).toBeLessThan(OPTIONS.roundPauseMs + 100);
+  expect(asked.filter((a) => a.id === 'a')).toHaveLength(1);
+  expect(asked.filter((a) => a.id === 'c').length).toBeGreaterThan(5);
+});

@@ -2,9 +2,10 @@
  * Asks replicas one after another for something any of them can answer (an eventually consistent
  * read), without waiting out a stalled one: the next replica is asked as soon as the previous one
  * fails, or alongside it once it has not answered for `hedgeAfterMs`. The first answer wins; answers
- * that come later are dropped. When every replica of a round has failed, another round starts after
- * a short pause, until the deadline. Only for requests that may run twice (reads): a slow replica's
- * request is not withdrawn when another is sent.
+ * that come later are dropped. Once every replica of a round has been asked, another round starts
+ * after a short pause (skipping replicas whose attempt is still running), until the deadline. Only
+ * for requests that may run twice (reads): a slow replica's request is not withdrawn when another
+ * is sent.
  */
 
 export interface HedgeOptions {
@@ -12,7 +13,7 @@ export interface HedgeOptions {
   hedgeAfterMs: number;
   /** Give up (RepliesExhaustedError) this long after the start. */
   deadlineMs: number;
-  /** Pause between rounds, when every replica of a round has failed. */
+  /** Pause between rounds, once every replica of a round has been asked. */
   roundPauseMs: number;
 }
 
@@ -47,51 +48,56 @@ export function hedgedRequest<N extends { id: string }, T>(
     let lastError: unknown;
     let candidates: readonly N[] = [];
     let next = 0;
-    let pending = 0;
+    /** Replicas asked this round; the first may be one that `usable` rejects, when none is asked yet. */
+    let askedThisRound = 0;
+    /** Replicas with an attempt still running: not asked again until it ends. */
+    const asking = new Set<string>();
     /** Attempts started so far; a failure moves on only if its attempt is the latest one. */
     let started = 0;
     let hedgeTimer: NodeJS.Timeout | undefined;
-    let pauseTimer: NodeJS.Timeout | undefined;
+    let roundTimer: NodeJS.Timeout | undefined;
 
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(hedgeTimer);
-      clearTimeout(pauseTimer);
+      clearTimeout(roundTimer);
       clearTimeout(deadlineTimer);
       settle();
     };
 
     const deadlineTimer = setTimeout(() => finish(() => reject(new RepliesExhaustedError(lastError))), options.deadlineMs);
 
+    const askable = (node: N) =>
+      !asking.has(node.id) && (!hooks.usable || hooks.usable(node) || (askedThisRound === 0 && asking.size === 0));
+
     const askNext = () => {
       clearTimeout(hedgeTimer);
       hedgeTimer = undefined;
       if (settled) return;
-      while (next < candidates.length && next > 0 && hooks.usable && !hooks.usable(candidates[next])) next++;
+      while (next < candidates.length && !askable(candidates[next])) next++;
       if (next >= candidates.length) {
-        // The round is over once its last attempt has failed; one still running may yet answer.
-        if (pending === 0) pauseTimer = setTimeout(startRound, options.roundPauseMs);
+        // Every replica of the round was asked: another round after a pause, for those that have
+        // failed by then (a leader elected meanwhile, a node back); those still running may yet answer.
+        roundTimer ??= setTimeout(startRound, options.roundPauseMs);
         return;
       }
       const node = candidates[next++];
       const seq = ++started;
-      pending++;
-      let answered = false;
+      askedThisRound++;
+      asking.add(node.id);
       hedgeTimer = setTimeout(() => {
-        if (answered || settled) return;
+        if (!asking.has(node.id) || settled) return;
         hooks.onSlow?.(node);
         askNext();
       }, options.hedgeAfterMs);
       attempt(node).then(
         (value) => {
-          answered = true;
-          pending--;
+          asking.delete(node.id);
           finish(() => resolve(value));
         },
         (error: unknown) => {
-          answered = true;
-          pending--;
+          asking.delete(node.id);
           if (settled) return;
           if (!hooks.retriable(error, node)) {
             finish(() => reject(error));
@@ -99,15 +105,17 @@ export function hedgedRequest<N extends { id: string }, T>(
           }
           lastError = error;
           // This replica is out: ask the next at once, unless a later attempt (a hedge) already runs.
-          if (seq === started || pending === 0) askNext();
+          if (seq === started || asking.size === 0) askNext();
         },
       );
     };
 
     const startRound = () => {
+      roundTimer = undefined;
       if (settled) return;
       candidates = order();
       next = 0;
+      askedThisRound = 0;
       askNext();
     };
 
