@@ -3,7 +3,8 @@
  * read), without waiting out a stalled one: the next replica is asked as soon as the previous one
  * fails, or alongside it once it has not answered for `hedgeAfterMs`. The first answer wins; answers
  * that come later are dropped. Once every replica of a round has been asked, another round starts
- * after a short pause (skipping replicas whose attempt is still running), until the deadline. Only
+ * after a short pause, or after the hedge delay while an attempt still runs (replicas whose
+ * attempt is still running are skipped), until the deadline. Only
  * for requests that may run twice (reads): a slow replica's request is not withdrawn when another
  * is sent.
  */
@@ -78,8 +79,10 @@ export function hedgedRequest<N extends { id: string }, T>(
       while (next < candidates.length && !askable(candidates[next])) next++;
       if (next >= candidates.length) {
         // Every replica of the round was asked: another round after a pause, for those that have
-        // failed by then (a leader elected meanwhile, a node back); those still running may yet answer.
-        roundTimer ??= setTimeout(startRound, options.roundPauseMs);
+        // failed by then (a leader elected meanwhile, a node back); those still running may yet
+        // answer. While one runs, the others are asked again only at the hedge interval, so that a
+        // stalled replica does not turn into a stream of requests to the rest of a busy machine.
+        roundTimer ??= setTimeout(startRound, asking.size > 0 ? options.hedgeAfterMs : options.roundPauseMs);
         return;
       }
       const node = candidates[next++];
