@@ -13,9 +13,17 @@ import { STORAGE_NODE_IDS, logTail, startTestCluster, type TestCluster } from '.
 const SLOT = 1;
 const TABLE = 'survivors';
 const ITEM_COUNT = 200;
+/** The router's REQUEST_DEADLINE_MS: how long it keeps trying replicas before a retriable error. */
+const ROUTER_REQUEST_DEADLINE_MS = 10_000;
 
 let tc: TestCluster;
+/** The client under test: no SDK retries, so that every failed read shows. */
 let client: DynamoDBClient;
+/**
+ * Loading only: puts are idempotent, so the SDK may retry a ServiceUnavailable of a busy 2-core
+ * machine (a leader's write that missed its followers' deadline during a leadership change).
+ */
+let loader: DynamoDBClient;
 let inspector: ReplicaInspector;
 let table: CatalogEntry;
 const items: Item[] = Array.from({ length: ITEM_COUNT }, (_, i) => ({
@@ -27,9 +35,10 @@ const items: Item[] = Array.from({ length: ITEM_COUNT }, (_, i) => ({
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint);
+  loader = dynamoClient(tc.endpoint, { maxAttempts: 5 });
   inspector = new ReplicaInspector(tc.cluster.layout);
-  await createTable(client, TABLE, ['id', 'S']);
-  await mapLimit(items, 16, (item) => client.send(new PutItemCommand({ TableName: TABLE, Item: item as never })));
+  await createTable(loader, TABLE, ['id', 'S']);
+  await mapLimit(items, 16, (item) => loader.send(new PutItemCommand({ TableName: TABLE, Item: item as never })));
   table = await eventually(`${TABLE} in the catalog of storage-a-1`, async () => {
     const entry = await inspector.table('storage-a-1', TABLE);
     if (!entry) throw new Error('not yet');
@@ -47,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   inspector?.close();
   client?.destroy();
+  loader?.destroy();
   await tc?.stop();
 });
 
@@ -79,15 +89,24 @@ async function scanEveryItem(): Promise<void> {
 
 test.each(STORAGE_NODE_IDS.map((id) => [id]))('with %s killed, every item is still readable (eventually consistent)', async (nodeId) => {
   const { cluster } = tc;
+  // The same pass with every node up, just before the kill: the yardstick for the machine's pace now.
+  const allUpPassMs = await timed(async () => {
+    await readEveryItem();
+    await scanEveryItem();
+  });
   await cluster.signal(nodeId, 'SIGKILL');
   expect(cluster.isRunning(nodeId)).toBe(false);
   try {
-    const started = Date.now();
-    await readEveryItem();
-    await scanEveryItem();
-    // A read the router sends to the dead node fails over within its 10 s request deadline; the whole
-    // pass, 200 reads and a scan, must not pay that more than once or twice.
-    expect(Date.now() - started).toBeLessThan(25_000);
+    const passMs = await timed(async () => {
+      await readEveryItem();
+      await scanEveryItem();
+    });
+    // A read the router sends to the dead node moves on to another replica at once (the connection
+    // is refused): the pass, 200 reads and a scan, costs about what it costs with every node up and
+    // must not pay the router's 10 s request deadline more than once. Measured against the pass
+    // just before rather than a fixed time, so that a machine busy with other work does not fail it
+    // (on an idle machine, ~1.5 s for the pass, this is stricter than a fixed 25 s).
+    expect(passMs).toBeLessThan(2 * allUpPassMs + ROUTER_REQUEST_DEADLINE_MS);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- router log ---\n${logTail(tc.dataDir, 'router-1')}`);
   } finally {
@@ -105,6 +124,12 @@ test.each(STORAGE_NODE_IDS.map((id) => [id]))('with %s killed, every item is sti
   await readEveryItem();
   expect(tc.unexpectedExits).toEqual([]);
 });
+
+async function timed(body: () => Promise<void>): Promise<number> {
+  const started = Date.now();
+  await body();
+  return Date.now() - started;
+}
 
 function sortByKey(list: Item[]): Item[] {
   return [...list].sort((a, b) => keyText(table.keySchema, a).localeCompare(keyText(table.keySchema, b)));

@@ -9,7 +9,7 @@ import { bundledEntry } from './bundle-entry';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
 const ROUTER_ENTRY = path.join(REPO_ROOT, 'packages/router/src/main.ts');
-/** How long a process may take to answer after it is started. */
+/** How long a process may take to answer after it is started (default of LocalClusterOptions.startTimeoutMs). */
 const START_TIMEOUT_MS = 60_000;
 /** How long a process may take to exit after SIGINT before it is killed. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -40,6 +40,8 @@ export interface LocalClusterOptions {
    * network partition can cut each side off from the other.
    */
   envFor?: (processId: string) => Record<string, string> | undefined;
+  /** How long a started process may take to answer (default 60 s); tests stretch it on a busy machine. */
+  startTimeoutMs?: number;
 }
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
@@ -224,6 +226,7 @@ export class LocalCluster {
         }
       },
       () => (this.processes.has(id) ? undefined : `storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
+      this.options.startTimeoutMs,
     );
   }
 
@@ -242,6 +245,7 @@ export class LocalCluster {
       `router ${id}`,
       () => httpOk(`http://${this.options.host}:${router.port}/health/ready`),
       () => (this.processes.has(id) ? undefined : `router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
+      this.options.startTimeoutMs,
     );
   }
 

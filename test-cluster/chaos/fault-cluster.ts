@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ClockOffsets } from './clock-offsets';
 import { clusterProcesses } from './cluster-probe';
 import { NetworkFaults, faultFileEnv } from './network-faults';
-import { assertPortsFree, slotPorts } from './ports';
+import { patienceMs } from '../support/pace';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 export interface FaultCluster {
@@ -22,16 +22,15 @@ export function faultCluster(slot: number, testFile: string, env: Record<string,
   let fixture: FaultCluster | undefined;
   let faultDir: string | undefined;
   beforeAll(async () => {
-    await assertPortsFree(slotPorts(slot), `test-cluster slot ${slot} (${path.basename(testFile)})`);
     faultDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-${path.basename(testFile, '.test.ts')}-faults-`));
     const faultFiles = faultFileEnv(faultDir);
     const tc = await startTestCluster(slot, { partitions: 16, env, envFor: (id) => ({ ...faultFiles(id), ...clocks?.envFor(id) }) });
     fixture = { tc, network: new NetworkFaults(faultDir, clusterProcesses(tc.cluster)) };
-  }, 120_000);
+  }, patienceMs(120_000));
   afterAll(async () => {
     await fixture?.tc.stop();
     if (faultDir) fs.rmSync(faultDir, { recursive: true, force: true });
-  }, 60_000);
+  }, patienceMs(60_000));
   return () => {
     if (!fixture) throw new Error(`the fault cluster of ${path.basename(testFile)} did not start`);
     return fixture;

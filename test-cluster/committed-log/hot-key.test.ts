@@ -27,9 +27,7 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-dynamodb';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
-import path from 'node:path';
 import { nowMs } from '../chaos/clock';
-import { assertPortsFree, slotPorts } from '../chaos/ports';
 import { createTable } from '../support/tables';
 import { logTail, startTestCluster, type TestCluster } from '../support/test-cluster';
 import { timedClient } from './clients';
@@ -109,7 +107,6 @@ describeLongFault('issue 11, the hot key: a retriable answer for an applied writ
   let tc: TestCluster | undefined;
 
   beforeAll(async () => {
-    await assertPortsFree(slotPorts(SLOT), `test-cluster slot ${SLOT} (${path.basename(__filename)})`);
     tc = await startTestCluster(SLOT);
     const client = timedClient(tc.endpoint, { maxAttempts: 5, requestTimeoutMs: ATTEMPT_TIMEOUT_MS });
     try {

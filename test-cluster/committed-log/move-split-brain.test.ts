@@ -42,12 +42,11 @@ import type { Item, KeySchema } from '@triad/model';
 import type { StorageNodeInfo } from '@triad/ring';
 import { clusterProcesses, type ClusterProcess } from '../chaos/cluster-probe';
 import { NetworkFaults, faultFileEnv, faultFilePath } from '../chaos/network-faults';
-import { assertPortsFree, clusterPorts } from '../chaos/ports';
 import { eventually } from '../support/eventually';
 import { ReplicaInspector, inspectReplicas, missingCopies, partitionOfItem } from '../support/replica-inspector';
 import { dynamoClient } from '../support/sdk-client';
 import { createTable, waitForActive } from '../support/tables';
-import { slotBasePorts, startTestCluster, type TestCluster } from '../support/test-cluster';
+import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   TEST_ANTI_ENTROPY_INTERVAL_MS,
   describeLongFault,
@@ -127,7 +126,6 @@ describeLongFault('a partition move during a network split (issue 11, failure 3)
   const cliFaultFile = () => faultFilePath(faultDir, 'cli');
 
   beforeAll(async () => {
-    await assertPortsFree(clusterPorts({ ...slotBasePorts(SLOT), storageNodes: 4, routers: 2 }), `test-cluster slot ${SLOT} (move-split-brain)`);
     faultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-move-split-brain-faults-'));
     tc = await startTestCluster(SLOT, {
       routers: 2,

@@ -1,9 +1,10 @@
 /** Polling helpers: tests wait for a condition with a deadline, never for a fixed time. */
+import { patienceMs } from './pace';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface PollOptions {
-  /** Give up after this long (default 10 s). */
+  /** Give up after this long on an idle machine (default 10 s); stretched on a busy one (see pace.ts). */
   timeoutMs?: number;
   /** Pause between attempts (default 100 ms). */
   intervalMs?: number;
@@ -14,7 +15,7 @@ export interface PollOptions {
  * last attempt's error (so a failed `expect` inside shows what was still wrong), prefixed by `what`.
  */
 export async function eventually<T>(what: string, attempt: () => Promise<T> | T, options: PollOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = patienceMs(options.timeoutMs ?? 10_000);
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -1,2 +1,4 @@
-// Cluster tests start real processes and wait for failovers; give each test room.
-jest.setTimeout(120_000);
+import { patienceMs } from './pace';
+
+// Cluster tests start real processes and wait for failovers; give each test room, more on a busy machine.
+jest.setTimeout(patienceMs(120_000));

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_OPTIONS, LocalCluster, type LocalClusterOptions } from '../../scripts/local-cluster/local-cluster';
+import { patienceMs } from './pace';
+import { claimPorts } from './port-claim';
 
 /** The storage node ids of the default three-zone cluster, and its router. */
 export const STORAGE_NODE_IDS = ['storage-a-1', 'storage-b-1', 'storage-c-1'] as const;
@@ -11,7 +13,9 @@ export const ROUTER_ID = 'router-1';
  * A real cluster for one test file: 3 storage nodes (zones a, b, c) and 1 router as separate
  * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-29), which picks
  * its ports (see slotBasePorts). No two slots share a port, and none meets a dev cluster on the
- * default ports (8000, 7100-7202).
+ * default ports (8000, 7100-7202). A run of the same file elsewhere on the machine at the same time
+ * (another clone's `npm test`) holds the slot's first ports: the cluster then takes the slot's next
+ * free bank of ports (see port-claim.ts).
  */
 export interface TestCluster {
   cluster: LocalCluster;
@@ -41,12 +45,15 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
   if (!Number.isInteger(slot) || slot < 0 || slot >= TEST_CLUSTER_SLOTS) {
     throw new Error(`test cluster slot must be 0-${TEST_CLUSTER_SLOTS - 1}, got ${slot}`);
   }
+  const claim = await claimPorts(slot, slotBasePorts(slot), overrides.storageNodes ?? DEFAULT_OPTIONS.storageNodes, overrides.routers ?? DEFAULT_OPTIONS.routers);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-cluster-test-${slot}-`));
   const cluster = new LocalCluster({
     ...DEFAULT_OPTIONS,
     dataDir,
-    ...slotBasePorts(slot),
+    routerPort: claim.routerPort,
+    basePort: claim.basePort,
     partitions: 16,
+    startTimeoutMs: patienceMs(60_000),
     ...overrides,
   });
   const unexpectedExits: string[] = [];
@@ -55,7 +62,11 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await cluster.stop();
+    try {
+      await cluster.stop();
+    } finally {
+      claim.release();
+    }
     if (process.env.TRIAD_TEST_KEEP_DATA === '1') {
       console.log(`cluster data and logs kept in ${dataDir}`);
     } else {
