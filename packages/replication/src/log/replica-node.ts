@@ -99,6 +99,8 @@ class Progress {
   learner = false;
   generation = 0;
   snapshotting = false;
+  /** Send at the next flush even with nothing new (a probe after a refusal, a transfer's catch-up). */
+  forceSend = false;
 
   constructor(next: number) {
     this.next = next;
@@ -123,6 +125,8 @@ class PartitionLog<P> {
   heldTransfer: { to: NodeId; message: Message } | undefined = undefined;
   /** A learner's own promotion entry, once it arrived. */
   promotionIndex = 0;
+  /** A follower's last Append or snapshot from its leader, or its last reminder (see `remindLeader`). */
+  leaderContactMs = -Infinity;
 
   constructor(
     readonly partition: PartitionId,
@@ -150,6 +154,12 @@ export class ReplicaNode<P> {
   private commits: CommitAdvance[] = [];
   private snapshots: SnapshotRequest[] = [];
   private events: ReplicaEvent[] = [];
+  /**
+   * Partitions whose followers may be owed an Append: new entries, commit news or a probe. They are
+   * sent once per turn (`takeAppends` / `ready`), so a burst of proposals travels as one Append per
+   * follower rather than one per write.
+   */
+  private readonly unsent = new Set<PartitionLog<P>>();
 
   constructor(init: ReplicaNodeInit<P>) {
     this.selfId = init.selfId;
@@ -183,7 +193,10 @@ export class ReplicaNode<P> {
     this.election.tick(nowMs);
     this.pullElection();
     for (const log of this.logs.values()) {
-      if (log.leaderTerm === undefined) continue;
+      if (log.leaderTerm === undefined) {
+        this.remindLeader(log, nowMs);
+        continue;
+      }
       for (const [id, progress] of log.progress) {
         // A lost Append or answer: start again from what the follower is known to hold.
         if (progress.inFlight > 0 && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
@@ -354,6 +367,7 @@ export class ReplicaNode<P> {
   hasReady(): boolean {
     return (
       this.election.hasReady() ||
+      this.unsent.size > 0 ||
       this.persist.length + this.logWrites.length + this.appends.length + this.messages.length + this.commits.length + this.snapshots.length + this.events.length > 0
     );
   }
@@ -364,6 +378,7 @@ export class ReplicaNode<P> {
    * under way, so that followers start writing a new entry as soon as it is proposed.
    */
   takeAppends(): ReplicaOutbound<P>[] {
+    this.flushSends();
     const appends = this.appends;
     this.appends = [];
     return appends;
@@ -371,6 +386,7 @@ export class ReplicaNode<P> {
 
   ready(): ReplicaReady<P> {
     this.pullElection();
+    this.flushSends();
     const ready: ReplicaReady<P> = {
       persist: this.persist,
       logWrites: this.logWrites,
@@ -499,7 +515,19 @@ export class ReplicaNode<P> {
   private appendOwn(log: PartitionLog<P>, entry: LogEntry<P>): void {
     log.window.append(entry);
     this.pushLogWrite(log.partition, undefined, entry);
-    for (const [id, progress] of log.progress) this.sendAppend(log, id, progress, false);
+    this.unsent.add(log);
+  }
+
+  /** Sends what the marked partitions' followers are owed (see `unsent`). */
+  private flushSends(): void {
+    for (const log of this.unsent) {
+      if (log.leaderTerm === undefined) continue;
+      for (const [id, progress] of log.progress) {
+        this.sendAppend(log, id, progress, progress.forceSend);
+        progress.forceSend = false;
+      }
+    }
+    this.unsent.clear();
   }
 
   private pushLogWrite(partition: PartitionId, truncateFrom: number | undefined, entry: LogEntry<P> | undefined): void {
@@ -566,12 +594,16 @@ export class ReplicaNode<P> {
       this.maybePromote(log, from, progress);
       this.releaseTransfer(log);
     } else {
+      // A follower never loses what it acknowledged in this term unless its disk was lost (it
+      // restarted empty, as a learner): start again from what it holds now.
+      if (m.match < progress.match) progress.match = m.match;
       // The follower lacks (prevIndex, prevTerm): go back to its hint, never below what it holds.
       progress.next = Math.max(progress.match + 1, Math.min(progress.next - 1, m.match + 1));
       progress.probing = true;
       progress.inFlight = 0;
     }
-    this.sendAppend(log, from, progress, !m.success);
+    if (!m.success) progress.forceSend = true;
+    this.unsent.add(log);
     this.compact(log);
   }
 
@@ -586,7 +618,7 @@ export class ReplicaNode<P> {
     if (candidate <= log.commit || log.window.termAt(candidate) !== log.leaderTerm) return;
     log.commit = candidate;
     this.emitCommits(log);
-    for (const [id, progress] of log.progress) this.sendAppend(log, id, progress, false);
+    this.unsent.add(log);
   }
 
   /** A learner that holds our whole committed log gets a promotion entry (once per generation). */
@@ -607,7 +639,10 @@ export class ReplicaNode<P> {
     log.heldTransfer = { to, message };
     this.releaseTransfer(log);
     const progress = log.progress.get(to);
-    if (log.heldTransfer && progress) this.sendAppend(log, to, progress, true);
+    if (log.heldTransfer && progress) {
+      progress.forceSend = true;
+      this.unsent.add(log);
+    }
   }
 
   private releaseTransfer(log: PartitionLog<P>): void {
@@ -630,6 +665,7 @@ export class ReplicaNode<P> {
       return;
     }
     this.pullElection();
+    log.leaderContactMs = this.nowMs;
     assert(log.leaderTerm === undefined || log.leaderTerm === m.term, () => `partition ${m.partition}: Append of term ${m.term} while replicating ${log.leaderTerm}`);
     const window = log.window;
     let prevIndex = m.prevIndex;
@@ -671,6 +707,23 @@ export class ReplicaNode<P> {
     this.emitCommits(log);
   }
 
+  /**
+   * A follower that has heard nothing from its leader for a retry interval answers again if it
+   * holds entries it does not know to be committed, or is a learner. The Append that carried the
+   * commit index may have been lost, and the leader cannot tell (answers carry no sequence, and may
+   * be duplicated); a learner that lost its disk may be one the leader believes up to date. In an
+   * idle partition nothing else would bring either of them what they lack (nor a promotion). The
+   * refusal makes the leader send from what we hold, with its commit index.
+   */
+  private remindLeader(log: PartitionLog<P>, nowMs: number): void {
+    if (nowMs - log.leaderContactMs < LOG_APPEND_RETRY_MS) return;
+    if (log.commit >= log.window.lastIndex && this.election.isVoter(log.partition)) return;
+    const leader = this.election.leaderOf(log.partition);
+    if (leader === undefined || leader === this.selfId) return;
+    log.leaderContactMs = nowMs;
+    this.respond(leader, log.partition, false, Math.min(log.persisted, log.window.lastIndex));
+  }
+
   private onInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
     const log = this.logs.get(m.partition);
     if (!log) return;
@@ -679,12 +732,16 @@ export class ReplicaNode<P> {
       return;
     }
     this.pullElection();
+    log.leaderContactMs = this.nowMs;
     if (m.index > log.commit && log.window.termAt(m.index) !== m.snapshotTerm) {
       // Our log holds nothing the snapshot keeps: it restarts after the snapshot's position.
       log.window.reset(m.index, m.snapshotTerm);
       log.commit = m.index;
       log.applied = m.index;
       log.emitted = m.index;
+      // What was persisted of the replaced log says nothing about the entries that will follow the
+      // snapshot: the reset's own write (reported by `logPersisted`) makes the position durable.
+      log.persisted = Math.min(log.persisted, m.index - 1);
       log.promotionIndex = 0;
       this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm }, entries: [] });
       this.events.push({ type: 'Truncated', partition: m.partition, from: 0 });

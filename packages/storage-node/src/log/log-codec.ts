@@ -120,11 +120,22 @@ function readEntry(r: Reader): ReplicatedEntry {
   return entry;
 }
 
-/** A log entry as stored in RocksDB. */
+/**
+ * Each entry's bytes, made once: the same bytes go to disk and, inside Appends, to every follower.
+ * (Entries are never changed once made.)
+ */
+const encodedEntries = new WeakMap<ReplicatedEntry, Buffer>();
+
+/** A log entry as stored in RocksDB (and carried in Appends). */
 export function encodeEntry(entry: ReplicatedEntry): Buffer {
-  const w = new Writer();
-  writeEntry(w, entry);
-  return w.done();
+  let bytes = encodedEntries.get(entry);
+  if (!bytes) {
+    const w = new Writer();
+    writeEntry(w, entry);
+    bytes = w.done();
+    encodedEntries.set(entry, bytes);
+  }
+  return bytes;
 }
 
 export function decodeEntry(value: Buffer): ReplicatedEntry {
@@ -148,7 +159,7 @@ export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buff
         w.u32(m.prevTerm);
         w.f64(m.commit);
         w.u32(m.entries.length);
-        for (const entry of m.entries) writeEntry(w, entry);
+        for (const entry of m.entries) w.bytes(encodeEntry(entry));
         break;
       case 'AppendResponse':
         w.u8(MESSAGE_APPEND_RESPONSE);
@@ -186,7 +197,7 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       const commit = r.f64();
       const n = r.u32();
       const entries: ReplicatedEntry[] = [];
-      for (let j = 0; j < n; j++) entries.push(readEntry(r));
+      for (let j = 0; j < n; j++) entries.push(decodeEntry(r.bytes()));
       message = { type: 'Append', partition, term, prevIndex, prevTerm, commit, entries };
     } else if (kind === MESSAGE_APPEND_RESPONSE) {
       const flags = r.u8();
