@@ -108,7 +108,8 @@ export class ReplicaDriver implements Leadership {
   private generation = 0;
   /**
    * Per partition, the applying of committed entries running now: in order, beside the pump (which
-   * goes on persisting and sending meanwhile). `resets` counts snapshots installed, which end it.
+   * goes on persisting and sending meanwhile). `resets` counts what ends it: a snapshot installed,
+   * or the partition leaving this node.
    */
   private readonly applying = new Map<number, Promise<void>>();
   private readonly resets = new Map<number, number>();
@@ -205,15 +206,19 @@ export class ReplicaDriver implements Leadership {
     const gained = [...partitions.keys()].filter((p) => this.node!.roleOf(p) === undefined);
     const persisted: Map<number, PersistedElectionState> | undefined = gained.length > 0 ? await this.c.electionStore.load() : undefined;
     const logs = gained.length > 0 ? await this.c.logStore.load(gained) : undefined;
+    // The state machine first, in one step with the driver's own bookkeeping: an apply running
+    // meanwhile must never see a partition the node still has but whose applied position is gone.
+    this.node.reconfigure(partitions, this.now(), { persisted, keepLeadership, logs });
     for (const [p, log] of logs ?? []) this.appliedAt.set(p, log.applied);
-    for (const p of [...this.appliedAt.keys()]) {
-      if (partitions.has(p)) continue;
+    const lost = [...this.appliedAt.keys()].filter((p) => !partitions.has(p));
+    for (const p of lost) {
+      // An apply still queued for the partition belongs to this incarnation of it: it ends.
+      this.resets.set(p, (this.resets.get(p) ?? 0) + 1);
       this.appliedAt.delete(p);
       this.failProposals(p, 0);
       this.c.overlay.clear(p);
-      await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
     }
-    this.node.reconfigure(partitions, this.now(), { persisted, keepLeadership, logs });
+    for (const p of lost) await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
     this.c.metrics.partitionsLed.set(this.countServing());
     void this.pump();
   }
@@ -344,9 +349,8 @@ export class ReplicaDriver implements Leadership {
     const resets = this.resets.get(partition) ?? 0;
     // A layout adopted meanwhile may have taken the partition away, or a snapshot replaced its log.
     const current = () => node.roleOf(partition) !== undefined && (this.resets.get(partition) ?? 0) === resets;
-    if (!current()) return;
-    const at = this.appliedAt.get(partition) ?? { index: 0, term: 0 };
-    if (index <= at.index) return;
+    const at = this.appliedAt.get(partition);
+    if (!current() || !at || index <= at.index) return;
     const leads = node.roleOf(partition) === 'leader';
     let term = at.term;
     let from = at.index + 1;
