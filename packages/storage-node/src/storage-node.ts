@@ -240,11 +240,14 @@ export class StorageNode {
     const { server, port } = await startStorageServer(service, config.listen, (grpcServer) => addMembershipService(grpcServer, membership));
     const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers);
     const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // Learner status is durable before the node acts on it, and stays until each promotion is applied.
+    if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);
     const generation = decided.identity.generation;
-    if (decided.learner) log.warn('this node lost its data: it rejoins every partition as a learner, without a vote, until it has caught up', { generation });
+    const learners = await identities.learnerPartitions();
+    if (learners.size > 0) log.warn('this node lost its data: it replicates these partitions as a learner, without a vote, until it has caught up', { generation, partitions: [...learners] });
     else log.info('node identity', { generation });
-    await election.start(generation, decided.learner);
+    await election.start(generation, learners);
     membership.on('change', (member) => {
       if (member.role !== 'storage') return;
       if (member.status === 'alive') {

@@ -5,6 +5,15 @@ import { prefixEnd } from '../storage/storage-keys';
 const IDENTITY_KEY = Buffer.from([0x49]); // 'I'
 /** The generation each peer was last seen with: [PEER_GENERATION_PREFIX][peer id] → u32. */
 const PEER_GENERATION_PREFIX = 0x47; // 'G'
+/** Partitions this node replicates as a learner until its promotion commits: [LEARNER_PREFIX][partition u16]. */
+const LEARNER_PREFIX = 0x50; // 'P'
+
+function learnerKey(partition: number): Buffer {
+  const key = Buffer.allocUnsafe(3);
+  key.writeUInt8(LEARNER_PREFIX, 0);
+  key.writeUInt16BE(partition, 1);
+  return key;
+}
 
 export interface NodeIdentity {
   nodeId: string;
@@ -39,6 +48,30 @@ export class IdentityStore {
 
   knownGenerationOf(peer: string): number {
     return this.peers.get(peer) ?? 0;
+  }
+
+  /**
+   * The partitions this node is still a learner of: durable, so that a learner restarted before its
+   * promotion (its identity now on disk) does not come back as a voter with half a log.
+   */
+  async learnerPartitions(): Promise<Set<number>> {
+    const partitions = new Set<number>();
+    const prefix = Buffer.from([LEARNER_PREFIX]);
+    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key) => {
+      partitions.add(key.readUInt16BE(1));
+      return true;
+    });
+    return partitions;
+  }
+
+  /** Resolves once durable: these partitions are replicated as a learner from now on. */
+  async markLearner(partitions: Iterable<number>): Promise<void> {
+    await Promise.all([...partitions].map((p) => this.store.write({ type: 'put', key: learnerKey(p), value: Buffer.alloc(0) })));
+  }
+
+  /** The partition's promotion to voter was applied here. */
+  promoted(partition: number): Promise<void> {
+    return this.store.write({ type: 'del', key: learnerKey(partition) });
   }
 
   /** A packet from `peer` carried `generation`: remember the newest. */

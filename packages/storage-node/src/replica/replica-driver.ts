@@ -129,10 +129,10 @@ export class ReplicaDriver implements Leadership {
 
   /**
    * Loads terms, votes and logs and starts the state machine: replication messages are taken from
-   * then on (before, they are dropped and resent). A node that lost its data (`learner`) replicates
-   * every partition without a vote until it has caught up.
+   * then on (before, they are dropped and resent). A node that lost its data replicates the
+   * `learners` partitions without a vote until their promotion commits.
    */
-  async start(generation: number, learner: boolean): Promise<void> {
+  async start(generation: number, learners: ReadonlySet<number>): Promise<void> {
     this.generation = generation;
     const partitions = this.replicaSets();
     const logs = await this.c.logStore.load(partitions.keys());
@@ -142,7 +142,7 @@ export class ReplicaDriver implements Leadership {
       partitions,
       persisted: await this.c.electionStore.load(),
       logs,
-      learners: learner ? new Set(partitions.keys()) : undefined,
+      learners,
       generation,
       payloadBytes,
       config: ELECTION_CONFIG,
@@ -504,6 +504,7 @@ export class ReplicaDriver implements Leadership {
         break;
       case 'Promoted':
         this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
+        void this.c.identities.promoted(event.partition);
         break;
     }
   }

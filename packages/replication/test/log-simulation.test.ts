@@ -1,0 +1,86 @@
+/**
+ * The randomized deterministic simulation of the replicated log (see sim/log-workload.ts): 300
+ * seeds by default, each 3–6 nodes and 2–6 partitions under crashes, quick reboots, disk wipes,
+ * partitions (also one-way), loss, duplication, reordering, very late messages, fsync stalls, clock
+ * drift, transfers, drains and false membership hints, with clients writing and reading; then
+ * healed and required to recover and converge.
+ *
+ *   SEED=123 npx jest packages/replication/test/log-simulation     replays one seed (prints its trace on failure)
+ *   SEEDS=2000 npx jest packages/replication/test/log-simulation   runs seeds 1..2000
+ *   npx tsx packages/replication/test/sim/run-log-seeds.ts --count 100000   many seeds, on every core
+ */
+import { runLogSeed, type LogSeedResult } from './sim/log-workload';
+import { PLANTED_BUGS, type PlantedBug } from './sim/planted-bugs';
+
+const seeds =
+  process.env.SEED !== undefined
+    ? [Number(process.env.SEED)]
+    : Array.from({ length: Number(process.env.SEEDS ?? 300) }, (_, i) => i + 1);
+
+/** Stop after this many failing seeds: their traces are long and the first one is usually enough. */
+const FAILURES_REPORTED_MAX = 3;
+
+describe('log simulation', () => {
+  it(`keeps every invariant and converges after faults, over ${seeds.length} seed(s)`, () => {
+    const results: LogSeedResult[] = [];
+    const failures: string[] = [];
+    for (const seed of seeds) {
+      try {
+        // Every tenth seed also round-trips each message through JSON and the decoders.
+        results.push(runLogSeed(seed, { wireCheck: seed % 10 === 0 }));
+      } catch (error) {
+        failures.push((error as Error).stack ?? (error as Error).message);
+        if (failures.length >= FAILURES_REPORTED_MAX) break;
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} failing seed(s):\n\n${failures.join('\n\n')}`);
+    const sum = (key: keyof LogSeedResult) => results.reduce((total, r) => total + r[key], 0);
+    const max = (key: keyof LogSeedResult) => Math.max(...results.map((r) => r[key]));
+    // The faults must actually happen, or the run proves little.
+    expect(sum('wipes')).toBeGreaterThan(0);
+    expect(sum('acknowledged')).toBeGreaterThan(0);
+    if (seeds.length >= 100) {
+      expect(sum('snapshots')).toBeGreaterThan(0);
+      expect(sum('truncations')).toBeGreaterThan(0);
+      expect(sum('promotions')).toBeGreaterThan(0);
+      expect(sum('failed')).toBeGreaterThan(0);
+    }
+    if (process.env.SEED !== undefined || process.env.SIM_SUMMARY) {
+      console.log(
+        `${results.length} seeds, ${(sum('simulatedMs') / 1000).toFixed(0)} s simulated: ${sum('steps')} steps, ${sum('elections')} elections, ` +
+          `${sum('transfers')} transfers, ${sum('crashes')} crashes, ${sum('wipes')} wipes, ${sum('snapshots')} snapshots, ` +
+          `${sum('truncations')} truncations, ${sum('promotions')} promotions; writes: ${sum('proposed')} proposed, ` +
+          `${sum('acknowledged')} acknowledged, ${sum('failed')} failed, ${sum('unknown')} unknown; ${sum('reads')} strong reads; ` +
+          `served at most ${max('servedAfterMs').toFixed(0)} ms after healing, converged at most ${max('convergedAfterMs').toFixed(0)} ms after that`,
+      );
+    }
+  }, 300_000);
+
+  it('is deterministic: a seed replays exactly', () => {
+    expect(runLogSeed(42)).toEqual(runLogSeed(42));
+  });
+});
+
+/**
+ * Seeds searched for each planted bug. Over seeds 1..200 the rarest one here is found in about one
+ * seed in ten (see the README); a simulator change that makes one of them slip through is a loss
+ * of power to look into, not a seed to bump.
+ */
+const PLANTED_SEEDS_MAX = 60;
+/** A leader committing an earlier term's entry by count is masked by the no-op every new leader appends first (README). */
+const NOT_REACHED: ReadonlySet<PlantedBug> = new Set<PlantedBug>(['commit-earlier-term']);
+
+describe('log simulation with a planted bug', () => {
+  it.each(PLANTED_BUGS.filter((bug) => !NOT_REACHED.has(bug)))('finds %s', (bug) => {
+    let found: string | undefined;
+    for (let seed = 1; seed <= PLANTED_SEEDS_MAX && found === undefined; seed++) {
+      try {
+        runLogSeed(seed, { bugs: [bug] });
+      } catch (error) {
+        found = (error as Error).message.split('\n')[0];
+      }
+    }
+    expect(found).toBeDefined();
+    expect(found).not.toMatch(/liveness/); // a safety invariant or an assertion caught it
+  }, 120_000);
+});
