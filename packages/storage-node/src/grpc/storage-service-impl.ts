@@ -199,7 +199,7 @@ export class StorageServiceImpl implements StorageNodeService {
       return this.errorResult(op, new ThrottlingException());
     }
     try {
-      const { result, applied } = await this.c.replicas.withKey(op.partition, op.key, async (key) => {
+      const { result, applied, refusal } = await this.c.replicas.withKey<{ result?: OpResultBody; applied: Promise<void>; refusal?: unknown }>(op.partition, op.key, async (key) => {
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
         // Between the serving check and the append (which checks again, in the step that fixes the term).
         if (op.kind !== 'OP_KIND_GET') await testDelay('write.afterLeaseCheck', op.key, this.c.log);
@@ -207,7 +207,15 @@ export class StorageServiceImpl implements StorageNodeService {
         await this.c.indexFences.admit(op, body); // refuses a write made with an old index list (index-fence.ts)
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
         const current = op.kind === 'OP_KIND_GET' ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
-        const outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined, this.partitionOf);
+        // A decision on this leader's own write still in the log is only as good as that write: an
+        // answer without a write of its own waits for it to be applied (and is void if it never is).
+        const decidedOn = op.kind === 'OP_KIND_GET' ? undefined : this.c.overlay.pendingWrite(op.partition, key);
+        let outcome: ReturnType<typeof applyItemOp>;
+        try {
+          outcome = applyItemOp(op.kind, body, current && !current.tombstone ? recordItem(current) : undefined, this.partitionOf);
+        } catch (error) {
+          return { refusal: error, applied: decidedOn ?? Promise.resolve() };
+        }
         outcome.result.sizeBytes = Math.max(current?.sizeBytes ?? 0, outcome.write?.sizeBytes ?? 0);
         const local = outcome.indexWrites.filter((w) => w.partition === undefined);
         const global = outcome.indexWrites.filter((w) => w.partition !== undefined);
@@ -222,7 +230,7 @@ export class StorageServiceImpl implements StorageNodeService {
         const collection = body.indexes?.some((index) => index.local) ? collectionKeyOf(op.key, body.tableKeySchema!) : undefined;
         if (!outcome.write) {
           if (collection) outcome.result.collectionBytes = collectionBytesOf(await this.c.replicas.current(dataKey(op.partition, collection)));
-          return { result: outcome.result, applied: Promise.resolve() };
+          return { result: outcome.result, applied: decidedOn ?? Promise.resolve() };
         }
         const write = outcome.write;
         const planned: PlannedRecord[] = [
@@ -236,6 +244,10 @@ export class StorageServiceImpl implements StorageNodeService {
         if (global.length > 0) proposed.then(() => this.c.globalIndexes.notify(op.partition, outboxKeyOf(op.key)), () => undefined);
         return { result: outcome.result, applied: proposed };
       });
+      if (refusal !== undefined) {
+        await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX);
+        throw refusal;
+      }
       if (!result) return this.notLeader(op.partition);
       await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX);
       this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
@@ -270,7 +282,7 @@ export class StorageServiceImpl implements StorageNodeService {
       for (const p of planned) records.push({ itemKey: p.itemKey, value: p.value(version) });
       return { records };
     });
-    planned.forEach((p, i) => this.c.overlay.set(partition, p.key, index, records[i].value));
+    planned.forEach((p, i) => this.c.overlay.set(partition, p.key, index, records[i].value, applied));
     return applied;
   }
 

@@ -5,16 +5,25 @@
  * node becomes leader anew or its log is truncated.
  */
 export class ProposalOverlay {
-  private readonly byPartition = new Map<number, Map<string, { index: number; value: Buffer }>>();
+  private readonly byPartition = new Map<number, Map<string, { index: number; value: Buffer; applied: Promise<void> }>>();
 
   get(partition: number, key: Buffer): Buffer | undefined {
     return this.byPartition.get(partition)?.get(key.toString('latin1'))?.value;
   }
 
-  set(partition: number, key: Buffer, index: number, value: Buffer): void {
+  /**
+   * The outcome of the write still in the log that holds the key, if any: an answer decided on it
+   * without a write of its own (a condition that failed, a delete of what that write deleted) must
+   * wait for it to be applied, and is void if it never is (it resolves or rejects with that write).
+   */
+  pendingWrite(partition: number, key: Buffer): Promise<void> | undefined {
+    return this.byPartition.get(partition)?.get(key.toString('latin1'))?.applied;
+  }
+
+  set(partition: number, key: Buffer, index: number, value: Buffer, applied: Promise<void>): void {
     let keys = this.byPartition.get(partition);
     if (!keys) this.byPartition.set(partition, (keys = new Map()));
-    keys.set(key.toString('latin1'), { index, value });
+    keys.set(key.toString('latin1'), { index, value, applied });
   }
 
   /** The entry at `index` was applied: its keys read from the state again, unless a later write holds them. */
