@@ -59,7 +59,9 @@ export type ReplicaEvent =
  * Everything produced since the last `ready()`. The driver:
  *  1. may send `appends` at once (a leader's Appends and snapshots: they depend on nothing unsynced);
  *  2. writes `persist` (terms and votes) and `logWrites` durably, in order, in one synced batch, and
- *     then calls `logPersisted` for each partition written;
+ *     then calls `logPersisted` for each partition written (its last entry written, or a reset's
+ *     position); a `Promoted` event is made durable with the same batch (until then the partition
+ *     restarts as a learner: a node that lost its disk must not vote after a second restart);
  *  3. then sends `messages`, applies `commits` (in order; calling `applied`), serves `snapshots`.
  */
 export interface ReplicaReady<P> {
@@ -286,6 +288,10 @@ export class ReplicaNode<P> {
   /**
    * The driver streamed its state to `to` for the snapshot asked in `snapshots`; the stream started
    * from the applied position (index, snapshotTerm), so the follower now reflects at least that.
+   * The follower's driver must record durably, with the data, that it reflects (index,
+   * snapshotTerm), and pass the `InstallSnapshot` that follows to its node only while its data
+   * still does: a follower that lost its disk between the stream and the message would otherwise
+   * restart its log after entries it never applied (drop the message; the leader streams again).
    */
   snapshotSent(partition: PartitionId, to: NodeId, term: number, index: number, snapshotTerm: number, nowMs: number): void {
     this.advance(nowMs);
