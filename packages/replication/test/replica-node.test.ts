@@ -157,7 +157,48 @@ describe('ReplicaNode', () => {
 
     node.logPersisted(P, 7, 3, 13);
     const after = node.ready();
-    expect(after.messages).toEqual([{ to: 'n0', message: { type: 'AppendResponse', partition: P, term: 3, success: true, match: 7, learner: false } }]);
+    expect(after.messages).toEqual([{ to: 'n0', message: { type: 'AppendResponse', partition: P, term: 3, success: true, match: 7, learner: false, generation: 0 } }]);
+  });
+
+  it("is not promoted by a promotion entry of its own earlier generation (sim seeds 12008, 13633)", () => {
+    // n1 lost its disk twice. A stale leader (term 1, cut off from a third replica that moved on)
+    // still holds the promotion entry it committed for n1's first new generation: applying it must
+    // not make generation 2 a voter, as nothing was committed in a term the others accepted.
+    const node = new ReplicaNode<string>({
+      selfId: 'n1',
+      partitions: PARTITIONS,
+      persisted: new Map(),
+      logs: new Map(),
+      learners: new Set([P]),
+      generation: 2,
+      payloadBytes: (payload) => payload.length,
+      random: () => 0.5,
+      nowMs: 0,
+    });
+    const drive = (entries: LogEntry<string>[], prevIndex: number, prevTerm: number, nowMs: number) => {
+      node.receive('n2', { type: 'Append', partition: P, term: 1, prevIndex, prevTerm, entries, commit: prevIndex + entries.length }, nowMs);
+      node.ready();
+      const last = entries[entries.length - 1];
+      node.logPersisted(P, last.index, last.term, nowMs);
+      for (const commit of node.ready().commits) node.applied(commit.partition, commit.index, nowMs);
+    };
+    drive(
+      [
+        { term: 1, index: 1, payload: undefined },
+        { term: 1, index: 2, payload: undefined, promote: { node: 'n1', generation: 1 } },
+        { term: 1, index: 3, payload: 'a' },
+      ],
+      0,
+      0,
+      10,
+    );
+    expect(node.logStatus(P)!.applied).toBe(3);
+    expect(node.isVoter(P)).toBe(false);
+    // Its answers tell the leader which generation to promote.
+    node.receive('n2', { type: 'Append', partition: P, term: 1, prevIndex: 3, prevTerm: 1, entries: [], commit: 3 }, 20);
+    expect(node.ready().messages.map((out) => out.message)).toContainEqual(expect.objectContaining({ type: 'AppendResponse', learner: true, generation: 2 }));
+    drive([{ term: 1, index: 4, payload: undefined, promote: { node: 'n1', generation: 2 } }], 3, 1, 30);
+    expect(node.isVoter(P)).toBe(true);
   });
 
   it('brings a follower the commit index when the Append that carried it was lost (sim seeds 3, 13, 18)', () => {

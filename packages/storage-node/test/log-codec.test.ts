@@ -7,7 +7,7 @@ describe('log codec', () => {
   const entries: ReplicatedEntry[] = [
     { term: 3, index: 7, payload: undefined },
     { term: 3, index: 8, payload: { records: [record('a', 'x'), record('b', '')] } },
-    { term: 4, index: 9, payload: undefined, promote: { node: 'storage-b-1' } },
+    { term: 4, index: 9, payload: undefined, promote: { node: 'storage-b-1', generation: 2 } },
     { term: 4, index: 2 ** 40, payload: { records: [], layout: Buffer.from('{"epoch":3}') } },
   ];
 
@@ -18,8 +18,8 @@ describe('log codec', () => {
   it('round-trips every log message', () => {
     const messages: ReplicationMessage[] = [
       { type: 'Append', partition: 5, term: 4, prevIndex: 6, prevTerm: 3, commit: 6, entries: entries.slice(0, 3) },
-      { type: 'AppendResponse', partition: 5, term: 4, success: true, match: 9, learner: false },
-      { type: 'AppendResponse', partition: 0, term: 9, success: false, match: 0, learner: true },
+      { type: 'AppendResponse', partition: 5, term: 4, success: true, match: 9, learner: false, generation: 1 },
+      { type: 'AppendResponse', partition: 0, term: 9, success: false, match: 0, learner: true, generation: 3 },
       { type: 'InstallSnapshot', partition: 64, term: 4, index: 100, snapshotTerm: 2, commit: 120 },
     ];
     expect(decodeLogMessages(encodeLogMessages(messages))).toEqual(messages);

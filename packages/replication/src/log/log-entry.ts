@@ -9,8 +9,13 @@ export interface LogEntry<P> {
   term: number;
   index: number;
   payload: P | undefined;
-  /** A promotion entry: the learner `node` votes once this entry is committed and applied there. */
-  promote?: { node: NodeId };
+  /**
+   * A promotion entry: the learner `node` votes once this entry is committed and applied there —
+   * only in the `generation` it was written for (the node's data directory then). An earlier
+   * generation's promotion, committed before the node lost its disk again, promotes nobody: a stale
+   * leader would otherwise hand it to the new learner with nothing committed in the current term.
+   */
+  promote?: { node: NodeId; generation: number };
 }
 
 /**

@@ -24,6 +24,7 @@ export interface Append<P> {
  * `match` is a hint: the follower's log holds nothing useful after it (the leader retries from
  * there). `term` is the follower's current term (newer than the leader's: the leader steps down).
  * `learner`: the follower votes in nothing yet, so its copy does not count towards a majority.
+ * `generation`: the follower's (its data directory's), which a promotion entry names.
  */
 export interface AppendResponse {
   type: 'AppendResponse';
@@ -32,6 +33,7 @@ export interface AppendResponse {
   success: boolean;
   match: number;
   learner: boolean;
+  generation: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export function checkLogMessage<P>(message: LogMessage<P>): LogMessage<P> {
       let term = message.prevTerm;
       message.entries.forEach((entry, i) => {
         check(entry.index === message.prevIndex + 1 + i, `Append: entry ${i} has index ${entry.index}`);
+        check(entry.promote === undefined || (typeof entry.promote.node === 'string' && isIndex(entry.promote.generation)), `Append: entry ${i} has a bad promotion`);
         check(isTerm(entry.term) && entry.term >= term && entry.term <= message.term, `Append: entry ${i} has term ${entry.term}`);
         term = entry.term;
       });
@@ -79,7 +82,7 @@ export function checkLogMessage<P>(message: LogMessage<P>): LogMessage<P> {
       return message;
     }
     case 'AppendResponse':
-      check(isIndex(message.match) && typeof message.success === 'boolean' && typeof message.learner === 'boolean', 'AppendResponse: bad fields');
+      check(isIndex(message.match) && typeof message.success === 'boolean' && typeof message.learner === 'boolean' && isIndex(message.generation), 'AppendResponse: bad fields');
       return message;
     case 'InstallSnapshot':
       check(isIndex(message.index) && isTerm(message.snapshotTerm) && message.snapshotTerm <= message.term && isIndex(message.commit), 'InstallSnapshot: bad fields');

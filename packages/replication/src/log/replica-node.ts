@@ -99,6 +99,7 @@ class Progress {
   /** The commit index last sent. */
   commitSent = 0;
   learner = false;
+  /** The follower's generation, as its last answer said (a promotion entry names it). */
   generation = 0;
   snapshotting = false;
   /** Send at the next flush even with nothing new (a probe after a refusal, a transfer's catch-up). */
@@ -592,6 +593,7 @@ export class ReplicaNode<P> {
     if (!progress || log.leaderTerm === undefined || m.term !== log.leaderTerm) return;
     progress.inFlight = Math.max(0, progress.inFlight - 1);
     progress.learner = m.learner;
+    progress.generation = m.generation;
     if (m.success) {
       progress.match = Math.max(progress.match, Math.min(m.match, log.window.lastIndex));
       progress.next = Math.max(progress.next, progress.match + 1);
@@ -631,9 +633,11 @@ export class ReplicaNode<P> {
   private maybePromote(log: PartitionLog<P>, id: NodeId, progress: Progress): void {
     if (!progress.learner || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
     for (let index = log.commit + 1; index <= log.window.lastIndex; index++) {
-      if (log.window.entry(index)?.promote?.node === id) return; // already on its way
+      const promote = log.window.entry(index)?.promote;
+      if (promote?.node === id && promote.generation === progress.generation) return; // already on its way
     }
-    this.appendOwn(log, { term: log.leaderTerm!, index: log.window.lastIndex + 1, payload: undefined, promote: { node: id } });
+    const promote = { node: id, generation: progress.generation };
+    this.appendOwn(log, { term: log.leaderTerm!, index: log.window.lastIndex + 1, payload: undefined, promote });
   }
 
   private holdTransfer(to: NodeId, message: Message & { type: 'TimeoutNow' }): void {
@@ -704,7 +708,7 @@ export class ReplicaNode<P> {
       }
       window.append(entry);
       this.pushLogWrite(m.partition, undefined, entry);
-      if (entry.promote?.node === this.selfId) log.promotionIndex = entry.index;
+      if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation) log.promotionIndex = entry.index;
     }
     const upTo = m.prevIndex + m.entries.length;
     log.commit = Math.max(log.commit, Math.min(m.commit, upTo));
@@ -776,6 +780,7 @@ export class ReplicaNode<P> {
       success,
       match,
       learner: !this.election.isVoter(partition),
+      generation: this.generation,
     };
     this.messages.push({ to, message });
   }

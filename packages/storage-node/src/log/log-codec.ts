@@ -93,7 +93,10 @@ function writeEntry(w: Writer, entry: ReplicatedEntry): void {
   w.u32(entry.term);
   w.f64(entry.index);
   w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0) | (entry.payload?.layout ? FLAG_LAYOUT : 0));
-  if (entry.promote) w.bytes(Buffer.from(entry.promote.node, 'utf8'));
+  if (entry.promote) {
+    w.bytes(Buffer.from(entry.promote.node, 'utf8'));
+    w.u32(entry.promote.generation);
+  }
   if (entry.payload?.layout) w.bytes(entry.payload.layout);
   if (entry.payload) {
     w.u32(entry.payload.records.length);
@@ -109,7 +112,7 @@ function readEntry(r: Reader): ReplicatedEntry {
   const index = r.f64();
   const flags = r.u8();
   const entry: ReplicatedEntry = { term, index, payload: undefined };
-  if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8') };
+  if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8'), generation: r.u32() };
   const layout = flags & FLAG_LAYOUT ? Buffer.from(r.bytes()) : undefined;
   if (flags & FLAG_PAYLOAD) {
     const count = r.u32();
@@ -167,6 +170,7 @@ export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buff
         w.u32(m.term);
         w.u8((m.success ? 1 : 0) | (m.learner ? 2 : 0));
         w.f64(m.match);
+        w.u32(m.generation);
         break;
       case 'InstallSnapshot':
         w.u8(MESSAGE_INSTALL_SNAPSHOT);
@@ -201,7 +205,7 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       message = { type: 'Append', partition, term, prevIndex, prevTerm, commit, entries };
     } else if (kind === MESSAGE_APPEND_RESPONSE) {
       const flags = r.u8();
-      message = { type: 'AppendResponse', partition, term, success: (flags & 1) !== 0, learner: (flags & 2) !== 0, match: r.f64() };
+      message = { type: 'AppendResponse', partition, term, success: (flags & 1) !== 0, learner: (flags & 2) !== 0, match: r.f64(), generation: r.u32() };
     } else if (kind === MESSAGE_INSTALL_SNAPSHOT) {
       message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64() };
     } else {
