@@ -447,12 +447,13 @@ export class StorageServiceImpl implements StorageNodeService {
 
   async dropTable(request: DropTableRequest): Promise<DropTableReply> {
     for (let p = 0; p <= this.c.ring.partitionCount; p++) {
-      await this.c.store.clearRange(dataKey(p, request.tableId), dataKey(p, prefixEnd(request.tableId)));
+      const ranges = [{ start: dataKey(p, request.tableId), end: dataKey(p, prefixEnd(request.tableId)) }];
       // Undelivered global index entries and item collection sizes of a dropped table go with it.
       for (const prefix of [OUTBOX_PREFIX, COLLECTION_PREFIX, FENCE_PREFIX]) {
         const start = Buffer.concat([prefix, request.tableId]);
-        await this.c.store.clearRange(dataKey(p, start), dataKey(p, prefixEnd(start)));
+        ranges.push({ start: dataKey(p, start), end: dataKey(p, prefixEnd(start)) });
       }
+      await this.c.replicas.clearRanges(p, ranges);
     }
     this.c.log.info('dropped table data', { tableId: request.tableId.toString('hex') });
     return { deleted: 0 };

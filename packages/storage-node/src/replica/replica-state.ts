@@ -163,6 +163,22 @@ export class ReplicaState {
   async dropPartition(partition: number): Promise<number> {
     const prefix = partitionPrefix(partition);
     await this.store.clearRange(prefix, prefixEnd(prefix));
+    return this.rebuildTree(partition);
+  }
+
+  /**
+   * Deletes key ranges of a partition (a dropped table's or index's records) and rebuilds the
+   * partition's tree from what is left, so that the tree still describes the disk: otherwise its
+   * root differs from every peer's for ever and anti-entropy never sees the replicas agree.
+   */
+  async clearRanges(partition: number, ranges: readonly { start: Buffer; end: Buffer }[]): Promise<void> {
+    for (const { start, end } of ranges) await this.store.clearRange(start, end);
+    await this.rebuildTree(partition);
+  }
+
+  /** Rebuilds the partition's tree from the records on disk; resolves with how many there are. */
+  private async rebuildTree(partition: number): Promise<number> {
+    const prefix = partitionPrefix(partition);
     const tree = new MerkleTree(MERKLE_DEPTH);
     let left = 0;
     await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
