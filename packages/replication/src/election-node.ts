@@ -70,6 +70,11 @@ export interface ElectionNodeInit {
    */
   logPosition?: (partition: PartitionId) => LogPosition;
   /**
+   * Whether a peer may take over a partition now (default: any): a learner ignores `TimeoutNow`, so
+   * a transfer to one would only leave the partition leaderless (see `ReplicaNode`).
+   */
+  transferable?: (partition: PartitionId, peer: NodeId) => boolean;
+  /**
    * Partitions this node replicates as a non-voting learner (its disk was lost): it neither votes
    * nor campaigns until `setVoting` promotes it, once it has caught up.
    */
@@ -151,6 +156,7 @@ export class ElectionNode {
   readonly config: Readonly<ElectionConfig>;
   private readonly random: () => number;
   private readonly logPosition: (partition: PartitionId) => LogPosition;
+  private readonly transferable: (partition: PartitionId, peer: NodeId) => boolean;
   private readonly partitions = new Map<PartitionId, PartitionState>();
   /** Partitions in ascending order, so that every loop is deterministic. */
   private readonly partitionList: PartitionState[] = [];
@@ -178,6 +184,7 @@ export class ElectionNode {
     this.selfId = init.selfId;
     this.random = init.random;
     this.logPosition = init.logPosition ?? (() => EMPTY_LOG);
+    this.transferable = init.transferable ?? (() => true);
     this.nowMs = init.nowMs;
     this.nextRoundAtMs = init.nowMs;
     this.bootId = Math.floor(this.nextRandom() * (BOOT_ID_MAX + 1));
@@ -847,7 +854,7 @@ export class ElectionNode {
   /** Reachable now, in our term, not draining; for balancing also steadily reachable. */
   private isFitTarget(ps: PartitionState, target: NodeId, steady: boolean): boolean {
     const peer = this.peers.get(target);
-    if (!peer || peer.down || peer.draining || !ps.peers.includes(target)) return false;
+    if (!peer || peer.down || peer.draining || !ps.peers.includes(target) || !this.transferable(ps.partition, target)) return false;
     const ackedSentAtMs = ps.followerAckSentAtMs.get(target);
     if (ackedSentAtMs === undefined) return false;
     if (this.nowMs - ackedSentAtMs > this.config.heartbeatIntervalMs * TRANSFER_TARGET_ACK_AGE_HEARTBEATS_MAX) return false;

@@ -173,6 +173,7 @@ export class ReplicaNode<P> {
     this.election = new ElectionNode({
       ...init,
       learners: init.learners,
+      transferable: (partition, peer) => !(this.logs.get(partition)?.progress.get(peer)?.learner ?? false),
       logPosition: (partition) => {
         const log = this.logs.get(partition);
         return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
