@@ -40,6 +40,12 @@ describe('npm run build: the bundles', () => {
     expect(storage).toContain('require("rocksdb")');
   });
 
+  it('are exactly what the container image runs (deploy/entrypoint.sh)', () => {
+    const entrypoint = fs.readFileSync(path.join(REPO_ROOT, 'deploy/entrypoint.sh'), 'utf8');
+    const run = new Set([...entrypoint.matchAll(/\bdist\/([\w-]+)\.js\b/g)].map((m) => m[1]));
+    expect([...run].sort()).toEqual(Object.keys(ENTRY_POINTS).sort());
+  });
+
   it('run on this Node.js and load the .proto files from their own copy', () => {
     // The CLI asks every node of a layout for its status: a gRPC client, hence the protos, for each.
     const layout = path.join(outDir, 'layout.json');
