@@ -9,10 +9,9 @@ import {
 import type { BillingMode, IndexDefinition, TableDefinition } from '../catalog/table-definition';
 import type { FieldSpec } from './request-schema';
 import {
-  GLOBAL_KEY_SCHEMA,
+  GLOBAL_SECONDARY_INDEX_MEMBERS,
   INDEX_NAME,
   INDEX_PROVISIONED_THROUGHPUT,
-  PROJECTION,
   checkCapacityBounds,
   checkGlobalKeySchema,
   checkProjectedAttributeTotal,
@@ -94,16 +93,7 @@ export const GLOBAL_SECONDARY_INDEX_UPDATES: FieldSpec = {
             },
           },
           Create: {
-            type: {
-              struct: {
-                IndexName: INDEX_NAME,
-                KeySchema: GLOBAL_KEY_SCHEMA,
-                Projection: PROJECTION,
-                ProvisionedThroughput: INDEX_PROVISIONED_THROUGHPUT,
-                OnDemandThroughput: UNSUPPORTED_MEMBER,
-                WarmThroughput: UNSUPPORTED_MEMBER,
-              },
-            },
+            type: { struct: { ...GLOBAL_SECONDARY_INDEX_MEMBERS, OnDemandThroughput: UNSUPPORTED_MEMBER, WarmThroughput: UNSUPPORTED_MEMBER } },
           },
           Delete: { type: { struct: { IndexName: INDEX_NAME } } },
         },
