@@ -49,7 +49,7 @@ function bundleOptions(outDir: string): BuildOptions {
     tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
     sourcemap: 'linked',
     sourcesContent: false,
-    // What the sources declare as set only in a bundle (see proto-loader.ts, start-local-cluster.ts).
+    // What the sources declare as set only in a bundle (see proto-loader.ts, local-cluster/cluster-options.ts).
     define: {
       TRIAD_BUNDLE_PROTO_DIR: JSON.stringify(PROTO_DIR),
       TRIAD_BUNDLE_ENTRIES: JSON.stringify({ storage: 'storage-node.js', router: 'router.js' }),

@@ -1,21 +1,9 @@
-import path from 'node:path';
 import { parseClusterOptions } from './local-cluster/cluster-options';
 import { LocalCluster } from './local-cluster/local-cluster';
-
-/**
- * Set only in the bundle `npm run build` makes of this file (scripts/build.ts, by esbuild's
- * `define`): the storage node's and the router's bundles, relative to this one, which the cluster
- * then runs. Run from the sources, it is not defined and the cluster bundles the sources itself.
- */
-declare const TRIAD_BUNDLE_ENTRIES: { storage: string; router: string } | undefined;
 
 /** `npm start`: the embedded default cluster, 3 storage nodes in zones a, b, c and 1 router, as separate processes. */
 async function main(): Promise<void> {
   const options = parseClusterOptions(process.argv.slice(2));
-  if (typeof TRIAD_BUNDLE_ENTRIES === 'object') {
-    const run = (bundle: string) => ['--enable-source-maps', path.join(__dirname, bundle)];
-    options.prebuiltEntries = { storage: run(TRIAD_BUNDLE_ENTRIES.storage), router: run(TRIAD_BUNDLE_ENTRIES.router) };
-  }
   const cluster = new LocalCluster(options);
   let stopping = false;
   cluster.onUnexpectedExit = (id, code, signal) => {
