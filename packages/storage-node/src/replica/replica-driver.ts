@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
+  type CommitAdvance,
   decodeMessage,
   type Message,
   type PersistedElectionState,
@@ -97,7 +98,11 @@ const EMPTY = Buffer.alloc(0);
 export class ReplicaDriver implements Leadership {
   private node?: ReplicaNode<EntryPayload>;
   private timer?: NodeJS.Timeout;
-  private pumping?: Promise<void>;
+  private pumpScheduled = false;
+  /** The steps after the syncs of the Readies taken so far (see `handle`), in order. */
+  private afterPersist: Promise<void> = Promise.resolve();
+  /** Per partition, resets and truncations handed to the store and not yet synced. */
+  private readonly rewritesInFlight = new Map<number, number>();
   /** Writes proposed here, by partition and log index, until applied or replaced. */
   private readonly proposals = new Map<number, Map<number, Proposal>>();
   /** Per partition, the last entry applied here: (index, term). */
@@ -262,36 +267,57 @@ export class ReplicaDriver implements Leadership {
     this.node?.nodeDown(id, this.now());
   }
 
-  private pump(): Promise<void> {
-    if (!this.pumping) {
-      this.pumping = this.drainReady().finally(() => {
-        this.pumping = undefined;
-      });
-    }
-    return this.pumping;
+  /** Drains the node's output once this turn ends, so that the packets and proposals of one turn share a Ready. */
+  private pump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.drainReady();
+    });
   }
 
-  async persisted(): Promise<void> {
-    while (this.node?.hasReady() || this.pumping) await this.pump();
-  }
-
-  private async drainReady(): Promise<void> {
+  /**
+   * Takes every Ready and starts its writes at once: a Ready's writes join the group commit behind
+   * the earlier ones (RocksDB keeps them in order), rather than waiting for the earlier sync to end,
+   * so a follower acknowledges an Append one sync after it arrives. What must follow a Ready's sync
+   * (messages, resets, applying) runs in Ready order once it lands; commits are the exception, see
+   * `handle`.
+   */
+  private drainReady(): void {
     if (!this.node) return;
-    try {
-      while (this.node.hasReady()) await this.handle(this.node.ready());
-    } catch (error) {
-      // Memory is ahead of disk (or a committed entry could not be applied): only a restart is safe.
-      this.c.log.error('replica state could not be persisted or applied; exiting', { error: String(error), stack: (error as Error).stack });
-      process.exit(1);
-    }
+    while (this.node.hasReady()) this.handle(this.node.ready());
   }
 
-  private async handle(ready: ReplicaReady<EntryPayload>): Promise<void> {
-    const node = this.node!;
+  private handle(ready: ReplicaReady<EntryPayload>): void {
     // A leader's appends depend on nothing unsynced: they go while its own copy is being written.
     this.send(ready.appends);
     const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
-    if (ops.length > 0) await Promise.all(ops.map((op) => this.c.store.write(op)));
+    const written = ops.length > 0 ? Promise.all(ops.map((op) => this.c.store.write(op))) : undefined;
+    const rewritten = ready.logWrites.filter((w) => w.reset || w.truncateFrom !== undefined).map((w) => w.partition);
+    for (const partition of rewritten) this.rewritesInFlight.set(partition, (this.rewritesInFlight.get(partition) ?? 0) + 1);
+    // Commits name entries durable here already: they are applied at once, unless a reset or
+    // truncation of their partition is still being written (applying then would race it).
+    const waiting: CommitAdvance[] = [];
+    for (const commit of ready.commits) {
+      if (this.rewritesInFlight.has(commit.partition)) waiting.push(commit);
+      else this.scheduleApply(commit.partition, commit.index);
+    }
+    const next = this.afterPersist
+      .then(() => written)
+      .then(() => this.afterWrite(ready, rewritten, waiting))
+      .catch((error: unknown) => {
+        // Memory is ahead of disk: only a restart is safe.
+        this.c.log.error('replica state could not be persisted; exiting', { error: String(error), stack: (error as Error).stack });
+        process.exit(1);
+      });
+    this.afterPersist = next;
+  }
+
+  /** What follows a Ready's sync, in Ready order. */
+  private afterWrite(ready: ReplicaReady<EntryPayload>, rewritten: readonly number[], commits: readonly CommitAdvance[]): void {
+    const node = this.node;
+    if (!node) return; // stopped
     for (const write of ready.logWrites) {
       if (write.reset) {
         this.resets.set(write.partition, (this.resets.get(write.partition) ?? 0) + 1);
@@ -307,10 +333,16 @@ export class ReplicaDriver implements Leadership {
       const last = write.entries[write.entries.length - 1];
       if (last) node.logPersisted(write.partition, last.index, last.term, this.now());
     }
+    for (const partition of rewritten) {
+      const left = (this.rewritesInFlight.get(partition) ?? 1) - 1;
+      if (left > 0) this.rewritesInFlight.set(partition, left);
+      else this.rewritesInFlight.delete(partition);
+    }
     this.send(ready.messages);
-    for (const commit of ready.commits) this.scheduleApply(commit.partition, commit.index);
+    for (const commit of commits) this.scheduleApply(commit.partition, commit.index);
     for (const request of ready.snapshots) void this.sendSnapshot(request);
     for (const event of ready.events) this.onEvent(event);
+    if (node.hasReady()) void this.pump();
   }
 
   /**
