@@ -44,7 +44,7 @@ export class Batcher<Req, Res> {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight >= this.options.inFlightMax) return;
+    if (this.flushScheduled || this.queue.length === 0 || this.inFlight >= this.options.inFlightMax) return;
     this.flushScheduled = true;
     // One turn of the event loop lets requests that arrive together leave together.
     (this.options.defer ?? setImmediate)(() => {
