@@ -67,9 +67,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
   let stats: PrefixStats;
 
   beforeAll(async () => {
-    engine = fixture();
-    store = engine.store;
-    await store.open();
+    store = await (engine = fixture()).open();
     const put = (partition: number, key: Buffer, value: Buffer) => store.write({ type: 'put', key: dataKey(partition, key), value });
     await Promise.all([
       put(0, itemKey(TABLE, 'a'), live(100)),
@@ -85,10 +83,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
     ]);
   });
 
-  afterAll(async () => {
-    await store.close();
-    engine.dispose();
-  });
+  afterAll(() => engine.dispose());
 
   beforeEach(() => {
     held = new Set([0, 1, 2]);

@@ -87,17 +87,8 @@ describe('RecordCache', () => {
 describe.each(STORAGE_ENGINES)('%s.getMany with its record cache', (_name, fixture) => {
   let engine: EngineFixture;
   let store: StorageEngine;
-
-  beforeEach(async () => {
-    engine = fixture();
-    store = engine.store;
-    await store.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    engine.dispose();
-  });
+  beforeEach(async () => (store = await (engine = fixture()).open()));
+  afterEach(() => engine.dispose());
 
   const read = async (k: string) => (await store.getMany([key(k)]))[0]?.toString();
 

@@ -13,17 +13,8 @@ const text = (buffer: Buffer | undefined) => buffer?.toString('latin1');
 describe.each(STORAGE_ENGINES)('%s (storage engine compliance)', (_name, fixture) => {
   let engine: EngineFixture;
   let store: StorageEngine;
-
-  beforeEach(async () => {
-    engine = fixture();
-    store = engine.store;
-    await store.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    engine.dispose();
-  });
+  beforeEach(async () => (store = await (engine = fixture()).open()));
+  afterEach(() => engine.dispose());
 
   const put = (key: string, value: string) => store.write({ type: 'put', key: b(key), value: b(value) });
   const keys = async (options: RangeOptions, engineToRead = store) => {
@@ -290,10 +281,7 @@ describe.each(STORAGE_ENGINES)('%s (storage engine compliance)', (_name, fixture
     test('what was written, synced or not, and cleared is there after a clean close and open', async () => {
       await Promise.all([put('a', 'synced'), put('b', 'to clear'), store.writeUnsynced({ type: 'put', key: b('c'), value: b('unsynced') })]);
       await store.clearRange(b('b'), b('c'));
-      await store.close();
-      expect(store.numericProperty('rocksdb.estimate-num-keys')).toBeUndefined();
-      store = engine.sameData();
-      await store.open();
+      store = await engine.reopen();
       expect(await keys({})).toEqual(['a', 'c']);
       expect((await store.getMany([b('a'), b('c')])).map(text)).toEqual(['synced', 'unsynced']);
     });
@@ -301,6 +289,7 @@ describe.each(STORAGE_ENGINES)('%s (storage engine compliance)', (_name, fixture
     test('the same engine opens again after closing', async () => {
       await put('a', '1');
       await store.close();
+      expect(store.numericProperty('rocksdb.estimate-num-keys')).toBeUndefined();
       await store.open();
       expect(text(await store.get(b('a')))).toBe('1');
     });

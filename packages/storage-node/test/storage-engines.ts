@@ -6,14 +6,34 @@ import { MemoryStore } from '../src/storage/memory-store';
 import { RocksStore } from '../src/storage/rocks-store';
 import type { StorageEngine } from '../src/storage/storage-engine';
 
-/** An engine under test: a fresh one on empty data, another on the same data, and clean-up. */
+/** An engine under test, on data of its own. */
 export interface EngineFixture {
-  /** An engine on empty data, not yet open. */
-  store: StorageEngine;
-  /** Another engine on the same data, not yet open (close the first before opening it). */
-  sameData(): StorageEngine;
-  /** Removes what the engines left (they must be closed). */
-  dispose(): void;
+  /** Opens an engine on the fixture's data (empty at first). */
+  open(): Promise<StorageEngine>;
+  /** Closes the open engine and opens another on the same data: a clean restart. */
+  reopen(): Promise<StorageEngine>;
+  /** Closes the open engine and removes its data. */
+  dispose(): Promise<void>;
+}
+
+function fixture(create: () => StorageEngine, removeData: () => void): EngineFixture {
+  let current: StorageEngine | undefined;
+  const open = async () => {
+    current = create();
+    await current.open();
+    return current;
+  };
+  return {
+    open,
+    reopen: async () => {
+      await current?.close();
+      return open();
+    },
+    dispose: async () => {
+      await current?.close();
+      removeData();
+    },
+  };
 }
 
 /** Every storage engine, for suites that run the same cases against each (`describe.each(STORAGE_ENGINES)`). */
@@ -22,18 +42,14 @@ export const STORAGE_ENGINES: [string, () => EngineFixture][] = [
     'RocksStore',
     () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-engine-'));
-      return {
-        store: new RocksStore(dir),
-        sameData: () => new RocksStore(dir),
-        dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
-      };
+      return fixture(() => new RocksStore(dir), () => fs.rmSync(dir, { recursive: true, force: true }));
     },
   ],
   [
     'MemoryStore',
     () => {
       const disk = new MemoryDisk();
-      return { store: new MemoryStore(disk), sameData: () => new MemoryStore(disk), dispose: () => undefined };
+      return fixture(() => new MemoryStore(disk), () => undefined);
     },
   ],
 ];
