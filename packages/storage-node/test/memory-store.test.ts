@@ -140,6 +140,18 @@ describe('MemoryStore crashes and wipes', () => {
     expect(await keysOf(await restart(disk))).toEqual([]);
   });
 
+  test('a crash while an engine opens kills it too', async () => {
+    await store.close();
+    const steps = new HeldSteps();
+    const opening = new MemoryStore(disk, { schedule: steps.schedule });
+    let opened = false;
+    void opening.open().then(() => (opened = true));
+    disk.crash();
+    await steps.drain();
+    expect(opened).toBe(false);
+    expect(await keysOf(await restart(disk))).toEqual([]);
+  });
+
   test('one engine at a time: the disk is locked while open', async () => {
     const second = new MemoryStore(disk);
     await expect(second.open()).rejects.toThrow(/IO error: While lock file/);

@@ -167,16 +167,15 @@ export class MemoryStore implements StorageEngine, DiskHolder {
 
   open(): Promise<void> {
     if (this.state !== 'closed') return Promise.reject(new Error(`cannot open a store that is ${this.state}`));
+    // Locked at once, so that a crash while the engine opens kills it too.
+    try {
+      this.disk.lock(this);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.state = 'opening';
-    return new Promise((resolve, reject) =>
+    return new Promise((resolve) =>
       this.step({ kind: 'open' }, () => {
-        try {
-          this.disk.lock(this);
-        } catch (error) {
-          this.state = 'closed';
-          reject(error);
-          return;
-        }
         this.live = this.disk.recover();
         this.liveBytes = 0;
         for (let at = this.live.begin; at.valid; at.next()) this.liveBytes += at.key.length + at.value.length;
