@@ -21,7 +21,7 @@ import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, 
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from './peer-clients';
 import type { ReplicaState } from './replica-state';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
 import type { IdentityStore } from './node-identity';
@@ -57,7 +57,7 @@ export interface ReplicaDriverComponents {
   nodeId: string;
   /** The layout adopted last: replica sets change with joins and decommissions (see `reconfigure`). */
   ring: ClusterView;
-  store: RocksStore;
+  store: StorageEngine;
   electionStore: ElectionStore;
   logStore: LogStore;
   replicas: ReplicaState;
