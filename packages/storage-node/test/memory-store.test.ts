@@ -182,7 +182,7 @@ describe('MemoryStore steps, as the simulator orders them', () => {
     let done = false;
     const writing = store.write(put('a')).then(() => (done = true));
     void store.write(put('b'));
-    expect(await steps.run('gather')).toEqual({ kind: 'gather', synced: true });
+    expect(await steps.run('gather')).toEqual({ kind: 'gather' });
     expect(await steps.run('write')).toEqual({ kind: 'write', synced: true, ops: 2, bytes: 4 });
     expect(disk.unsyncedRecords).toBe(1);
     // Not yet visible: a read answered now does not see it.
@@ -231,7 +231,7 @@ describe('MemoryStore steps, as the simulator orders them', () => {
     }
   });
 
-  test('batches are written one at a time: an unsynced batch waits behind a slow sync', async () => {
+  test('batches are written one at a time: an unsynced write waits behind a slow sync', async () => {
     const steps = new HeldSteps();
     const fault = (point: StorageFaultPoint): StorageFault | undefined => (point.kind === 'sync' ? { kind: 'slow', delayMs: 900 } : undefined);
     const store = new MemoryStore(new MemoryDisk(), { schedule: steps.schedule, fault });
@@ -242,11 +242,11 @@ describe('MemoryStore steps, as the simulator orders them', () => {
     const synced = store.write(put('s')).then(() => order.push('synced'));
     await steps.run('gather');
     await steps.run('write');
+    // One group commit for both kinds: the unsynced write gathers only once the synced batch is done.
     const unsynced = store.writeUnsynced(put('u')).then(() => order.push('unsynced'));
-    await steps.run('gather');
     expect(steps.held.map(({ step, delayMs }) => [step.kind, delayMs])).toEqual([['sync', 900]]);
     await steps.run('sync');
-    expect(steps.kinds()).toEqual(['write']);
+    expect(steps.kinds()).toEqual(['gather']);
     await steps.drain();
     await Promise.all([synced, unsynced]);
     expect(order).toEqual(['synced', 'unsynced']);

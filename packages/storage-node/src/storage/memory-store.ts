@@ -1,7 +1,7 @@
-import { Batcher } from '@triad/rpc';
+import { GroupCommit } from './group-commit';
 import { RecordCache } from './record-cache';
 import { MemoryDisk, applyWriteOp, emptyImage, type DiskHolder, type DiskImage, type LogRecord } from './memory-disk';
-import { GROUP_COMMIT_OPS_MAX, type RangeOptions, type StorageEngine, type WriteOp } from './storage-engine';
+import type { RangeOptions, StorageEngine, WriteOp } from './storage-engine';
 
 /**
  * The storage engine of the deterministic simulator: RocksDB as `RocksStore` drives it, in memory,
@@ -9,7 +9,7 @@ import { GROUP_COMMIT_OPS_MAX, type RangeOptions, type StorageEngine, type Write
  * every call the storage node makes (test/storage-engine-compliance.test.ts runs the same cases on
  * both), including the parts that matter when things go wrong:
  *
- *  - writes go through the same group commit as RocksStore (two `Batcher`s, synced and unsynced),
+ *  - writes go through the same group commit as RocksStore (one `GroupCommit` stream, synced and unsynced writes in order),
  *    then one at a time through RocksDB's write queue: a batch is appended to the log, then synced
  *    if it is a synced batch, then applied to the live view. A slow sync holds up every batch
  *    behind it, synced or not, and a sync makes every earlier batch durable;
@@ -29,7 +29,7 @@ import { GROUP_COMMIT_OPS_MAX, type RangeOptions, type StorageEngine, type Write
 export type MemoryStoreStep =
   | { kind: 'open' | 'close' | 'read' | 'scan' | 'clear' | 'size' }
   /** A group-commit batcher forms its next batch (RocksStore's batchers wait one turn of the event loop). */
-  | { kind: 'gather'; synced: boolean }
+  | { kind: 'gather' }
   /** A batch is appended to the log (and, unsynced, applied). */
   | { kind: 'write'; synced: boolean; ops: number; bytes: number }
   /** The log is synced through a synced batch, which is then applied. */
@@ -137,8 +137,7 @@ export class MemoryStore implements StorageEngine, DiskHolder {
   private liveBytes = 0;
   /** Bumped when the process dies: steps scheduled before do nothing. */
   private incarnation = 0;
-  private readonly groupCommit: Batcher<WriteOp, void>;
-  private readonly unsyncedCommit: Batcher<WriteOp, void>;
+  private readonly groupCommit: GroupCommit;
   /** RocksDB's write queue: batches are written (and synced) one at a time, in this order. */
   private readonly writeQueue: QueuedBatch[] = [];
   private writing = false;
@@ -155,14 +154,10 @@ export class MemoryStore implements StorageEngine, DiskHolder {
     readonly disk: MemoryDisk = new MemoryDisk(),
     private readonly hooks: MemoryStoreHooks = {},
   ) {
-    const batcher = (synced: boolean) =>
-      new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, synced), {
-        batchSizeMax: GROUP_COMMIT_OPS_MAX,
-        inFlightMax: 1,
-        defer: (flush) => this.step({ kind: 'gather', synced }, flush),
-      });
-    this.groupCommit = batcher(true);
-    this.unsyncedCommit = batcher(false);
+    this.groupCommit = new GroupCommit(
+      (ops, synced) => this.writeBatch(ops, synced),
+      (flush) => this.step({ kind: 'gather' }, flush),
+    );
   }
 
   open(): Promise<void> {
@@ -246,11 +241,11 @@ export class MemoryStore implements StorageEngine, DiskHolder {
   }
 
   write(op: WriteOp): Promise<void> {
-    return this.submit(this.groupCommit, op);
+    return this.submit(op, (o) => this.groupCommit.write(o));
   }
 
   writeUnsynced(op: WriteOp): Promise<void> {
-    return this.submit(this.unsyncedCommit, op);
+    return this.submit(op, (o) => this.groupCommit.writeUnsynced(o));
   }
 
   get(key: Buffer): Promise<Buffer | undefined> {
@@ -342,10 +337,10 @@ export class MemoryStore implements StorageEngine, DiskHolder {
     });
   }
 
-  private submit(batcher: Batcher<WriteOp, void>, op: WriteOp): Promise<void> {
+  private submit(op: WriteOp, commit: (op: WriteOp) => Promise<void>): Promise<void> {
     if (this.state !== 'open') return Promise.reject(notOpen());
     this.recordCache.invalidate(op.key);
-    return this.track(batcher.submit(op));
+    return this.track(commit(op));
   }
 
   /** A batch into RocksDB's write queue (from a batcher, or a chunk of a range clear). */

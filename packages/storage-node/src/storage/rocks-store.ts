@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import rocksdb from 'rocksdb';
-import { Batcher } from '@triad/rpc';
+import { GroupCommit } from './group-commit';
 import { RecordCache } from './record-cache';
-import { GROUP_COMMIT_OPS_MAX, type RangeOptions, type StorageEngine, type StorageEngineFactory, type WriteOp } from './storage-engine';
+import { type RangeOptions, type StorageEngine, type StorageEngineFactory, type WriteOp } from './storage-engine';
 
 /**
  * The node's one RocksDB database. Every write goes through group commit: while one synced batch
@@ -12,9 +12,7 @@ import { GROUP_COMMIT_OPS_MAX, type RangeOptions, type StorageEngine, type Stora
  */
 export class RocksStore implements StorageEngine {
   private readonly db: rocksdb.RocksDatabase;
-  private readonly groupCommit: Batcher<WriteOp, void>;
-  /** Writes whose durability comes from elsewhere (a synced log entry): batched the same way, never synced. */
-  private readonly unsyncedCommit: Batcher<WriteOp, void>;
+  private readonly groupCommit: GroupCommit;
   /** Properties may be read only between open() and close() (the binding does not check). */
   private isOpen = false;
   /** Hot records for getMany (see record-cache.ts); every write and range clear goes past it. */
@@ -26,14 +24,7 @@ export class RocksStore implements StorageEngine {
   ) {
     fs.mkdirSync(location, { recursive: true });
     this.db = rocksdb(location);
-    this.groupCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, true), {
-      batchSizeMax: GROUP_COMMIT_OPS_MAX,
-      inFlightMax: 1,
-    });
-    this.unsyncedCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, false), {
-      batchSizeMax: GROUP_COMMIT_OPS_MAX,
-      inFlightMax: 1,
-    });
+    this.groupCommit = new GroupCommit((ops, sync) => this.writeBatch(ops, sync));
   }
 
   open(): Promise<void> {
@@ -64,7 +55,7 @@ export class RocksStore implements StorageEngine {
   /** Durable once resolved: the write is in a synced batch. */
   write(op: WriteOp): Promise<void> {
     this.recordCache.invalidate(op.key);
-    return this.groupCommit.submit(op);
+    return this.groupCommit.write(op);
   }
 
   /**
@@ -74,7 +65,7 @@ export class RocksStore implements StorageEngine {
    */
   writeUnsynced(op: WriteOp): Promise<void> {
     this.recordCache.invalidate(op.key);
-    return this.unsyncedCommit.submit(op);
+    return this.groupCommit.writeUnsynced(op);
   }
 
   private writeBatch(ops: WriteOp[], sync: boolean): Promise<void[]> {
