@@ -188,8 +188,12 @@ export class StorageNode {
         for (const node of after.nodes) {
           if (!before.node(node.id)) metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
         }
+        const transition = layoutTransition(before, after, config.id);
         // A majority of the new replica set holds the data before a layout switches a partition away.
-        for (const partition of layoutTransition(before, after, config.id).dropped) await dropPartition(partition);
+        for (const partition of transition.dropped) await dropPartition(partition);
+        for (const partition of transition.entered) {
+          if (await replicas.holdsAny(partition)) await dropPartition(partition);
+        }
         if (before.node(config.id) && !after.node(config.id)) {
           log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
         }

@@ -155,7 +155,14 @@ export class ReplicaDriver implements Leadership {
 
   private replicaSets(): Map<number, string[]> {
     const partitions = new Map<number, string[]>();
-    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) partitions.set(p, this.c.ring.replicaSet(p).map((n) => n.id));
+    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) {
+      const ids = this.c.ring.replicaSet(p).map((n) => n.id);
+      // While the partition moves, a replica it is leaving comes last in the preferred order: else
+      // balancing hands leadership back to it and it hands it on again, and the move never runs.
+      const move = this.c.ring.ring.pendingMove(p);
+      const leaving = move ? move.from.filter((id) => !move.to.includes(id)) : [];
+      partitions.set(p, [...ids.filter((id) => !leaving.includes(id)), ...ids.filter((id) => leaving.includes(id))]);
+    }
     return partitions;
   }
 
