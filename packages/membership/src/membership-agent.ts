@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { realEnvironment, type Environment, type TimerHandle } from '@triad/runtime';
 import { SENDS_IN_FLIGHT_MAX } from './limits';
 import {
   SwimMember,
@@ -6,7 +7,6 @@ import {
   type MemberState,
   type MemberStatus,
   type OutgoingMessage,
-  type RandomSource,
   type SwimConfig,
   type SwimMessage,
 } from './swim';
@@ -48,10 +48,11 @@ export interface MembershipAgentInit {
 export interface MembershipAgentComponents {
   /** @default a GrpcMembershipTransport from `self.address` */
   transport?: MembershipTransport;
-  /** Milliseconds, monotonic enough for timeouts. @default Date.now */
-  clock?: () => number;
-  /** Uniform in [0, 1). @default Math.random */
-  random?: RandomSource;
+  /**
+   * Clocks, timers and randomness: SWIM's timeouts run on its monotonic clock, its choices on its
+   * randomness. @default realEnvironment
+   */
+  environment?: Environment;
 }
 
 export interface MembershipAgentEvents {
@@ -79,13 +80,13 @@ export interface StopOptions {
 export class MembershipAgent extends EventEmitter<MembershipAgentEvents> implements MembershipHandler {
   private readonly swim: SwimMember;
   private readonly transport: MembershipTransport;
-  private readonly clock: () => number;
+  private readonly env: Environment;
   private readonly seeds: readonly string[];
   private readonly tickIntervalMs: number;
   private readonly syncDeadlineMs: number;
   private readonly stopTimeoutMs: number;
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private state: 'new' | 'running' | 'stopped' = 'new';
   /** Messages dropped because SENDS_IN_FLIGHT_MAX calls were already in flight (SWIM tolerates loss). */
   sendsDropped = 0;
@@ -94,13 +95,13 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
 
   constructor(init: MembershipAgentInit, components: MembershipAgentComponents = {}) {
     super();
-    this.clock = components.clock ?? (() => Date.now());
+    this.env = components.environment ?? realEnvironment;
     this.transport = components.transport ?? new GrpcMembershipTransport(init.self.address);
     this.seeds = init.seeds;
     this.tickIntervalMs = init.tickIntervalMs ?? 100;
     this.syncDeadlineMs = init.syncDeadlineMs ?? 2_000;
     this.stopTimeoutMs = init.stopTimeoutMs ?? 1_000;
-    this.swim = new SwimMember({ ...init.self, incarnation: init.incarnation ?? 0 }, init.swim ?? {}, components.random ?? Math.random);
+    this.swim = new SwimMember({ ...init.self, incarnation: init.incarnation ?? 0 }, init.swim ?? {}, this.env.random);
   }
 
   get id(): string {
@@ -121,9 +122,9 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
     if (this.state !== 'new') throw new Error(`membership agent already ${this.state}`);
     this.state = 'running';
     this.swim.join(this.seeds);
-    this.swim.tick(this.clock());
+    this.swim.tick(this.env.monotonicMs());
     this.flush();
-    this.timer = setInterval(() => this.tick(), this.tickIntervalMs);
+    this.timer = this.env.setInterval(() => this.tick(), this.tickIntervalMs);
     this.timer.unref();
   }
 
@@ -132,7 +133,7 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
     if (this.state === 'stopped') return;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
-    if (this.timer) clearInterval(this.timer);
+    this.env.clearInterval(this.timer);
     this.timer = undefined;
     if (wasRunning && (options.leave ?? true)) {
       this.swim.leave();
@@ -150,14 +151,14 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
   /** Incoming gossip from the gRPC service: returns the direct reply (a ping's ack). */
   handleGossip(message: SwimMessage, _fromAddress: string): SwimMessage | null {
     if (this.state === 'stopped') return null;
-    const reply = this.swim.receive(message, this.clock());
+    const reply = this.swim.receive(message, this.env.monotonicMs());
     this.flush();
     return reply;
   }
 
   private tick(): void {
     if (this.state !== 'running') return;
-    this.swim.tick(this.clock());
+    this.swim.tick(this.env.monotonicMs());
     this.flush();
   }
 
@@ -179,7 +180,7 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
     const call = this.transport.send(toAddress, message, deadlineMs).then(
       (reply) => {
         if (reply && this.state === 'running') {
-          this.swim.receive(reply, this.clock());
+          this.swim.receive(reply, this.env.monotonicMs());
           this.flush();
         }
       },
@@ -194,12 +195,12 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
 
   private async settleInFlight(): Promise<void> {
     if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.stopTimeoutMs);
+      timer = this.env.setTimeout(resolve, this.stopTimeoutMs);
       timer.unref();
     });
     await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-    clearTimeout(timer);
+    this.env.clearTimeout(timer);
   }
 }

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { realEnvironment, type Environment, type TimerHandle } from '@triad/runtime';
 import { faultGate } from './fault-gate';
 
 /**
@@ -29,7 +30,7 @@ interface PendingBatch<Req, Rep> {
   call: grpc.ClientDuplexStream<Req, Rep>;
   resolve: (reply: Rep) => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 /** An error shaped like grpc-js's ServiceError, so `isUnreachable` and friends read it the same way. */
@@ -54,6 +55,8 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
     private readonly deadlineMs: number,
     /** The unary call, for nodes without the stream. */
     private readonly unary: (request: Req) => Promise<Rep>,
+    /** Times the batches' deadlines. */
+    private readonly env: Environment = realEnvironment,
   ) {}
 
   send(request: Req): Promise<Rep> {
@@ -65,7 +68,7 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
     // Ids are never 0 (a reply without one); they wrap long before any batch could still be pending.
     this.nextBatchId = this.nextBatchId >= 0xffff_ffff ? 1 : this.nextBatchId + 1;
     return new Promise<Rep>((resolve, reject) => {
-      const timer = setTimeout(() => this.expire(batchId), this.deadlineMs);
+      const timer = this.env.setTimeout(() => this.expire(batchId), this.deadlineMs);
       this.pending.set(batchId, { request, call, resolve, reject, timer });
       call.write({ ...request, batchId });
     });
@@ -100,7 +103,7 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
     // A batch whose deadline passed was failed already; its late reply is dropped.
     if (!batch) return;
     this.pending.delete(batchId);
-    clearTimeout(batch.timer);
+    this.env.clearTimeout(batch.timer);
     if (reply.errorCode) batch.reject(statusError(reply.errorCode, reply.errorMessage ?? ''));
     else batch.resolve(reply);
   }
@@ -116,7 +119,7 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
     for (const [batchId, batch] of [...this.pending]) {
       if (batch.call !== call) continue;
       this.pending.delete(batchId);
-      clearTimeout(batch.timer);
+      this.env.clearTimeout(batch.timer);
       this.unary(batch.request).then(batch.resolve, batch.reject);
     }
   }
@@ -139,7 +142,7 @@ export class BatchStreamClient<Req extends StreamedRequest, Rep extends Streamed
     for (const [batchId, batch] of [...this.pending]) {
       if (batch.call !== call) continue;
       this.pending.delete(batchId);
-      clearTimeout(batch.timer);
+      this.env.clearTimeout(batch.timer);
       batch.reject(error);
     }
   }

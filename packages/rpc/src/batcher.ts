@@ -1,3 +1,5 @@
+import { realEnvironment } from '@triad/runtime';
+
 /**
  * Coalesces many small requests into one message. A batch leaves at once when fewer than
  * `inFlightMax` batches are outstanding; otherwise requests queue up and leave together when one
@@ -10,8 +12,9 @@ export interface BatcherOptions {
   /** Batches outstanding at once; 1 keeps batches strictly ordered. */
   inFlightMax: number;
   /**
-   * Runs a flush once requests that arrive together have arrived. Default: `setImmediate` (one turn
-   * of the event loop); a simulator passes its scheduler.
+   * Runs a flush once requests that arrive together have arrived. Default: `realEnvironment.defer`
+   * (setImmediate: one turn of the event loop); a process passes its environment's `defer`, a
+   * simulated engine its own scheduler.
    */
   defer?: (flush: () => void) => void;
 }
@@ -47,7 +50,7 @@ export class Batcher<Req, Res> {
     if (this.flushScheduled || this.queue.length === 0 || this.inFlight >= this.options.inFlightMax) return;
     this.flushScheduled = true;
     // One turn of the event loop lets requests that arrive together leave together.
-    (this.options.defer ?? setImmediate)(() => {
+    (this.options.defer ?? realEnvironment.defer)(() => {
       this.flushScheduled = false;
       this.flush();
     });

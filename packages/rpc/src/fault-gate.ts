@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { realEnvironment, type Environment, type TimerHandle } from '@triad/runtime';
 
 /** How often a process re-reads its fault file. */
 const FAULT_FILE_POLL_MS = 100;
@@ -35,12 +36,15 @@ export class FaultGate {
   private blocked = new Set<string>();
   private held = new Set<string>();
   private partitions = new Set<number>();
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
 
-  constructor(private readonly file: string | undefined) {
+  constructor(
+    private readonly file: string | undefined,
+    private readonly env: Environment = realEnvironment,
+  ) {
     if (!file) return;
     this.reload();
-    this.timer = setInterval(() => this.reload(), FAULT_FILE_POLL_MS);
+    this.timer = this.env.setInterval(() => this.reload(), FAULT_FILE_POLL_MS);
     this.timer.unref();
   }
 
@@ -94,7 +98,7 @@ export class FaultGate {
         return Promise.reject(Object.assign(new Error(`${address} is cut off (fault injection)`), { code: grpc.status.UNAVAILABLE }));
       case 'hold':
         return new Promise<never>((_resolve, reject) =>
-          setTimeout(
+          this.env.setTimeout(
             () =>
               reject(
                 Object.assign(new Error(`${grpc.status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: Deadline exceeded after ${deadlineMs} ms (call to ${address} held)`), {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { realEnvironment, systemDeadline, type Environment } from '@triad/runtime';
 import { faultGate } from './fault-gate';
 import { CHANNEL_OPTIONS, loadProto } from './proto-loader';
 import { BatchStreamClient, BatchStreamServer } from './batch-stream';
@@ -120,15 +121,21 @@ export class StorageNodeClient implements StorageNodeService {
 
   /**
    * `deadlineMs` bounds every call; `executeDeadlineMs` (default the same) bounds item operations,
-   * whose writes a leader answers definitively within its own, shorter wait.
+   * whose writes a leader answers definitively within its own, shorter wait. `env` times the
+   * batches on the streams (grpc-js times unary calls itself).
    */
-  constructor(readonly address: string, private readonly deadlineMs: number, executeDeadlineMs = deadlineMs) {
+  constructor(
+    readonly address: string,
+    private readonly deadlineMs: number,
+    executeDeadlineMs = deadlineMs,
+    env: Environment = realEnvironment,
+  ) {
     const Constructor = storageServiceConstructor();
     this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request));
-    this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', executeDeadlineMs, (request) => this.call('execute', request, executeDeadlineMs));
-    this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request));
-    this.elections = new BatchStreamClient(this.client, address, 'ElectionStream', deadlineMs, (request) => this.call('election', request));
+    this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request), env);
+    this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', executeDeadlineMs, (request) => this.call('execute', request, executeDeadlineMs), env);
+    this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request), env);
+    this.elections = new BatchStreamClient(this.client, address, 'ElectionStream', deadlineMs, (request) => this.call('election', request), env);
   }
 
   private call<M extends keyof StorageNodeService>(method: M, request: Request<M>, deadlineMs = this.deadlineMs): Promise<Reply<M>> {
@@ -137,7 +144,7 @@ export class StorageNodeClient implements StorageNodeService {
     const faulted = faultGate.intercept(this.address, deadlineMs);
     if (faulted) return faulted;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Reply<M>) =>
+      fn.call(this.client, request, { deadline: systemDeadline(deadlineMs) }, (error: grpc.ServiceError | null, reply: Reply<M>) =>
         error ? reject(error) : resolve(reply),
       );
     });

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { CHANNEL_OPTIONS, faultGate, loadProto } from '@triad/rpc';
+import { systemDeadline } from '@triad/runtime';
 import { CLIENTS_MAX, GOSSIP_PAYLOAD_BYTES_MAX } from '../limits';
 import { InvalidSwimMessageError, parseSwimMessage, type SwimMessage } from '../swim';
 import type { MembershipHandler, MembershipTransport } from './transport';
@@ -111,7 +112,7 @@ export class GrpcMembershipTransport implements MembershipTransport {
       gossip.call(
         client,
         request,
-        { deadline: Date.now() + deadlineMs },
+        { deadline: systemDeadline(deadlineMs) },
         (error: grpc.ServiceError | null, reply: GossipPacket) => {
           if (error) return reject(error);
           try {
