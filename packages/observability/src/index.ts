@@ -1,3 +1,2 @@
 export * from './logger';
 export * from './metrics';
-export * from './wall-clock';

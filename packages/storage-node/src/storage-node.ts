@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { createLogger, createMetricsRegistry, startMetricsServer, wallClockMs, type Logger } from '@triad/observability';
+import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@triad/observability';
+import { realEnvironment, sleep, type Environment } from '@triad/runtime';
 import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
 import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { startStorageServer } from '@triad/rpc';
@@ -33,13 +34,13 @@ const IDENTITY_ASK_WAIT_MS_MAX = 5_000;
  * What the peers know of this node's generation (0: never saw it), from the peers that answer
  * within the wait; empty when none does (a cluster starting for the first time with this node first).
  */
-async function askPeersOurGeneration(selfId: string, others: readonly StorageNodeInfo[], peers: PeerClients): Promise<number[]> {
-  const deadline = Date.now() + IDENTITY_ASK_WAIT_MS_MAX;
-  while (Date.now() < deadline) {
+async function askPeersOurGeneration(selfId: string, others: readonly StorageNodeInfo[], peers: PeerClients, env: Environment): Promise<number[]> {
+  const deadline = env.monotonicMs() + IDENTITY_ASK_WAIT_MS_MAX;
+  while (env.monotonicMs() < deadline) {
     const answers = await Promise.allSettled(others.map((peer) => peers.client(peer).ping({ from: selfId }, 1_000)));
     const known = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.knownGenerationOfCaller ?? 0] : []));
     if (known.length > 0) return known;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(env, 250);
   }
   return [];
 }
@@ -71,6 +72,11 @@ export interface StorageNodeConfig {
   itemCollectionBytesMax: number;
   /** Builds the storage engine; default: RocksDB in `<dataDir>/rocksdb` (the simulator passes an in-memory one). */
   storageEngine?: StorageEngineFactory;
+  /**
+   * The node's clocks, timers and randomness, handed to every part it builds; default
+   * `realEnvironment` (the simulator passes one `SimulatedEnvironment` per node).
+   */
+  environment?: Environment;
 }
 
 /**
@@ -91,8 +97,9 @@ export class StorageNode {
 
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
     const state = { stopping: false };
+    const env = config.environment ?? realEnvironment;
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
-    const log = createLogger(identity);
+    const log = createLogger(identity, undefined, env);
     const registry = createMetricsRegistry(identity);
     const metrics = createStorageMetrics(registry);
     const movementMetrics = createMovementMetrics(registry);
@@ -113,7 +120,7 @@ export class StorageNode {
     const persisted = await loadPersistedLayout(store);
     if (persisted && layoutEpoch(persisted) > layoutEpoch(layout)) layout = persisted;
     if (!new Ring(layout).node(config.id)) {
-      const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout));
+      const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout), env);
       if (newer) layout = newer;
     }
     const ring = new ClusterView(layout);
@@ -121,27 +128,27 @@ export class StorageNode {
     const replicas = new ReplicaState(store, ring.partitionCount);
     const records = await replicas.load();
     log.info('replica state loaded', { records });
-    const peers = new PeerClients(config.id);
+    const peers = new PeerClients(config.id, env);
     if (!ring.node(config.id)) log.info('this node is not in the cluster layout yet; it holds nothing until `triad join` adds it', { epoch: ring.epoch, address: advertise });
     const membership = new MembershipAgent({
       self: { id: config.id, zone: config.zone, role: 'storage', address: advertise },
       seeds: ring.nodes.filter((n) => n.id !== config.id).map((n) => n.address),
-    });
+    }, { environment: env });
     observeMembership(membership, log, registry);
     // Unknown and suspect members are tried: a failed attempt costs little and is retried.
     const isUp = (node: StorageNodeInfo) => {
       const status = membership.member(node.id)?.status;
       return status !== 'dead' && status !== 'left';
     };
-    const hints = new HintStore(store, config.hintWindowMs, config.hintBytesMax);
+    const hints = new HintStore(store, env, config.hintWindowMs, config.hintBytesMax);
     await hints.load(ring.nodes.map((n) => n.id));
     // Every target has its series from the start, so dashboards and checks see zeros, not gaps.
     for (const node of ring.nodes) {
       metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
       for (const reason of ['expired', 'size_cap', 'moved']) metrics.hintsDropped.inc({ target: node.id, reason }, 0);
     }
-    const handoff = new HintedHandoff({ selfId: config.id, ring, hints, peers, isUp, metrics, log, nowMs: wallClockMs });
-    const antiEntropy = new AntiEntropy({ nodeId: config.id, ring, replicas, peers, isUp, metrics, log });
+    const handoff = new HintedHandoff({ selfId: config.id, ring, hints, peers, isUp, metrics, log, env });
+    const antiEntropy = new AntiEntropy({ nodeId: config.id, ring, replicas, peers, isUp, metrics, log, env });
     const overlay = new ProposalOverlay();
     const identities = new IdentityStore(store);
     const storedIdentity = await identities.load();
@@ -166,6 +173,7 @@ export class StorageNode {
       metrics,
       log,
       identities,
+      env,
       forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
       onLayoutEntry: async (layout, partition, leads) => {
         await keeper.adopt(parseClusterLayout(JSON.parse(layout.toString('utf8'))), leads ? new Set([partition]) : new Set());
@@ -183,6 +191,7 @@ export class StorageNode {
       peers,
       metrics: movementMetrics,
       log,
+      env,
       onAdopted: async (after, before, keepLeadership) => {
         await election.reconfigure(keepLeadership);
         for (const node of after.nodes) {
@@ -199,7 +208,7 @@ export class StorageNode {
         }
       },
     });
-    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log });
+    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env });
     forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
     const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
       nodeId: config.id,
@@ -211,6 +220,7 @@ export class StorageNode {
       leadership: election,
       metrics,
       log,
+      env,
       retire: (partition, outboxKey, version) => service.retireOutbox(partition, outboxKey, version),
     });
     const service: StorageServiceImpl = new StorageServiceImpl({
@@ -241,12 +251,13 @@ export class StorageNode {
       }),
       movement: mover,
       itemCollectionBytesMax: config.itemCollectionBytesMax,
-      prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log }),
+      prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log, env }),
+      env,
     });
     // Replication messages are dropped until the logs are recovered and elections run (below); the
     // server answers pings first, so that a node without data can learn whether it had some.
     const { server, port } = await startStorageServer(service, config.listen, (grpcServer) => addMembershipService(grpcServer, membership));
-    const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers);
+    const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
     const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
@@ -273,7 +284,7 @@ export class StorageNode {
     globalIndexes.start();
     keeper.start();
     let sweeping = false;
-    const sweep = setInterval(async () => {
+    const sweep = env.setInterval(async () => {
       if (sweeping || state.stopping) return;
       sweeping = true;
       try {
@@ -293,14 +304,14 @@ export class StorageNode {
       log.info('storage node stopping', { signal });
       // Hand leadership away first, so that clients see a short leader change, not a dead leader.
       election.setDraining(true);
-      const handoffDeadline = Date.now() + LEADERSHIP_HANDOFF_WAIT_MS;
-      while (ring.partitionsOf(config.id).some((p) => election.isServingLeader(p)) && Date.now() < handoffDeadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      const handoffDeadline = env.monotonicMs() + LEADERSHIP_HANDOFF_WAIT_MS;
+      while (ring.partitionsOf(config.id).some((p) => election.isServingLeader(p)) && env.monotonicMs() < handoffDeadline) {
+        await sleep(env, 50);
       }
       election.stop();
       globalIndexes.stop();
       keeper.stop();
-      clearInterval(sweep);
+      env.clearInterval(sweep);
       handoff.stop();
       antiEntropy.stop();
       await membership.stop();

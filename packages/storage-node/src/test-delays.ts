@@ -1,4 +1,5 @@
 import type { Logger } from '@triad/observability';
+import type { Environment } from '@triad/runtime';
 
 /**
  * Test-only delays at named points of the write path (FoundationDB-style fault points): they widen
@@ -55,13 +56,13 @@ const delays = parseTestDelays(process.env.TRIAD_TEST_DELAYS);
  * The delay configured for `point` and this item's storage key, logged so that a test can wait for
  * it to begin; undefined (nothing to await) when there is none, which is always outside tests.
  */
-export function testDelay(point: TestDelayPoint, key: Uint8Array, log: Logger): Promise<void> | undefined {
+export function testDelay(point: TestDelayPoint, key: Uint8Array, log: Logger, env: Pick<Environment, 'setTimeout'>): Promise<void> | undefined {
   if (delays.size === 0) return undefined;
   const spec = delays.get(point);
   if (!spec || (spec.keyContains && !Buffer.from(key.buffer, key.byteOffset, key.byteLength).includes(spec.keyContains))) return undefined;
   log.warn('test delay started', { point, ms: spec.ms });
   return new Promise((resolve) =>
-    setTimeout(() => {
+    env.setTimeout(() => {
       log.warn('test delay over', { point, ms: spec.ms });
       resolve();
     }, spec.ms),

@@ -1,5 +1,6 @@
 import { createLogger } from '@triad/observability';
 import { PREFIX_STATS_PREFIXES_MAX } from '@triad/rpc';
+import { realEnvironment as env } from '@triad/runtime';
 import { PrefixStats, PrefixTally, STATS_REQUESTS_QUEUED_MAX } from '../src/admin/prefix-stats';
 import { encodeRecord } from '../src/storage/record-codec';
 import type { StorageEngine } from '../src/storage/storage-engine';
@@ -87,7 +88,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
 
   beforeEach(() => {
     held = new Set([0, 1, 2]);
-    stats = new PrefixStats({ store, partitionCount: PARTITIONS, holds: (p) => held.has(p), log: createLogger({ nodeId: 't', zone: 'a', role: 'storage' }, 'error') });
+    stats = new PrefixStats({ store, partitionCount: PARTITIONS, holds: (p) => held.has(p), log: createLogger({ nodeId: 't', zone: 'a', role: 'storage' }, 'error'), env });
   });
 
   test('sums the partitions asked for that the node holds; reports the others', async () => {
@@ -119,6 +120,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
       partitionCount: PARTITIONS,
       holds: () => true,
       log: createLogger({ nodeId: 't', zone: 'a', role: 'storage' }, 'error'),
+      env,
     });
     await Promise.all([0, 1, 2].map((p) => queued.stats({ prefixes: [TABLE], partitions: [p] })));
     expect(most).toBe(1);
@@ -132,6 +134,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
       partitionCount: PARTITIONS,
       holds: () => true,
       log: createLogger({ nodeId: 't', zone: 'a', role: 'storage' }, 'error'),
+      env,
     });
     const waiting = Array.from({ length: STATS_REQUESTS_QUEUED_MAX }, () => stuck.stats({ prefixes: [TABLE], partitions: [0] }));
     await expect(stuck.stats({ prefixes: [TABLE], partitions: [0] })).rejects.toThrow(/too many/);
@@ -159,6 +162,7 @@ describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
       partitionCount: PARTITIONS,
       holds: (p) => held.has(p),
       log: createLogger({ nodeId: 't', zone: 'a', role: 'storage' }, 'error'),
+      env,
     });
     expect(await walking.stats({ prefixes: [TABLE], partitions: [1] })).toEqual({ stats: [{ items: 0, sizeBytes: 0 }], partitionsNotHeld: [1] });
   });

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { PREFIX_STATS_PREFIXES_MAX, type PrefixStat, type PrefixStatsReply, type PrefixStatsRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment } from '@triad/runtime';
 import { decodeRecord } from '../storage/record-codec';
 import type { StorageEngine } from '../storage/storage-engine';
 import { partitionPrefix, prefixEnd } from '../storage/storage-keys';
@@ -76,6 +77,8 @@ export interface PrefixStatsComponents {
   /** Whether this node is a replica of the partition: only then is its copy counted. */
   holds(partition: number): boolean;
   log: Logger;
+  /** Times each walk for its log line. */
+  env: Pick<Environment, 'monotonicMs'>;
 }
 
 const invalid = (message: string) => Object.assign(new Error(message), { grpcCode: grpc.status.INVALID_ARGUMENT });
@@ -105,7 +108,7 @@ export class PrefixStats {
   }
 
   private async count(request: PrefixStatsRequest): Promise<PrefixStatsReply> {
-    const started = Date.now();
+    const started = this.c.env.monotonicMs();
     const total = PrefixTally.of(request.prefixes);
     const partitionsNotHeld: number[] = [];
     const partitions = new Set(request.partitions);
@@ -130,7 +133,7 @@ export class PrefixStats {
       prefixes: request.prefixes.length,
       partitions: partitions.size - partitionsNotHeld.length,
       records,
-      ms: Date.now() - started,
+      ms: Math.round(this.c.env.monotonicMs() - started),
     });
     return { stats: total.stats(), partitionsNotHeld };
   }

@@ -48,6 +48,7 @@ import {
 import type { HintedHandoff } from '../repair/hinted-handoff';
 import type { AdminOperations } from '../admin/admin-operations';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import { applyItemOp } from '../write-path/apply-item-op';
 import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from '../storage/record-codec';
 import type { IndexWrite } from '../indexes/index-writes';
@@ -90,6 +91,7 @@ export interface StorageServiceComponents {
   identities: IdentityStore;
   /** Admits or refuses writes by the index list they carry (index-fences.ts). */
   indexFences: IndexFences;
+  env: Environment;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -103,15 +105,15 @@ function collectionBytesOf(counter: StoredRecord | undefined): number {
  * Waits for a proposed write's outcome, at most `ms`: after that it may still take effect (it is
  * in the log), so the answer is a retriable "unknown", never a failure that claims no effect.
  */
-async function withDeadline(applied: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+async function withDeadline(applied: Promise<void>, ms: number, env: Environment): Promise<void> {
+  let timer: TimerHandle | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableException('The write is in the partition\'s log but not yet committed; its outcome is unknown, retry the request')), ms);
+    timer = env.setTimeout(() => reject(new ServiceUnavailableException('The write is in the partition\'s log but not yet committed; its outcome is unknown, retry the request')), ms);
   });
   try {
     await Promise.race([applied, expired]);
   } finally {
-    clearTimeout(timer);
+    env.clearTimeout(timer);
   }
 }
 
@@ -202,7 +204,7 @@ export class StorageServiceImpl implements StorageNodeService {
       const { result, applied, refusal } = await this.c.replicas.withKey<{ result?: OpResultBody; applied: Promise<void>; refusal?: unknown }>(op.partition, op.key, async (key) => {
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
         // Between the serving check and the append (which checks again, in the step that fixes the term).
-        if (op.kind !== 'OP_KIND_GET') await testDelay('write.afterLeaseCheck', op.key, this.c.log);
+        if (op.kind !== 'OP_KIND_GET') await testDelay('write.afterLeaseCheck', op.key, this.c.log, this.c.env);
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         await this.c.indexFences.admit(op, body); // refuses a write made with an old index list (index-fence.ts)
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
@@ -245,11 +247,11 @@ export class StorageServiceImpl implements StorageNodeService {
         return { result: outcome.result, applied: proposed };
       });
       if (refusal !== undefined) {
-        await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX);
+        await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX, this.c.env);
         throw refusal;
       }
       if (!result) return this.notLeader(op.partition);
-      await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX);
+      await withDeadline(applied, WRITE_APPLY_WAIT_MS_MAX, this.c.env);
       this.c.metrics.itemOps.inc({ kind: op.kind, outcome: 'ok' });
       return { errorName: '', errorMessage: '', body: encodeJson(result) };
     } catch (error) {

@@ -1,5 +1,6 @@
 import { WRITE_QUORUM, type ClusterView } from '@triad/ring';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { HintedHandoff } from '../repair/hinted-handoff';
 import type { Leadership } from '../replica/leadership';
 import type { PeerClients } from '../replica/peer-clients';
@@ -33,6 +34,7 @@ export interface GlobalIndexPropagatorComponents {
   leadership: Leadership;
   metrics: StorageMetrics;
   log: Logger;
+  env: Environment;
   /** Removes the outbox record once delivered, unless a newer change of the item replaced it (leader only). */
   retire: (partition: number, outboxKey: Buffer, version: Version) => Promise<void>;
 }
@@ -56,9 +58,10 @@ export class GlobalIndexPropagator {
   private readonly pending = new Map<number, Map<string, Buffer>>();
   private readonly led = new Set<number>();
   private draining = false;
-  private timer?: NodeJS.Timeout;
-  private retryTimer?: NodeJS.Timeout;
-  private lastFullSearch = 0;
+  private timer?: TimerHandle;
+  private retryTimer?: TimerHandle;
+  /** Monotonic ms of the last search of every partition's outboxes (none yet: the first check searches). */
+  private lastFullSearch = -Infinity;
   private stopped = false;
   /**
    * When each pending outbox was first noticed here (its commit was applied, or a search found it),
@@ -69,15 +72,15 @@ export class GlobalIndexPropagator {
   constructor(private readonly c: GlobalIndexPropagatorComponents) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.checkLeadership(), LEADERSHIP_CHECK_INTERVAL_MS);
+    this.timer = this.c.env.setInterval(() => void this.checkLeadership(), LEADERSHIP_CHECK_INTERVAL_MS);
     this.timer.unref();
     void this.checkLeadership();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.c.env.clearInterval(this.timer);
+    this.c.env.clearTimeout(this.retryTimer);
   }
 
   /** An item's change with global index entries committed: deliver them. */
@@ -93,7 +96,7 @@ export class GlobalIndexPropagator {
 
   private add(partition: number, outboxKey: Buffer): void {
     const id = `${partition}:${outboxKey.toString('latin1')}`;
-    if (!this.noticedAtMs.has(id)) this.noticedAtMs.set(id, Date.now());
+    if (!this.noticedAtMs.has(id)) this.noticedAtMs.set(id, this.c.env.monotonicMs());
     let keys = this.pending.get(partition);
     if (!keys) this.pending.set(partition, (keys = new Map()));
     keys.set(outboxKey.toString('latin1'), outboxKey);
@@ -108,8 +111,9 @@ export class GlobalIndexPropagator {
 
   private async checkLeadership(): Promise<void> {
     if (this.stopped) return;
-    const fullSearch = Date.now() - this.lastFullSearch >= FULL_SEARCH_INTERVAL_MS;
-    if (fullSearch) this.lastFullSearch = Date.now();
+    const now = this.c.env.monotonicMs();
+    const fullSearch = now - this.lastFullSearch >= FULL_SEARCH_INTERVAL_MS;
+    if (fullSearch) this.lastFullSearch = now;
     try {
       for (const partition of this.c.ring.partitionsOf(this.c.nodeId)) {
         const leads = this.c.leadership.isServingLeader(partition);
@@ -154,7 +158,7 @@ export class GlobalIndexPropagator {
         this.updateGauge();
       }
       if (failed && !this.retryTimer) {
-        this.retryTimer = setTimeout(() => {
+        this.retryTimer = this.c.env.setTimeout(() => {
           this.retryTimer = undefined;
           this.drain();
         }, RETRY_DELAY_MS);
@@ -195,7 +199,7 @@ export class GlobalIndexPropagator {
       }
       const outbox = recordItem(record) as unknown as Outbox;
       await this.deliver(outboxDeliveries(outbox));
-      this.c.metrics.gsiReplicationLagSeconds.observe(Math.max(0, Date.now() - (this.noticedAtMs.get(id) ?? Date.now())) / 1000);
+      this.c.metrics.gsiReplicationLagSeconds.observe(Math.max(0, this.c.env.monotonicMs() - (this.noticedAtMs.get(id) ?? this.c.env.monotonicMs())) / 1000);
       this.noticedAtMs.delete(id);
       this.c.metrics.gsiEntriesDelivered.inc(outbox.entries.length);
       await this.c.retire(partition, outboxKey, record.version);

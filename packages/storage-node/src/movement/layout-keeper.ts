@@ -1,6 +1,7 @@
 import { ClusterView, layoutEpoch, parseClusterLayout, type ClusterLayout, type Ring, type StorageNodeInfo } from '@triad/ring';
 import { StorageNodeClient, type GetLayoutRequest, type LayoutReply, type SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { PeerClients } from '../replica/peer-clients';
 import type { StorageEngine } from '../storage/storage-engine';
 import type { MovementMetrics } from '../storage-metrics';
@@ -20,6 +21,8 @@ export interface LayoutKeeperComponents {
   peers: PeerClients;
   metrics: MovementMetrics;
   log: Logger;
+  /** Its timer pulls layouts; its randomness picks the peer to pull from. */
+  env: Environment;
   /**
    * Runs after each adoption, before the next one starts: elections take the new replica sets
    * (keeping leadership of `keepLeadership`), data of partitions that moved away is dropped.
@@ -37,10 +40,10 @@ export async function loadPersistedLayout(store: StorageEngine): Promise<Cluster
  * Asks the given nodes for their layouts and returns the newest (a node that starts without
  * itself in its layout file, i.e. one that is joining, learns the current layout this way).
  */
-export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], knownEpoch: number): Promise<ClusterLayout | undefined> {
+export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], knownEpoch: number, env: Environment): Promise<ClusterLayout | undefined> {
   const replies = await Promise.all(
     nodes.map(async (node) => {
-      const client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS);
+      const client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS, LAYOUT_CALL_DEADLINE_MS, env);
       try {
         return await client.getLayout({ knownEpoch });
       } catch {
@@ -67,7 +70,7 @@ export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], known
 export class LayoutKeeper {
   /** Adoptions run one after the other, in epoch order. */
   private chain: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private pulling = false;
   /** Partitions this node is switching as their leader: every adoption keeps its leadership of them. */
   private readonly switching = new Set<number>();
@@ -144,12 +147,12 @@ export class LayoutKeeper {
 
   /** Starts pulling newer layouts from a random peer every `intervalMs`. */
   start(intervalMs = LAYOUT_PULL_INTERVAL_MS): void {
-    this.timer = setInterval(() => void this.pullOnce(), intervalMs);
+    this.timer = this.c.env.setInterval(() => void this.pullOnce(), intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.c.env.clearInterval(this.timer);
   }
 
   private async pullOnce(): Promise<void> {
@@ -157,7 +160,7 @@ export class LayoutKeeper {
     const others = this.c.view.nodes.filter((n) => n.id !== this.c.nodeId);
     if (others.length === 0) return;
     this.pulling = true;
-    const peer = others[Math.floor(Math.random() * others.length)];
+    const peer = others[Math.floor(this.c.env.random() * others.length)];
     try {
       const reply = await this.c.peers.client(peer).getLayout({ knownEpoch: this.c.view.epoch }, LAYOUT_CALL_DEADLINE_MS);
       if (reply.layout.length > 0 && Number(reply.epoch) > this.c.view.epoch) {

@@ -2,6 +2,7 @@ import { diffTreesAsync } from '@triad/merkle';
 import { completeMove, decideMove, type ClusterLayout, type ClusterView, type PartitionMove, type StorageNodeInfo } from '@triad/ring';
 import type { GetLayoutRequest, LayoutReply, MoveProgress, MovePartitionReply, MovePartitionRequest, ReplicatedRecord, SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import { sleep, type Environment } from '@triad/runtime';
 import type { AntiEntropy } from '../repair/anti-entropy';
 import type { ReplicaDriver } from '../replica/replica-driver';
 import type { LayoutKeeper } from './layout-keeper';
@@ -36,9 +37,8 @@ export interface PartitionMoverComponents {
   antiEntropy: AntiEntropy;
   metrics: MovementMetrics;
   log: Logger;
+  env: Environment;
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Moves partitions to their new replicas during a join or decommission, at the partition's leader:
@@ -155,15 +155,15 @@ export class PartitionMover implements Movement {
     const progress: MoveProgress = { partition, incoming: incomingIds, phase: 'streaming', recordsSent: 0, recordsScanned: 0, recordsTotal: 0 };
     this.progress.set(partition, progress);
     this.c.metrics.movesActive.inc();
-    const started = Date.now();
+    const started = this.c.env.monotonicMs();
     const epochAtStart = this.c.view.epoch;
     this.c.log.info('partition move started', { partition, to: incomingIds, epoch: epochAtStart });
     try {
       for (const target of targets) await this.stream(partition, target, progress);
-      const streamSeconds = (Date.now() - started) / 1000;
+      const streamSeconds = (this.c.env.monotonicMs() - started) / 1000;
       progress.phase = 'switching';
       const result = await this.switchOver(partition, targets, move);
-      const seconds = (Date.now() - started) / 1000;
+      const seconds = (this.c.env.monotonicMs() - started) / 1000;
       this.c.log.info(result.status === 'MOVE_STATUS_DONE' ? 'partition move done' : 'partition move interrupted', {
         partition,
         to: incomingIds,
@@ -200,7 +200,7 @@ export class PartitionMover implements Movement {
     const prefix = partitionPrefix(partition);
     const end = prefixEnd(prefix);
     let after: Buffer | undefined;
-    let lastLogAt = Date.now();
+    let lastLogAt = this.c.env.monotonicMs();
     const inFlight = new Set<Promise<void>>();
     for (;;) {
       if (!this.stillMoving(partition)) throw new Error('no longer the serving leader of the partition, or its move ended');
@@ -228,8 +228,8 @@ export class PartitionMover implements Movement {
         void sent.finally(() => inFlight.delete(sent)).catch(() => undefined);
         if (inFlight.size >= STREAM_IN_FLIGHT_MAX) await Promise.race(inFlight);
       }
-      if (Date.now() - lastLogAt >= PROGRESS_LOG_INTERVAL_MS) {
-        lastLogAt = Date.now();
+      if (this.c.env.monotonicMs() - lastLogAt >= PROGRESS_LOG_INTERVAL_MS) {
+        lastLogAt = this.c.env.monotonicMs();
         this.c.log.info('partition move progress', {
           partition,
           to: target.id,
@@ -282,7 +282,7 @@ export class PartitionMover implements Movement {
     const retry = (detail: string): MovePartitionReply => ({ status: 'MOVE_STATUS_RETRY', leaderHint: '', epoch: this.c.view.epoch, recordsStreamed: 0, detail });
     if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition');
     const term = this.c.election.termOf(partition);
-    const pausedAt = Date.now();
+    const pausedAt = this.c.env.monotonicMs();
     let next: ClusterLayout;
     this.c.election.pause(partition);
     try {
@@ -319,10 +319,10 @@ export class PartitionMover implements Movement {
     } finally {
       this.c.election.resume(partition);
     }
-    const pausedMs = Date.now() - pausedAt;
+    const pausedMs = Math.round(this.c.env.monotonicMs() - pausedAt);
     // Every other node (the leaving one among them) learns at once; one that does not answer pulls
     // the layout within a second or so.
-    await Promise.race([this.c.keeper.push(next, this.c.view.nodes), delay(SWITCH_PUSH_WAIT_MS)]);
+    await Promise.race([this.c.keeper.push(next, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
     this.c.log.info('partition switched to its new replica set', {
       partition,
       replicas: this.c.view.replicaSet(partition).map((n) => n.id),

@@ -2,6 +2,7 @@ import { diffTreesAsync, reconcileBucket, type MerkleRecord } from '@triad/merkl
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ReplicatedRecord } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { PeerClients } from '../replica/peer-clients';
 import { decodeRecord } from '../storage/record-codec';
 import type { ReplicaState } from '../replica/replica-state';
@@ -22,6 +23,7 @@ export interface AntiEntropyComponents {
   isUp: (node: StorageNodeInfo) => boolean;
   metrics: StorageMetrics;
   log: Logger;
+  env: Environment;
 }
 
 export interface RepairOutcome {
@@ -38,7 +40,7 @@ const keyHex = (key: Uint8Array) => Buffer.from(key).toString('hex');
  * periodically over every partition the node holds, and on demand (a new leader catching up).
  */
 export class AntiEntropy {
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private running = false;
 
   constructor(private readonly c: AntiEntropyComponents) {}
@@ -46,12 +48,12 @@ export class AntiEntropy {
   /** Starts periodic rounds; `intervalMs` 0 disables them. */
   start(intervalMs: number): void {
     if (intervalMs <= 0) return;
-    this.timer = setInterval(() => void this.round(), intervalMs);
+    this.timer = this.c.env.setInterval(() => void this.round(), intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.c.env.clearInterval(this.timer);
   }
 
   /** One pass over every partition this node holds, against every replica that is up. */

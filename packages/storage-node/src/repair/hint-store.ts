@@ -1,4 +1,4 @@
-import { wallClockMs } from '@triad/observability';
+import type { Environment } from '@triad/runtime';
 import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 
@@ -33,6 +33,8 @@ export class HintStore {
 
   constructor(
     private readonly store: StorageEngine,
+    /** Its wall clock starts the sequence of hint keys after a restart (above any the node wrote before). */
+    private readonly clock: Pick<Environment, 'nowMs'>,
     readonly windowMs = HINT_WINDOW_MS_DEFAULT,
     readonly bytesMax = HINT_BYTES_MAX_DEFAULT,
   ) {}
@@ -50,7 +52,7 @@ export class HintStore {
       });
       if (count > 0) this.countByTarget.set(target, count);
     }
-    this.seq = Math.max(this.seq, wallClockMs() * 1000);
+    this.seq = Math.max(this.seq, this.clock.nowMs() * 1000);
   }
 
   pending(target: string): number {

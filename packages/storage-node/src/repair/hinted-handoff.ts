@@ -1,5 +1,6 @@
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { HintStore } from './hint-store';
 import type { PeerClients } from '../replica/peer-clients';
 import type { StorageMetrics } from '../storage-metrics';
@@ -17,7 +18,8 @@ export interface HintedHandoffComponents {
   isUp: (node: StorageNodeInfo) => boolean;
   metrics: StorageMetrics;
   log: Logger;
-  nowMs: () => number;
+  /** Its wall clock stamps hints (their age is checked against the window); its timer replays them. */
+  env: Environment;
 }
 
 /**
@@ -25,18 +27,18 @@ export interface HintedHandoffComponents {
  * follower is seen alive; hints past the window are dropped and left to anti-entropy.
  */
 export class HintedHandoff {
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private readonly replaying = new Set<string>();
 
   constructor(private readonly c: HintedHandoffComponents) {}
 
   start(): void {
-    this.timer = setInterval(() => this.replayAll(), REPLAY_CHECK_INTERVAL_MS);
+    this.timer = this.c.env.setInterval(() => this.replayAll(), REPLAY_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.c.env.clearInterval(this.timer);
   }
 
   /**
@@ -62,7 +64,7 @@ export class HintedHandoff {
 
   /** Stores a hint in this node's hint store (also for hints other nodes hand to this one). */
   async keep(targetId: string, partition: number, itemKey: Buffer, value: Buffer): Promise<void> {
-    const stored = await this.c.hints.append(targetId, partition, itemKey, value, this.c.nowMs());
+    const stored = await this.c.hints.append(targetId, partition, itemKey, value, this.c.env.nowMs());
     if (stored) this.c.metrics.hintsStored.inc({ target: targetId });
     else this.c.metrics.hintsDropped.inc({ target: targetId, reason: 'size_cap' });
     this.c.metrics.hintsPending.set({ target: targetId }, this.c.hints.pending(targetId));
@@ -104,7 +106,7 @@ export class HintedHandoff {
       for (;;) {
         const batch = await this.c.hints.oldest(target.id, REPLAY_BATCH_MAX);
         if (batch.length === 0) break;
-        const cutoff = this.c.nowMs() - this.c.hints.windowMs;
+        const cutoff = this.c.env.nowMs() - this.c.hints.windowMs;
         // A partition that moved away from the target since: its new replicas have the records
         // (a move syncs a majority of the new set before it switches).
         const moved = batch.filter((h) => !this.c.ring.receives(target.id, h.partition));

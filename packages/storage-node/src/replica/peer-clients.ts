@@ -1,5 +1,6 @@
 import { Batcher, StorageNodeClient, type ReplicatedRecord } from '@triad/rpc';
 import type { StorageNodeInfo } from '@triad/ring';
+import type { Environment } from '@triad/runtime';
 
 /** Records sent to one follower in one Replicate message, at most. */
 const REPLICATE_BATCH_RECORDS_MAX = 1024;
@@ -23,13 +24,19 @@ export class PeerClients {
   /** Records that are not a leader's writes of the peer's partition (global index entries). */
   private readonly deliverers = new Map<string, Batcher<ReplicatedRecord, void>>();
 
-  /** `selfId`: this node's id, sent with a leader's records so that followers know who sends them. */
-  constructor(private readonly selfId: string) {}
+  /**
+   * `selfId`: this node's id, sent with a leader's records so that followers know who sends them.
+   * `env` times the clients' batches and defers the batchers' flushes.
+   */
+  constructor(
+    private readonly selfId: string,
+    private readonly env: Environment,
+  ) {}
 
   client(peer: StorageNodeInfo): StorageNodeClient {
     let client = this.clients.get(peer.id);
     if (!client) {
-      client = new StorageNodeClient(peer.address, REPLICATE_DEADLINE_MS);
+      client = new StorageNodeClient(peer.address, REPLICATE_DEADLINE_MS, REPLICATE_DEADLINE_MS, this.env);
       this.clients.set(peer.id, client);
     }
     return client;
@@ -47,7 +54,7 @@ export class PeerClients {
           const refused = new Set(reply.refusedIndexes ?? []);
           return records.map((_, i) => !refused.has(i));
         },
-        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },
+        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX, defer: this.env.defer },
       );
       this.replicators.set(peer.id, batcher);
     }
@@ -67,7 +74,7 @@ export class PeerClients {
           await client.replicateOnStream({ records, fromLeader: false, from: this.selfId });
           return records.map(() => undefined);
         },
-        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX },
+        { batchSizeMax: REPLICATE_BATCH_RECORDS_MAX, inFlightMax: REPLICATE_IN_FLIGHT_MAX, defer: this.env.defer },
       );
       this.deliverers.set(peer.id, batcher);
     }

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
@@ -14,6 +13,7 @@ import {
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ElectionPacket } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { AntiEntropy } from '../repair/anti-entropy';
 import type { ElectionStore } from './election-store';
 import type { Leadership } from './leadership';
@@ -68,6 +68,8 @@ export interface ReplicaDriverComponents {
   metrics: StorageMetrics;
   log: Logger;
   identities: IdentityStore;
+  /** The state machine's clock (monotonic), its tick timer, its randomness (election timeouts), the pump's deferral. */
+  env: Environment;
   /**
    * A committed switch of a partition to a new replica set, applied here: adopt the layout it
    * carries (`leads`: this node leads the partition and keeps leading it on the new set).
@@ -120,7 +122,7 @@ function answer(replies: ReplyBatch): void {
  */
 export class ReplicaDriver implements Leadership {
   private node?: ReplicaNode<EntryPayload>;
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private pumpScheduled = false;
   /** Packets waiting for their reply, by sender (see `onPacket`); the next drain takes them. */
   private repliesWaiting = new Map<string, PendingReply>();
@@ -150,7 +152,7 @@ export class ReplicaDriver implements Leadership {
   constructor(private readonly c: ReplicaDriverComponents) {}
 
   private now(): number {
-    return performance.now();
+    return this.c.env.monotonicMs();
   }
 
   private replicaSets(): Map<number, string[]> {
@@ -185,11 +187,11 @@ export class ReplicaDriver implements Leadership {
       generation,
       payloadBytes,
       config: ELECTION_CONFIG,
-      random: Math.random,
+      random: this.c.env.random,
       nowMs: this.now(),
     });
     // Entries committed before a restart are applied again as leaders tell their commit index.
-    this.timer = setInterval(() => {
+    this.timer = this.c.env.setInterval(() => {
       this.node!.tick(this.now());
       this.pump();
     }, REPLICA_TICK_MS);
@@ -197,7 +199,7 @@ export class ReplicaDriver implements Leadership {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.c.env.clearInterval(this.timer);
   }
 
   get started(): boolean {
@@ -305,7 +307,7 @@ export class ReplicaDriver implements Leadership {
   private pump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    this.c.env.defer(() => {
       this.pumpScheduled = false;
       this.drainReady();
     });
@@ -399,7 +401,7 @@ export class ReplicaDriver implements Leadership {
   private scheduleAppends(): void {
     if (this.appendsScheduled) return;
     this.appendsScheduled = true;
-    setImmediate(() => {
+    this.c.env.defer(() => {
       this.appendsScheduled = false;
       if (this.node) this.send(this.node.takeAppends());
     });
