@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
 import { ClusterView, parseClusterLayout } from '@triad/ring';
+import { realEnvironment, sleep } from '@triad/runtime';
 import { Catalog } from './catalog/catalog';
 import { IndexBuilder } from './catalog/index-builder';
 import { GSI_RECONCILE_INTERVAL_MS_DEFAULT, IndexReconciler } from './catalog/index-reconciler';
@@ -39,8 +40,10 @@ async function main(): Promise<void> {
     },
   });
   if (!values.layout) throw new Error('--layout is required');
+  // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
+  const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
-  const log = createLogger(identity);
+  const log = createLogger(identity, undefined, env);
   const registry = createMetricsRegistry(identity);
   const metrics = createRouterMetrics(registry);
   // The layout file seeds the router; it then follows newer layouts (joins, decommissions) from the storage nodes.
@@ -50,17 +53,17 @@ async function main(): Promise<void> {
   const membership = new MembershipAgent({
     self: { id: values.id, zone: values.zone, role: 'router', address: gossipAddress },
     seeds: ring.nodes.map((n) => n.address),
-  });
+  }, { environment: env });
   observeMembership(membership, log, registry);
   await startMembershipServer(values['gossip-listen'], membership);
   membership.start();
-  const health = new NodeHealth((id) => membership.member(id)?.status);
-  const storage = new GrpcStorageClient(ring, values.zone, health, log);
-  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry);
+  const health = new NodeHealth((id) => membership.member(id)?.status, env);
+  const storage = new GrpcStorageClient(ring, values.zone, health, log, env);
+  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env);
   storage.onStaleLayout = () => layoutFollower.refreshSoon();
   layoutFollower.start();
-  const catalog = new Catalog(storage, log, metrics.staleIndexListRetries);
-  const indexBuilder = new IndexBuilder(catalog, storage, log, metrics.indexBackfillProgress);
+  const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
+  const indexBuilder = new IndexBuilder(catalog, storage, log, env, metrics.indexBackfillProgress);
   const reconciler = new IndexReconciler(
     {
       catalog,
@@ -68,11 +71,12 @@ async function main(): Promise<void> {
       log,
       metrics: { repairs: metrics.gsiReconcilerRepairs, progress: metrics.gsiReconcilerProgress, passes: metrics.gsiReconcilerPasses },
       isReconciler: () => isFirstLiveRouter(membership.members(), values.id),
+      env,
     },
     { intervalMs: Number(values['gsi-reconcile-interval-ms']) },
   );
   const statistics = new TableStatistics(
-    { storage, log, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } },
+    { storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } },
     { intervalMs: Number(values['table-stats-interval-ms']) },
   );
   catalog.onRefresh = (tables) => {
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
 
   const server = createHttpServer({
     operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log },
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env },
     registry,
     metrics,
     log,
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
       break;
     } catch (error) {
       log.info('waiting for storage nodes', { error: String(error) });
-      await new Promise((resolve) => setTimeout(resolve, STARTUP_RETRY_MS));
+      await sleep(env, STARTUP_RETRY_MS);
     }
   }
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));

@@ -3,6 +3,7 @@ import type { ItemOp, OpResult, PartitionRange, RangeReply } from '@triad/rpc';
 import { Catalog, CATALOG_CATCH_UP_MS_MAX } from '../src/catalog/catalog';
 import type { TableDefinition } from '../src/catalog/table-definition';
 import type { RangeOptions, StorageClient } from '../src/cluster/storage-client';
+import { realEnvironment } from '@triad/runtime';
 
 const log = createLogger({ nodeId: 'test', zone: 'a', role: 'router' }, 'error');
 const def = (schemaVersion: number, extra: Partial<TableDefinition> = {}): TableDefinition => ({
@@ -68,7 +69,7 @@ describe('Catalog', () => {
   it("a refresh that read the catalog before this router's own write does not bring the old definition back", async () => {
     const storage = new FakeStorage();
     storage.stored = [def(0)];
-    const catalog = new Catalog(storage, log);
+    const catalog = new Catalog(storage, log, realEnvironment);
     await catalog.refresh();
     let open!: () => void;
     storage.gate = new Promise((resolve) => (open = resolve));
@@ -82,7 +83,7 @@ describe('Catalog', () => {
 
   it('stamps a new schema version on every change of the index list', async () => {
     const storage = new FakeStorage();
-    const catalog = new Catalog(storage, log);
+    const catalog = new Catalog(storage, log, realEnvironment);
     const withIndex = def(0, {
       globalSecondaryIndexes: [
         { indexName: 'g', indexId: '1112131415161718', keySchema: { partitionKey: { name: 'g', type: 'S' } }, projection: { ProjectionType: 'ALL' }, indexStatus: 'CREATING' },
@@ -95,7 +96,7 @@ describe('Catalog', () => {
   it('catches up to a newer schema version after a refusal, with one read of the catalog', async () => {
     const storage = new FakeStorage();
     storage.stored = [def(1)];
-    const catalog = new Catalog(storage, log);
+    const catalog = new Catalog(storage, log, realEnvironment);
     await catalog.refresh();
     storage.stored = [def(2)];
     const reads = storage.reads;
@@ -109,7 +110,7 @@ describe('Catalog', () => {
   it('refuses to go on with the old list when the catalog cannot be read in time, or the table is gone', async () => {
     const storage = new FakeStorage();
     storage.stored = [def(1)];
-    const catalog = new Catalog(storage, log);
+    const catalog = new Catalog(storage, log, realEnvironment);
     await catalog.refresh();
     storage.failReads = true;
     jest.useFakeTimers();

@@ -1,4 +1,5 @@
 import { RepliesExhaustedError, hedgedRequest, type HedgeOptions } from '../src/cluster/hedged-request';
+import { realEnvironment } from '@triad/runtime';
 
 interface Node {
   id: string;
@@ -41,14 +42,14 @@ async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unkn
 
 test('the first replica answers alone when it answers in time', async () => {
   const { asked, attempt } = replicas({ a: { answer: 'from a', ms: 50 }, b: { answer: 'from b', ms: 1 }, c: { answer: 'from c', ms: 1 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment));
   expect(result.value).toBe('from a');
   expect(asked.map((a) => a.id)).toEqual(['a']);
 });
 
 test('a failed replica hands over to the next at once', async () => {
   const { asked, attempt } = replicas({ a: { fail: 'unreachable', ms: 5 }, b: { fail: 'unreachable', ms: 5 }, c: { answer: 'from c', ms: 5 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment));
   expect(result.value).toBe('from c');
   expect(asked.map((a) => a.id)).toEqual(['a', 'b', 'c']);
   expect(result.ms).toBeLessThan(OPTIONS.hedgeAfterMs);
@@ -57,7 +58,7 @@ test('a failed replica hands over to the next at once', async () => {
 test('stalled replicas cost a hedge delay each, not their call deadline', async () => {
   const slow: string[] = [];
   const { asked, attempt } = replicas({ a: 'stalled', b: 'stalled', c: { answer: 'from c', ms: 5 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable, onSlow: (n) => slow.push(n.id) }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable, onSlow: (n) => slow.push(n.id) }, OPTIONS, realEnvironment));
   expect(result.value).toBe('from c');
   expect(asked.map((a) => a.id)).toEqual(['a', 'b', 'c']);
   expect(slow).toEqual(['a', 'b']);
@@ -67,21 +68,21 @@ test('stalled replicas cost a hedge delay each, not their call deadline', async 
 
 test('a slow replica that answers first still wins over the hedge', async () => {
   const { asked, attempt } = replicas({ a: { answer: 'from a', ms: 400 }, b: { answer: 'from b', ms: 1_000 }, c: { answer: 'from c', ms: 1 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment));
   expect(result.value).toBe('from a');
   expect(asked.map((a) => a.id)).toEqual(['a', 'b']);
 });
 
 test('a failure that is an answer ends the request with that error', async () => {
   const { asked, attempt } = replicas({ a: { fail: 'fatal', ms: 5 }, b: { answer: 'from b', ms: 1 }, c: { answer: 'from c', ms: 1 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment));
   expect((result.error as Error).message).toBe('fatal');
   expect(asked.map((a) => a.id)).toEqual(['a']);
 });
 
 test('rounds repeat while every replica fails, and the deadline ends them with RepliesExhaustedError', async () => {
   const { asked, attempt } = replicas({ a: { fail: 'unreachable', ms: 5 }, b: { fail: 'unreachable', ms: 5 }, c: { fail: 'unreachable', ms: 5 } });
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment));
   expect(result.error).toBeInstanceOf(RepliesExhaustedError);
   expect((result.error as RepliesExhaustedError).lastError).toMatchObject({ kind: 'unreachable' });
   expect(result.ms).toBeGreaterThanOrEqual(OPTIONS.deadlineMs);
@@ -94,7 +95,7 @@ test('rounds repeat while every replica fails, and the deadline ends them with R
 test('a replica that recovers between rounds answers', async () => {
   const behaviour: Record<string, Behaviour> = { a: { fail: 'unreachable', ms: 5 }, b: { fail: 'unreachable', ms: 5 }, c: { fail: 'unreachable', ms: 5 } };
   const { attempt } = replicas(behaviour);
-  const promise = hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS);
+  const promise = hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment);
   await jest.advanceTimersByTimeAsync(1_000);
   behaviour.b = { answer: 'from b', ms: 5 };
   const result = await settle(promise);
@@ -104,7 +105,7 @@ test('a replica that recovers between rounds answers', async () => {
 test('replicas that are not usable are skipped, except the first of a round', async () => {
   const { asked, attempt } = replicas({ a: { fail: 'unreachable', ms: 5 }, b: { answer: 'from b', ms: 5 }, c: { answer: 'from c', ms: 5 } });
   const usable = (n: Node) => n.id !== 'a' && n.id !== 'b';
-  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable, usable }, OPTIONS));
+  const result = await settle(hedgedRequest(() => nodes, attempt, { retriable, usable }, OPTIONS, realEnvironment));
   expect(result.value).toBe('from c');
   expect(asked.map((a) => a.id)).toEqual(['a', 'c']);
 });
@@ -113,7 +114,7 @@ test('while a stalled replica still runs, the others are asked again at the hedg
   // As for a strong read while a paused leader's replacement is elected: the others refuse at first.
   const behaviour: Record<string, Behaviour> = { a: 'stalled', b: { fail: 'unreachable', ms: 5 }, c: { fail: 'unreachable', ms: 5 } };
   const { asked, attempt } = replicas(behaviour);
-  const promise = hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS);
+  const promise = hedgedRequest(() => nodes, attempt, { retriable }, OPTIONS, realEnvironment);
   await jest.advanceTimersByTimeAsync(2_000);
   behaviour.c = { answer: 'from c', ms: 5 };
   const result = await settle(promise);

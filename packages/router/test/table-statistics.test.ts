@@ -3,6 +3,7 @@ import type { CensusResult } from '../src/cluster/prefix-census';
 import type { IndexDefinition, TableDefinition } from '../src/catalog/table-definition';
 import { describeTable } from '../src/catalog/table-description';
 import { TableStatistics, statisticsIds } from '../src/catalog/table-statistics';
+import { realEnvironment } from '@triad/runtime';
 
 const log = createLogger({ nodeId: 'test', zone: 'a', role: 'router' }, 'error');
 const ALL = { ProjectionType: 'ALL' as const };
@@ -49,14 +50,14 @@ describe('TableStatistics', () => {
   test('asks for every table and index id in one census', async () => {
     expect(statisticsIds([table, other])).toEqual(['aaaaaaaaaaaaaaaa', '1111111111111111', '2222222222222222', 'bbbbbbbbbbbbbbbb']);
     const storage = storageWith(counted({}));
-    const statistics = new TableStatistics({ storage, log });
+    const statistics = new TableStatistics({ storage, log, env: realEnvironment });
     statistics.onCatalog([table, other]);
     expect(await statistics.refresh()).toBe('complete');
     expect(storage.asked).toEqual([statisticsIds([table, other])]);
   });
 
   test('zeros until counted; then the counted figures, shown by DescribeTable for the table and each index', async () => {
-    const statistics = new TableStatistics({ storage: storageWith(counted({ aaaaaaaaaaaaaaaa: [3, 300], '1111111111111111': [2, 180], '2222222222222222': [1, 40] })), log });
+    const statistics = new TableStatistics({ storage: storageWith(counted({ aaaaaaaaaaaaaaaa: [3, 300], '1111111111111111': [2, 180], '2222222222222222': [1, 40] })), log, env: realEnvironment });
     statistics.onCatalog([table]);
     expect(statistics.sizeOf(table.tableId)).toEqual({ itemCount: 0, sizeBytes: 0 });
     await statistics.refresh();
@@ -72,7 +73,7 @@ describe('TableStatistics', () => {
 
   test('a census that missed partitions, or failed, keeps the previous figures', async () => {
     let answer: (ids: string[]) => CensusResult = counted({ aaaaaaaaaaaaaaaa: [5, 500] });
-    const statistics = new TableStatistics({ storage: storageWith((ids) => answer(ids)), log });
+    const statistics = new TableStatistics({ storage: storageWith((ids) => answer(ids)), log, env: realEnvironment });
     statistics.onCatalog([table]);
     await statistics.refresh();
     answer = (ids) => ({ ...counted({ aaaaaaaaaaaaaaaa: [1, 100] })(ids), partitionsMissed: [3] });
@@ -87,7 +88,7 @@ describe('TableStatistics', () => {
 
   test('a dropped table\'s figures go with the next census; without tables nothing is asked', async () => {
     const storage = storageWith(counted({ bbbbbbbbbbbbbbbb: [7, 70] }));
-    const statistics = new TableStatistics({ storage, log });
+    const statistics = new TableStatistics({ storage, log, env: realEnvironment });
     statistics.onCatalog([other]);
     await statistics.refresh();
     expect(statistics.sizeOf(other.tableId).itemCount).toBe(7);
@@ -101,7 +102,7 @@ describe('TableStatistics', () => {
     jest.useFakeTimers();
     try {
       const storage = storageWith(counted({ bbbbbbbbbbbbbbbb: [1, 1] }));
-      const statistics = new TableStatistics({ storage, log }, { intervalMs: 1_000 });
+      const statistics = new TableStatistics({ storage, log, env: realEnvironment }, { intervalMs: 1_000 });
       statistics.onCatalog([other]);
       statistics.start();
       await jest.advanceTimersByTimeAsync(0);
@@ -119,7 +120,7 @@ describe('TableStatistics', () => {
   });
 
   test('refuses an interval that is not a positive number of milliseconds', () => {
-    expect(() => new TableStatistics({ storage: storageWith(counted({})), log }, { intervalMs: 0 })).toThrow(/positive/);
-    expect(() => new TableStatistics({ storage: storageWith(counted({})), log }, { intervalMs: Number('x') })).toThrow(/positive/);
+    expect(() => new TableStatistics({ storage: storageWith(counted({})), log, env: realEnvironment }, { intervalMs: 0 })).toThrow(/positive/);
+    expect(() => new TableStatistics({ storage: storageWith(counted({})), log, env: realEnvironment }, { intervalMs: Number('x') })).toThrow(/positive/);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@triad/model';
 import { decodeJson, encodeJson, type ItemOp, type OpResultBody } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import { sleep, type Environment, type TimerHandle } from '@triad/runtime';
 import type { StorageClient } from '../cluster/storage-client';
 import type { Counter } from 'prom-client';
 import { schemaVersionOf, withSchemaVersion } from './schema-version';
@@ -51,7 +52,7 @@ export class Catalog {
    */
   private cacheWrites = 0;
   private readonly cacheWrittenAt = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   /** The refresh under way, and the one queued behind it for callers that need a read that starts after their call. */
   private refreshing?: Promise<void>;
   private queued?: Promise<void>;
@@ -61,13 +62,15 @@ export class Catalog {
   constructor(
     private readonly storage: StorageClient,
     private readonly log: Logger,
+    /** Times the refreshes and the catch-up deadline. */
+    private readonly env: Environment,
     /** Counts writes refused by a leader for an old index list, which this catalog then caught up for. */
     private readonly staleIndexListRetries?: Counter,
   ) {}
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => {
+    this.timer = this.env.setInterval(() => {
       // One refresh at a time: while the catalog is unreachable, reads would pile up every 500 ms.
       (this.refreshing ?? this.startRefresh()).catch((error: unknown) => this.log.warn('catalog refresh failed', { error: String(error) }));
     }, CATALOG_REFRESH_MS);
@@ -103,7 +106,7 @@ export class Catalog {
    */
   async catchUp(stale: TableDefinition): Promise<TableDefinition> {
     this.staleIndexListRetries?.inc();
-    const deadline = Date.now() + CATALOG_CATCH_UP_MS_MAX;
+    const deadline = this.env.monotonicMs() + CATALOG_CATCH_UP_MS_MAX;
     let lastError: unknown;
     const newer = (def: TableDefinition | undefined) => def !== undefined && def.tableId === stale.tableId && schemaVersionOf(def) > schemaVersionOf(stale);
     for (;;) {
@@ -111,11 +114,11 @@ export class Catalog {
       if (newer(cached)) return cached!;
       try {
         // A read of an unreachable catalog may take the storage client's whole deadline: stop at ours.
-        let timer: NodeJS.Timeout | undefined;
+        let timer: TimerHandle | undefined;
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('the catalog did not answer in time')), Math.max(0, deadline - Date.now()));
+          timer = this.env.setTimeout(() => reject(new Error('the catalog did not answer in time')), Math.max(0, deadline - this.env.monotonicMs()));
         });
-        await Promise.race([this.freshRefresh(), timeout]).finally(() => clearTimeout(timer));
+        await Promise.race([this.freshRefresh(), timeout]).finally(() => this.env.clearTimeout(timer));
         const fresh = this.cache.get(stale.tableName);
         if (!fresh || fresh.tableId !== stale.tableId) throw new ResourceNotFoundException('Requested resource not found');
         if (newer(fresh)) return fresh;
@@ -124,15 +127,15 @@ export class Catalog {
         if (error instanceof ResourceNotFoundException) throw error;
         lastError = error;
       }
-      if (Date.now() + CATCH_UP_RETRY_MS > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+      if (this.env.monotonicMs() + CATCH_UP_RETRY_MS > deadline) break;
+      await sleep(this.env, CATCH_UP_RETRY_MS);
     }
     this.log.warn('a write was refused for an old index list and the catalog could not be refreshed', { table: stale.tableName, error: String(lastError) });
     throw new ServiceUnavailableException('The table\'s definition could not be refreshed; retry the request');
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.env.clearInterval(this.timer);
   }
 
   private key(tableName: string): Buffer {

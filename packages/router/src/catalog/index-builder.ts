@@ -1,6 +1,7 @@
 import { QUERY_PAGE_BYTES_MAX, createExpressionContext, parseCondition, prefixEnd } from '@triad/model';
 import { FENCE_PREFIX, FENCE_VERSION_ATTRIBUTE, encodeJson, type ItemOpBody } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import { sleep, type Environment } from '@triad/runtime';
 import type { Gauge } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
 import type { Catalog } from './catalog';
@@ -14,7 +15,6 @@ const BACKFILL_PAGE_ITEMS = 500;
 /** Wait before retrying a backfill or drop step that failed (a leader change, a node down). */
 const RETRY_DELAY_MS = 1_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Completes UpdateTable's global index changes in the background: backfills a CREATING index from
@@ -37,6 +37,8 @@ export class IndexBuilder {
     private readonly catalog: Catalog,
     private readonly storage: StorageClient,
     private readonly log: Logger,
+    /** Times the pauses between retries. */
+    private readonly env: Environment,
     private readonly progress?: Gauge<'table' | 'index'>,
   ) {}
 
@@ -66,7 +68,7 @@ export class IndexBuilder {
         return await work();
       } catch (error) {
         this.log.warn('index build step failed; retrying', { error: String(error) });
-        await sleep(RETRY_DELAY_MS);
+        await sleep(this.env, RETRY_DELAY_MS);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { QUERY_PAGE_BYTES_MAX, prefixEnd, type Item } from '@triad/model';
 import { STALE_INDEX_LIST, decodeJson, encodeJson, type ItemOpBody, type OpResultBody, type StaleIndexEntry } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { Counter, Gauge } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
 import { locate } from '../item-keys';
@@ -30,6 +31,7 @@ export interface IndexReconcilerComponents {
   };
   /** Whether this router is the one to run the passes (one router does, so tables are read once). */
   isReconciler: () => boolean;
+  env: Environment;
 }
 
 export interface IndexReconcilerInit {
@@ -72,7 +74,7 @@ export interface ReconcileOutcome {
  * the smallest id, as gossip sees them (two that disagree both run it, which is only wasted work).
  */
 export class IndexReconciler {
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private stopped = false;
   private running?: Promise<void>;
 
@@ -87,12 +89,12 @@ export class IndexReconciler {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.c.env.clearTimeout(this.timer);
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.c.env.setTimeout(() => {
       this.running = (this.c.isReconciler() ? this.runOnce().then(() => undefined) : Promise.resolve())
         .catch((error: unknown) => {
           this.c.metrics.passes.inc({ outcome: 'failed' });
@@ -128,12 +130,12 @@ export class IndexReconciler {
     const partitions = this.c.storage.partitionCount;
     const steps = 2 * partitions;
     let logged = 0;
-    let lastProgressLog = Date.now();
-    const started = Date.now();
+    let lastProgressLog = this.c.env.monotonicMs();
+    const started = this.c.env.monotonicMs();
     const progress = (step: number) => {
       this.c.metrics.progress.set(labels, step / steps);
-      if (Date.now() - lastProgressLog >= PROGRESS_LOG_INTERVAL_MS) {
-        lastProgressLog = Date.now();
+      if (this.c.env.monotonicMs() - lastProgressLog >= PROGRESS_LOG_INTERVAL_MS) {
+        lastProgressLog = this.c.env.monotonicMs();
         this.c.log.info('global index reconciliation progress', { ...labels, partitionsDone: step, partitions: steps, items: outcome.items, entries: outcome.entries });
       }
     };
@@ -177,7 +179,7 @@ export class IndexReconciler {
       entries: outcome.entries,
       repaired: outcome.repaired,
       failed: outcome.failed,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (this.c.env.monotonicMs() - started) / 1000,
     });
     return outcome;
   }

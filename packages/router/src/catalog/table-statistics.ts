@@ -1,5 +1,6 @@
 import { PREFIX_STATS_PREFIXES_MAX } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import type { Environment, TimerHandle } from '@triad/runtime';
 import type { Counter, Histogram } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
 import { ZERO_SIZE, type ApproximateSize, type SizeEstimates } from './size-estimates';
@@ -27,6 +28,8 @@ export interface TableStatisticsInit {
 export interface TableStatisticsComponents {
   storage: Pick<StorageClient, 'prefixStats'>;
   log: Logger;
+  /** Times the walks and the pauses between them. */
+  env: Environment;
   metrics?: { refreshes: Counter<'outcome'>; refreshSeconds: Histogram };
 }
 
@@ -45,7 +48,7 @@ export function statisticsIds(tables: readonly TableDefinition[]): string[] {
 export class TableStatistics implements SizeEstimates {
   private figures = new Map<string, ApproximateSize>();
   private tables: readonly TableDefinition[] = [];
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private stopped = false;
   private readonly intervalMs: number;
 
@@ -70,21 +73,21 @@ export class TableStatistics implements SizeEstimates {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.c.env.clearTimeout(this.timer);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const started = Date.now();
-      void this.refresh().then(() => this.schedule(Math.max(this.intervalMs, (Date.now() - started) * TABLE_STATS_PAUSE_PER_WALK_RATIO)));
+    this.timer = this.c.env.setTimeout(() => {
+      const started = this.c.env.monotonicMs();
+      void this.refresh().then(() => this.schedule(Math.max(this.intervalMs, (this.c.env.monotonicMs() - started) * TABLE_STATS_PAUSE_PER_WALK_RATIO)));
     }, delayMs);
     this.timer.unref();
   }
 
   /** Recounts every table and index now; never throws. */
   async refresh(): Promise<RefreshOutcome> {
-    const started = process.hrtime.bigint();
+    const started = this.c.env.monotonicMs();
     const ids = statisticsIds(this.tables);
     let outcome: RefreshOutcome = 'complete';
     try {
@@ -104,7 +107,7 @@ export class TableStatistics implements SizeEstimates {
       outcome = 'failed';
       this.c.log.warn('table statistics refresh failed', { error: String(error) });
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (this.c.env.monotonicMs() - started) / 1000;
     this.c.metrics?.refreshes.inc({ outcome });
     this.c.metrics?.refreshSeconds.observe(seconds);
     this.c.log.debug('table statistics refreshed', { outcome, ids: ids.length, seconds });

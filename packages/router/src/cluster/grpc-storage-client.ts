@@ -16,6 +16,7 @@ import {
   type ReadResult,
 } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
+import { sleep, type Environment } from '@triad/runtime';
 import { NodeHealth } from './node-health';
 import { RepliesExhaustedError, hedgedRequest, type HedgeOptions } from './hedged-request';
 import { countPrefixesOnce, type CensusResult } from './prefix-census';
@@ -70,9 +71,6 @@ interface NodeChannel {
   read: Batcher<ReadKey, ReadResult>;
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-
 class NotLeaderError extends Error {
   constructor(readonly leaderHint: string | undefined) {
     super(`not the leader; leader hint ${leaderHint ?? 'none'}`);
@@ -102,6 +100,8 @@ export class GrpcStorageClient implements StorageClient {
     private readonly zone: string,
     private readonly health: NodeHealth,
     private readonly log: Logger,
+    /** Clocks and timers of the retries, the hedges and the channels' batches. */
+    private readonly env: Environment,
   ) {}
 
   get partitionCount(): number {
@@ -123,16 +123,18 @@ export class GrpcStorageClient implements StorageClient {
   private channel(node: StorageNodeInfo): NodeChannel {
     let channel = this.channels.get(node.id);
     if (!channel) {
-      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS, EXECUTE_CALL_DEADLINE_MS);
+      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS, EXECUTE_CALL_DEADLINE_MS, this.env);
       channel = {
         client,
         execute: new Batcher(async (ops) => (await client.execute({ ops })).results, {
           batchSizeMax: EXECUTE_BATCH_OPS_MAX,
           inFlightMax: EXECUTE_IN_FLIGHT_MAX,
+          defer: this.env.defer,
         }),
         read: new Batcher(async (keys) => (await client.read({ keys })).results, {
           batchSizeMax: READ_BATCH_KEYS_MAX,
           inFlightMax: READ_IN_FLIGHT_MAX,
+          defer: this.env.defer,
         }),
       };
       this.channels.set(node.id, channel);
@@ -189,9 +191,9 @@ export class GrpcStorageClient implements StorageClient {
       return await hedgedRequest(
         () => this.nearestOrder(partition),
         async (node) => {
-          const started = Date.now();
+          const started = this.env.monotonicMs();
           const value = await call(node);
-          if (Date.now() - started < EVENTUAL_READ_HEDGE_MS) this.health.markResponsive(node);
+          if (this.env.monotonicMs() - started < EVENTUAL_READ_HEDGE_MS) this.health.markResponsive(node);
           return value;
         },
         {
@@ -216,6 +218,7 @@ export class GrpcStorageClient implements StorageClient {
           usable: (node) => this.health.isUp(node),
         },
         EVENTUAL_READ,
+        this.env,
       );
     } catch (error) {
       if (!(error instanceof RepliesExhaustedError)) throw error;
@@ -253,6 +256,7 @@ export class GrpcStorageClient implements StorageClient {
           usable: (node) => this.health.isUp(node),
         },
         STRONG_READ,
+        this.env,
       );
     } catch (error) {
       if (!(error instanceof RepliesExhaustedError)) throw error;
@@ -270,9 +274,9 @@ export class GrpcStorageClient implements StorageClient {
    */
   private async writeWithFailover<T>(partition: number, order: () => readonly StorageNodeInfo[], call: (node: StorageNodeInfo) => Promise<T>): Promise<T> {
     this.refuseIfCutOff(partition);
-    const deadline = Date.now() + REQUEST_DEADLINE_MS;
+    const deadline = this.env.monotonicMs() + REQUEST_DEADLINE_MS;
     let lastError: unknown;
-    while (Date.now() < deadline) {
+    while (this.env.monotonicMs() < deadline) {
       let candidates = order();
       const tried = new Set<string>();
       for (let i = 0; i < candidates.length; i++) {
@@ -302,7 +306,7 @@ export class GrpcStorageClient implements StorageClient {
           this.log.warn('storage node unreachable', { target: node.id, error: String(error) });
         }
       }
-      await delay(ALL_DOWN_RETRY_MS);
+      await sleep(this.env, ALL_DOWN_RETRY_MS);
     }
     this.log.error('no replica answered within the deadline', { error: String(lastError) });
     throw new ServiceUnavailableException('No replica of the partition answered; retry the request');

@@ -1,3 +1,5 @@
+import type { Environment, TimerHandle } from '@triad/runtime';
+
 /**
  * Asks replicas one after another for something any of them can answer (an eventually consistent
  * read), without waiting out a stalled one: the next replica is asked as soon as the previous one
@@ -43,6 +45,7 @@ export function hedgedRequest<N extends { id: string }, T>(
   attempt: (node: N) => Promise<T>,
   hooks: HedgeHooks<N>,
   options: HedgeOptions,
+  timers: Pick<Environment, 'setTimeout' | 'clearTimeout'>,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
@@ -55,25 +58,25 @@ export function hedgedRequest<N extends { id: string }, T>(
     const asking = new Set<string>();
     /** Attempts started so far; a failure moves on only if its attempt is the latest one. */
     let started = 0;
-    let hedgeTimer: NodeJS.Timeout | undefined;
-    let roundTimer: NodeJS.Timeout | undefined;
+    let hedgeTimer: TimerHandle | undefined;
+    let roundTimer: TimerHandle | undefined;
 
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(hedgeTimer);
-      clearTimeout(roundTimer);
-      clearTimeout(deadlineTimer);
+      timers.clearTimeout(hedgeTimer);
+      timers.clearTimeout(roundTimer);
+      timers.clearTimeout(deadlineTimer);
       settle();
     };
 
-    const deadlineTimer = setTimeout(() => finish(() => reject(new RepliesExhaustedError(lastError))), options.deadlineMs);
+    const deadlineTimer = timers.setTimeout(() => finish(() => reject(new RepliesExhaustedError(lastError))), options.deadlineMs);
 
     const askable = (node: N) =>
       !asking.has(node.id) && (!hooks.usable || hooks.usable(node) || (askedThisRound === 0 && asking.size === 0));
 
     const askNext = () => {
-      clearTimeout(hedgeTimer);
+      timers.clearTimeout(hedgeTimer);
       hedgeTimer = undefined;
       if (settled) return;
       while (next < candidates.length && !askable(candidates[next])) next++;
@@ -82,14 +85,14 @@ export function hedgedRequest<N extends { id: string }, T>(
         // failed by then (a leader elected meanwhile, a node back); those still running may yet
         // answer. While one runs, the others are asked again only at the hedge interval, so that a
         // stalled replica does not turn into a stream of requests to the rest of a busy machine.
-        roundTimer ??= setTimeout(startRound, asking.size > 0 ? options.hedgeAfterMs : options.roundPauseMs);
+        roundTimer ??= timers.setTimeout(startRound, asking.size > 0 ? options.hedgeAfterMs : options.roundPauseMs);
         return;
       }
       const node = candidates[next++];
       const seq = ++started;
       askedThisRound++;
       asking.add(node.id);
-      hedgeTimer = setTimeout(() => {
+      hedgeTimer = timers.setTimeout(() => {
         if (!asking.has(node.id) || settled) return;
         hooks.onSlow?.(node);
         askNext();

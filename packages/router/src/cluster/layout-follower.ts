@@ -2,6 +2,7 @@ import { parseClusterLayout, type ClusterView, type StorageNodeInfo } from '@tri
 import { StorageNodeClient } from '@triad/rpc';
 import { promClient, type Logger } from '@triad/observability';
 import type { Registry } from 'prom-client';
+import type { Environment, TimerHandle } from '@triad/runtime';
 
 /** A router asks one storage node for a newer layout this often. */
 export const LAYOUT_POLL_INTERVAL_MS = 1_000;
@@ -16,10 +17,11 @@ const LAYOUT_CALL_DEADLINE_MS = 2_000;
  */
 export class LayoutFollower {
   private readonly clients = new Map<string, StorageNodeClient>();
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private polling = false;
   private next = 0;
-  private lastPollAtMs = 0;
+  /** Monotonic ms of the last poll's start (none yet: a hint polls at once). */
+  private lastPollAtMs = -Infinity;
   private readonly epochGauge: promClient.Gauge;
 
   constructor(
@@ -27,6 +29,7 @@ export class LayoutFollower {
     private readonly isUp: (node: StorageNodeInfo) => boolean,
     private readonly log: Logger,
     registry: Registry,
+    private readonly env: Environment,
   ) {
     this.epochGauge = new promClient.Gauge({
       name: 'triad_layout_epoch',
@@ -37,26 +40,26 @@ export class LayoutFollower {
   }
 
   start(intervalMs = LAYOUT_POLL_INTERVAL_MS): void {
-    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.timer = this.env.setInterval(() => void this.poll(), intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.env.clearInterval(this.timer);
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
 
   /** A storage node answered as if the router's layout were old: ask for a newer one now. */
   refreshSoon(): void {
-    if (Date.now() - this.lastPollAtMs >= LAYOUT_REFRESH_GAP_MS) void this.poll();
+    if (this.env.monotonicMs() - this.lastPollAtMs >= LAYOUT_REFRESH_GAP_MS) void this.poll();
   }
 
   private client(node: StorageNodeInfo): StorageNodeClient {
     let client = this.clients.get(node.id);
     if (!client || client.address !== node.address) {
       client?.close();
-      client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS);
+      client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS, LAYOUT_CALL_DEADLINE_MS, this.env);
       this.clients.set(node.id, client);
     }
     return client;
@@ -67,7 +70,7 @@ export class LayoutFollower {
     const nodes = this.view.nodes.filter((n) => this.isUp(n));
     if (nodes.length === 0) return;
     this.polling = true;
-    this.lastPollAtMs = Date.now();
+    this.lastPollAtMs = this.env.monotonicMs();
     const node = nodes[this.next++ % nodes.length];
     try {
       const reply = await this.client(node).getLayout({ knownEpoch: this.view.epoch });

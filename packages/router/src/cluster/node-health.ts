@@ -1,4 +1,5 @@
 import type { StorageNodeInfo } from '@triad/ring';
+import type { Environment } from '@triad/runtime';
 
 /** How long a node that failed a call is avoided before it is tried again without a ping. */
 export const NODE_DOWN_HOLD_MS = 2_000;
@@ -19,30 +20,31 @@ export class NodeHealth {
 
   constructor(
     /** The node's membership status, undefined while gossip has not seen it. */
-    private readonly membershipStatus: (nodeId: string) => string | undefined = () => undefined,
-    private readonly nowMs: () => number = Date.now,
+    private readonly membershipStatus: (nodeId: string) => string | undefined,
+    /** Holds run on its monotonic clock. */
+    private readonly clock: Pick<Environment, 'monotonicMs'>,
   ) {}
 
   isUp(node: StorageNodeInfo): boolean {
     const status = this.membershipStatus(node.id);
     if (status === 'dead' || status === 'left') return false;
     const until = this.downUntil.get(node.id);
-    return until === undefined || until <= this.nowMs();
+    return until === undefined || until <= this.clock.monotonicMs();
   }
 
   /** Up, and neither slow to answer lately nor suspected by gossip: the replica to ask first for a read. */
   isResponsive(node: StorageNodeInfo): boolean {
     if (!this.isUp(node) || this.membershipStatus(node.id) === 'suspect') return false;
     const until = this.slowUntil.get(node.id);
-    return until === undefined || until <= this.nowMs();
+    return until === undefined || until <= this.clock.monotonicMs();
   }
 
   markDown(node: StorageNodeInfo): void {
-    this.downUntil.set(node.id, this.nowMs() + NODE_DOWN_HOLD_MS);
+    this.downUntil.set(node.id, this.clock.monotonicMs() + NODE_DOWN_HOLD_MS);
   }
 
   markSlow(node: StorageNodeInfo): void {
-    this.slowUntil.set(node.id, this.nowMs() + NODE_SLOW_HOLD_MS);
+    this.slowUntil.set(node.id, this.clock.monotonicMs() + NODE_SLOW_HOLD_MS);
   }
 
   /** The node answered a call (in time): whatever made it look slow is over. */

@@ -73,7 +73,7 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
     return;
   }
   const requestId = newRequestId();
-  const started = process.hrtime.bigint();
+  const started = c.context.env.monotonicMs();
   const target = String(req.headers['x-amz-target'] ?? '');
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   let outcome = 'ok';
@@ -102,7 +102,7 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
     outcome = response.name;
     send(res, response.statusCode, errorBody(response), requestId);
   } finally {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (c.context.env.monotonicMs() - started) / 1000;
     const op = c.operations.has(operationName) ? operationName : 'unknown';
     c.metrics.requests.inc({ operation: op, outcome });
     c.metrics.latency.observe({ operation: op }, seconds);

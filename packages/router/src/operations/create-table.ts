@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { PROVISIONED_CAPACITY_UNITS_MAX as CAPACITY_UNITS_MAX, ValidationException, type ScalarAttributeType } from '@triad/model';
+import { randomHex } from '@triad/runtime';
 import type { TableDefinition } from '../catalog/table-definition';
 import { describeTable } from '../catalog/table-description';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
@@ -121,11 +121,11 @@ export function checkCreateTable(request: CreateTableRequest): void {
   }
 }
 
-const newId = () => randomBytes(8).toString('hex');
-
 export const createTable: Operation = async (raw, context) => {
   const request = checkRequest<CreateTableRequest>(raw, schema);
   checkCreateTable(request);
+  // Table and index ids: 8 random bytes, unique rather than secret, and replayed by a simulation's seed.
+  const newId = () => randomHex(context.env, 8);
   if (request.Tags) checkTagContents(request.Tags);
   const typeOf = (name: string) => request.AttributeDefinitions.find((d) => d.AttributeName === name)!.AttributeType;
   const [hash, range] = request.KeySchema;
@@ -141,7 +141,7 @@ export const createTable: Operation = async (raw, context) => {
     billingMode,
     readCapacityUnits: request.ProvisionedThroughput?.ReadCapacityUnits ?? 0,
     writeCapacityUnits: request.ProvisionedThroughput?.WriteCapacityUnits ?? 0,
-    creationDateTime: Date.now() / 1000,
+    creationDateTime: context.env.nowMs() / 1000,
     // Placement is static, so a table can take writes as soon as its definition is stored.
     tableStatus: 'ACTIVE',
     ...(request.Tags?.length ? { tags: mergeTags([], request.Tags) } : {}),

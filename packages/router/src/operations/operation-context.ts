@@ -1,4 +1,5 @@
 import type { Logger } from '@triad/observability';
+import type { Environment } from '@triad/runtime';
 import type { Catalog } from '../catalog/catalog';
 import type { SizeEstimates } from '../catalog/size-estimates';
 import type { StorageClient } from '../cluster/storage-client';
@@ -13,4 +14,6 @@ export interface OperationContext {
   region: string;
   accountId: string;
   log: Logger;
+  /** The router's clocks and randomness: creation dates, new table and index ids. */
+  env: Environment;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { InternalServerError, PROVISIONED_CAPACITY_UNITS_MAX as CAPACITY_UNITS_MAX, ValidationException } from '@triad/model';
 import {
   GLOBAL_SECONDARY_INDEX_UPDATES,
@@ -7,6 +6,7 @@ import {
   checkGlobalIndexUpdatesRequest,
   type GlobalSecondaryIndexUpdate,
 } from '../validation/global-index-updates';
+import { randomHex } from '@triad/runtime';
 import { CATALOG_WRITE_ATTEMPTS_MAX } from '../catalog/catalog';
 import type { BillingMode, IndexDefinition, TableDefinition } from '../catalog/table-definition';
 import { describeTable } from '../catalog/table-description';
@@ -184,10 +184,10 @@ export function applyUpdateTable(
 export const updateTable: Operation = async (raw, context) => {
   const request = checkRequest<UpdateTableRequest>(raw, schema);
   checkUpdateTable(request);
-  const newIndexId = () => randomBytes(8).toString('hex');
+  const newIndexId = () => randomHex(context.env, 8);
   for (let attempt = 1; ; attempt++) {
     const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);
-    const next = applyUpdateTable(def, request, Date.now() / 1000, newIndexId);
+    const next = applyUpdateTable(def, request, context.env.nowMs() / 1000, newIndexId);
     const changed = JSON.stringify(next) !== JSON.stringify(def);
     if (!changed || (await context.catalog.replace(def, next))) {
       if (changed) context.log.info('table updated', { table: next.tableName, tableId: next.tableId });
