@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, type FaultKind } from '../../test-cluster/chaos/faults';
-import { randomSeed } from '../../test-cluster/chaos/prng';
+import { FAULT_KINDS, randomSeed, type FaultKind } from '@triad/harness';
 
 /** Settings of `npm run chaos`, from its flags. */
 export interface ChaosOptions {

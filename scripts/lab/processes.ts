@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { REPO_ROOT } from '@triad/harness/local-cluster';
 import { StorageNodeClient } from '@triad/rpc';
-import { REPO_ROOT } from '../local-cluster/local-cluster';
 import type { LabNetwork } from './network';
 import type { ClusterPlan, LabHost, RouterHost, StorageHost } from './plan';
 

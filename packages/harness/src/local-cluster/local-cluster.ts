@@ -6,7 +6,7 @@ import { StorageNodeClient } from '@triad/rpc';
 import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
 import { bundledEntry } from './bundle-entry';
 
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
 const ROUTER_ENTRY = path.join(REPO_ROOT, 'packages/router/src/main.ts');
 /** How long a process may take to answer after it is started (default of LocalClusterOptions.startTimeoutMs). */

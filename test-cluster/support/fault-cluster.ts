@@ -6,11 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClockOffsets } from './clock-offsets';
-import { clusterProcesses } from './cluster-probe';
-import { NetworkFaults, faultFileEnv } from './network-faults';
-import { patienceMs } from '../support/pace';
-import { startTestCluster, type TestCluster } from '../support/test-cluster';
+import { NetworkFaults, clusterProcesses, faultFileEnv, patienceMs, type ClockOffsets } from '@triad/harness';
+import { startTestCluster, type TestCluster } from './test-cluster';
 
 export interface FaultCluster {
   tc: TestCluster;
