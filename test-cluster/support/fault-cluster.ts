@@ -1,6 +1,6 @@
 /**
  * The jest fixture of a fault test: a test cluster of 16 partitions on a slot, each process reading
- * its own fault file (network-faults.ts) and, if given, its own clock offset (clock-offsets.ts),
+ * its own fault file (@triad/harness's NetworkFaults) and, if given, its own clock offset (ClockOffsets),
  * started before the file's tests and stopped, fault files removed, after them.
  */
 import fs from 'node:fs';

@@ -6,6 +6,7 @@ import { StorageNodeClient } from '@triad/rpc';
 import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
 import { bundledEntry } from './bundle-entry';
 
+/** The repository root (this file is packages/harness/src/local-cluster/local-cluster.ts). */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
 const ROUTER_ENTRY = path.join(REPO_ROOT, 'packages/router/src/main.ts');
