@@ -80,7 +80,8 @@ async function until(what: string, check: () => Promise<boolean>, failure: () =>
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function httpOk(url: string): Promise<boolean> {
+/** Whether a GET of `url` answers 200 within a second (a router's /health/ready); never rejects. */
+export function httpOk(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(url, (res) => {
       res.resume();
