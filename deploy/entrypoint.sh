@@ -3,6 +3,8 @@
 # also cli (the admin command: status, repair, drain) and node-zone (Kubernetes init container).
 # Any further arguments are passed to the process. TRIAD_ZONE_FILE, when set and present, supplies
 # TRIAD_ZONE (Kubernetes: an init container writes the node's zone label there).
+# Each role is a bundle built with the image (`npm run bundle`, dist/); --enable-source-maps makes
+# stack traces in the logs name the TypeScript sources.
 set -e
 cd /app 2>/dev/null || true
 case "${1:-}" in
@@ -14,10 +16,10 @@ if [ -n "${TRIAD_ZONE_FILE:-}" ] && [ -s "$TRIAD_ZONE_FILE" ]; then
   export TRIAD_ZONE
 fi
 case "$role" in
-  router)    exec node --import tsx packages/router/src/main.ts "$@" ;;
-  storage)   exec node --import tsx packages/storage-node/src/main.ts "$@" ;;
-  local)     exec node --import tsx scripts/start-local-cluster.ts --data-dir "${TRIAD_DATA_DIR:-/data}" "$@" ;;
-  cli)       exec node --import tsx packages/cli/src/main.ts "$@" ;;
+  router)    exec node --enable-source-maps dist/router.js "$@" ;;
+  storage)   exec node --enable-source-maps dist/storage-node.js "$@" ;;
+  local)     exec node --enable-source-maps dist/local-cluster.js --data-dir "${TRIAD_DATA_DIR:-/data}" "$@" ;;
+  cli)       exec node --enable-source-maps dist/cli.js "$@" ;;
   node-zone) exec node /usr/local/lib/triad/node-zone.mjs "$@" ;;
   *) echo "usage: triad-entrypoint router|storage|local|cli|node-zone [flags]  (or set TRIAD_ROLE)" >&2; exit 2 ;;
 esac

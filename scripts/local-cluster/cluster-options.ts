@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-cluster';
 
 /**
- * Local cluster settings from a JSON config file (`--config`) and flags; flags win.
+ * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the
+ * bundle `npm run build` makes, the cluster runs the bundled storage node and router.
  * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host.
  */
 export function parseClusterOptions(argv: string[]): LocalClusterOptions {
@@ -34,5 +35,17 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   if (values['base-port']) options.basePort = Number(values['base-port']);
   if (values.host) options.host = values.host;
   options.dataDir = path.resolve(options.dataDir);
+  if (typeof TRIAD_BUNDLE_ENTRIES === 'object') {
+    const run = (bundle: string) => ['--enable-source-maps', path.join(__dirname, bundle)];
+    options.prebuiltEntries = { storage: run(TRIAD_BUNDLE_ENTRIES.storage), router: run(TRIAD_BUNDLE_ENTRIES.router) };
+  }
   return options;
 }
+
+/**
+ * Set only in the bundle `npm run build` makes of the local cluster (dist/local-cluster.js, by
+ * esbuild's `define` in scripts/build.ts): the storage node's and the router's bundles, relative to
+ * it, which the cluster then runs. From the sources it is not defined, and the cluster bundles the
+ * sources itself when it starts.
+ */
+declare const TRIAD_BUNDLE_ENTRIES: { storage: string; router: string } | undefined;

@@ -1,6 +1,7 @@
 /**
- * Static validation of the deployment files (issue 5): Kubernetes manifests, the Helm chart, the
- * docker-compose lab, Prometheus and the Grafana dashboard. Nothing is started. Tools that may be
+ * Static validation of the deployment files (issue 5): the container image's Dockerfile and entry
+ * point, Kubernetes manifests, the Helm chart, the docker-compose lab, Prometheus and the Grafana
+ * dashboard. Nothing is started (scripts/test/build.test.ts builds and runs the bundles the image runs). Tools that may be
  * missing (docker-compose, kubectl, helm) are used when on PATH; otherwise those cases say why they
  * were skipped and the static checks still run.
  */
@@ -17,6 +18,13 @@ const MANIFESTS_DIR = path.join(ROOT, 'k8s/manifests');
 const CHART_DIR = path.join(ROOT, 'k8s/triad');
 const DEPLOY_DIR = path.join(ROOT, 'deploy');
 const COMPOSE_FILE = path.join(DEPLOY_DIR, 'docker-compose.yml');
+/**
+ * The oldest Node.js major line the image may be based on: one still maintained (Node 20 reached
+ * its end of life in April 2026; 22 is maintained until April 2027).
+ */
+const IMAGE_NODE_MAJOR_MIN = 22;
+/** The roles deploy/entrypoint.sh runs; the compose file and the Kubernetes objects start these. */
+const IMAGE_ROLES = ['router', 'storage', 'local', 'cli', 'node-zone'];
 /** Generous: docker-compose (Python) and kubectl start slowly on small CI machines. */
 const TOOL_TIMEOUT_MS = 60_000;
 
@@ -248,6 +256,83 @@ describe('Helm chart (k8s/triad)', () => {
     for (const obj of parseYamlDocuments(withOptions.stdout, 'helm template (options)')) {
       if (obj.apiVersion !== 'monitoring.coreos.com/v1') validateK8sObject(obj);
     }
+  });
+});
+
+/** A Dockerfile's instructions (continuation lines joined, comments dropped), split into stages at FROM. */
+function dockerfileStages(text: string): Array<Array<{ instruction: string; args: string }>> {
+  const stages: Array<Array<{ instruction: string; args: string }>> = [];
+  const logical = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  for (const line of logical) {
+    const [, instruction, args] = /^(\w+)\s+(.*)$/.exec(line)!;
+    if (instruction.toUpperCase() === 'FROM') stages.push([]);
+    stages[stages.length - 1].push({ instruction: instruction.toUpperCase(), args });
+  }
+  return stages;
+}
+
+describe('container image (deploy/Dockerfile, deploy/entrypoint.sh)', () => {
+  const stages = dockerfileStages(fs.readFileSync(path.join(DEPLOY_DIR, 'Dockerfile'), 'utf8'));
+  const final = stages[stages.length - 1];
+  const entrypoint = fs.readFileSync(path.join(DEPLOY_DIR, 'entrypoint.sh'), 'utf8');
+  const argsOf = (stage: typeof final, instruction: string) => stage.filter((i) => i.instruction === instruction).map((i) => i.args);
+
+  it('every stage is based on a maintained Node.js line', () => {
+    expect(stages.length).toBeGreaterThan(1);
+    for (const stage of stages) {
+      const from = /^node:(\d+)-bookworm-slim(@sha256:[0-9a-f]{64})?(\s+AS\s+\w+)?$/i.exec(stage[0].args);
+      expect([stage[0].args, from !== null]).toEqual([stage[0].args, true]);
+      expect(Number(from![1])).toBeGreaterThanOrEqual(IMAGE_NODE_MAJOR_MIN);
+    }
+  });
+
+  it('runs as a fixed numeric user that is not root', () => {
+    const users = argsOf(final, 'USER');
+    expect(users).toHaveLength(1);
+    const [uid, gid] = users[0].split(':').map(Number);
+    expect(uid).toBeGreaterThan(0);
+    expect(gid).toBeGreaterThan(0);
+    expect(argsOf(final, 'ENTRYPOINT')).toEqual(['["triad-entrypoint"]']);
+  });
+
+  it('builds the bundles in an earlier stage, and the final stage takes only them and the production dependencies', () => {
+    expect(stages.slice(0, -1).some((stage) => argsOf(stage, 'RUN').some((run) => /npm run (bundle|build)\b/.test(run)))).toBe(true);
+    const fromBuild = argsOf(final, 'COPY').filter((copy) => copy.startsWith('--from='));
+    expect(fromBuild.map((copy) => copy.split(/\s+/)[1]).sort()).toEqual(['/app/dist', '/app/node_modules']);
+    // Nothing of the sources: the final stage's other copies are the entry point and its helper.
+    const fromContext = argsOf(final, 'COPY').filter((copy) => !copy.startsWith('--from='));
+    for (const copy of fromContext) expect(copy).toMatch(/^deploy\//);
+  });
+
+  it('each role runs a bundle with plain node: no TypeScript, no tsx', () => {
+    const commands = new Map([...entrypoint.matchAll(/^\s*([\w-]+)\)\s+exec (.*?) ;;$/gm)].map((m) => [m[1], m[2]]));
+    expect([...commands.keys()].sort()).toEqual([...IMAGE_ROLES].sort());
+    for (const role of ['router', 'storage', 'local', 'cli']) {
+      expect([role, commands.get(role)]).toEqual([role, expect.stringMatching(/^node (--[\w-]+ )*dist\/[\w-]+\.js\b/)]);
+    }
+    const finalText = final.map((i) => i.args).join('\n');
+    for (const text of [entrypoint, finalText]) {
+      expect(text).not.toMatch(/\btsx\b/);
+      expect(text).not.toMatch(/\.ts\b/);
+    }
+  });
+
+  it('the compose lab and the Kubernetes objects start only roles the entry point knows', () => {
+    const compose = composeModel();
+    for (const [name, service] of Object.entries(compose.services as Record<string, any>)) {
+      if (service.build?.dockerfile !== 'deploy/Dockerfile') continue;
+      expect([name, IMAGE_ROLES.includes(service.command[0])]).toEqual([name, true]);
+    }
+    const containers = readManifests().flatMap(({ obj }) => {
+      const pod = podSpecOf(obj);
+      return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
+    });
+    expect(containers.length).toBeGreaterThan(0);
+    for (const container of containers) expect([container.name, IMAGE_ROLES.includes(container.args[0])]).toEqual([container.name, true]);
+    const templatesDir = path.join(CHART_DIR, 'templates');
+    const chartRoles = fs.readdirSync(templatesDir).flatMap((file) => [...fs.readFileSync(path.join(templatesDir, file), 'utf8').matchAll(/^\s*args: \[([\w-]+)/gm)].map((m) => m[1]));
+    expect(chartRoles.length).toBeGreaterThan(0);
+    for (const role of chartRoles) expect(IMAGE_ROLES).toContain(role);
   });
 });
 

@@ -163,6 +163,12 @@ export function decideMove(ring: Ring, partition: number, selfId: string, servin
 export interface LayoutTransition {
   /** Partitions whose data the node kept (replica or incoming) and keeps no longer: drop it. */
   dropped: number[];
+  /**
+   * Partitions the node starts receiving (as an incoming node) without having kept them: whatever
+   * it still holds of them is left from an earlier stay and must go before the stream arrives
+   * (a record the leader no longer has would keep the two Merkle roots apart for ever).
+   */
+  entered: number[];
   /** Partitions the node now replicates and did not before. */
   gained: number[];
   /** Partitions the node replicates before and after, whose replica set changed members. */
@@ -170,11 +176,12 @@ export interface LayoutTransition {
 }
 
 export function layoutTransition(before: Ring, after: Ring, selfId: string): LayoutTransition {
-  const result: LayoutTransition = { dropped: [], gained: [], reshaped: [] };
+  const result: LayoutTransition = { dropped: [], entered: [], gained: [], reshaped: [] };
   for (let p = 0; p <= after.systemPartition; p++) {
     const heldBefore = before.replicaSet(p).some((n) => n.id === selfId);
     const heldAfter = after.replicaSet(p).some((n) => n.id === selfId);
     if (before.receives(selfId, p) && !after.receives(selfId, p)) result.dropped.push(p);
+    if (!before.receives(selfId, p) && after.receives(selfId, p) && !heldAfter) result.entered.push(p);
     if (heldAfter && !heldBefore) result.gained.push(p);
     if (heldAfter && heldBefore) {
       const ids = new Set(before.replicaSet(p).map((n) => n.id));

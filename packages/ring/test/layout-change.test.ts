@@ -164,10 +164,17 @@ describe('layoutTransition', () => {
 
   it('tells the leaving node to drop the partition, the incoming one that it gained it, the others that it changed', () => {
     const [before, next] = [new Ring(plan), new Ring(after)];
-    expect(layoutTransition(before, next, 'a1')).toEqual({ dropped: [p], gained: [], reshaped: [] });
-    expect(layoutTransition(before, next, 'a2')).toEqual({ dropped: [], gained: [p], reshaped: [] });
+    expect(layoutTransition(before, next, 'a1')).toEqual({ dropped: [p], entered: [], gained: [], reshaped: [] });
+    expect(layoutTransition(before, next, 'a2')).toEqual({ dropped: [], entered: [], gained: [p], reshaped: [] });
     const staying = plan.change!.moves[0].from.find((id) => id !== 'a1')!;
-    expect(layoutTransition(before, next, staying)).toEqual({ dropped: [], gained: [], reshaped: [p] });
+    expect(layoutTransition(before, next, staying)).toEqual({ dropped: [], entered: [], gained: [], reshaped: [p] });
+  });
+
+  it('tells a node that starts receiving partitions it did not keep to clear what it still holds of them', () => {
+    const incoming = plan.change!.moves.map((m) => m.partition);
+    expect(layoutTransition(new Ring(base(THREE)), new Ring(plan), 'a2').entered).toEqual(incoming);
+    expect(layoutTransition(new Ring(base(THREE)), new Ring(plan), 'a1').entered).toEqual([]);
+    expect(layoutTransition(new Ring(plan), new Ring(after), 'a2').entered).toEqual([]);
   });
 
   it('tells a node to drop what it was receiving when a change is abandoned', () => {

@@ -12,7 +12,7 @@ import {
 } from '@triad/model';
 import type { StorageClient } from './cluster/storage-client';
 import type { TableDefinition } from './catalog/table-definition';
-import { indexMaintenance } from './catalog/secondary-indexes';
+import type { WriteTarget } from './catalog/secondary-indexes';
 
 /** Where an item lives: its partition and its storage key inside the partition. */
 export interface ItemLocation {
@@ -78,9 +78,9 @@ export function checkItemKey(schema: KeySchema, item: Item): void {
 }
 
 /** Checks a whole item's (PutItem's) table and index key attributes as DynamoDB does. */
-export function checkItem(def: TableDefinition, item: Item): void {
-  checkItemKey(def.keySchema, item);
-  const { indexes } = indexMaintenance(def);
+export function checkItem(table: WriteTarget, item: Item): void {
+  checkItemKey(table.def.keySchema, item);
+  const { indexes } = table.maintenance;
   if (indexes) checkIndexKeys(indexes, item, 'item');
 }
 

@@ -1,4 +1,4 @@
-import { withGlobalIndexActive, withoutGlobalIndex } from '../src/catalog/global-index-updates';
+import { withGlobalIndexActive, withoutGlobalIndex } from '../src/catalog/global-index-lifecycle';
 import { maintainedIndexIds, schemaVersionOf, withSchemaVersion } from '../src/catalog/schema-version';
 import { indexMaintenance } from '../src/catalog/secondary-indexes';
 import type { IndexDefinition, TableDefinition } from '../src/catalog/table-definition';

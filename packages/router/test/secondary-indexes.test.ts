@@ -1,14 +1,12 @@
 import { ResourceInUseException, ValidationException } from '@triad/model';
-import {
-  checkNoIndexInFlight,
-  withGlobalIndexActive,
-  withoutGlobalIndex,
-} from '../src/catalog/global-index-updates';
-import { describeTable, type IndexDefinition, type TableDefinition } from '../src/catalog/table-definition';
+import { withGlobalIndexActive, withoutGlobalIndex } from '../src/catalog/global-index-lifecycle';
+import type { IndexDefinition, TableDefinition } from '../src/catalog/table-definition';
+import { describeTable } from '../src/catalog/table-description';
 import { checkCreateTable, schema as createTableSchema, type CreateTableRequest } from '../src/operations/create-table';
 import { applyUpdateTable, checkUpdateTable, type UpdateTableRequest } from '../src/operations/update-table';
 import { javaHashSetOrder } from '../src/validation/java-set-order';
 import { checkRequest } from '../src/validation/request-schema';
+import { checkNoIndexInFlight } from '../src/validation/global-index-updates';
 import { createTableIndexDefinitions } from '../src/validation/secondary-indexes';
 
 const INVALID = 'One or more parameter values were invalid: ';

@@ -1,6 +1,7 @@
 import { createLogger } from '@triad/observability';
 import type { CensusResult } from '../src/cluster/prefix-census';
-import { describeTable, type IndexDefinition, type TableDefinition } from '../src/catalog/table-definition';
+import type { IndexDefinition, TableDefinition } from '../src/catalog/table-definition';
+import { describeTable } from '../src/catalog/table-description';
 import { TableStatistics, statisticsIds } from '../src/catalog/table-statistics';
 
 const log = createLogger({ nodeId: 'test', zone: 'a', role: 'router' }, 'error');

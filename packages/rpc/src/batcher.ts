@@ -9,6 +9,11 @@ export interface BatcherOptions {
   batchSizeMax: number;
   /** Batches outstanding at once; 1 keeps batches strictly ordered. */
   inFlightMax: number;
+  /**
+   * Runs a flush once requests that arrive together have arrived. Default: `setImmediate` (one turn
+   * of the event loop); a simulator passes its scheduler.
+   */
+  defer?: (flush: () => void) => void;
 }
 
 interface Pending<Req, Res> {
@@ -39,10 +44,10 @@ export class Batcher<Req, Res> {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight >= this.options.inFlightMax) return;
+    if (this.flushScheduled || this.queue.length === 0 || this.inFlight >= this.options.inFlightMax) return;
     this.flushScheduled = true;
     // One turn of the event loop lets requests that arrive together leave together.
-    setImmediate(() => {
+    (this.options.defer ?? setImmediate)(() => {
       this.flushScheduled = false;
       this.flush();
     });

@@ -2,8 +2,18 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-/** The repository's proto/ folder, found from this file so that every entry point agrees. */
-export const PROTO_ROOT = path.resolve(__dirname, '../../../proto');
+/**
+ * Set only in the bundles of `npm run build` (scripts/build.ts, by esbuild's `define`): where the
+ * build put its copy of proto/, relative to the bundle. Run from the sources, it is not defined.
+ */
+declare const TRIAD_BUNDLE_PROTO_DIR: string | undefined;
+
+/**
+ * The .proto files, loaded at run time. From the sources: the repository's proto/, found from this
+ * file so that every entry point agrees; in a bundle: the copy beside it.
+ */
+export const PROTO_ROOT =
+  typeof TRIAD_BUNDLE_PROTO_DIR === 'string' ? path.join(__dirname, TRIAD_BUNDLE_PROTO_DIR) : path.resolve(__dirname, '../../../proto');
 
 /** gRPC messages carry whole batches and 1 MB pages; DynamoDB items go up to 400 KB each. */
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;

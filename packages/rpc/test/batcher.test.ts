@@ -45,4 +45,20 @@ describe('Batcher', () => {
     const batcher = new Batcher<number, number>(async () => [], { batchSizeMax: 10, inFlightMax: 1 });
     await expect(batcher.submit(1)).rejects.toThrow(/0 results for 1/);
   });
+
+  it('flushes when its deferral runs, so that a simulator decides when batches leave', async () => {
+    const deferred: (() => void)[] = [];
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(async (requests) => {
+      batches.push(requests);
+      return requests;
+    }, { batchSizeMax: 10, inFlightMax: 1, defer: (flush) => deferred.push(flush) });
+    const sent = [1, 2].map((n) => batcher.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([]);
+    expect(deferred).toHaveLength(1);
+    deferred.shift()!();
+    expect(await Promise.all(sent)).toEqual([1, 2]);
+    expect(batches).toEqual([[1, 2]]);
+  });
 });

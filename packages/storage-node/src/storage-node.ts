@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { createLogger, createMetricsRegistry, startMetricsServer, wallClockMs, type Logger } from '@triad/observability';
 import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
 import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
@@ -15,7 +14,8 @@ import { ProposalOverlay } from './write-path/proposal-overlay';
 import { IdentityStore, decideIdentity } from './replica/node-identity';
 import { PeerClients } from './replica/peer-clients';
 import { ReplicaState } from './replica/replica-state';
-import { RocksStore } from './storage/rocks-store';
+import { createRocksStore } from './storage/rocks-store';
+import type { StorageEngineFactory } from './storage/storage-engine';
 import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './movement/layout-keeper';
 import { PartitionMover } from './movement/partition-mover';
 import { PrefixStats } from './admin/prefix-stats';
@@ -69,6 +69,8 @@ export interface StorageNodeConfig {
   hintBytesMax: number;
   /** The item collection limit of tables with local indexes: DynamoDB's 10 GB unless lowered to try it out. */
   itemCollectionBytesMax: number;
+  /** Builds the storage engine; default: RocksDB in `<dataDir>/rocksdb` (the simulator passes an in-memory one). */
+  storageEngine?: StorageEngineFactory;
 }
 
 /**
@@ -96,7 +98,13 @@ export class StorageNode {
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
-    const store = new RocksStore(path.join(config.dataDir, 'rocksdb'));
+    const store = (config.storageEngine ?? createRocksStore)({
+      dataDir: config.dataDir,
+      onGroupCommit: (ops, seconds) => {
+        metrics.groupCommitOps.observe(ops);
+        metrics.groupCommitSeconds.observe(seconds);
+      },
+    });
     await store.open();
     createRocksDbMetrics(registry, (property) => store.numericProperty(property));
     // The newest of: the layout file, the layout this node adopted before it stopped, and (for a node
@@ -110,10 +118,6 @@ export class StorageNode {
     }
     const ring = new ClusterView(layout);
     const advertise = config.advertise ?? ring.node(config.id)?.address ?? config.listen;
-    store.onGroupCommit = (ops, seconds) => {
-      metrics.groupCommitOps.observe(ops);
-      metrics.groupCommitSeconds.observe(seconds);
-    };
     const replicas = new ReplicaState(store, ring.partitionCount);
     const records = await replicas.load();
     log.info('replica state loaded', { records });
@@ -184,8 +188,12 @@ export class StorageNode {
         for (const node of after.nodes) {
           if (!before.node(node.id)) metrics.hintsPending.set({ target: node.id }, hints.pending(node.id));
         }
+        const transition = layoutTransition(before, after, config.id);
         // A majority of the new replica set holds the data before a layout switches a partition away.
-        for (const partition of layoutTransition(before, after, config.id).dropped) await dropPartition(partition);
+        for (const partition of transition.dropped) await dropPartition(partition);
+        for (const partition of transition.entered) {
+          if (await replicas.holdsAny(partition)) await dropPartition(partition);
+        }
         if (before.node(config.id) && !after.node(config.id)) {
           log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
         }

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createLogger } from '@triad/observability';
 import { PREFIX_STATS_PREFIXES_MAX } from '@triad/rpc';
 import { PrefixStats, PrefixTally, STATS_REQUESTS_QUEUED_MAX } from '../src/admin/prefix-stats';
 import { encodeRecord } from '../src/storage/record-codec';
-import { RocksStore } from '../src/storage/rocks-store';
+import type { StorageEngine } from '../src/storage/storage-engine';
 import { dataKey } from '../src/storage/storage-keys';
+import { STORAGE_ENGINES, type EngineFixture } from './storage-engines';
 
 const TABLE = Buffer.from('00000000000000aa', 'hex');
 const INDEX = Buffer.from('00000000000000bb', 'hex');
@@ -61,17 +59,15 @@ describe('PrefixTally', () => {
   });
 });
 
-describe('PrefixStats on a RocksDB store', () => {
+describe.each(STORAGE_ENGINES)('PrefixStats on a %s', (_name, fixture) => {
   const PARTITIONS = 4;
-  let dir: string;
-  let store: RocksStore;
+  let engine: EngineFixture;
+  let store: StorageEngine;
   let held: Set<number>;
   let stats: PrefixStats;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-prefix-stats-'));
-    store = new RocksStore(dir);
-    await store.open();
+    store = await (engine = fixture()).open();
     const put = (partition: number, key: Buffer, value: Buffer) => store.write({ type: 'put', key: dataKey(partition, key), value });
     await Promise.all([
       put(0, itemKey(TABLE, 'a'), live(100)),
@@ -87,10 +83,7 @@ describe('PrefixStats on a RocksDB store', () => {
     ]);
   });
 
-  afterAll(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => engine.dispose());
 
   beforeEach(() => {
     held = new Set([0, 1, 2]);

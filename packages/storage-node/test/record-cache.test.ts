@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { RecordCache } from '../src/storage/record-cache';
-import { RocksStore } from '../src/storage/rocks-store';
+import type { StorageEngine } from '../src/storage/storage-engine';
+import { STORAGE_ENGINES, type EngineFixture } from './storage-engines';
 
 const key = (text: string) => Buffer.from(text);
 const name = (text: string) => RecordCache.keyOf(key(text));
@@ -86,20 +84,11 @@ describe('RecordCache', () => {
   });
 });
 
-describe('RocksStore.getMany with its record cache', () => {
-  let dir: string;
-  let store: RocksStore;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-record-cache-'));
-    store = new RocksStore(dir);
-    await store.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+describe.each(STORAGE_ENGINES)('%s.getMany with its record cache', (_name, fixture) => {
+  let engine: EngineFixture;
+  let store: StorageEngine;
+  beforeEach(async () => (store = await (engine = fixture()).open()));
+  afterEach(() => engine.dispose());
 
   const read = async (k: string) => (await store.getMany([key(k)]))[0]?.toString();
 

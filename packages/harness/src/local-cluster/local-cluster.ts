@@ -43,6 +43,12 @@ export interface LocalClusterOptions {
   envFor?: (processId: string) => Record<string, string> | undefined;
   /** How long a started process may take to answer (default 60 s); tests stretch it on a busy machine. */
   startTimeoutMs?: number;
+  /**
+   * Node's arguments that run a storage node and a router: the bundles `npm run build` made, for a
+   * cluster started from them (the container image). Default: bundles of the sources, made when
+   * the cluster starts (bundle-entry.ts).
+   */
+  prebuiltEntries?: { storage: string[]; router: string[] };
 }
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
@@ -185,7 +191,8 @@ export class LocalCluster {
     const log = fs.openSync(path.join(this.options.dataDir, 'logs', `${id}.log`), 'a');
     let entryArgs = this.entryArgs.get(entry);
     if (!entryArgs) {
-      entryArgs = bundledEntry(REPO_ROOT, entry);
+      const prebuilt = this.options.prebuiltEntries;
+      entryArgs = prebuilt ? prebuilt[entry === STORAGE_ENTRY ? 'storage' : 'router'] : bundledEntry(REPO_ROOT, entry);
       this.entryArgs.set(entry, entryArgs);
     }
     const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...entryArgs, ...args], {

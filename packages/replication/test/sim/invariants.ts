@@ -2,8 +2,22 @@
  * Safety properties, checked after every simulated step. Each failure throws `InvariantViolation`
  * with what broke; the test adds the seed and the tail of the trace.
  */
-import type { PartitionId, PersistRecord } from '../../src';
-import type { Simulation, SimNode } from './simulation';
+import type { ElectionConfig, NodeId, PartitionId, PersistRecord } from '../../src';
+import type { SimNode } from './sim-node';
+
+/**
+ * What the invariants read of the simulation that drives them (simulation.ts implements it). An
+ * interface of their own, so that the checks and the simulation do not import each other.
+ */
+export interface ObservedSimulation {
+  readonly now: number;
+  readonly replicaSets: ReadonlyMap<PartitionId, readonly NodeId[]>;
+  readonly electionConfig: Readonly<ElectionConfig>;
+  localNow(node: SimNode): number;
+  realOf(node: SimNode, localMs: number): number;
+  node(id: NodeId): SimNode;
+  servingLeaders(partition: PartitionId): NodeId[];
+}
 
 export class InvariantViolation extends Error {
   override readonly name = 'InvariantViolation';
@@ -49,7 +63,7 @@ export class Invariants {
   servedIntervals = 0;
   majorityChecks = 0;
 
-  constructor(private readonly sim: Simulation) {}
+  constructor(private readonly sim: ObservedSimulation) {}
 
   /** Election safety: at most one leader per partition per term, over the whole run. */
   onLeaderElected(node: SimNode, partition: PartitionId, term: number): void {

@@ -18,11 +18,29 @@
  *  - lease safety: at most one node serves a partition at any real instant (serving-intervals.ts);
  *  - strong reads at the serving leader see every write acknowledged before they started.
  */
-import type { LogEntry, NodeId, PartitionId, PersistRecord, ReplicaMessage } from '../../src';
+import type { ElectionConfig, LogEntry, NodeId, PartitionId, PersistRecord, ReplicaMessage } from '../../src';
 import { InvariantViolation } from './invariants';
-import type { AppliedState, LogSimNode, LogSimulation, Proposal, StoredValue, WritePayload } from './log-simulation';
+import type { AppliedState, LogSimNode, Proposal, StoredValue, WritePayload } from './log-sim-node';
 import { ServingIntervals } from './serving-intervals';
 import { contentOf } from './shadow-log';
+
+/**
+ * What the invariants read of the simulation that drives them (log-simulation.ts implements it). An
+ * interface of their own, so that the checks and the simulation do not import each other.
+ */
+export interface ObservedLogSimulation {
+  readonly now: number;
+  readonly replicaSets: ReadonlyMap<PartitionId, readonly NodeId[]>;
+  readonly electionConfig: Readonly<ElectionConfig>;
+  /** Check persist-before-send on every message. */
+  readonly persistChecks: boolean;
+  localNow(node: LogSimNode): number;
+  realOf(node: LogSimNode, localMs: number): number;
+  node(id: NodeId): LogSimNode;
+  /** A small number per node, for the content codes of entries (shadow-log.ts). */
+  nodeCode(id: NodeId): number;
+  servingLeaders(partition: PartitionId): NodeId[];
+}
 
 /** An entry as first applied somewhere: every later application at its index must agree. */
 interface AppliedEntry {
@@ -52,7 +70,7 @@ export class LogInvariants {
   majorityChecks = 0;
   readsChecked = 0;
 
-  constructor(private readonly sim: LogSimulation) {
+  constructor(private readonly sim: ObservedLogSimulation) {
     this.intervals = new ServingIntervals({
       nowMs: () => sim.now,
       realOf: (node, localMs) => sim.realOf(sim.node(node), localMs),

@@ -8,7 +8,8 @@
  * Safety invariants run throughout (log-invariants.ts).
  */
 import { InvariantViolation } from './invariants';
-import { CALM_DISK, LogSimulation, type LogSimStats, type NetworkConditions, type Proposal } from './log-simulation';
+import type { Proposal } from './log-sim-node';
+import { CALM_DISK, LogSimulation, type LogSimStats, type NetworkConditions } from './log-simulation';
 import type { PlantedBug } from './planted-bugs';
 import { Prng } from './prng';
 

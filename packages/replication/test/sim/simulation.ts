@@ -15,11 +15,11 @@ import {
   type Message,
   type NodeId,
   type PartitionId,
-  type PersistedElectionState,
 } from '../../src';
 import { EventQueue } from './event-queue';
 import { Invariants, InvariantViolation } from './invariants';
 import { Prng } from './prng';
+import { SimNode } from './sim-node';
 
 export interface SimOptions {
   seed: number;
@@ -66,34 +66,6 @@ type SimEvent =
   | { kind: 'catch-up'; node: SimNode; incarnation: number; partition: PartitionId; term: number }
   | { kind: 'hint'; node: SimNode; incarnation: number; about: NodeId; up: boolean; seq: number }
   | { kind: 'call'; fn: () => void };
-
-export class SimNode {
-  up = true;
-  incarnation = 0;
-  engine: ElectionNode | undefined;
-  /** Survives crashes: the persisted election state... */
-  readonly disk = new Map<PartitionId, PersistedElectionState>();
-  /** ...and the synced data (write ids), per partition. */
-  private readonly store = new Map<PartitionId, Set<number>>();
-  /** Writes this incarnation issued and not yet acknowledged: id → partition. */
-  readonly pendingWrites = new Map<number, PartitionId>();
-  draining = false;
-  restartedAtMs = -Infinity;
-  readonly partitions: PartitionId[] = [];
-
-  constructor(
-    readonly id: NodeId,
-    readonly clockOffsetMs: number,
-    readonly clockRate: number,
-    readonly random: Prng,
-  ) {}
-
-  storeOf(partition: PartitionId): Set<number> {
-    let set = this.store.get(partition);
-    if (!set) this.store.set(partition, (set = new Set()));
-    return set;
-  }
-}
 
 export interface SimStats {
   steps: number;

@@ -4,7 +4,7 @@ import type { Logger } from '@triad/observability';
 import type { Gauge } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
 import type { Catalog } from './catalog';
-import { withGlobalIndexActive, withoutGlobalIndex } from './global-index-updates';
+import { withGlobalIndexActive, withoutGlobalIndex } from './global-index-lifecycle';
 import { schemaVersionOf } from './schema-version';
 import { indexSpec } from './secondary-indexes';
 import type { IndexDefinition, TableDefinition } from './table-definition';

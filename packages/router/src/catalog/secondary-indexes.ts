@@ -49,17 +49,23 @@ export function indexSpec(table: TableDefinition, index: TableIndex): IndexSpec 
   };
 }
 
-/** Definitions are replaced, never changed in place, so the specs can be kept per definition. */
-const maintenanceByTable = new WeakMap<TableDefinition, IndexMaintenance>();
-
 /** The indexes writes keep: every local one, and the global ones not being deleted (those being built included). */
 export function indexMaintenance(table: TableDefinition): IndexMaintenance {
-  let maintenance = maintenanceByTable.get(table);
-  if (!maintenance) {
-    const kept = tableIndexes(table).filter((i) => i.local || i.def.indexStatus !== 'DELETING');
-    const version = table.schemaVersion ? { schemaVersion: table.schemaVersion } : {};
-    maintenance = kept.length > 0 ? { indexes: kept.map((i) => indexSpec(table, i)), tableKeySchema: table.keySchema, ...version } : version;
-    maintenanceByTable.set(table, maintenance);
-  }
-  return maintenance;
+  const kept = tableIndexes(table).filter((i) => i.local || i.def.indexStatus !== 'DELETING');
+  const version = table.schemaVersion ? { schemaVersion: table.schemaVersion } : {};
+  return kept.length > 0 ? { indexes: kept.map((i) => indexSpec(table, i)), tableKeySchema: table.keySchema, ...version } : version;
+}
+
+/**
+ * A table as one write request sees it: the definition it read from the catalog and the index list
+ * its writes carry, worked out once per request (per table, for a batch) and passed along to the
+ * index-key checks and to every item operation, rather than derived again at each step.
+ */
+export interface WriteTarget {
+  def: TableDefinition;
+  maintenance: IndexMaintenance;
+}
+
+export function writeTarget(def: TableDefinition): WriteTarget {
+  return { def, maintenance: indexMaintenance(def) };
 }

@@ -25,7 +25,7 @@ import {
 } from './batch-write-item';
 import { readUnits } from './consumed-capacity';
 import type { Operation } from './operation';
-import { runItemOp } from './run-item-op';
+import { readItemConsistent } from './run-item-op';
 
 export const schema: Schema = {
   RequestItems: {
@@ -122,7 +122,7 @@ export const batchGetItem: Operation = async (raw, context) => {
       checkKey(def.keySchema, key);
       const location = locate(context.storage, def, key);
       const run = consistent
-        ? async () => (await runItemOp(context, def, location, 'OP_KIND_GET', {})).item
+        ? () => readItemConsistent(context, location)
         : async () => decodeJson<Item>(await context.storage.readEventual(location.partition, location.key));
       reads.push({ plan, key, run });
     }

@@ -9,7 +9,6 @@ import {
   type AttributeValue,
   type Item,
 } from '@triad/model';
-import type { TableDefinition } from '../catalog/table-definition';
 import { checkItem, checkKey, locate, type ItemLocation } from '../item-keys';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import * as f from '../validation/common-fields';
@@ -17,7 +16,9 @@ import { consumedCapacity, indexCapacity, writeUnits } from './consumed-capacity
 import { itemCollectionMetrics } from './write-response';
 import type { Operation } from './operation';
 import type { OperationContext } from './operation-context';
-import { runItemOp } from './run-item-op';
+import { runItemWrite } from './run-item-op';
+import { writeTarget, type WriteTarget } from '../catalog/secondary-indexes';
+import type { TableDefinition } from '../catalog/table-definition';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by BatchWriteItem and BatchGetItem (pure, tested in test/batch-helpers.test.ts).
@@ -190,7 +191,7 @@ interface BatchWriteItemRequest {
 
 interface PlannedWrite {
   table: string;
-  def: TableDefinition;
+  target: WriteTarget;
   request: WriteRequest;
   location: ItemLocation;
 }
@@ -216,11 +217,12 @@ function checkWriteRequests(requestItems: Record<string, WriteRequest[]>): void 
 }
 
 /** Key checks against the table, and where each write goes. */
-function planTable(context: OperationContext, def: TableDefinition, table: string, requests: WriteRequest[]): PlannedWrite[] {
+function planTable(context: OperationContext, target: WriteTarget, table: string, requests: WriteRequest[]): PlannedWrite[] {
+  const { def } = target;
   const planned = requests.map((request): PlannedWrite => {
     if (request.PutRequest) {
       try {
-        checkItem(def, request.PutRequest.Item);
+        checkItem(target, request.PutRequest.Item);
       } catch (error) {
         // BatchWriteItem words a missing or mistyped key as a key that does not match the schema.
         if (error instanceof ValidationException && /Missing the key|Type mismatch for key/.test(error.message)) {
@@ -228,11 +230,11 @@ function planTable(context: OperationContext, def: TableDefinition, table: strin
         }
         throw error;
       }
-      return { table, def, request, location: locate(context.storage, def, request.PutRequest.Item) };
+      return { table, target, request, location: locate(context.storage, def, request.PutRequest.Item) };
     }
     const key = request.DeleteRequest!.Key;
     checkKey(def.keySchema, key);
-    return { table, def, request, location: locate(context.storage, def, key) };
+    return { table, target, request, location: locate(context.storage, def, key) };
   });
   if (firstDuplicate(planned, (p) => p.location.key.toString('hex')) >= 0) throw new ValidationException(DUPLICATE_KEYS);
   return planned;
@@ -247,7 +249,7 @@ export const batchWriteItem: Operation = async (raw, context) => {
   const unitsByTable = new Map<string, TableUnits>();
   for (const [table, requests] of Object.entries(request.RequestItems)) {
     const def = await context.catalog.require(table);
-    planned.push(...planTable(context, def, table, requests));
+    planned.push(...planTable(context, writeTarget(def), table, requests));
     unitsByTable.set(table, { def, units: 0, indexUnits: {} });
   }
 
@@ -256,8 +258,8 @@ export const batchWriteItem: Operation = async (raw, context) => {
     planned.map(async (write) => {
       try {
         const result = write.request.PutRequest
-          ? await runItemOp(context, write.def, write.location, 'OP_KIND_PUT', { item: write.request.PutRequest.Item })
-          : await runItemOp(context, write.def, write.location, 'OP_KIND_DELETE', {});
+          ? await runItemWrite(context, write.target, write.location, 'OP_KIND_PUT', { item: write.request.PutRequest.Item })
+          : await runItemWrite(context, write.target, write.location, 'OP_KIND_DELETE', {});
         return { units: writeUnits(result.sizeBytes ?? 0), indexUnits: result.indexUnits ?? {}, collectionBytes: result.collectionBytes };
       } catch (error) {
         return { error };
@@ -278,7 +280,7 @@ export const batchWriteItem: Operation = async (raw, context) => {
       const used = unitsByTable.get(planned[i].table)!;
       used.units += outcome.units;
       for (const [index, units] of Object.entries(outcome.indexUnits)) used.indexUnits[index] = (used.indexUnits[index] ?? 0) + units;
-      const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, planned[i].def, planned[i].location.keyItem, outcome.collectionBytes);
+      const metrics = itemCollectionMetrics(request.ReturnItemCollectionMetrics, planned[i].target.def, planned[i].location.keyItem, outcome.collectionBytes);
       if (metrics) (collectionMetrics[planned[i].table] ??= []).push(metrics);
     }
   }

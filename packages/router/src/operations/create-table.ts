@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PROVISIONED_CAPACITY_UNITS_MAX as CAPACITY_UNITS_MAX, ValidationException, type ScalarAttributeType } from '@triad/model';
-import { describeTable, type TableDefinition } from '../catalog/table-definition';
+import type { TableDefinition } from '../catalog/table-definition';
+import { describeTable } from '../catalog/table-description';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import {

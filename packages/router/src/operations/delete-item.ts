@@ -5,7 +5,8 @@ import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
-import { runItemOp } from './run-item-op';
+import { runItemWrite } from './run-item-op';
+import { writeTarget } from '../catalog/secondary-indexes';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
@@ -48,7 +49,7 @@ export const deleteItem: Operation = async (raw, context) => {
   const def = await context.catalog.require(request.TableName);
   checkKey(def.keySchema, request.Key);
   const location = locate(context.storage, def, request.Key);
-  const result = await runItemOp(context, def, location, 'OP_KIND_DELETE', {
+  const result = await runItemWrite(context, writeTarget(def), location, 'OP_KIND_DELETE', {
     condition,
     returnOld: request.ReturnValues === 'ALL_OLD',
     returnOldOnConditionFailure: request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',

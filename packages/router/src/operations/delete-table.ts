@@ -1,6 +1,6 @@
 import { ValidationException } from '@triad/model';
-import { checkNoIndexInFlight } from '../catalog/global-index-updates';
-import { describeTable } from '../catalog/table-definition';
+import { checkNoIndexInFlight } from '../validation/global-index-updates';
+import { describeTable } from '../catalog/table-description';
 import { tableIndexes } from '../catalog/secondary-indexes';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';

@@ -1,4 +1,4 @@
-import { describeTable as describe } from '../catalog/table-definition';
+import { describeTable as describe } from '../catalog/table-description';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import type { Operation } from './operation';

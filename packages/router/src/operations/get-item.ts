@@ -7,7 +7,7 @@ import { expressionContext } from '../validation/expression-params';
 import { consumedCapacity, readUnits } from './consumed-capacity';
 import { RawJson } from '../http/raw-json';
 import type { Operation } from './operation';
-import { runItemOp } from './run-item-op';
+import { readItemConsistent } from './run-item-op';
 import { itemSizeBytes } from '@triad/model';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
@@ -48,7 +48,7 @@ export const getItem: Operation = async (raw, context) => {
   }
   let item: Item | undefined;
   if (request.ConsistentRead) {
-    item = (await runItemOp(context, def, location, 'OP_KIND_GET', {})).item;
+    item = await readItemConsistent(context, location);
   } else {
     item = decodeJson<Item>(await context.storage.readEventual(location.partition, location.key));
   }

@@ -14,7 +14,8 @@ import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
-import { runItemOp } from './run-item-op';
+import { runItemWrite } from './run-item-op';
+import { writeTarget } from '../catalog/secondary-indexes';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
@@ -58,9 +59,10 @@ export const putItem: Operation = async (raw, context) => {
   assertAllUsed(expressions);
 
   const def = await context.catalog.require(request.TableName);
-  checkItem(def, request.Item);
+  const table = writeTarget(def);
+  checkItem(table, request.Item);
   const location = locate(context.storage, def, request.Item);
-  const result = await runItemOp(context, def, location, 'OP_KIND_PUT', {
+  const result = await runItemWrite(context, table, location, 'OP_KIND_PUT', {
     item: request.Item,
     condition,
     returnOld: request.ReturnValues === 'ALL_OLD',

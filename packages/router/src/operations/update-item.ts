@@ -19,7 +19,8 @@ import * as f from '../validation/common-fields';
 import { expressionContext } from '../validation/expression-params';
 import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
-import { runItemOp } from './run-item-op';
+import { runItemWrite } from './run-item-op';
+import { writeTarget } from '../catalog/secondary-indexes';
 
 /** Legacy AttributeUpdates: the value is validated like any other. */
 const ATTRIBUTE_UPDATES: FieldSpec = {
@@ -95,7 +96,7 @@ export const updateItem: Operation = async (raw, context) => {
   }
   const returnValues = request.ReturnValues ?? 'NONE';
   const location = locate(context.storage, def, request.Key);
-  const result = await runItemOp(context, def, location, 'OP_KIND_UPDATE', {
+  const result = await runItemWrite(context, writeTarget(def), location, 'OP_KIND_UPDATE', {
     item: request.Key,
     update,
     condition,

@@ -6,9 +6,10 @@ import {
   checkGlobalIndexUpdatesAgainstTable,
   checkGlobalIndexUpdatesRequest,
   type GlobalSecondaryIndexUpdate,
-} from '../catalog/global-index-updates';
+} from '../validation/global-index-updates';
 import { CATALOG_WRITE_ATTEMPTS_MAX } from '../catalog/catalog';
-import { describeTable, type BillingMode, type IndexDefinition, type TableDefinition } from '../catalog/table-definition';
+import type { BillingMode, IndexDefinition, TableDefinition } from '../catalog/table-definition';
+import { describeTable } from '../catalog/table-description';
 import type { SizeEstimates } from '../catalog/size-estimates';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';

@@ -11,7 +11,7 @@ import {
 } from '@triad/model';
 import type { BillingMode, IndexDefinition, Projection, ProjectionType } from '../catalog/table-definition';
 import { formatJavaSet } from './java-set-order';
-import type { FieldSpec } from './request-schema';
+import type { FieldSpec, Schema } from './request-schema';
 
 /**
  * Secondary indexes as CreateTable and UpdateTable take them: the request shapes, their schema
@@ -99,20 +99,15 @@ export const LOCAL_SECONDARY_INDEXES: FieldSpec = {
   type: { list: { type: { struct: { IndexName: INDEX_NAME, KeySchema: LOCAL_KEY_SCHEMA, Projection: PROJECTION } } } },
 };
 
-export const GLOBAL_SECONDARY_INDEXES: FieldSpec = {
-  type: {
-    list: {
-      type: {
-        struct: {
-          IndexName: INDEX_NAME,
-          KeySchema: GLOBAL_KEY_SCHEMA,
-          Projection: PROJECTION,
-          ProvisionedThroughput: INDEX_PROVISIONED_THROUGHPUT,
-        },
-      },
-    },
-  },
+/** A global index's members, as CreateTable and UpdateTable's Create take them, in the order DynamoDB checks them. */
+export const GLOBAL_SECONDARY_INDEX_MEMBERS: Schema = {
+  IndexName: INDEX_NAME,
+  KeySchema: GLOBAL_KEY_SCHEMA,
+  Projection: PROJECTION,
+  ProvisionedThroughput: INDEX_PROVISIONED_THROUGHPUT,
 };
+
+export const GLOBAL_SECONDARY_INDEXES: FieldSpec = { type: { list: { type: { struct: GLOBAL_SECONDARY_INDEX_MEMBERS } } } };
 
 // ---------------------------------------------------------------------------------------------
 // Messages

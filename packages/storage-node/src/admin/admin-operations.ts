@@ -4,14 +4,14 @@ import type { Logger } from '@triad/observability';
 import type { AntiEntropy } from '../repair/anti-entropy';
 import type { ReplicaDriver } from '../replica/replica-driver';
 import type { HintStore } from '../repair/hint-store';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 export interface AdminComponents {
   nodeId: string;
   zone: string;
   ring: ClusterView;
-  store: RocksStore;
+  store: StorageEngine;
   hints: HintStore;
   election: ReplicaDriver;
   antiEntropy: AntiEntropy;

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PREFIX_STATS_PREFIXES_MAX, type PrefixStat, type PrefixStatsReply, type PrefixStatsRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { decodeRecord } from '../storage/record-codec';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 /** Prefixes are table and index ids: the first 8 bytes of every item key. */
@@ -70,7 +70,7 @@ export class PrefixTally {
 }
 
 export interface PrefixStatsComponents {
-  store: Pick<RocksStore, 'forEach'>;
+  store: Pick<StorageEngine, 'forEach'>;
   /** Partitions 0..partitionCount (the system partition) exist; others are refused. */
   partitionCount: number;
   /** Whether this node is a replica of the partition: only then is its copy counted. */

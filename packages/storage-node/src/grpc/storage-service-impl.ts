@@ -55,7 +55,7 @@ import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKe
 import type { GlobalIndexPropagator } from '../indexes/global-index-propagator';
 import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from '../indexes/item-collection';
 import type { ReplicaState } from '../replica/replica-state';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { dataKey, itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 import type { StorageMetrics } from '../storage-metrics';
 import type { Movement } from '../movement/movement';
@@ -71,7 +71,7 @@ import type { IndexFences } from '../indexes/index-fences';
 export interface StorageServiceComponents {
   nodeId: string;
   zone: string;
-  store: RocksStore;
+  store: StorageEngine;
   replicas: ReplicaState;
   ring: Placement;
   metrics: StorageMetrics;

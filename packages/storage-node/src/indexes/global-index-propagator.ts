@@ -6,7 +6,7 @@ import type { PeerClients } from '../replica/peer-clients';
 import { awaitQuorum } from './quorum';
 import { decodeRecord, recordItem, type Version } from '../storage/record-codec';
 import type { ReplicaState } from '../replica/replica-state';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { dataKey, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 import type { StorageMetrics } from '../storage-metrics';
 import { OUTBOX_PREFIX, outboxDeliveries, type Outbox } from './global-index-outbox';
@@ -26,7 +26,7 @@ const FULL_SEARCH_INTERVAL_MS = 60_000;
 export interface GlobalIndexPropagatorComponents {
   nodeId: string;
   ring: ClusterView;
-  store: RocksStore;
+  store: StorageEngine;
   replicas: ReplicaState;
   peers: PeerClients;
   handoff: HintedHandoff;

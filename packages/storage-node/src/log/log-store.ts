@@ -1,5 +1,5 @@
 import type { LogWrite, PersistedLog } from '@triad/replication';
-import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 import { decodeEntry, encodeEntry, type EntryPayload, type ReplicatedEntry } from './log-codec';
 
@@ -40,7 +40,7 @@ export class LogStore {
   /** Per partition, the index range of entries on disk (first..last; empty when first > last). */
   private readonly onDisk = new Map<number, { first: number; last: number }>();
 
-  constructor(private readonly store: RocksStore) {}
+  constructor(private readonly store: StorageEngine) {}
 
   /** The persisted log of each partition (empty for a partition never written here). */
   async load(partitions: Iterable<number>): Promise<Map<number, PersistedLog<EntryPayload>>> {

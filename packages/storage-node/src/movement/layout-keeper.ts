@@ -2,7 +2,7 @@ import { ClusterView, layoutEpoch, parseClusterLayout, type ClusterLayout, type 
 import { StorageNodeClient, type GetLayoutRequest, type LayoutReply, type SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { PeerClients } from '../replica/peer-clients';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import type { MovementMetrics } from '../storage-metrics';
 
 /** The node's adopted layout lives under this one key ('l'), durable before the node acts on it. */
@@ -16,7 +16,7 @@ const EMPTY = Buffer.alloc(0);
 export interface LayoutKeeperComponents {
   nodeId: string;
   view: ClusterView;
-  store: RocksStore;
+  store: StorageEngine;
   peers: PeerClients;
   metrics: MovementMetrics;
   log: Logger;
@@ -28,7 +28,7 @@ export interface LayoutKeeperComponents {
 }
 
 /** The layout a node persisted, if any. */
-export async function loadPersistedLayout(store: RocksStore): Promise<ClusterLayout | undefined> {
+export async function loadPersistedLayout(store: StorageEngine): Promise<ClusterLayout | undefined> {
   const value = await store.get(LAYOUT_KEY);
   return value ? parseClusterLayout(JSON.parse(value.toString('utf8'))) : undefined;
 }

@@ -8,7 +8,7 @@ import type { LayoutKeeper } from './layout-keeper';
 import type { Movement } from './movement';
 import type { PeerClients } from '../replica/peer-clients';
 import type { ReplicaState } from '../replica/replica-state';
-import type { RocksStore, RangeOptions } from '../storage/rocks-store';
+import type { StorageEngine, RangeOptions } from '../storage/storage-engine';
 import { itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 import type { MovementMetrics } from '../storage-metrics';
 
@@ -29,7 +29,7 @@ export interface PartitionMoverComponents {
   nodeId: string;
   view: ClusterView;
   keeper: LayoutKeeper;
-  store: RocksStore;
+  store: StorageEngine;
   replicas: ReplicaState;
   peers: PeerClients;
   election: ReplicaDriver;

@@ -1,5 +1,5 @@
 import { wallClockMs } from '@triad/observability';
-import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 
 /** Hints older than this are dropped unreplayed; anti-entropy repairs what they carried (Dynamo's lesson: bound them). */
@@ -32,7 +32,7 @@ export class HintStore {
   private readonly countByTarget = new Map<string, number>();
 
   constructor(
-    private readonly store: RocksStore,
+    private readonly store: StorageEngine,
     readonly windowMs = HINT_WINDOW_MS_DEFAULT,
     readonly bytesMax = HINT_BYTES_MAX_DEFAULT,
   ) {}

@@ -1,5 +1,5 @@
 import type { PersistRecord, PersistedElectionState } from '@triad/replication';
-import type { RocksStore, WriteOp } from '../storage/rocks-store';
+import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 
 const ELECTION_PREFIX = 0x65; // 'e'
@@ -13,7 +13,7 @@ function electionKey(partition: number): Buffer {
 
 /** Each partition's term and vote, durable before any election message that depends on them is sent. */
 export class ElectionStore {
-  constructor(private readonly store: RocksStore) {}
+  constructor(private readonly store: StorageEngine) {}
 
   async load(): Promise<Map<number, PersistedElectionState>> {
     const states = new Map<number, PersistedElectionState>();

@@ -1,4 +1,4 @@
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 
 /** This node's identity, written with its data: `I` → {"nodeId", "generation"}. */
@@ -29,7 +29,7 @@ export interface NodeIdentity {
 export class IdentityStore {
   private readonly peers = new Map<string, number>();
 
-  constructor(private readonly store: RocksStore) {}
+  constructor(private readonly store: StorageEngine) {}
 
   async load(): Promise<NodeIdentity | undefined> {
     const prefix = Buffer.from([PEER_GENERATION_PREFIX]);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
+  type CommitAdvance,
   decodeMessage,
   type Message,
   type PersistedElectionState,
@@ -20,7 +21,7 @@ import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, 
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from './peer-clients';
 import type { ReplicaState } from './replica-state';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
 import type { IdentityStore } from './node-identity';
@@ -56,7 +57,7 @@ export interface ReplicaDriverComponents {
   nodeId: string;
   /** The layout adopted last: replica sets change with joins and decommissions (see `reconfigure`). */
   ring: ClusterView;
-  store: RocksStore;
+  store: StorageEngine;
   electionStore: ElectionStore;
   logStore: LogStore;
   replicas: ReplicaState;
@@ -88,6 +89,29 @@ interface Proposal {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The messages for one peer that travel in one packet. */
+interface PacketContents {
+  election: Message[];
+  log: ReplicationMessage[];
+}
+
+/** A peer's packet waiting for its reply: the messages for that peer gathered meanwhile. */
+interface PendingReply {
+  contents: PacketContents;
+  resolve: () => void;
+  done: Promise<void>;
+}
+
+/** The packets whose replies wait for the Readies taken after them (`readies` of them not yet done). */
+interface ReplyBatch {
+  waiting: Map<string, PendingReply>;
+  readies: number;
+}
+
+function answer(replies: ReplyBatch): void {
+  for (const reply of replies.waiting.values()) reply.resolve();
+}
+
 /**
  * Runs the pure ReplicaNode (elections and each partition's replicated log) for this process:
  * ticks it, sends a leader's appends at once, makes terms, votes and log entries durable in one
@@ -97,7 +121,15 @@ const EMPTY = Buffer.alloc(0);
 export class ReplicaDriver implements Leadership {
   private node?: ReplicaNode<EntryPayload>;
   private timer?: NodeJS.Timeout;
-  private pumping?: Promise<void>;
+  private pumpScheduled = false;
+  /** Packets waiting for their reply, by sender (see `onPacket`); the next drain takes them. */
+  private repliesWaiting = new Map<string, PendingReply>();
+  /** Readies handed to the store whose after-sync steps have not run yet. */
+  private readiesInFlight = 0;
+  /** The steps after the syncs of the Readies taken so far (see `handle`), in order. */
+  private afterPersist: Promise<void> = Promise.resolve();
+  /** Per partition, resets and truncations handed to the store and not yet synced. */
+  private readonly rewritesInFlight = new Map<number, number>();
   /** Writes proposed here, by partition and log index, until applied or replaced. */
   private readonly proposals = new Map<number, Map<number, Proposal>>();
   /** Per partition, the last entry applied here: (index, term). */
@@ -123,7 +155,14 @@ export class ReplicaDriver implements Leadership {
 
   private replicaSets(): Map<number, string[]> {
     const partitions = new Map<number, string[]>();
-    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) partitions.set(p, this.c.ring.replicaSet(p).map((n) => n.id));
+    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) {
+      const ids = this.c.ring.replicaSet(p).map((n) => n.id);
+      // While the partition moves, a replica it is leaving comes last in the preferred order: else
+      // balancing hands leadership back to it and it hands it on again, and the move never runs.
+      const move = this.c.ring.ring.pendingMove(p);
+      const leaving = move ? move.from.filter((id) => !move.to.includes(id)) : [];
+      partitions.set(p, [...ids.filter((id) => !leaving.includes(id)), ...ids.filter((id) => leaving.includes(id))]);
+    }
     return partitions;
   }
 
@@ -152,9 +191,9 @@ export class ReplicaDriver implements Leadership {
     // Entries committed before a restart are applied again as leaders tell their commit index.
     this.timer = setInterval(() => {
       this.node!.tick(this.now());
-      void this.pump();
+      this.pump();
     }, REPLICA_TICK_MS);
-    void this.pump();
+    this.pump();
   }
 
   stop(): void {
@@ -188,7 +227,7 @@ export class ReplicaDriver implements Leadership {
     const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
     this.scheduleAppends();
-    void this.pump();
+    this.pump();
     return { term: result.term, index: result.index, applied };
   }
 
@@ -220,7 +259,7 @@ export class ReplicaDriver implements Leadership {
     }
     for (const p of lost) await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
     this.c.metrics.partitionsLed.set(this.countServing());
-    void this.pump();
+    this.pump();
   }
 
   pause(partition: number): void {
@@ -240,7 +279,7 @@ export class ReplicaDriver implements Leadership {
     for (const target of candidates) {
       const result = this.node.transferLeadership(partition, this.now(), target);
       if (result.ok) {
-        void this.pump();
+        this.pump();
         return result.target;
       }
       if (result.reason === 'not-leader') return undefined;
@@ -250,48 +289,73 @@ export class ReplicaDriver implements Leadership {
 
   setDraining(draining: boolean): void {
     this.node?.setDraining(draining, this.now());
-    void this.pump();
+    this.pump();
   }
 
   nodeUp(id: string): void {
     this.node?.nodeUp(id, this.now());
-    void this.pump();
+    this.pump();
   }
 
   nodeDown(id: string): void {
     this.node?.nodeDown(id, this.now());
   }
 
-  private pump(): Promise<void> {
-    if (!this.pumping) {
-      this.pumping = this.drainReady().finally(() => {
-        this.pumping = undefined;
-      });
-    }
-    return this.pumping;
+  /** Drains the node's output once this turn ends, so that the packets and proposals of one turn share a Ready. */
+  private pump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.drainReady();
+    });
   }
 
-  async persisted(): Promise<void> {
-    while (this.node?.hasReady() || this.pumping) await this.pump();
+  /**
+   * Takes every Ready and starts its writes at once: a Ready's writes join the group commit behind
+   * the earlier ones (RocksDB keeps them in order), rather than waiting for the earlier sync to end,
+   * so a follower acknowledges an Append one sync after it arrives. What must follow a Ready's sync
+   * (messages, resets, applying) runs in Ready order once it lands; commits are the exception, see
+   * `handle`.
+   */
+  private drainReady(): void {
+    const replies: ReplyBatch = { waiting: this.repliesWaiting, readies: 0 };
+    this.repliesWaiting = new Map();
+    if (this.node) while (this.node.hasReady()) this.handle(this.node.ready(), replies);
+    if (replies.readies === 0) answer(replies);
   }
 
-  private async drainReady(): Promise<void> {
-    if (!this.node) return;
-    try {
-      while (this.node.hasReady()) await this.handle(this.node.ready());
-    } catch (error) {
-      // Memory is ahead of disk (or a committed entry could not be applied): only a restart is safe.
-      this.c.log.error('replica state could not be persisted or applied; exiting', { error: String(error), stack: (error as Error).stack });
-      process.exit(1);
-    }
-  }
-
-  private async handle(ready: ReplicaReady<EntryPayload>): Promise<void> {
-    const node = this.node!;
+  private handle(ready: ReplicaReady<EntryPayload>, replies: ReplyBatch): void {
+    replies.readies++;
+    this.readiesInFlight++;
     // A leader's appends depend on nothing unsynced: they go while its own copy is being written.
     this.send(ready.appends);
     const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
-    if (ops.length > 0) await Promise.all(ops.map((op) => this.c.store.write(op)));
+    const written = ops.length > 0 ? Promise.all(ops.map((op) => this.c.store.write(op))) : undefined;
+    const rewritten = ready.logWrites.filter((w) => w.reset || w.truncateFrom !== undefined).map((w) => w.partition);
+    for (const partition of rewritten) this.rewritesInFlight.set(partition, (this.rewritesInFlight.get(partition) ?? 0) + 1);
+    // Commits name entries durable here already: they are applied at once, unless a reset or
+    // truncation of their partition is still being written (applying then would race it).
+    const waiting: CommitAdvance[] = [];
+    for (const commit of ready.commits) {
+      if (this.rewritesInFlight.has(commit.partition)) waiting.push(commit);
+      else this.scheduleApply(commit.partition, commit.index);
+    }
+    const next = this.afterPersist
+      .then(() => written)
+      .then(() => this.afterWrite(ready, rewritten, waiting, replies))
+      .catch((error: unknown) => {
+        // Memory is ahead of disk: only a restart is safe.
+        this.c.log.error('replica state could not be persisted; exiting', { error: String(error), stack: (error as Error).stack });
+        process.exit(1);
+      });
+    this.afterPersist = next;
+  }
+
+  /** What follows a Ready's sync, in Ready order. */
+  private afterWrite(ready: ReplicaReady<EntryPayload>, rewritten: readonly number[], commits: readonly CommitAdvance[], replies: ReplyBatch): void {
+    const node = this.node;
+    if (!node) return answer(replies); // stopped
     for (const write of ready.logWrites) {
       if (write.reset) {
         this.resets.set(write.partition, (this.resets.get(write.partition) ?? 0) + 1);
@@ -307,10 +371,25 @@ export class ReplicaDriver implements Leadership {
       const last = write.entries[write.entries.length - 1];
       if (last) node.logPersisted(write.partition, last.index, last.term, this.now());
     }
-    this.send(ready.messages);
-    for (const commit of ready.commits) this.scheduleApply(commit.partition, commit.index);
+    for (const partition of rewritten) {
+      const left = (this.rewritesInFlight.get(partition) ?? 1) - 1;
+      if (left > 0) this.rewritesInFlight.set(partition, left);
+      else this.rewritesInFlight.delete(partition);
+    }
+    this.readiesInFlight--;
+    this.send(ready.messages, replies.waiting);
+    for (const commit of commits) this.scheduleApply(commit.partition, commit.index);
     for (const request of ready.snapshots) void this.sendSnapshot(request);
     for (const event of ready.events) this.onEvent(event);
+    // Taking the sync into account (logPersisted) produced its acknowledgements at once. When
+    // nothing else is being written they may go in the replies of the packets that asked for
+    // them; a Ready that writes is handled as usual, lest the replies wait for it.
+    if (this.readiesInFlight === 0 && node.hasReady()) {
+      const next = node.ready();
+      this.handle(next, next.persist.length + next.logWrites.length === 0 ? replies : { waiting: new Map(), readies: 0 });
+    }
+    if (node.hasReady()) this.pump();
+    if (--replies.readies === 0) answer(replies);
   }
 
   /**
@@ -333,7 +412,7 @@ export class ReplicaDriver implements Leadership {
     next.then(
       () => {
         if (this.applying.get(partition) === next) this.applying.delete(partition);
-        void this.pump();
+        this.pump();
       },
       (error: unknown) => {
         // A committed entry that cannot be applied leaves the state behind the log: only a restart is safe.
@@ -424,14 +503,18 @@ export class ReplicaDriver implements Leadership {
       this.c.log.debug('partition snapshot failed', { partition: request.partition, to: request.to, error: String(error) });
       this.node?.snapshotFailed(request.partition, request.to, this.now());
     }
-    void this.pump();
+    this.pump();
   }
 
-  private send(outbound: readonly ReplicaOutbound<EntryPayload>[]): void {
+  /**
+   * Sends messages, one packet per peer; those for a peer whose packet is waiting for its reply
+   * (`replies`) go back in that reply instead of a packet of their own.
+   */
+  private send(outbound: readonly ReplicaOutbound<EntryPayload>[], replies?: ReadonlyMap<string, PendingReply>): void {
     if (outbound.length === 0) return;
-    const byPeer = new Map<string, { election: Message[]; log: ReplicationMessage[] }>();
+    const byPeer = new Map<string, PacketContents>();
     for (const { to, message } of outbound) {
-      let batch = byPeer.get(to);
+      let batch = replies?.get(to)?.contents ?? byPeer.get(to);
       if (!batch) byPeer.set(to, (batch = { election: [], log: [] }));
       if (message.type === 'Append' || message.type === 'AppendResponse' || message.type === 'InstallSnapshot') batch.log.push(message);
       else batch.election.push(message);
@@ -439,40 +522,68 @@ export class ReplicaDriver implements Leadership {
     for (const [to, batch] of byPeer) {
       const peer = this.c.ring.node(to);
       if (!peer) continue;
-      const packet: ElectionPacket = {
-        from: this.c.nodeId,
-        payload: batch.election.length > 0 ? Buffer.from(JSON.stringify(batch.election)) : EMPTY,
-        log: batch.log.length > 0 ? encodeLogMessages(batch.log) : EMPTY,
-        generation: this.generation,
-      };
       // Lost messages are the protocol's business: it resends by itself. (A channel closed by a
       // shutdown throws at once rather than rejecting.)
       try {
-        this.c.peers.client(peer).election(packet).catch(() => undefined);
+        this.c.peers
+          .client(peer)
+          .election(this.packet(batch))
+          .then((reply) => this.receive(reply), () => undefined);
       } catch {
         // dropped like any lost message
       }
     }
   }
 
-  async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {
-    if (packet.generation) this.c.identities.sawPeer(packet.from, packet.generation);
-    if (this.node) {
-      const now = this.now();
-      try {
-        if (packet.payload.length > 0) {
-          for (const raw of JSON.parse(packet.payload.toString('utf8')) as unknown[]) this.node.receive(packet.from, decodeMessage(raw), now);
-        }
-        if (packet.log && packet.log.length > 0) {
-          for (const message of decodeLogMessages(packet.log)) this.node.receive(packet.from, message, now);
-        }
-      } catch (error) {
-        this.c.log.warn('malformed replication packet dropped', { from: packet.from, error: String(error) });
-      }
-      void this.pump();
-    }
-    return { from: this.c.nodeId, payload: EMPTY };
+  private packet(contents: PacketContents): ElectionPacket {
+    return {
+      from: this.c.nodeId,
+      payload: contents.election.length > 0 ? Buffer.from(JSON.stringify(contents.election)) : EMPTY,
+      log: contents.log.length > 0 ? encodeLogMessages(contents.log) : EMPTY,
+      generation: this.generation,
+    };
   }
+
+  /**
+   * Takes a peer's packet and answers with what the node has for that peer once the packet's
+   * effects are synced (an AppendResponse, a vote): one exchange rather than a packet each way.
+   */
+  async onPacket(packet: ElectionPacket): Promise<ElectionPacket> {
+    if (!this.receive(packet)) return { from: this.c.nodeId, payload: EMPTY };
+    const earlier = this.repliesWaiting.get(packet.from);
+    if (earlier) {
+      // Another packet of this turn carries the answer.
+      await earlier.done;
+      return { from: this.c.nodeId, payload: EMPTY };
+    }
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const reply: PendingReply = { contents: { election: [], log: [] }, resolve, done };
+    this.repliesWaiting.set(packet.from, reply);
+    await done;
+    return this.packet(reply.contents);
+  }
+
+  /** Hands a packet's messages to the node; false when the node is not running yet. */
+  private receive(packet: ElectionPacket): boolean {
+    if (packet.generation) this.c.identities.sawPeer(packet.from, packet.generation);
+    if (!this.node) return false;
+    if (packet.payload.length === 0 && !packet.log?.length) return true;
+    const now = this.now();
+    try {
+      if (packet.payload.length > 0) {
+        for (const raw of JSON.parse(packet.payload.toString('utf8')) as unknown[]) this.node.receive(packet.from, decodeMessage(raw), now);
+      }
+      if (packet.log && packet.log.length > 0) {
+        for (const message of decodeLogMessages(packet.log)) this.node.receive(packet.from, message, now);
+      }
+    } catch (error) {
+      this.c.log.warn('malformed replication packet dropped', { from: packet.from, error: String(error) });
+    }
+    this.pump();
+    return true;
+  }
+
 
   private onEvent(event: ReplicaEvent): void {
     switch (event.type) {

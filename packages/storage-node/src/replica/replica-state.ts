@@ -1,7 +1,7 @@
 import { MerkleTree, type RecordState } from '@triad/merkle';
 import { KeyLock } from '../write-path/key-lock';
 import { compareVersions, decodeRecord, type StoredRecord } from '../storage/record-codec';
-import type { RocksStore } from '../storage/rocks-store';
+import type { StorageEngine } from '../storage/storage-engine';
 import { dataKey, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
 /** Leaves per partition tree: 2^10 buckets keeps a repair round's exchange small. */
@@ -29,7 +29,7 @@ export class ReplicaState {
   private readonly pendingByPartition = new Map<number, Set<Promise<void>>>();
   private readonly trees = new Map<number, MerkleTree>();
 
-  constructor(readonly store: RocksStore, private readonly partitionCount: number) {}
+  constructor(readonly store: StorageEngine, private readonly partitionCount: number) {}
 
   /** Rebuilds every partition's tree from the records on disk. */
   async load(): Promise<number> {

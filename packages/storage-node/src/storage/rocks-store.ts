@@ -1,53 +1,30 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import rocksdb from 'rocksdb';
-import { Batcher } from '@triad/rpc';
+import { GroupCommit } from './group-commit';
 import { RecordCache } from './record-cache';
-
-export interface WriteOp {
-  type: 'put' | 'del';
-  key: Buffer;
-  value?: Buffer;
-}
-
-/** Writes from concurrent requests that share one synced RocksDB batch (group commit). */
-const GROUP_COMMIT_OPS_MAX = 4096;
-
-export interface RangeOptions {
-  gt?: Buffer;
-  gte?: Buffer;
-  lt?: Buffer;
-  lte?: Buffer;
-  reverse?: boolean;
-}
+import { type RangeOptions, type StorageEngine, type StorageEngineFactory, type WriteOp } from './storage-engine';
 
 /**
  * The node's one RocksDB database. Every write goes through group commit: while one synced batch
  * is being written, new writes gather and go down together in the next, so an acknowledged write
  * is in the synced write-ahead log without a sync per request.
  */
-export class RocksStore {
+export class RocksStore implements StorageEngine {
   private readonly db: rocksdb.RocksDatabase;
-  private readonly groupCommit: Batcher<WriteOp, void>;
-  /** Writes whose durability comes from elsewhere (a synced log entry): batched the same way, never synced. */
-  private readonly unsyncedCommit: Batcher<WriteOp, void>;
+  private readonly groupCommit: GroupCommit;
   /** Properties may be read only between open() and close() (the binding does not check). */
   private isOpen = false;
   /** Hot records for getMany (see record-cache.ts); every write and range clear goes past it. */
   private readonly recordCache = new RecordCache();
-  /** Called after each synced batch with its size and how long the write and sync took. */
-  onGroupCommit?: (ops: number, seconds: number) => void;
-
-  constructor(readonly location: string) {
+  constructor(
+    readonly location: string,
+    /** Called after each synced batch with its size and how long the write and sync took. */
+    private readonly onGroupCommit?: (ops: number, seconds: number) => void,
+  ) {
     fs.mkdirSync(location, { recursive: true });
     this.db = rocksdb(location);
-    this.groupCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, true), {
-      batchSizeMax: GROUP_COMMIT_OPS_MAX,
-      inFlightMax: 1,
-    });
-    this.unsyncedCommit = new Batcher<WriteOp, void>((ops) => this.writeBatch(ops, false), {
-      batchSizeMax: GROUP_COMMIT_OPS_MAX,
-      inFlightMax: 1,
-    });
+    this.groupCommit = new GroupCommit((ops, sync) => this.writeBatch(ops, sync));
   }
 
   open(): Promise<void> {
@@ -78,7 +55,7 @@ export class RocksStore {
   /** Durable once resolved: the write is in a synced batch. */
   write(op: WriteOp): Promise<void> {
     this.recordCache.invalidate(op.key);
-    return this.groupCommit.submit(op);
+    return this.groupCommit.write(op);
   }
 
   /**
@@ -88,7 +65,7 @@ export class RocksStore {
    */
   writeUnsynced(op: WriteOp): Promise<void> {
     this.recordCache.invalidate(op.key);
-    return this.unsyncedCommit.submit(op);
+    return this.groupCommit.writeUnsynced(op);
   }
 
   private writeBatch(ops: WriteOp[], sync: boolean): Promise<void[]> {
@@ -120,32 +97,9 @@ export class RocksStore {
    * buffers may be shared with other readers: callers must not modify them.
    */
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    const values: (Buffer | undefined)[] = new Array(keys.length);
-    const names = keys.map(RecordCache.keyOf);
-    const missing: number[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      values[i] = this.recordCache.get(names[i]);
-      if (values[i] === undefined) missing.push(i);
-    }
-    if (missing.length === 0) return Promise.resolve(values);
-    const ticket = this.recordCache.readStarted();
-    return new Promise((resolve, reject) => {
-      this.db.getMany(missing.map((i) => keys[i]), { asBuffer: true }, (error, found) => {
-        if (error) {
-          this.recordCache.readDone();
-          reject(error);
-          return;
-        }
-        missing.forEach((i, j) => {
-          const value = found[j] as Buffer | undefined;
-          values[i] = value;
-          if (value) this.recordCache.fill(names[i], value, ticket);
-        });
-        this.recordCache.readDone();
-        resolve(values);
-      });
-    });
+    return this.recordCache.readThrough(keys, (missing) =>
+      new Promise((resolve, reject) => this.db.getMany(missing, { asBuffer: true }, (error, found) => (error ? reject(error) : resolve(found)))),
+    );
   }
 
   /** Calls `visit` for each entry in order until it returns false. */
@@ -181,3 +135,6 @@ export class RocksStore {
     );
   }
 }
+
+/** The production engine: RocksDB in `<dataDir>/rocksdb`. */
+export const createRocksStore: StorageEngineFactory = ({ dataDir, onGroupCommit }) => new RocksStore(path.join(dataDir, 'rocksdb'), onGroupCommit);

@@ -6,12 +6,12 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from '@triad/model';
-import type { FieldSpec } from '../validation/request-schema';
+import type { BillingMode, IndexDefinition, TableDefinition } from '../catalog/table-definition';
+import type { FieldSpec } from './request-schema';
 import {
-  GLOBAL_KEY_SCHEMA,
+  GLOBAL_SECONDARY_INDEX_MEMBERS,
   INDEX_NAME,
   INDEX_PROVISIONED_THROUGHPUT,
-  PROJECTION,
   checkCapacityBounds,
   checkGlobalKeySchema,
   checkProjectedAttributeTotal,
@@ -24,15 +24,14 @@ import {
   type KeySchemaElement,
   type ProjectionRequest,
   type ThroughputRequest,
-} from '../validation/secondary-indexes';
-import type { BillingMode, IndexDefinition, TableDefinition } from './table-definition';
+} from './secondary-indexes';
 
 /**
  * UpdateTable's GlobalSecondaryIndexUpdates: DynamoDB's rules for creating, deleting and
  * re-provisioning global indexes, and the catalog state each leaves. Pure: the operation reads
  * the definition, calls these, and writes the result. A created index is CREATING and
  * backfilling, a deleted one DELETING; a background job builds the one and drops the other, then
- * records the outcome with withGlobalIndexActive / withoutGlobalIndex.
+ * records the outcome (catalog/global-index-lifecycle.ts).
  */
 
 export interface CreateGlobalSecondaryIndexAction {
@@ -94,16 +93,7 @@ export const GLOBAL_SECONDARY_INDEX_UPDATES: FieldSpec = {
             },
           },
           Create: {
-            type: {
-              struct: {
-                IndexName: INDEX_NAME,
-                KeySchema: GLOBAL_KEY_SCHEMA,
-                Projection: PROJECTION,
-                ProvisionedThroughput: INDEX_PROVISIONED_THROUGHPUT,
-                OnDemandThroughput: UNSUPPORTED_MEMBER,
-                WarmThroughput: UNSUPPORTED_MEMBER,
-              },
-            },
+            type: { struct: { ...GLOBAL_SECONDARY_INDEX_MEMBERS, OnDemandThroughput: UNSUPPORTED_MEMBER, WarmThroughput: UNSUPPORTED_MEMBER } },
           },
           Delete: { type: { struct: { IndexName: INDEX_NAME } } },
         },
@@ -334,39 +324,4 @@ export function checkNoIndexInFlight(def: TableDefinition): void {
   if ((def.globalSecondaryIndexes ?? []).some((i) => isInFlight(i) || i.indexStatus === 'UPDATING')) {
     throw inUse('Cannot delete table while indexes are being created, updated, or deleted.');
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// For the background job that builds and drops indexes
-
-/** The definition once an index's backfill has covered every partition: ACTIVE, no Backfilling. */
-export function withGlobalIndexActive(def: TableDefinition, indexId: string): TableDefinition {
-  return {
-    ...def,
-    globalSecondaryIndexes: (def.globalSecondaryIndexes ?? []).map((index) => {
-      if (index.indexId !== indexId || index.indexStatus !== 'CREATING') return index;
-      const { backfilling: _backfilling, ...rest } = index;
-      return { ...rest, indexStatus: 'ACTIVE' };
-    }),
-  };
-}
-
-/**
- * The definition once a deleted index's entries are gone: the index removed, and attribute
- * definitions that no key of the table or of its remaining indexes uses removed too, as DynamoDB
- * prunes them.
- */
-export function withoutGlobalIndex(def: TableDefinition, indexId: string): TableDefinition {
-  const global = (def.globalSecondaryIndexes ?? []).filter((index) => index.indexId !== indexId);
-  const used = new Set<string>();
-  for (const schema of [def.keySchema, ...(def.localSecondaryIndexes ?? []).map((i) => i.keySchema), ...global.map((i) => i.keySchema)]) {
-    used.add(schema.partitionKey.name);
-    if (schema.sortKey) used.add(schema.sortKey.name);
-  }
-  const { globalSecondaryIndexes: _dropped, ...rest } = def;
-  return {
-    ...rest,
-    attributeDefinitions: def.attributeDefinitions.filter((d) => used.has(d.AttributeName)),
-    ...(global.length > 0 ? { globalSecondaryIndexes: global } : {}),
-  };
 }
