@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { Ring, layoutEpoch, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { StorageNodeClient, type NodeStatusReply } from '@triad/rpc';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 
 /** One gRPC call from the probe may take this long: a paused node must not stall a poll for long. */
 const PROBE_CALL_DEADLINE_MS = 2_000;

@@ -7,7 +7,7 @@
  * router is cut off, a join under a partition). Each fault is logged with its times on the run's
  * clock, so that the checks can relate client operations to it.
  */
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 import { nowMs, sleepUnless } from './clock';
 import { STEP_OFFSET_MS_MAX, type ClockOffsets } from './clock-offsets';
 import type { ClusterProbe } from './cluster-probe';
