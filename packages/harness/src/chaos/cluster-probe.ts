@@ -273,6 +273,11 @@ export class ClusterProbe {
     return this.gaugePerNode('triad_hints_pending');
   }
 
+  /** triad_learner_partitions per storage node: partitions it replicates without a vote (it lost its data). */
+  learnerPartitions(): Promise<Map<string, number | undefined>> {
+    return this.gaugePerNode('triad_learner_partitions');
+  }
+
   /** triad_gsi_pending_updates per storage node: outbox records its led partitions have yet to deliver. */
   gsiPendingUpdates(): Promise<Map<string, number | undefined>> {
     return this.gaugePerNode('triad_gsi_pending_updates');
