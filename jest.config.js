@@ -2,7 +2,11 @@
 const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  moduleNameMapper: { '^@triad/(.*)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    // LocalCluster alone (packages/harness/src/local-cluster/index.ts), before the general rule.
+    '^@triad/harness/local-cluster$': '<rootDir>/packages/harness/src/local-cluster',
+    '^@triad/(.*)$': '<rootDir>/packages/$1/src',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
 };
 module.exports = {

@@ -9,18 +9,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OPTIONS, LocalCluster } from './local-cluster/local-cluster';
+import {
+  AddIndexScenario,
+  ClockOffsets,
+  DEFAULT_OPTIONS,
+  LocalCluster,
+  MembershipScenario,
+  NetworkFaults,
+  Prng,
+  assertPortsFree,
+  clusterPorts,
+  clusterProcesses,
+  faultFileEnv,
+  formatReport,
+  nowMs,
+  runChaos,
+} from '@triad/harness';
 import { USAGE, parseChaosOptions, type ChaosOptions } from './chaos/chaos-options';
-import { runChaos } from '../test-cluster/chaos/chaos-run';
-import { nowMs } from '../test-cluster/chaos/clock';
-import { clusterProcesses } from '../test-cluster/chaos/cluster-probe';
-import { ClockOffsets } from '../test-cluster/chaos/clock-offsets';
-import { AddIndexScenario } from '../test-cluster/chaos/index-fault';
-import { MembershipScenario } from '../test-cluster/chaos/membership-fault';
-import { NetworkFaults, faultFileEnv } from '../test-cluster/chaos/network-faults';
-import { Prng } from '../test-cluster/chaos/prng';
-import { assertPortsFree, clusterPorts } from '../test-cluster/chaos/ports';
-import { formatReport } from '../test-cluster/chaos/report';
 
 /** Two routers: the add-index fault cuts the second off from the catalog while the first runs UpdateTable. */
 const ROUTERS = 2;

@@ -1,5 +1,5 @@
+import { LocalCluster } from '@triad/harness/local-cluster';
 import { parseClusterOptions } from './local-cluster/cluster-options';
-import { LocalCluster } from './local-cluster/local-cluster';
 
 /** `npm start`: the embedded default cluster, 3 storage nodes in zones a, b, c and 1 router, as separate processes. */
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
  * get-item, query, scan, update-item, delete-item. Skipped, saying so, when `aws` is not on PATH.
  */
 import { awsAvailable, awsCliTitle, runAws, runAwsOk, type CliResult } from './support/aws-cli';
-import { eventually } from './support/eventually';
+import { eventually } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 5;

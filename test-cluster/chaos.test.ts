@@ -14,12 +14,8 @@
  * failure names it. TRIAD_TEST_KEEP_DATA=1 keeps the processes' logs; TRIAD_CHAOS_HISTORY_FILE=path
  * writes the recorded history there as JSON lines.
  */
-import { runChaos } from './chaos/chaos-run';
-import { ClockOffsets } from './chaos/clock-offsets';
-import { faultCluster } from './chaos/fault-cluster';
-import type { FaultKind } from './chaos/faults';
-import { Prng } from './chaos/prng';
-import { formatReport } from './chaos/report';
+import { ClockOffsets, Prng, formatReport, runChaos, type FaultKind } from '@triad/harness';
+import { faultCluster } from './support/fault-cluster';
 import { logTail } from './support/test-cluster';
 
 const SLOT = 6;

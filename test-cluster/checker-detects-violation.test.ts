@@ -19,12 +19,21 @@
  *      it serves return v0 — after v1 was acknowledged: a stale read.
  */
 import { describeRegisterOperation } from '@triad/linearizability';
-import { awaitConvergence, checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference } from './chaos/checks';
-import { delay, nowMs } from './chaos/clock';
-import { ClusterProbe } from './chaos/cluster-probe';
-import { faultCluster } from './chaos/fault-cluster';
-import { INDEX_SHAPE, type Item } from './chaos/global-index-workload';
-import { RegisterWorkload, partitionOfStringKey } from './chaos/workload';
+import {
+  ClusterProbe,
+  INDEX_SHAPE,
+  RegisterWorkload,
+  awaitConvergence,
+  checkFinalValues,
+  checkLinearizability,
+  compareGlobalIndex,
+  delay,
+  describeIndexDifference,
+  nowMs,
+  partitionOfStringKey,
+  type Item,
+} from '@triad/harness';
+import { faultCluster } from './support/fault-cluster';
 import { logTail } from './support/test-cluster';
 
 const SLOT = 7;

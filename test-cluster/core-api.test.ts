@@ -17,9 +17,7 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { eventually, mapLimit } from './support/eventually';
-import { dynamoClient } from './support/sdk-client';
-import { createTable, waitForActive } from './support/tables';
+import { createTable, dynamoClient, eventually, mapLimit, waitForActive } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 4;

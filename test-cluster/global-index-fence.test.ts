@@ -30,10 +30,7 @@ import {
 import { encodeKeyValue, type Item } from '@triad/model';
 import { partitionOfKey } from '@triad/ring';
 import { NOT_LEADER, StorageNodeClient, decodeJson, encodeJson, type OpKind } from '@triad/rpc';
-import { scrapeMetrics, sumMetric } from './chaos/cluster-probe';
-import { eventually, mapLimit } from './support/eventually';
-import { dynamoClient } from './support/sdk-client';
-import { waitForActive } from './support/tables';
+import { dynamoClient, eventually, mapLimit, scrapeMetrics, sumMetric, waitForActive } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 27;

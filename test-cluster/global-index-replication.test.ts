@@ -7,11 +7,8 @@
 import { CreateTableCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { encodeKeyValue } from '@triad/model';
 import { partitionOfKey } from '@triad/ring';
-import { scrapeMetrics, sumMetric } from './chaos/cluster-probe';
-import { eventually, mapLimit } from './support/eventually';
+import { dynamoClient, eventually, mapLimit, scrapeMetrics, sumMetric, waitForActive } from '@triad/harness';
 import { ReplicaInspector, type CatalogEntry } from './support/replica-inspector';
-import { dynamoClient } from './support/sdk-client';
-import { waitForActive } from './support/tables';
 import { STORAGE_NODE_IDS, startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 21;

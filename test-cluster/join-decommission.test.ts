@@ -19,11 +19,8 @@ import {
 import type { Item } from '@triad/model';
 import { Ring, parseClusterLayout, type ClusterLayout } from '@triad/ring';
 import { StorageNodeClient } from '@triad/rpc';
-import { REPO_ROOT } from '../scripts/local-cluster/local-cluster';
-import { eventually, mapLimit } from './support/eventually';
+import { REPO_ROOT, createTable, dynamoClient, eventually, mapLimit } from '@triad/harness';
 import { ReplicaInspector, inspectReplicas, missingCopies, type CatalogEntry } from './support/replica-inspector';
-import { dynamoClient } from './support/sdk-client';
-import { createTable } from './support/tables';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 16;

@@ -4,8 +4,7 @@
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { errorName, rawRequest, type RawRequest, type RawResponse } from './support/raw-request';
-import { dynamoClient } from './support/sdk-client';
-import { createTable } from './support/tables';
+import { createTable, dynamoClient } from '@triad/harness';
 import { ROUTER_ID, startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 3;

@@ -11,10 +11,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Item } from '@triad/model';
-import { eventually, mapLimit } from './support/eventually';
+import { createTable, dynamoClient, eventually, mapLimit } from '@triad/harness';
 import { ReplicaInspector, inspectReplicas, keyText, missingCopies } from './support/replica-inspector';
-import { dynamoClient } from './support/sdk-client';
-import { createTable } from './support/tables';
 import { ROUTER_ID, STORAGE_NODE_IDS, startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 2;

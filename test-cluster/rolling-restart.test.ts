@@ -1,6 +1,5 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from './support/sdk-client';
-import { createTable } from './support/tables';
+import { createTable, dynamoClient } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 /**

@@ -16,8 +16,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { itemSizeBytes, type Item as ModelItem } from '@triad/model';
-import { eventually, mapLimit } from './support/eventually';
-import { dynamoClient } from './support/sdk-client';
+import { dynamoClient, eventually, mapLimit } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 20;

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, type FaultKind } from '../../test-cluster/chaos/faults';
-import { randomSeed } from '../../test-cluster/chaos/prng';
+import { FAULT_KINDS, randomSeed, type FaultKind } from '@triad/harness';
 
 /** Settings of `npm run chaos`, from its flags. */
 export interface ChaosOptions {
@@ -42,7 +41,7 @@ bad usage, 130 on Ctrl-C.
 
 Fault kinds (--faults picks among them; default all, each equally likely):
   ${FAULT_KINDS.join(', ')}
-(see test-cluster/chaos/faults.ts and README.md for what each does). Every process also runs with
+(see packages/harness/src/chaos/faults.ts and README.md for what each does). Every process also runs with
 a clock offset of its own (TRIAD_CLOCK_OFFSET_MS, within ±1 s).`;
 
 function range(text: string, flag: string): [number, number] {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
+import { REPO_ROOT, httpOk } from '@triad/harness/local-cluster';
 import { StorageNodeClient } from '@triad/rpc';
-import { REPO_ROOT } from '../local-cluster/local-cluster';
 import type { LabNetwork } from './network';
 import type { ClusterPlan, LabHost, RouterHost, StorageHost } from './plan';
 
@@ -14,17 +13,6 @@ const START_TIMEOUT_MS = 120_000;
 const POLL_INTERVAL_MS = 200;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.setTimeout(1_000, () => req.destroy());
-  });
-}
 
 async function storageAnswers(address: string): Promise<boolean> {
   // A fresh channel per attempt: a reused one backs off after the refusals before the node listens.

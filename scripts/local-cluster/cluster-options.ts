@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_OPTIONS, type LocalClusterOptions } from './local-cluster';
+import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-cluster';
 
 /**
  * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the

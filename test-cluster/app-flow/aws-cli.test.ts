@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { awsAvailable, awsCliTitle, runAws, runAwsOk, type CliResult } from '../support/aws-cli';
-import { eventually, mapLimit } from '../support/eventually';
+import { eventually, mapLimit } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   BATCH_WRITE_REQUESTS_MAX,

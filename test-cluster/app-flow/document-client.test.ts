@@ -28,7 +28,7 @@ import {
   type BatchWriteCommandOutput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { eventually } from '../support/eventually';
+import { eventually } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   BATCH_WRITE_REQUESTS_MAX,

@@ -1,5 +1,5 @@
 /**
- * AWS SDK clients for these tests. Unlike support/sdk-client.ts, the request timeout is enforced:
+ * AWS SDK clients for these tests. Unlike @triad/harness's dynamoClient (sdk-client.ts), the request timeout is enforced:
  * @smithy/node-http-handler 4.x only logs a warning when `requestTimeout` passes unless
  * `throwOnRequestTimeout` is set, so a request to a stalled cluster would otherwise wait for the
  * router's own answer (up to its 10 s deadline) or forever.

@@ -25,9 +25,7 @@ import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient 
 import type { KeySchema } from '@triad/model';
 import { Ring } from '@triad/ring';
 import { ReplicaInspector, partitionOfItem } from '../support/replica-inspector';
-import { eventually } from '../support/eventually';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
+import { createTable, dynamoClient, eventually } from '@triad/harness';
 import { STORAGE_NODE_IDS, startTestCluster, type TestCluster } from '../support/test-cluster';
 import { TEST_ANTI_ENTROPY_INTERVAL_MS, describeCommittedLog, logEvents, nodeMetric, settle, withNode } from './support';
 

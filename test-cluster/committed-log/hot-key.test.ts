@@ -27,8 +27,7 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-dynamodb';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
-import { nowMs } from '../chaos/clock';
-import { createTable } from '../support/tables';
+import { createTable, nowMs } from '@triad/harness';
 import { logTail, startTestCluster, type TestCluster } from '../support/test-cluster';
 import { timedClient } from './clients';
 import { describeLongFault } from './enabled';

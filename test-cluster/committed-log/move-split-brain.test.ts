@@ -40,12 +40,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Item, KeySchema } from '@triad/model';
 import type { StorageNodeInfo } from '@triad/ring';
-import { clusterProcesses, type ClusterProcess } from '../chaos/cluster-probe';
-import { NetworkFaults, faultFileEnv, faultFilePath } from '../chaos/network-faults';
-import { eventually } from '../support/eventually';
+import {
+  NetworkFaults,
+  clusterProcesses,
+  createTable,
+  dynamoClient,
+  eventually,
+  faultFileEnv,
+  faultFilePath,
+  waitForActive,
+  type ClusterProcess,
+} from '@triad/harness';
 import { ReplicaInspector, inspectReplicas, missingCopies, partitionOfItem } from '../support/replica-inspector';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable, waitForActive } from '../support/tables';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   TEST_ANTI_ENTROPY_INTERVAL_MS,

@@ -3,8 +3,7 @@
  * NodeStatus (`partitionsLed`: the partitions a node leads within its lease, caught up, now).
  */
 import { StorageNodeClient, type NodeStatusReply } from '@triad/rpc';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
-import { eventually } from '../support/eventually';
+import { eventually, type LocalCluster } from '@triad/harness';
 
 /** A NodeStatus call may take this long: a paused or cut-off node must not hold up a poll. */
 const STATUS_CALL_DEADLINE_MS = 1_000;

@@ -4,7 +4,7 @@
  * committed now" must know that they are, not only that the signal was sent.
  */
 import fs from 'node:fs';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import { type LocalCluster } from '@triad/harness';
 
 /** A signal takes effect within microseconds; this bound only stops a wait that would hang. */
 const STATE_WAIT_MS_MAX = 5_000;

@@ -1,6 +1,6 @@
 /** Strong reads repeated until every key has been served once by each way of reading, with a deadline. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { delay, nowMs } from '../chaos/clock';
+import { delay, nowMs } from '@triad/harness';
 import { readRegisters, type ReadVia, type RegisterTable } from './register-client';
 import type { RegisterHistory } from './register-history';
 

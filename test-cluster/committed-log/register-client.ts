@@ -5,7 +5,7 @@
  * that covers exactly its partition (TotalSegments = partition count, so segment p is partition p).
  */
 import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { nowMs } from '../chaos/clock';
+import { nowMs } from '@triad/harness';
 import type { RegisterHistory, Value, WriteOutcome } from './register-history';
 
 export type ReadVia = 'GetItem' | 'Query' | 'Scan';

@@ -8,9 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ring, parseClusterLayout, type ClusterLayout } from '@triad/ring';
 import { StorageNodeClient } from '@triad/rpc';
-import { REPO_ROOT, type LocalCluster } from '../../scripts/local-cluster/local-cluster';
-import { scrapeMetrics, sumMetric } from '../chaos/cluster-probe';
-import { eventually } from '../support/eventually';
+import { REPO_ROOT, eventually, scrapeMetrics, sumMetric, type LocalCluster } from '@triad/harness';
 
 /** Failures 2 and 3 of issue 11 fail on the code before the committed log (3b011fb); see enabled.ts for which run when. */
 export { describeCommittedLog, describeLongFault } from './enabled';

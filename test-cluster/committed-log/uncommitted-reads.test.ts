@@ -29,13 +29,18 @@
  * failover the new leader serves the baseline, then A's hints and anti-entropy bring the
  * uncommitted values back when A returns.
  */
-import { ClusterProbe, clusterProcesses } from '../chaos/cluster-probe';
-import { awaitConvergence, awaitHintsDrained } from '../chaos/checks';
-import { delay, nowMs } from '../chaos/clock';
-import { faultCluster, type FaultCluster } from '../chaos/fault-cluster';
-import type { NetworkFaults } from '../chaos/network-faults';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
-import { createTable } from '../support/tables';
+import {
+  ClusterProbe,
+  awaitConvergence,
+  awaitHintsDrained,
+  clusterProcesses,
+  createTable,
+  delay,
+  nowMs,
+  type LocalCluster,
+  type NetworkFaults,
+} from '@triad/harness';
+import { faultCluster, type FaultCluster } from '../support/fault-cluster';
 import { logTail } from '../support/test-cluster';
 import { timedClient } from './clients';
 import { describeCommittedLog } from './enabled';

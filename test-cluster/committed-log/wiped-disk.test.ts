@@ -14,12 +14,9 @@
  * On 3b011fb, B rejoins as a full voter with term 0 and no vote: C wins with its vote, catches up
  * from B's empty disk, and serves the values from before the writes (or no item) as strong reads.
  */
-import { ClusterProbe } from '../chaos/cluster-probe';
-import { awaitConvergence } from '../chaos/checks';
-import { delay, nowMs } from '../chaos/clock';
-import { faultCluster, type FaultCluster } from '../chaos/fault-cluster';
+import { ClusterProbe, awaitConvergence, createTable, delay, nowMs } from '@triad/harness';
+import { faultCluster, type FaultCluster } from '../support/fault-cluster';
 import { logTail } from '../support/test-cluster';
-import { createTable } from '../support/tables';
 import { timedClient } from './clients';
 import { describeCommittedLog } from './enabled';
 import { keysInPartition } from './partition-keys';

@@ -11,9 +11,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { eventually } from '../support/eventually';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
+import { createTable, dynamoClient, eventually } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 const SLOT = 8;

@@ -4,7 +4,7 @@
  * ReturnValues, conditions (expression and legacy Expected), and consumed capacity.
  */
 import { conformanceCluster, expectFailure, expectSuccess, INVALID, type Api, type Json } from '../support/conformance';
-import { eventually } from '../support/eventually';
+import { eventually } from '@triad/harness';
 import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 12;

@@ -5,11 +5,9 @@
  * router must still serve ordinary requests.
  */
 import { ERROR_NAMESPACES, apiFor, expectSuccess, type Api, type Json } from '../support/conformance';
-import { mapLimit } from '../support/eventually';
+import { createTable, dynamoClient, mapLimit } from '@triad/harness';
 import { generateMalformedRequests, type MalformedCase } from '../support/malformed-requests';
 import type { RawResponse } from '../support/raw-request';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
 import { ROUTER_ID, STORAGE_NODE_IDS, startTestCluster, type TestCluster } from '../support/test-cluster';
 
 const SLOT = 15;

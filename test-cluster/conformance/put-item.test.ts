@@ -5,8 +5,7 @@
  * sets, empty strings, key sizes, the 400 KB item limit, nesting depth).
  */
 import { conformanceCluster, expectFailure, expectSuccess, INVALID, nestedList, nestedMap, type Api, type Json } from '../support/conformance';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
+import { createTable, dynamoClient } from '@triad/harness';
 import { ROUTER_ID } from '../support/test-cluster';
 
 const SLOT = 11;

@@ -1,7 +1,6 @@
 import { BatchWriteItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { itemSizeBytes } from '@triad/model';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable } from '../support/tables';
+import { createTable, dynamoClient } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 /**

@@ -17,8 +17,7 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { eventually } from '../support/eventually';
-import { dynamoClient } from '../support/sdk-client';
+import { dynamoClient, eventually } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 const SLOT = 17;

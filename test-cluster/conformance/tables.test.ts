@@ -14,8 +14,7 @@ import {
   UpdateTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../support/sdk-client';
-import { createTable, waitForActive } from '../support/tables';
+import { createTable, dynamoClient, waitForActive } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 const SLOT = 9;

@@ -4,8 +4,7 @@
  */
 import type { ScalarAttributeType } from '@aws-sdk/client-dynamodb';
 import { errorName, rawRequest, type RawResponse } from './raw-request';
-import { dynamoClient } from './sdk-client';
-import { createTable } from './tables';
+import { createTable, dynamoClient } from '@triad/harness';
 import { startTestCluster, type TestCluster } from './test-cluster';
 
 export type Json = Record<string, unknown>;

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OPTIONS, LocalCluster, type LocalClusterOptions } from '../../scripts/local-cluster/local-cluster';
-import { patienceMs } from './pace';
-import { claimPorts } from './port-claim';
+import { DEFAULT_OPTIONS, LocalCluster, TEST_CLUSTER_SLOTS, claimPorts, patienceMs, slotBasePorts, type LocalClusterOptions } from '@triad/harness';
 
 /** The storage node ids of the default three-zone cluster, and its router. */
 export const STORAGE_NODE_IDS = ['storage-a-1', 'storage-b-1', 'storage-c-1'] as const;
@@ -15,7 +13,7 @@ export const ROUTER_ID = 'router-1';
  * its ports (see slotBasePorts). No two slots share a port, and none meets a dev cluster on the
  * default ports (8000, 7100-7202). A run of the same file elsewhere on the machine at the same time
  * (another clone's `npm test`) holds the slot's first ports: the cluster then takes the slot's next
- * free bank of ports (see port-claim.ts).
+ * free bank of ports (see @triad/harness's port-claim.ts).
  */
 export interface TestCluster {
   cluster: LocalCluster;
@@ -26,19 +24,6 @@ export interface TestCluster {
   unexpectedExits: string[];
   /** Stops every process and removes the data directory (kept when TRIAD_TEST_KEEP_DATA=1). */
   stop(): Promise<void>;
-}
-
-export const TEST_CLUSTER_SLOTS = 30;
-
-/**
- * Slots 0-9: router 16000 + 100·slot, storage gRPC 17000 + 200·slot + i (router gossip 50 above,
- * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000; slots 20-29 from 24000
- * and 25000 (below Linux's ephemeral ports, which start at 32768).
- */
-export function slotBasePorts(slot: number): { routerPort: number; basePort: number } {
-  const block = 4000 * Math.floor(slot / 10);
-  const index = slot % 10;
-  return { routerPort: 16000 + block + 100 * index, basePort: 17000 + block + 200 * index };
 }
 
 export async function startTestCluster(slot: number, overrides: Partial<LocalClusterOptions> = {}): Promise<TestCluster> {

@@ -78,6 +78,11 @@ export function createStorageMetrics(registry: Registry) {
       help: 'Partition leader changes seen by this node',
       registers: [registry],
     }),
+    learnerPartitions: new promClient.Gauge({
+      name: 'triad_learner_partitions',
+      help: 'Partitions this node replicates as a non-voting learner (it lost its data) until its promotion is applied',
+      registers: [registry],
+    }),
     partitionsLed: new promClient.Gauge({
       name: 'triad_partitions_led',
       help: 'Partitions this node serves as leader (within its lease)',

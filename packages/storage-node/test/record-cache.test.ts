@@ -73,6 +73,32 @@ describe('RecordCache', () => {
     expect(cache.get(name('a'))?.toString()).toBe('one');
   });
 
+  it('answers from a landed write of an item record, and from a read that found nothing, without reading again', async () => {
+    const cache = new RecordCache();
+    const record = Buffer.concat([Buffer.from([0x64, 0, 1]), Buffer.from('item')]);
+    const reads: number[] = [];
+    const read = (missing: Buffer[]) => {
+      reads.push(missing.length);
+      return Promise.resolve(missing.map(() => undefined));
+    };
+    expect(await cache.readThrough([record], read)).toEqual([undefined]);
+    expect(await cache.readThrough([record], read)).toEqual([undefined]);
+    expect(reads).toEqual([1]); // the second answered "absent" from the cache
+    cache.invalidate(record); // a write is submitted...
+    cache.batchDone([{ type: 'put', key: record, value: Buffer.from('v1') }], false); // ...and lands
+    expect((await cache.readThrough([record], read))[0]?.toString()).toBe('v1');
+    expect(reads).toEqual([1]);
+    cache.batchDone([{ type: 'put', key: record, value: Buffer.from('v2') }], true); // a failed batch
+    expect(await cache.readThrough([record], read)).toEqual([undefined]);
+    expect(reads).toEqual([1, 1]);
+  });
+
+  it('keeps only item records from landed writes (log entries and markers are not read back)', () => {
+    const cache = new RecordCache();
+    cache.batchDone([{ type: 'put', key: key('L-log-entry'), value: Buffer.from('entry') }], false);
+    expect(cache.get(name('L-log-entry'))).toBeUndefined();
+  });
+
   it('evicts the oldest records beyond its size, and skips large ones', () => {
     const cache = new RecordCache(3 * (1 + 100), 200);
     const ticket = cache.readStarted();

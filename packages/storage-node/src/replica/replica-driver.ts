@@ -190,6 +190,7 @@ export class ReplicaDriver implements Leadership {
       random: this.c.env.random,
       nowMs: this.now(),
     });
+    this.c.metrics.learnerPartitions.set(this.countLearners());
     // Entries committed before a restart are applied again as leaders tell their commit index.
     this.timer = this.c.env.setInterval(() => {
       this.node!.tick(this.now());
@@ -261,6 +262,7 @@ export class ReplicaDriver implements Leadership {
     }
     for (const p of lost) await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
     this.c.metrics.partitionsLed.set(this.countServing());
+    this.c.metrics.learnerPartitions.set(this.countLearners());
     this.pump();
   }
 
@@ -618,8 +620,13 @@ export class ReplicaDriver implements Leadership {
       case 'Promoted':
         this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
         void this.c.identities.promoted(event.partition);
+        this.c.metrics.learnerPartitions.set(this.countLearners());
         break;
     }
+  }
+
+  private countLearners(): number {
+    return this.c.ring.partitionsOf(this.c.nodeId).filter((p) => !this.node!.isVoter(p)).length;
   }
 
   private countServing(): number {

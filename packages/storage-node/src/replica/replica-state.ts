@@ -68,7 +68,8 @@ export class ReplicaState {
   /** The key's latest record, synced or not. Call while holding the key's lock. */
   async current(key: Buffer): Promise<StoredRecord | undefined> {
     const pending = this.pending.get(key.toString('latin1'));
-    const value = pending?.value ?? (await this.store.get(key));
+    // getMany, not get: the record cache answers a key read or written lately (see record-cache.ts).
+    const value = pending?.value ?? (await this.store.getMany([key]))[0];
     return value ? decodeRecord(value) : undefined;
   }
 

@@ -380,8 +380,7 @@ export class MemoryStore implements StorageEngine, DiskHolder {
   }
 
   private written(batch: QueuedBatch, error?: Error): void {
-    // Landed (or failed): a read that overlapped the write must not keep what it read.
-    for (const op of batch.ops) this.recordCache.invalidate(op.key);
+    this.recordCache.batchDone(batch.ops, error !== undefined);
     this.writing = false;
     batch.settle(error);
     this.writeNext();

@@ -1,3 +1,6 @@
+import type { WriteOp } from './storage-engine';
+import { DATA_PREFIX } from './storage-keys';
+
 /**
  * Recently read records, in memory, for the eventually consistent point reads (`getMany` of both
  * storage engines, so that the simulator runs this code too): a hot item is answered without a trip
@@ -20,6 +23,9 @@ export const RECORD_CACHE_VALUE_BYTES_MAX = 16 * 1024;
  * values. Past this many, they are forgotten at once and every read then in flight keeps nothing.
  */
 const WRITTEN_KEYS_TRACKED_MAX = 4096;
+
+/** Cached for a key that has no record: a write of a new item reads it twice at the leader. */
+const ABSENT = Buffer.alloc(0);
 
 export class RecordCache {
   /**
@@ -47,7 +53,8 @@ export class RecordCache {
   }
 
   get(name: string): Buffer | undefined {
-    return this.entries.get(name);
+    const value = this.entries.get(name);
+    return value === ABSENT ? undefined : value;
   }
 
   /** A read goes to RocksDB; the returned ticket is for `fill` and `readDone`. */
@@ -56,10 +63,36 @@ export class RecordCache {
     return this.generation;
   }
 
-  /** Keeps a value a read found, unless a write of its key started or landed since the read started. */
+  /**
+   * Keeps what a read found (`ABSENT` for no record), unless a write of its key started or landed
+   * since the read started.
+   */
   fill(name: string, value: Buffer, ticket: number): void {
     if (ticket < this.floor || (this.written.get(name) ?? -1) > ticket) return;
-    if (value.length > this.valueBytesMax || this.entries.has(name)) return;
+    if (this.entries.has(name)) return;
+    this.keep(name, value);
+  }
+
+  /**
+   * A synced or unsynced batch has landed with this write of an item record: the next read of the
+   * key (the leader's next write of it, a follower applying the next entry) is answered from here.
+   * Other keys (log entries, markers) are only dropped.
+   */
+  private landed(key: Buffer, value: Buffer | undefined): void {
+    this.invalidate(key);
+    if (value !== undefined && key[0] === DATA_PREFIX) this.keep(RecordCache.keyOf(key), value);
+  }
+
+  /** A batch of writes landed (in order) or failed: a read that overlapped it must not keep what it read. */
+  batchDone(ops: readonly WriteOp[], failed: boolean): void {
+    for (const op of ops) {
+      if (failed) this.invalidate(op.key);
+      else this.landed(op.key, op.type === 'put' ? op.value : undefined);
+    }
+  }
+
+  private keep(name: string, value: Buffer): void {
+    if (value.length > this.valueBytesMax) return;
     this.entries.set(name, value);
     this.bytes += name.length + value.length;
     for (const [oldest, oldValue] of this.entries) {
@@ -118,8 +151,9 @@ export class RecordCache {
     const names = keys.map(RecordCache.keyOf);
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
-      values[i] = this.entries.get(names[i]);
-      if (values[i] === undefined) missing.push(i);
+      const cached = this.entries.get(names[i]);
+      if (cached === undefined) missing.push(i);
+      else values[i] = cached === ABSENT ? undefined : cached;
     }
     if (missing.length === 0) return Promise.resolve(values);
     const ticket = this.readStarted();
@@ -128,7 +162,7 @@ export class RecordCache {
         missing.forEach((i, j) => {
           const value = found[j];
           values[i] = value;
-          if (value) this.fill(names[i], value, ticket);
+          this.fill(names[i], value ?? ABSENT, ticket);
         });
         this.readDone();
         return values;

@@ -72,8 +72,7 @@ export class RocksStore implements StorageEngine {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       this.db.batch(ops, { sync }, (error) => {
-        // Landed (or failed): a read that overlapped the write must not keep what it read.
-        for (const op of ops) this.recordCache.invalidate(op.key);
+        this.recordCache.batchDone(ops, error !== undefined && error !== null);
         if (sync) this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
         if (error) reject(error);
         else resolve(new Array(ops.length));

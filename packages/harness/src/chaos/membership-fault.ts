@@ -17,7 +17,7 @@
  */
 import { GrpcChangeCluster, runChange, type ChangeIntent, type ChangeListener } from '@triad/cli';
 import type { ClusterLayout, PartitionMove } from '@triad/ring';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 import { nowMs, sleepUnless } from './clock';
 import type { ClockOffsets } from './clock-offsets';
 import { clusterProcesses, type ClusterProbe } from './cluster-probe';

@@ -5,11 +5,11 @@
  * checker-detects-violation.test.ts.)
  */
 import { Ring } from '@triad/ring';
-import { checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference, failoverSamples, operationCounts, withoutUnobservedUnknownWrites } from './checks';
-import { classifyError, splitRegisterKey, valueOf } from './dynamo-register';
-import type { FaultRecord } from './faults';
-import { INDEX_SHAPE, type Item } from './global-index-workload';
-import { History, type RecordedOperation } from './history';
+import { checkFinalValues, checkLinearizability, compareGlobalIndex, describeIndexDifference, failoverSamples, operationCounts, withoutUnobservedUnknownWrites } from '../../src/chaos/checks';
+import { classifyError, splitRegisterKey, valueOf } from '../../src/chaos/dynamo-register';
+import type { FaultRecord } from '../../src/chaos/faults';
+import { INDEX_SHAPE, type Item } from '../../src/chaos/global-index-workload';
+import { History, type RecordedOperation } from '../../src/chaos/history';
 
 let next = 0;
 const base = (key: string, invokeMs: number, completeMs: number | undefined, clientId = 'c1') => ({ clientId, key, partition: 0, logicalId: next, attemptId: next++, invokeMs, completeMs });

@@ -12,7 +12,22 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { LocalClusterOptions } from '../../scripts/local-cluster/local-cluster';
+import type { LocalClusterOptions } from './local-cluster/local-cluster';
+
+/** Test cluster slots: each cluster test file takes its own (`SLOT`, 0-29). */
+export const TEST_CLUSTER_SLOTS = 30;
+
+/**
+ * Slots 0-9: router 16000 + 100·slot, storage gRPC 17000 + 200·slot + i (router gossip 50 above,
+ * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000; slots 20-29 from 24000
+ * and 25000 (below Linux's ephemeral ports, which start at 32768). No two slots share a port, and
+ * none meets a dev cluster on the default ports (8000, 7100-7202).
+ */
+export function slotBasePorts(slot: number): { routerPort: number; basePort: number } {
+  const block = 4000 * Math.floor(slot / 10);
+  const index = slot % 10;
+  return { routerPort: 16000 + block + 100 * index, basePort: 17000 + block + 200 * index };
+}
 
 /** Banks per slot: how many runs of one test file can go at once on one machine. */
 export const PORT_BANKS = 5;

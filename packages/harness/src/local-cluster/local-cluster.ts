@@ -6,7 +6,8 @@ import { StorageNodeClient } from '@triad/rpc';
 import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
 import { bundledEntry } from './bundle-entry';
 
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+/** The repository root (this file is packages/harness/src/local-cluster/local-cluster.ts). */
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const STORAGE_ENTRY = path.join(REPO_ROOT, 'packages/storage-node/src/main.ts');
 const ROUTER_ENTRY = path.join(REPO_ROOT, 'packages/router/src/main.ts');
 /** How long a process may take to answer after it is started (default of LocalClusterOptions.startTimeoutMs). */
@@ -85,7 +86,8 @@ async function until(what: string, check: () => Promise<boolean>, failure: () =>
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function httpOk(url: string): Promise<boolean> {
+/** Whether a GET of `url` answers 200 within a second (a router's /health/ready); never rejects. */
+export function httpOk(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(url, (res) => {
       res.resume();

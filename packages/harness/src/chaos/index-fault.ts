@@ -11,7 +11,7 @@
  * through the first router adds an index, and the fault waits until it is ACTIVE; (4) the second
  * router stays cut off for the fault's duration more, writing; (5) healed.
  */
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 import { nowMs, sleepUnless } from './clock';
 import type { ClusterProbe } from './cluster-probe';
 import type { FaultRecord, FaultScenario, FaultSpec } from './faults';

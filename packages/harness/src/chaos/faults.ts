@@ -7,7 +7,7 @@
  * router is cut off, a join under a partition). Each fault is logged with its times on the run's
  * clock, so that the checks can relate client operations to it.
  */
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 import { nowMs, sleepUnless } from './clock';
 import { STEP_OFFSET_MS_MAX, type ClockOffsets } from './clock-offsets';
 import type { ClusterProbe } from './cluster-probe';
@@ -442,7 +442,7 @@ export class FaultInjector {
 
   /**
    * Waits until the cluster is healthy: every storage node running and answering, no hints
-   * pending anywhere, and the replicas of every partition seen with identical Merkle roots at
+   * pending anywhere, every replica a voter (no learner waiting for its promotion), and the replicas of every partition seen with identical Merkle roots at
    * least once since the wait began (under load, roots differ for the moment a write is in flight,
    * so "at least once" is the usable test). Records the time on `record` if given.
    */
@@ -460,6 +460,10 @@ export class FaultInjector {
       const hints = await probe.hintsPending();
       const withHints = [...hints].filter(([, n]) => n === undefined || n > 0);
       if (withHints.length > 0) problems.push(`hints pending: ${withHints.map(([id, n]) => `${id}=${n ?? '?'}`).join(' ')}`);
+      // A node that lost its disk votes again only once promoted: until then a second loss in the
+      // same replica set would leave no majority that holds the log.
+      const learners = [...(await probe.learnerPartitions())].filter(([, n]) => n === undefined || n > 0);
+      if (learners.length > 0) problems.push(`learners not yet promoted: ${learners.map(([id, n]) => `${id}=${n ?? '?'}`).join(' ')}`);
       if (pendingPartitions.size > 0) {
         const divergent = await probe.divergentPartitions();
         for (const p of [...pendingPartitions]) if (!divergent.has(p)) pendingPartitions.delete(p);

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { Ring, layoutEpoch, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { StorageNodeClient, type NodeStatusReply } from '@triad/rpc';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 
 /** One gRPC call from the probe may take this long: a paused node must not stall a poll for long. */
 const PROBE_CALL_DEADLINE_MS = 2_000;
@@ -271,6 +271,11 @@ export class ClusterProbe {
   /** triad_hints_pending per storage node (summed over targets). */
   hintsPending(): Promise<Map<string, number | undefined>> {
     return this.gaugePerNode('triad_hints_pending');
+  }
+
+  /** triad_learner_partitions per storage node: partitions it replicates without a vote (it lost its data). */
+  learnerPartitions(): Promise<Map<string, number | undefined>> {
+    return this.gaugePerNode('triad_learner_partitions');
   }
 
   /** triad_gsi_pending_updates per storage node: outbox records its led partitions have yet to deliver. */

@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BANK_STRIDE_PORTS, claimPorts, clusterPorts, type PortClaim } from './port-claim';
-import { slotBasePorts } from './test-cluster';
+import { BANK_STRIDE_PORTS, claimPorts, clusterPorts, slotBasePorts, type PortClaim } from '../src/port-claim';
 
 const SLOT = 28;
 const claims: PortClaim[] = [];

@@ -2,11 +2,9 @@
  * A cluster started on ports that another cluster already holds does not fail at once: its
  * processes exit with EADDRINUSE, but LocalCluster's start-up ping is answered by the other
  * cluster's nodes, and the run then tests someone else's cluster. So `npm run chaos` checks first
- * (test clusters take a free bank of ports instead: test-cluster/support/port-claim.ts).
+ * (test clusters take a free bank of ports instead: ../port-claim.ts).
  */
-import { clusterPorts, portFree } from '../support/port-claim';
-
-export { clusterPorts };
+import { portFree } from '../port-claim';
 
 /** Throws, naming them, if any of the ports is taken on 127.0.0.1 (where the cluster's processes listen). */
 export async function assertPortsFree(ports: readonly number[], what: string): Promise<void> {

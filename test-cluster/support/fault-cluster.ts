@@ -1,16 +1,13 @@
 /**
  * The jest fixture of a fault test: a test cluster of 16 partitions on a slot, each process reading
- * its own fault file (network-faults.ts) and, if given, its own clock offset (clock-offsets.ts),
+ * its own fault file (@triad/harness's NetworkFaults) and, if given, its own clock offset (ClockOffsets),
  * started before the file's tests and stopped, fault files removed, after them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClockOffsets } from './clock-offsets';
-import { clusterProcesses } from './cluster-probe';
-import { NetworkFaults, faultFileEnv } from './network-faults';
-import { patienceMs } from '../support/pace';
-import { startTestCluster, type TestCluster } from '../support/test-cluster';
+import { NetworkFaults, clusterProcesses, faultFileEnv, patienceMs, type ClockOffsets } from '@triad/harness';
+import { startTestCluster, type TestCluster } from './test-cluster';
 
 export interface FaultCluster {
   tc: TestCluster;

@@ -27,9 +27,9 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { eventually } from '../support/eventually';
-import { dynamoClient } from '../support/sdk-client';
-import { waitForActive } from '../support/tables';
+import { eventually } from '../eventually';
+import { dynamoClient } from '../sdk-client';
+import { waitForActive } from '../tables';
 import { delay, nowMs, sleepUnless } from './clock';
 import { classifyError } from './dynamo-register';
 import { Prng } from './prng';

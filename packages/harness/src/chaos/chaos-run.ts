@@ -7,7 +7,7 @@
  * minutes).
  */
 import fs from 'node:fs';
-import type { LocalCluster } from '../../scripts/local-cluster/local-cluster';
+import type { LocalCluster } from '../local-cluster/local-cluster';
 import {
   awaitConvergence,
   awaitHintsDrained,

@@ -2,7 +2,7 @@
  * The membership fault's choice of split (no cluster): around a partition move, the side of the
  * mover and the incoming node against every other replica of the old or new set.
  */
-import { moveRoles, splitAround } from './membership-fault';
+import { moveRoles, splitAround } from '../../src/chaos/membership-fault';
 
 describe('the split around a move', () => {
   const join = { partition: 3, from: ['storage-a-1', 'storage-b-1', 'storage-c-1'], to: ['storage-a-2', 'storage-b-1', 'storage-c-1'], done: true };
