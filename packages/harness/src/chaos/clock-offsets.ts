@@ -1,6 +1,6 @@
 /**
  * Per-process clock offsets: every process of a chaos cluster reads its wall clock shifted by its
- * own TRIAD_CLOCK_OFFSET_MS (see @triad/observability's wall-clock.ts), as machines' clocks differ
+ * own TRIAD_CLOCK_OFFSET_MS (see @triad/runtime's real-environment.ts), as machines' clocks differ
  * in a real cluster. A process takes its offset when it starts: a new offset reaches a running
  * process only through a restart (a clock stepped while it was down, as after a reboot).
  */
