@@ -45,8 +45,9 @@ Targets
 
 Workload
   --records N           records to load (default 10000)
-  --workloads LIST      comma list of A,B,C (default A,B,C)
+  --workloads LIST      comma list of A,B,C,W (default A,B,C)
                           A: 50% GetItem / 50% UpdateItem   B: 95% / 5%   C: 100% GetItem
+                          W: 100% UpdateItem (not YCSB: writes alone, interleaved)
   --duration S          seconds per workload (default 20)
   --warmup S            unrecorded warm-up seconds before each workload (default 5)
   --slices N            split each workload into N slices that alternate between the

@@ -33,6 +33,8 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
   A: { name: 'A', title: 'update heavy: 50% GetItem / 50% UpdateItem', readProportion: 0.5 },
   B: { name: 'B', title: 'read mostly: 95% GetItem / 5% UpdateItem', readProportion: 0.95 },
   C: { name: 'C', title: 'read only: 100% GetItem', readProportion: 1 },
+  // Not one of YCSB's: writes alone, interleaved like the others (the load is not), to compare write paths.
+  W: { name: 'W', title: 'write only: 100% UpdateItem', readProportion: 0 },
 };
 
 /** Printable ASCII 0x20..0x7e except '"' and '\'. */
