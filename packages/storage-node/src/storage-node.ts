@@ -203,6 +203,10 @@ export class StorageNode {
         for (const partition of transition.entered) {
           if (await replicas.holdsAny(partition)) await dropPartition(partition);
         }
+        // A learner mark (left by a disk loss) belongs to the stay in which it was set: a partition
+        // left before its promotion, and later moved back in, comes back a full member of the new
+        // replica set, not a learner no promotion will ever name after the next restart.
+        for (const partition of [...transition.dropped, ...transition.gained]) await identities.promoted(partition);
         if (before.node(config.id) && !after.node(config.id)) {
           log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
         }

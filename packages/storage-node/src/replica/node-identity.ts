@@ -69,7 +69,7 @@ export class IdentityStore {
     await Promise.all([...partitions].map((p) => this.store.write({ type: 'put', key: learnerKey(p), value: Buffer.alloc(0) })));
   }
 
-  /** The partition's promotion to voter was applied here. */
+  /** The partition's promotion to voter was applied here (or the node left or joined it by a move). */
   promoted(partition: number): Promise<void> {
     return this.store.write({ type: 'del', key: learnerKey(partition) });
   }
