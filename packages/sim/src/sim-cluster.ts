@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, createMetricsRegistry } from '@triad/observability';
+import { ClusterView, type ClusterLayout } from '@triad/ring';
+import { Catalog, GrpcStorageClient, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry } from '@triad/router';
+import type { StorageNodeConnection } from '@triad/rpc';
+import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
+import { MemoryDisk, MemoryStore, StorageNode } from '@triad/storage-node';
+import { SimNetwork, type SimNetworkOptions, type SimProcessNetwork } from './sim-network';
+
+/** A storage node of the simulated cluster: its disk outlives its processes. */
+export interface SimStorageNode {
+  readonly id: string;
+  readonly zone: string;
+  readonly address: string;
+  readonly disk: MemoryDisk;
+  /** The running process, if any. */
+  process?: { env: SimulatedEnvironment; network: SimProcessNetwork; node?: StorageNode };
+}
+
+export interface SimClusterOptions {
+  seed: number;
+  /** Data partitions. @default 8 */
+  partitions?: number;
+  /** The storage nodes, by id and zone. @default one in each of zones a, b, c */
+  nodes?: { id: string; zone: string }[];
+  network?: SimNetworkOptions;
+}
+
+/** Long enough for any step of a scenario in simulated time; a step that takes longer is stuck. */
+const STEP_SIMULATED_MS_MAX = 120_000;
+
+/**
+ * A whole cluster in one process (issue 12): storage nodes started with the real
+ * `StorageNode.open` on `MemoryStore`s, one `SimulatedEnvironment` and one view of a `SimNetwork`
+ * each, and routers built from the router's real parts (catalog, storage client, operations)
+ * without their HTTP front. Everything runs on the simulator's virtual time: `run` drives it until
+ * a promise settles. The first building block of the simulator; workloads and checkers come next.
+ */
+export class SimCluster {
+  readonly simulator: Simulator;
+  readonly network: SimNetwork;
+  readonly layout: ClusterLayout;
+  readonly nodes = new Map<string, SimStorageNode>();
+  private readonly layoutFile: string;
+
+  constructor(options: SimClusterOptions) {
+    this.simulator = new Simulator(options.seed);
+    this.network = new SimNetwork(this.simulator, options.network);
+    const nodes = options.nodes ?? [
+      { id: 'storage-a', zone: 'a' },
+      { id: 'storage-b', zone: 'b' },
+      { id: 'storage-c', zone: 'c' },
+    ];
+    this.layout = { partitionCount: options.partitions ?? 8, storageNodes: nodes.map((n) => ({ ...n, address: `${n.id}:7000` })) };
+    for (const n of this.layout.storageNodes) this.nodes.set(n.id, { ...n, disk: new MemoryDisk() });
+    // StorageNode.open reads its layout from a file: the one real file of a run, written once, read synchronously.
+    this.layoutFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'triad-sim-')), 'layout.json');
+    fs.writeFileSync(this.layoutFile, JSON.stringify(this.layout));
+  }
+
+  /**
+   * Drives the simulator, event by event, until `promise` settles; throws if it has not after
+   * `limitMs` of simulated time (or if nothing is left to run).
+   */
+  async run<T>(promise: Promise<T>, limitMs = STEP_SIMULATED_MS_MAX): Promise<T> {
+    let outcome: { value: T } | { error: unknown } | undefined;
+    promise.then(
+      (value) => (outcome = { value }),
+      (error: unknown) => (outcome = { error }),
+    );
+    const limit = this.simulator.nowMs + limitMs;
+    await this.simulator.settle();
+    while (!outcome) {
+      if (this.simulator.nowMs > limit) throw new Error(`still waiting after ${limitMs} simulated ms (at ${this.simulator.nowMs} ms)`);
+      if (!this.simulator.step()) throw new Error(`nothing left to run at ${this.simulator.nowMs} ms, and the promise is not settled`);
+      await this.simulator.settle();
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
+  /** Lets simulated time pass (every event due runs). */
+  advance(ms: number): Promise<void> {
+    return this.simulator.advanceBy(ms);
+  }
+
+  node(id: string): SimStorageNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`no storage node ${id}`);
+    return node;
+  }
+
+  /** Starts (or restarts) storage nodes' processes on their disks, together; resolves once all are open. */
+  async startNodes(...ids: string[]): Promise<void> {
+    await this.run(Promise.all(ids.map((id) => this.openNode(id))));
+  }
+
+  private async openNode(id: string): Promise<void> {
+    const n = this.node(id);
+    if (n.process) throw new Error(`${id} is running`);
+    const env = this.simulator.environment({ name: id });
+    const network = this.network.process(id, env);
+    n.process = { env, network };
+    const store = new MemoryStore(n.disk, {
+      // Every step RocksDB completes later is an event of the node's own: a dead node's never run.
+      schedule: (run, _step, delayMs) => (delayMs > 0 ? env.setTimeout(run, delayMs) : env.defer(run)),
+    });
+    const opened = StorageNode.open({
+      id,
+      zone: n.zone,
+      listen: n.address,
+      dataDir: `/sim/${id}`,
+      layoutFile: this.layoutFile,
+      antiEntropyIntervalMs: 30_000,
+      hintWindowMs: 3 * 60 * 60 * 1000,
+      hintBytesMax: 64 * 1024 * 1024,
+      itemCollectionBytesMax: 10 * 1024 ** 3,
+      storageEngine: () => store,
+      environment: env,
+      network,
+    });
+    const node = await opened;
+    if (n.process?.env === env) n.process.node = node;
+  }
+
+  /**
+   * The node's process dies at once (kill -9): its engine and disk lose what a process crash
+   * loses (nothing the OS has; `unsyncedRecordsKept` lower for a power loss), its timers never
+   * fire, its servers vanish (callers see connections reset).
+   */
+  crashNode(id: string, unsyncedRecordsKept = Infinity): void {
+    const n = this.node(id);
+    if (!n.process) throw new Error(`${id} is not running`);
+    n.disk.crash(unsyncedRecordsKept);
+    n.process.env.stop();
+    this.network.crash(n.process.network);
+    n.process = undefined;
+  }
+
+  /** A connection from an outside process (an operator's tool) to a storage node. */
+  probe(id: string, deadlineMs = 2_000): StorageNodeConnection {
+    const env = this.simulator.environment({ name: `probe-${id}` });
+    return this.network.process(`probe`, env).storage.connect(this.node(id).address, { deadlineMs });
+  }
+
+  /** A router's parts (no HTTP) on their own process; resolves once its catalog loaded. */
+  async startRouter(id = 'router-a', zone = 'a'): Promise<SimRouter> {
+    const env = this.simulator.environment({ name: id });
+    const network = this.network.process(id, env);
+    const identity = { nodeId: id, zone, role: 'router' as const };
+    const log = createLogger(identity, undefined, env);
+    const metrics = createRouterMetrics(createMetricsRegistry(identity));
+    // No gossip yet: every node counts as not known to be down, as at a router's start.
+    const health = new NodeHealth(() => undefined, env);
+    const storage = new GrpcStorageClient(new ClusterView(this.layout), zone, health, log, env, network.storage);
+    const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
+    const statistics = new TableStatistics({ storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } });
+    catalog.onRefresh = (tables) => statistics.onCatalog(tables);
+    await this.run(catalog.start());
+    const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env };
+    return new SimRouter(this, createOperationRegistry(), context);
+  }
+}
+
+/** A router's operations, called as its HTTP layer calls them (request JSON in, response JSON or a DynamoDB error out). */
+export class SimRouter {
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly operations: OperationRegistry,
+    readonly context: OperationContext,
+  ) {}
+
+  /** Runs one operation by its X-Amz-Target name, driving the simulation until it answers. */
+  request(operation: string, body: Record<string, unknown>): Promise<unknown> {
+    const run = this.operations.get(operation);
+    if (!run) throw new Error(`no operation ${operation}`);
+    return this.cluster.run(run(body, this.context));
+  }
+}
