@@ -7,6 +7,7 @@ import { Catalog, GrpcStorageClient, NodeHealth, TableStatistics, createOperatio
 import type { StorageNodeConnection } from '@triad/rpc';
 import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
 import { MemoryDisk, MemoryStore, StorageNode } from '@triad/storage-node';
+import { runUntilSettled } from './run-until-settled';
 import { SimNetwork, type SimNetworkOptions, type SimProcessNetwork } from './sim-network';
 
 /** A storage node of the simulated cluster: its disk outlives its processes. */
@@ -60,25 +61,9 @@ export class SimCluster {
     fs.writeFileSync(this.layoutFile, JSON.stringify(this.layout));
   }
 
-  /**
-   * Drives the simulator, event by event, until `promise` settles; throws if it has not after
-   * `limitMs` of simulated time (or if nothing is left to run).
-   */
-  async run<T>(promise: Promise<T>, limitMs = STEP_SIMULATED_MS_MAX): Promise<T> {
-    let outcome: { value: T } | { error: unknown } | undefined;
-    promise.then(
-      (value) => (outcome = { value }),
-      (error: unknown) => (outcome = { error }),
-    );
-    const limit = this.simulator.nowMs + limitMs;
-    await this.simulator.settle();
-    while (!outcome) {
-      if (this.simulator.nowMs > limit) throw new Error(`still waiting after ${limitMs} simulated ms (at ${this.simulator.nowMs} ms)`);
-      if (!this.simulator.step()) throw new Error(`nothing left to run at ${this.simulator.nowMs} ms, and the promise is not settled`);
-      await this.simulator.settle();
-    }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.value;
+  /** Drives the simulator until `promise` settles (see `runUntilSettled`). */
+  run<T>(promise: Promise<T>, limitMs = STEP_SIMULATED_MS_MAX): Promise<T> {
+    return runUntilSettled(this.simulator, promise, limitMs);
   }
 
   /** Lets simulated time pass (every event due runs). */
