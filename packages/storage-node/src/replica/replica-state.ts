@@ -28,6 +28,11 @@ export class ReplicaState {
   /** The same writes by partition: a range read (a RocksDB iterator) sees a write only once it is written. */
   private readonly pendingByPartition = new Map<number, Set<Promise<void>>>();
   private readonly trees = new Map<number, MerkleTree>();
+  /** Per partition, set while its records are cleared or its tree rebuilt: writes wait for it. */
+  private readonly gates = new Map<number, Promise<void>>();
+  /** Per partition, work running under a key lock (`withKey`), and who waits for it to end. */
+  private readonly active = new Map<number, number>();
+  private readonly idle = new Map<number, () => void>();
 
   constructor(readonly store: StorageEngine, private readonly partitionCount: number) {}
 
@@ -54,10 +59,46 @@ export class ReplicaState {
     return tree;
   }
 
-  /** Runs `work` while holding the key's lock, so read-modify-write of one key is serial. */
-  withKey<T>(partition: number, itemKey: Buffer, work: (key: Buffer) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` while holding the key's lock, so read-modify-write of one key is serial. Waits
+   * while the partition's records are being cleared or its tree rebuilt (see `exclusively`).
+   */
+  async withKey<T>(partition: number, itemKey: Buffer, work: (key: Buffer) => Promise<T>): Promise<T> {
     const key = dataKey(partition, itemKey);
-    return this.locks.run(key.toString('latin1'), () => work(key));
+    for (let gate = this.gates.get(partition); gate; gate = this.gates.get(partition)) await gate;
+    this.active.set(partition, (this.active.get(partition) ?? 0) + 1);
+    try {
+      return await this.locks.run(key.toString('latin1'), () => work(key));
+    } finally {
+      const left = this.active.get(partition)! - 1;
+      if (left > 0) this.active.set(partition, left);
+      else {
+        this.active.delete(partition);
+        this.idle.get(partition)?.();
+      }
+    }
+  }
+
+  /**
+   * Runs `work` on the partition's records with no write of them in progress: new writes wait, and
+   * those under way finish and land first. A tree rebuilt from disk while a write was staged could
+   * miss it (or count one a clear removed), and stay unlike its peers' for ever: the record is the
+   * same on both sides, so no repair ever touches it.
+   */
+  private async exclusively<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    for (let gate = this.gates.get(partition); gate; gate = this.gates.get(partition)) await gate.catch(() => undefined);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.gates.set(partition, gate);
+    try {
+      if (this.active.has(partition)) await new Promise<void>((resolve) => this.idle.set(partition, resolve));
+      this.idle.delete(partition);
+      await this.settledPartition(partition);
+      return await work();
+    } finally {
+      this.gates.delete(partition);
+      open();
+    }
   }
 
   /** Operations queued or running under the key's lock. */
@@ -161,10 +202,12 @@ export class ReplicaState {
    * rebuilds the partition's tree from what is left on disk: nothing, unless a late write raced
    * the delete (a later sweep deletes that too). Resolves with the records left.
    */
-  async dropPartition(partition: number): Promise<number> {
-    const prefix = partitionPrefix(partition);
-    await this.store.clearRange(prefix, prefixEnd(prefix));
-    return this.rebuildTree(partition);
+  dropPartition(partition: number): Promise<number> {
+    return this.exclusively(partition, async () => {
+      const prefix = partitionPrefix(partition);
+      await this.store.clearRange(prefix, prefixEnd(prefix));
+      return this.rebuildTree(partition);
+    });
   }
 
   /**
@@ -172,9 +215,11 @@ export class ReplicaState {
    * partition's tree from what is left, so that the tree still describes the disk: otherwise its
    * root differs from every peer's for ever and anti-entropy never sees the replicas agree.
    */
-  async clearRanges(partition: number, ranges: readonly { start: Buffer; end: Buffer }[]): Promise<void> {
-    for (const { start, end } of ranges) await this.store.clearRange(start, end);
-    await this.rebuildTree(partition);
+  clearRanges(partition: number, ranges: readonly { start: Buffer; end: Buffer }[]): Promise<number> {
+    return this.exclusively(partition, async () => {
+      for (const { start, end } of ranges) await this.store.clearRange(start, end);
+      return this.rebuildTree(partition);
+    });
   }
 
   /** Rebuilds the partition's tree from the records on disk; resolves with how many there are. */
