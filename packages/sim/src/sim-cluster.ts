@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type ClusterLayout } from '@triad/ring';
-import { Catalog, GrpcStorageClient, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry } from '@triad/router';
+import { MembershipAgent } from '@triad/membership';
+import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry } from '@triad/router';
 import type { StorageNodeConnection } from '@triad/rpc';
 import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
 import { MemoryDisk, MemoryStore, StorageNode } from '@triad/storage-node';
@@ -130,22 +131,38 @@ export class SimCluster {
     return this.network.process(`probe`, env).storage.connect(this.node(id).address, { deadlineMs });
   }
 
-  /** A router's parts (no HTTP) on their own process; resolves once its catalog loaded. */
+  /**
+   * A router's parts (no HTTP) on their own process, wired as main.ts wires them: gossip, node
+   * health, the storage client, the layout follower, the catalog, table statistics (not started:
+   * they walk every partition every minute). Resolves once its catalog loaded.
+   */
   async startRouter(id = 'router-a', zone = 'a'): Promise<SimRouter> {
     const env = this.simulator.environment({ name: id });
     const network = this.network.process(id, env);
     const identity = { nodeId: id, zone, role: 'router' as const };
     const log = createLogger(identity, undefined, env);
-    const metrics = createRouterMetrics(createMetricsRegistry(identity));
-    // No gossip yet: every node counts as not known to be down, as at a router's start.
-    const health = new NodeHealth(() => undefined, env);
-    const storage = new GrpcStorageClient(new ClusterView(this.layout), zone, health, log, env, network.storage);
+    const registry = createMetricsRegistry(identity);
+    const metrics = createRouterMetrics(registry);
+    const ring = new ClusterView(this.layout);
+    // As main.ts wires a router: it gossips as a member that owns no data, to learn which nodes are down.
+    const address = `${id}:7070`;
+    const membership = new MembershipAgent(
+      { self: { id, zone, role: 'router', address }, seeds: ring.nodes.map((n) => n.address) },
+      { environment: env, transport: network.membership(address) },
+    );
+    network.serveGossip(address, membership);
+    membership.start();
+    const health = new NodeHealth((nodeId) => membership.member(nodeId)?.status, env);
+    const storage = new GrpcStorageClient(ring, zone, health, log, env, network.storage);
+    const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env, network.storage);
+    storage.onStaleLayout = () => layoutFollower.refreshSoon();
+    layoutFollower.start();
     const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
     const statistics = new TableStatistics({ storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } });
     catalog.onRefresh = (tables) => statistics.onCatalog(tables);
     await this.run(catalog.start());
     const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env };
-    return new SimRouter(this, createOperationRegistry(), context);
+    return new SimRouter(this, createOperationRegistry(), context, membership);
   }
 }
 
@@ -155,6 +172,8 @@ export class SimRouter {
     private readonly cluster: SimCluster,
     private readonly operations: OperationRegistry,
     readonly context: OperationContext,
+    /** Its gossip: which storage nodes it sees as alive, suspect or dead. */
+    readonly membership: MembershipAgent,
   ) {}
 
   /** Runs one operation by its X-Amz-Target name, driving the simulation until it answers. */
