@@ -30,6 +30,9 @@ export interface SimClusterOptions {
   network?: SimNetworkOptions;
 }
 
+/** Attempts of a retried request: the AWS SDKs' default for DynamoDB is 10. */
+const SDK_ATTEMPTS_MAX = 10;
+
 /** Long enough for any step of a scenario in simulated time; a step that takes longer is stuck. */
 const STEP_SIMULATED_MS_MAX = 120_000;
 
@@ -181,5 +184,20 @@ export class SimRouter {
     const run = this.operations.get(operation);
     if (!run) throw new Error(`no operation ${operation}`);
     return this.cluster.run(run(body, this.context));
+  }
+
+  /**
+   * `request`, tried again after a retriable error (`ServiceUnavailable`, throttling), as the AWS
+   * SDKs retry, up to `attemptsMax` times in all. A write tried again after an unknown outcome
+   * may apply twice: callers use it for writes that mean the same either way.
+   */
+  async requestRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request(operation, body);
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= attemptsMax) throw error;
+      }
+    }
   }
 }

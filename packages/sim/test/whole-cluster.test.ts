@@ -98,18 +98,6 @@ describe('a whole cluster in one process, on the simulated network', () => {
   });
 });
 
-/** A write the router may answer with a retriable error while leadership moves: tried again, as a client would. */
-async function putRetrying(router: Awaited<ReturnType<SimCluster['startRouter']>>, item: Record<string, unknown>, attempts = 10): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await router.request('PutItem', { TableName: 'Things', Item: item });
-      return attempt;
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ServiceUnavailableException' || attempt >= attempts) throw error;
-    }
-  }
-}
-
 describe('a network partition of the whole cluster', () => {
   test('the majority side leads every partition and takes writes; after healing, strong reads see them', async () => {
     const cluster = new SimCluster({ seed: 21 });
@@ -123,14 +111,14 @@ describe('a network partition of the whole cluster', () => {
     const cuts = new LinkCuts().isolate('storage-a', ['storage-b', 'storage-c']);
     cluster.network.setFaults(cuts.hook);
     await untilEveryPartitionLed(cluster, 30_000, ['storage-b', 'storage-c']);
-    for (let i = 1; i <= 3; i++) await putRetrying(router, { id: { S: 'k' }, v: { N: String(i) } });
+    for (let i = 1; i <= 3; i++) await router.requestRetrying('PutItem', { TableName: 'Things', Item: { id: { S: 'k' }, v: { N: String(i) } } });
     expect(await router.request('GetItem', { TableName: 'Things', Key: { id: { S: 'k' } }, ConsistentRead: true })).toEqual({ Item: { id: { S: 'k' }, v: { N: '3' } } });
     expect(cluster.network.counts.get('request drop')).toBeGreaterThan(0);
 
     cuts.heal();
     await cluster.advance(5_000);
     await untilEveryPartitionLed(cluster);
-    await putRetrying(router, { id: { S: 'k' }, v: { N: '4' } });
+    await router.requestRetrying('PutItem', { TableName: 'Things', Item: { id: { S: 'k' }, v: { N: '4' } } });
     expect(await router.request('GetItem', { TableName: 'Things', Key: { id: { S: 'k' } }, ConsistentRead: true })).toEqual({ Item: { id: { S: 'k' }, v: { N: '4' } } });
   });
 });
