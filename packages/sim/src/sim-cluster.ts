@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type ClusterLayout } from '@triad/ring';
 import { MembershipAgent } from '@triad/membership';
@@ -48,7 +45,6 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly layout: ClusterLayout;
   readonly nodes = new Map<string, SimStorageNode>();
-  private readonly layoutFile: string;
 
   constructor(options: SimClusterOptions) {
     this.simulator = new Simulator(options.seed);
@@ -60,9 +56,6 @@ export class SimCluster {
     ];
     this.layout = { partitionCount: options.partitions ?? 8, storageNodes: nodes.map((n) => ({ ...n, address: `${n.id}:7000` })) };
     for (const n of this.layout.storageNodes) this.nodes.set(n.id, { ...n, disk: new MemoryDisk() });
-    // StorageNode.open reads its layout from a file: the one real file of a run, written once, read synchronously.
-    this.layoutFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'triad-sim-')), 'layout.json');
-    fs.writeFileSync(this.layoutFile, JSON.stringify(this.layout));
   }
 
   /** Drives the simulator until `promise` settles (see `runUntilSettled`). */
@@ -101,7 +94,9 @@ export class SimCluster {
       zone: n.zone,
       listen: n.address,
       dataDir: `/sim/${id}`,
-      layoutFile: this.layoutFile,
+      // Handed over, not read from a file: a run does no real I/O.
+      layoutFile: '',
+      layout: this.layout,
       antiEntropyIntervalMs: 30_000,
       hintWindowMs: 3 * 60 * 60 * 1000,
       hintBytesMax: 64 * 1024 * 1024,

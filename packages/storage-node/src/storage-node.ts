@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@triad/observability';
 import { realEnvironment, sleep, type Environment } from '@triad/runtime';
 import { MembershipAgent, observeMembership } from '@triad/membership';
-import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
+import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { AntiEntropy } from './repair/anti-entropy';
 import { HintStore } from './repair/hint-store';
 import { HintedHandoff } from './repair/hinted-handoff';
@@ -64,6 +64,8 @@ export interface StorageNodeConfig {
   dataDir: string;
   /** The layout file that seeds the cluster layout. */
   layoutFile: string;
+  /** The seed layout itself, read from no file (the simulator, which does no real I/O); default: `layoutFile`'s. */
+  layout?: ClusterLayout;
   /** Where Prometheus scrapes the node and probes its readiness; none: no metrics server (the simulator). */
   metricsPort?: number;
   antiEntropyIntervalMs: number;
@@ -123,7 +125,7 @@ export class StorageNode {
     createRocksDbMetrics(registry, (property) => store.numericProperty(property));
     // The newest of: the layout file, the layout this node adopted before it stopped, and (for a node
     // the layout does not name yet) what the layout's nodes know now.
-    let layout = parseClusterLayout(JSON.parse(fs.readFileSync(config.layoutFile, 'utf8')));
+    let layout = parseClusterLayout(config.layout ?? JSON.parse(fs.readFileSync(config.layoutFile, 'utf8')));
     const persisted = await loadPersistedLayout(store);
     if (persisted && layoutEpoch(persisted) > layoutEpoch(layout)) layout = persisted;
     if (!new Ring(layout).node(config.id)) {
