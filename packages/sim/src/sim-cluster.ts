@@ -123,6 +123,20 @@ export class SimCluster {
     n.process = undefined;
   }
 
+  /**
+   * Stops a node's process gracefully (SIGTERM): it hands its leaderships away, stops its work,
+   * closes its server once it answered what it took, closes its store; then the process exits.
+   */
+  async stopNode(id: string): Promise<void> {
+    const n = this.node(id);
+    const running = n.process;
+    if (!running?.node) throw new Error(`${id} is not running`);
+    await this.run(running.node.stop('SIGTERM'));
+    running.env.stop();
+    this.network.crash(running.network);
+    n.process = undefined;
+  }
+
   /** A connection from an outside process (an operator's tool) to a storage node. */
   probe(id: string, deadlineMs = 2_000): StorageNodeConnection {
     const env = this.simulator.environment({ name: `probe-${id}` });
