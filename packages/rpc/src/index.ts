@@ -2,6 +2,7 @@ export * from './batcher';
 export * from './proto-loader';
 export * from './storage-messages';
 export * from './storage-service';
+export * from './storage-connector';
 export * from './item-op-body';
 export * from './fault-gate';
 export * from './leadership-contract';

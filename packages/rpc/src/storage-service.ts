@@ -17,6 +17,20 @@ export const PREFIX_STATS_DEADLINE_MS = 600_000;
  */
 export const PREFIX_STATS_PREFIXES_MAX = 65_536;
 
+/**
+ * Calls that take longer than a connection's deadline, whatever it is, and their own deadlines
+ * (every implementation of StorageNodeConnection gives them these): dropping a table walks every
+ * partition on disk; a bucket exchange may carry a large part of a partition; a repair walks
+ * whole partitions; a move streams a whole partition before it answers.
+ */
+export const LONG_CALL_DEADLINES_MS = {
+  dropTable: 60_000,
+  bucketRecords: 60_000,
+  repair: 600_000,
+  movePartition: MOVE_PARTITION_DEADLINE_MS,
+  prefixStats: PREFIX_STATS_DEADLINE_MS,
+} as const;
+
 function storageServiceConstructor(): ServiceConstructor {
   const loaded = loadProto('triad/storage.proto') as unknown as {
     triad: { storage: { v1: { StorageNode: ServiceConstructor } } };
@@ -161,24 +175,20 @@ export class StorageNodeClient implements StorageNodeService {
    * writes behind it on the one stream.
    */
   replicateOnStream = (request: Request<'replicate'>) => this.replications.send(request);
-  /** Dropping a table walks every partition on disk; it gets a minute. */
-  dropTable = (request: Request<'dropTable'>) => this.call('dropTable', request, 60_000);
+  dropTable = (request: Request<'dropTable'>) => this.call('dropTable', request, LONG_CALL_DEADLINES_MS.dropTable);
   ping = (request: Request<'ping'>, deadlineMs?: number) => this.call('ping', request, deadlineMs);
   merkleRoots = (request: Request<'merkleRoots'>) => this.call('merkleRoots', request);
   merkleDigests = (request: Request<'merkleDigests'>) => this.call('merkleDigests', request);
-  /** A bucket exchange may carry a large part of a partition. */
-  bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, 60_000);
+  bucketRecords = (request: Request<'bucketRecords'>) => this.call('bucketRecords', request, LONG_CALL_DEADLINES_MS.bucketRecords);
   election = (request: Request<'election'>) => this.elections.send(request);
   storeHints = (request: Request<'storeHints'>) => this.call('storeHints', request);
   nodeStatus = (request: Request<'nodeStatus'>) => this.call('nodeStatus', request);
-  /** A repair walks whole partitions; it gets ten minutes. */
-  repair = (request: Request<'repair'>) => this.call('repair', request, 600_000);
+  repair = (request: Request<'repair'>) => this.call('repair', request, LONG_CALL_DEADLINES_MS.repair);
   drain = (request: Request<'drain'>) => this.call('drain', request);
   getLayout = (request: Request<'getLayout'>, deadlineMs?: number) => this.call('getLayout', request, deadlineMs);
   setLayout = (request: Request<'setLayout'>, deadlineMs?: number) => this.call('setLayout', request, deadlineMs);
-  /** A move streams a whole partition before it answers. */
-  movePartition = (request: Request<'movePartition'>, deadlineMs = MOVE_PARTITION_DEADLINE_MS) => this.call('movePartition', request, deadlineMs);
-  prefixStats = (request: Request<'prefixStats'>, deadlineMs = PREFIX_STATS_DEADLINE_MS) => this.call('prefixStats', request, deadlineMs);
+  movePartition = (request: Request<'movePartition'>, deadlineMs: number = LONG_CALL_DEADLINES_MS.movePartition) => this.call('movePartition', request, deadlineMs);
+  prefixStats = (request: Request<'prefixStats'>, deadlineMs: number = LONG_CALL_DEADLINES_MS.prefixStats) => this.call('prefixStats', request, deadlineMs);
 
   close(): void {
     for (const stream of [this.reads, this.executes, this.replications, this.elections]) stream.close();

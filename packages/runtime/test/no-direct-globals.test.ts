@@ -8,7 +8,7 @@ import path from 'node:path';
  */
 
 const PACKAGES = path.resolve(__dirname, '../..');
-const SCANNED = ['storage-node', 'router', 'membership', 'rpc', 'runtime'];
+const SCANNED = ['storage-node', 'router', 'membership', 'rpc', 'runtime', 'sim'];
 
 /** The one file that implements `realEnvironment` on Node's globals. */
 const REAL_ENVIRONMENT = 'runtime/src/real-environment.ts';

@@ -4,3 +4,5 @@ export * from './storage/storage-keys';
 export * from './storage/storage-engine';
 export { MemoryDisk } from './storage/memory-disk';
 export { MemoryStore, type MemoryStoreHooks, type MemoryStoreStep, type StorageFault, type StorageFaultPoint } from './storage/memory-store';
+export { StorageNode, type StorageNodeConfig } from './storage-node';
+export * from './node-network';

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@triad/observability';
 import { realEnvironment, sleep, type Environment } from '@triad/runtime';
-import { MembershipAgent, addMembershipService, observeMembership } from '@triad/membership';
-import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type StorageNodeInfo } from '@triad/ring';
-import { startStorageServer } from '@triad/rpc';
+import { MembershipAgent, observeMembership } from '@triad/membership';
+import { ClusterView, Ring, layoutEpoch, layoutTransition, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
 import { AntiEntropy } from './repair/anti-entropy';
 import { HintStore } from './repair/hint-store';
 import { HintedHandoff } from './repair/hinted-handoff';
@@ -23,6 +22,7 @@ import { PrefixStats } from './admin/prefix-stats';
 import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } from './storage-metrics';
 import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
+import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
 import { IndexFences } from './indexes/index-fences';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
@@ -64,7 +64,10 @@ export interface StorageNodeConfig {
   dataDir: string;
   /** The layout file that seeds the cluster layout. */
   layoutFile: string;
-  metricsPort: number;
+  /** The seed layout itself, read from no file (the simulator, which does no real I/O); default: `layoutFile`'s. */
+  layout?: ClusterLayout;
+  /** Where Prometheus scrapes the node and probes its readiness; none: no metrics server (the simulator). */
+  metricsPort?: number;
   antiEntropyIntervalMs: number;
   hintWindowMs: number;
   hintBytesMax: number;
@@ -77,6 +80,11 @@ export interface StorageNodeConfig {
    * `realEnvironment` (the simulator passes one `SimulatedEnvironment` per node).
    */
   environment?: Environment;
+  /**
+   * How the node calls other nodes and serves its own services; default gRPC (`grpcNodeNetwork`),
+   * the simulator passes its in-memory network.
+   */
+  network?: StorageNodeNetwork;
 }
 
 /**
@@ -98,6 +106,7 @@ export class StorageNode {
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
     const state = { stopping: false };
     const env = config.environment ?? realEnvironment;
+    const network = config.network ?? grpcNodeNetwork(env);
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
     const registry = createMetricsRegistry(identity);
@@ -116,11 +125,11 @@ export class StorageNode {
     createRocksDbMetrics(registry, (property) => store.numericProperty(property));
     // The newest of: the layout file, the layout this node adopted before it stopped, and (for a node
     // the layout does not name yet) what the layout's nodes know now.
-    let layout = parseClusterLayout(JSON.parse(fs.readFileSync(config.layoutFile, 'utf8')));
+    let layout = parseClusterLayout(config.layout ?? JSON.parse(fs.readFileSync(config.layoutFile, 'utf8')));
     const persisted = await loadPersistedLayout(store);
     if (persisted && layoutEpoch(persisted) > layoutEpoch(layout)) layout = persisted;
     if (!new Ring(layout).node(config.id)) {
-      const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout), env);
+      const newer = await fetchNewestLayout(new Ring(layout).nodes, layoutEpoch(layout), network.storage);
       if (newer) layout = newer;
     }
     const ring = new ClusterView(layout);
@@ -128,12 +137,12 @@ export class StorageNode {
     const replicas = new ReplicaState(store, ring.partitionCount);
     const records = await replicas.load();
     log.info('replica state loaded', { records });
-    const peers = new PeerClients(config.id, env);
+    const peers = new PeerClients(config.id, env, network.storage);
     if (!ring.node(config.id)) log.info('this node is not in the cluster layout yet; it holds nothing until `triad join` adds it', { epoch: ring.epoch, address: advertise });
     const membership = new MembershipAgent({
       self: { id: config.id, zone: config.zone, role: 'storage', address: advertise },
       seeds: ring.nodes.filter((n) => n.id !== config.id).map((n) => n.address),
-    }, { environment: env });
+    }, { environment: env, transport: network.membership(advertise) });
     observeMembership(membership, log, registry);
     // Unknown and suspect members are tried: a failed attempt costs little and is retried.
     const isUp = (node: StorageNodeInfo) => {
@@ -260,7 +269,7 @@ export class StorageNode {
     });
     // Replication messages are dropped until the logs are recovered and elections run (below); the
     // server answers pings first, so that a node without data can learn whether it had some.
-    const { server, port } = await startStorageServer(service, config.listen, (grpcServer) => addMembershipService(grpcServer, membership));
+    const server = await network.serve(config.listen, service, membership);
     const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
     const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
@@ -282,7 +291,7 @@ export class StorageNode {
     });
     membership.start();
     // Ready once elections run: from then on the node takes its part in serving its partitions.
-    const metricsServer = await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
+    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
     handoff.start();
     antiEntropy.start(config.antiEntropyIntervalMs);
     globalIndexes.start();
@@ -302,7 +311,7 @@ export class StorageNode {
       }
     }, MOVED_DATA_SWEEP_INTERVAL_MS);
     sweep.unref();
-    log.info('storage node ready', { grpcPort: port, metricsPort: config.metricsPort, partitions: ring.partitionsOf(config.id).length });
+    log.info('storage node ready', { grpcPort: server.port, metricsPort: config.metricsPort, partitions: ring.partitionsOf(config.id).length });
 
     const stop = async (signal: string): Promise<void> => {
       log.info('storage node stopping', { signal });
@@ -319,8 +328,8 @@ export class StorageNode {
       handoff.stop();
       antiEntropy.stop();
       await membership.stop();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      metricsServer.close();
+      await server.close();
+      metricsServer?.close();
       peers.close();
       await store.close();
       log.info('storage node stopped');

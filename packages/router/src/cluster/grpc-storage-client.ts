@@ -3,10 +3,10 @@ import { partitionOfKey, type Placement, type StorageNodeInfo } from '@triad/rin
 import {
   Batcher,
   NOT_LEADER,
-  StorageNodeClient,
   UNSAFE_FOLLOWER_READS,
   certainlyNotSent,
   faultGate,
+  grpcStorageConnector,
   isUnreachable,
   type ItemOp,
   type OpResult,
@@ -14,6 +14,8 @@ import {
   type RangeReply,
   type ReadKey,
   type ReadResult,
+  type StorageConnector,
+  type StorageNodeConnection,
 } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { sleep, type Environment } from '@triad/runtime';
@@ -66,7 +68,7 @@ export const STRONG_READ_HEDGE_MS = 2_000;
 const STRONG_READ: HedgeOptions = { hedgeAfterMs: STRONG_READ_HEDGE_MS, deadlineMs: REQUEST_DEADLINE_MS, roundPauseMs: ALL_DOWN_RETRY_MS };
 
 interface NodeChannel {
-  client: StorageNodeClient;
+  client: StorageNodeConnection;
   execute: Batcher<ItemOp, OpResult>;
   read: Batcher<ReadKey, ReadResult>;
 }
@@ -78,7 +80,8 @@ class NotLeaderError extends Error {
 }
 
 /**
- * Reaches storage nodes over gRPC. Writes and strong reads go to a partition's leader, which for
+ * Reaches storage nodes through a `StorageConnector`: gRPC in production (hence the name), the
+ * simulator's in-memory network in simulation. Writes and strong reads go to a partition's leader, which for
  * now is the first replica of its set that answers; eventual reads prefer a replica in the router's
  * own zone. Many operations to one node share one message.
  */
@@ -102,6 +105,8 @@ export class GrpcStorageClient implements StorageClient {
     private readonly log: Logger,
     /** Clocks and timers of the retries, the hedges and the channels' batches. */
     private readonly env: Environment,
+    /** Opens the connections to storage nodes; default gRPC. */
+    private readonly connector: StorageConnector = grpcStorageConnector(env),
   ) {}
 
   get partitionCount(): number {
@@ -123,7 +128,7 @@ export class GrpcStorageClient implements StorageClient {
   private channel(node: StorageNodeInfo): NodeChannel {
     let channel = this.channels.get(node.id);
     if (!channel) {
-      const client = new StorageNodeClient(node.address, CALL_DEADLINE_MS, EXECUTE_CALL_DEADLINE_MS, this.env);
+      const client = this.connector.connect(node.address, { deadlineMs: CALL_DEADLINE_MS, executeDeadlineMs: EXECUTE_CALL_DEADLINE_MS });
       channel = {
         client,
         execute: new Batcher(async (ops) => (await client.execute({ ops })).results, {

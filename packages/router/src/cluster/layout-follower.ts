@@ -1,5 +1,5 @@
 import { parseClusterLayout, type ClusterView, type StorageNodeInfo } from '@triad/ring';
-import { StorageNodeClient } from '@triad/rpc';
+import { grpcStorageConnector, type StorageConnector, type StorageNodeConnection } from '@triad/rpc';
 import { promClient, type Logger } from '@triad/observability';
 import type { Registry } from 'prom-client';
 import type { Environment, TimerHandle } from '@triad/runtime';
@@ -16,7 +16,7 @@ const LAYOUT_CALL_DEADLINE_MS = 2_000;
  * hold no data, so adopting a layout only changes where the next requests go.
  */
 export class LayoutFollower {
-  private readonly clients = new Map<string, StorageNodeClient>();
+  private readonly clients = new Map<string, StorageNodeConnection>();
   private timer?: TimerHandle;
   private polling = false;
   private next = 0;
@@ -30,6 +30,8 @@ export class LayoutFollower {
     private readonly log: Logger,
     registry: Registry,
     private readonly env: Environment,
+    /** Opens the connections to storage nodes; default gRPC. */
+    private readonly connector: StorageConnector = grpcStorageConnector(env),
   ) {
     this.epochGauge = new promClient.Gauge({
       name: 'triad_layout_epoch',
@@ -55,11 +57,11 @@ export class LayoutFollower {
     if (this.env.monotonicMs() - this.lastPollAtMs >= LAYOUT_REFRESH_GAP_MS) void this.poll();
   }
 
-  private client(node: StorageNodeInfo): StorageNodeClient {
+  private client(node: StorageNodeInfo): StorageNodeConnection {
     let client = this.clients.get(node.id);
     if (!client || client.address !== node.address) {
       client?.close();
-      client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS, LAYOUT_CALL_DEADLINE_MS, this.env);
+      client = this.connector.connect(node.address, { deadlineMs: LAYOUT_CALL_DEADLINE_MS });
       this.clients.set(node.id, client);
     }
     return client;

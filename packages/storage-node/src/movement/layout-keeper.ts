@@ -1,5 +1,5 @@
 import { ClusterView, layoutEpoch, parseClusterLayout, type ClusterLayout, type Ring, type StorageNodeInfo } from '@triad/ring';
-import { StorageNodeClient, type GetLayoutRequest, type LayoutReply, type SetLayoutRequest } from '@triad/rpc';
+import { type GetLayoutRequest, type LayoutReply, type SetLayoutRequest, type StorageConnector } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import type { Environment, TimerHandle } from '@triad/runtime';
 import type { PeerClients } from '../replica/peer-clients';
@@ -40,10 +40,10 @@ export async function loadPersistedLayout(store: StorageEngine): Promise<Cluster
  * Asks the given nodes for their layouts and returns the newest (a node that starts without
  * itself in its layout file, i.e. one that is joining, learns the current layout this way).
  */
-export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], knownEpoch: number, env: Environment): Promise<ClusterLayout | undefined> {
+export async function fetchNewestLayout(nodes: readonly StorageNodeInfo[], knownEpoch: number, connector: StorageConnector): Promise<ClusterLayout | undefined> {
   const replies = await Promise.all(
     nodes.map(async (node) => {
-      const client = new StorageNodeClient(node.address, LAYOUT_CALL_DEADLINE_MS, LAYOUT_CALL_DEADLINE_MS, env);
+      const client = connector.connect(node.address, { deadlineMs: LAYOUT_CALL_DEADLINE_MS });
       try {
         return await client.getLayout({ knownEpoch });
       } catch {

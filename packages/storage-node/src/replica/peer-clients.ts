@@ -1,4 +1,4 @@
-import { Batcher, StorageNodeClient, type ReplicatedRecord } from '@triad/rpc';
+import { Batcher, type ReplicatedRecord, type StorageConnector, type StorageNodeConnection } from '@triad/rpc';
 import type { StorageNodeInfo } from '@triad/ring';
 import type { Environment } from '@triad/runtime';
 
@@ -16,9 +16,9 @@ export class StaleTermError extends Error {
   }
 }
 
-/** One gRPC client and one replication batcher per peer storage node, created on first use. */
+/** One connection and one replication batcher per peer storage node, created on first use. */
 export class PeerClients {
-  private readonly clients = new Map<string, StorageNodeClient>();
+  private readonly clients = new Map<string, StorageNodeConnection>();
   /** Per record: whether the follower accepted it (false: it knows a newer term). */
   private readonly replicators = new Map<string, Batcher<ReplicatedRecord, boolean>>();
   /** Records that are not a leader's writes of the peer's partition (global index entries). */
@@ -26,17 +26,18 @@ export class PeerClients {
 
   /**
    * `selfId`: this node's id, sent with a leader's records so that followers know who sends them.
-   * `env` times the clients' batches and defers the batchers' flushes.
+   * `env` defers the batchers' flushes; `connector` opens the connections (gRPC in production).
    */
   constructor(
     private readonly selfId: string,
     private readonly env: Environment,
+    readonly connector: StorageConnector,
   ) {}
 
-  client(peer: StorageNodeInfo): StorageNodeClient {
+  client(peer: StorageNodeInfo): StorageNodeConnection {
     let client = this.clients.get(peer.id);
     if (!client) {
-      client = new StorageNodeClient(peer.address, REPLICATE_DEADLINE_MS, REPLICATE_DEADLINE_MS, this.env);
+      client = this.connector.connect(peer.address, { deadlineMs: REPLICATE_DEADLINE_MS });
       this.clients.set(peer.id, client);
     }
     return client;
