@@ -6,3 +6,7 @@ export * from './sim-storage-connection';
 export * from './sim-stream';
 export * from './wire-codec';
 export * from './sim-cluster';
+export * from './workload';
+export * from './fault-schedule';
+export * from './cluster-checks';
+export * from './sim-run';

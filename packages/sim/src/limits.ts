@@ -12,3 +12,15 @@ export const TRACE_LINES_MAX = 200_000;
  */
 export const LINK_LATENCY_MS_MIN = 0.1;
 export const LINK_LATENCY_MS_MAX = 2;
+
+/** A simulated client stops waiting for a call after this long (an SDK's request timeout); the call may still apply. */
+export const CLIENT_CALL_TIMEOUT_MS = 10_000;
+
+/** A simulated client waits up to this long between two calls (uniform): calls of several clients overlap. */
+export const CLIENT_THINK_MS_MAX = 150;
+
+/** How often the leadership monitor looks at every node's serving leaderships (simulated ms). */
+export const LEADER_SAMPLE_INTERVAL_MS = 50;
+
+/** After healing, how long the cluster has to settle (leaders, learners promoted, replicas converged, hints drained). */
+export const SETTLE_SIMULATED_MS_MAX = 120_000;

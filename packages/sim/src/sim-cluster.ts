@@ -3,8 +3,8 @@ import { ClusterView, type ClusterLayout } from '@triad/ring';
 import { MembershipAgent } from '@triad/membership';
 import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry } from '@triad/router';
 import type { StorageNodeConnection } from '@triad/rpc';
-import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
-import { MemoryDisk, MemoryStore, StorageNode } from '@triad/storage-node';
+import { Simulator, type SimulatedClockOptions, type SimulatedEnvironment } from '@triad/runtime';
+import { MemoryDisk, MemoryStore, StorageNode, type PlantedBugs } from '@triad/storage-node';
 import { runUntilSettled } from './run-until-settled';
 import { SimNetwork, type SimNetworkOptions, type SimProcessNetwork } from './sim-network';
 
@@ -25,6 +25,8 @@ export interface SimClusterOptions {
   /** The storage nodes, by id and zone. @default one in each of zones a, b, c */
   nodes?: { id: string; zone: string }[];
   network?: SimNetworkOptions;
+  /** Bugs planted in every node, to show that the checks catch them (never in a real run). */
+  plantedBugs?: PlantedBugs;
 }
 
 /** Attempts of a retried request: the AWS SDKs' default for DynamoDB is 10. */
@@ -45,6 +47,9 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly layout: ClusterLayout;
   readonly nodes = new Map<string, SimStorageNode>();
+  /** Each node's clock (offset, drift) for its next process: a restart may come with another. */
+  readonly nodeClocks = new Map<string, Omit<SimulatedClockOptions, 'name'>>();
+  private readonly plantedBugs?: PlantedBugs;
 
   constructor(options: SimClusterOptions) {
     this.simulator = new Simulator(options.seed);
@@ -56,6 +61,7 @@ export class SimCluster {
     ];
     this.layout = { partitionCount: options.partitions ?? 8, storageNodes: nodes.map((n) => ({ ...n, address: `${n.id}:7000` })) };
     for (const n of this.layout.storageNodes) this.nodes.set(n.id, { ...n, disk: new MemoryDisk() });
+    this.plantedBugs = options.plantedBugs;
   }
 
   /** Drives the simulator until `promise` settles (see `runUntilSettled`). */
@@ -79,10 +85,14 @@ export class SimCluster {
     await this.run(Promise.all(ids.map((id) => this.openNode(id))));
   }
 
-  private async openNode(id: string): Promise<void> {
+  /**
+   * Starts a node's process on its disk without driving the simulator: for a caller that is itself
+   * part of a simulated run (a fault schedule); `startNodes` drives it.
+   */
+  async openNode(id: string): Promise<void> {
     const n = this.node(id);
     if (n.process) throw new Error(`${id} is running`);
-    const env = this.simulator.environment({ name: id });
+    const env = this.simulator.environment({ name: id, ...this.nodeClocks.get(id) });
     const network = this.network.process(id, env);
     n.process = { env, network };
     const store = new MemoryStore(n.disk, {
@@ -104,6 +114,7 @@ export class SimCluster {
       storageEngine: () => store,
       environment: env,
       network,
+      plantedBugs: this.plantedBugs,
     });
     const node = await opened;
     if (n.process?.env === env) n.process.node = node;
@@ -123,15 +134,30 @@ export class SimCluster {
     n.process = undefined;
   }
 
+  /** The node's disk is replaced by an empty one (a lost volume); its process, if any, dies with it. */
+  wipeNode(id: string): void {
+    const n = this.node(id);
+    n.disk.wipe();
+    if (!n.process) return;
+    n.process.env.stop();
+    this.network.crash(n.process.network);
+    n.process = undefined;
+  }
+
   /**
    * Stops a node's process gracefully (SIGTERM): it hands its leaderships away, stops its work,
    * closes its server once it answered what it took, closes its store; then the process exits.
    */
   async stopNode(id: string): Promise<void> {
+    await this.run(this.stopProcess(id));
+  }
+
+  /** `stopNode` without driving the simulator (for a caller that is part of a simulated run). */
+  async stopProcess(id: string): Promise<void> {
     const n = this.node(id);
     const running = n.process;
     if (!running?.node) throw new Error(`${id} is not running`);
-    await this.run(running.node.stop('SIGTERM'));
+    await running.node.stop('SIGTERM');
     running.env.stop();
     this.network.crash(running.network);
     n.process = undefined;
@@ -190,9 +216,14 @@ export class SimRouter {
 
   /** Runs one operation by its X-Amz-Target name, driving the simulation until it answers. */
   request(operation: string, body: Record<string, unknown>): Promise<unknown> {
+    return this.cluster.run(this.call(operation, body));
+  }
+
+  /** One operation, without driving the simulation: for clients that run concurrently inside a simulated run. */
+  call(operation: string, body: Record<string, unknown>): Promise<unknown> {
     const run = this.operations.get(operation);
     if (!run) throw new Error(`no operation ${operation}`);
-    return this.cluster.run(run(body, this.context));
+    return run(body, this.context);
   }
 
   /**

@@ -24,6 +24,7 @@ import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
 import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
 import { IndexFences } from './indexes/index-fences';
+import type { PlantedBugs } from './planted-bugs';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
 const REPLICATION_STATE_PREFIXES = [0x65, 0x4c, 0x41];
@@ -85,6 +86,23 @@ export interface StorageNodeConfig {
    * the simulator passes its in-memory network.
    */
   network?: StorageNodeNetwork;
+  /**
+   * Bugs planted on purpose, for the simulator's proof that its checks catch them (issue 12).
+   * Only `@triad/sim` sets this; a real process never does (main.ts does not read it).
+   */
+  plantedBugs?: PlantedBugs;
+}
+
+
+/**
+ * What the simulator's checks read of a running node in its own process, without a message:
+ * the partitions it serves as leader now (with their terms), those it replicates as a learner
+ * (it lost its data), and its hints not yet handed off.
+ */
+export interface StorageNodeInspection {
+  servingLeaderships(): Map<number, number>;
+  learnerPartitions(): Promise<number>;
+  hintsPending(): number;
 }
 
 /**
@@ -101,6 +119,8 @@ export class StorageNode {
   private constructor(
     readonly log: Logger,
     private readonly stopParts: (signal: string) => Promise<void>,
+    /** For the simulator's checks (see `StorageNodeInspection`). */
+    readonly inspection: StorageNodeInspection,
   ) {}
 
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
@@ -183,6 +203,7 @@ export class StorageNode {
       log,
       identities,
       env,
+      plantedBugs: config.plantedBugs,
       forwardToIncoming: (partition, records) => forwardToIncoming(partition, records),
       onLayoutEntry: async (layout, partition, leads) => {
         await keeper.adopt(parseClusterLayout(JSON.parse(layout.toString('utf8'))), leads ? new Set([partition]) : new Set());
@@ -335,10 +356,23 @@ export class StorageNode {
       log.info('storage node stopped');
     };
 
-    return new StorageNode(log, async (signal) => {
-      state.stopping = true;
-      await stop(signal);
-    });
+    const inspection: StorageNodeInspection = {
+      servingLeaderships: () => {
+        const led = new Map<number, number>();
+        for (let p = 0; p <= ring.systemPartition; p++) if (election.isServingLeader(p)) led.set(p, election.termOf(p));
+        return led;
+      },
+      learnerPartitions: async () => (await metrics.learnerPartitions.get()).values[0]?.value ?? 0,
+      hintsPending: () => ring.nodes.reduce((sum, n) => sum + hints.pending(n.id), 0),
+    };
+    return new StorageNode(
+      log,
+      async (signal) => {
+        state.stopping = true;
+        await stop(signal);
+      },
+      inspection,
+    );
   }
 
   /** Drains leadership to other replicas, stops background work, closes the server and the store. */

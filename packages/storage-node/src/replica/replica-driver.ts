@@ -21,7 +21,8 @@ import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, 
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from './peer-clients';
 import type { ReplicaState } from './replica-state';
-import type { StorageEngine } from '../storage/storage-engine';
+import type { StorageEngine, WriteOp } from '../storage/storage-engine';
+import type { PlantedBugs } from '../planted-bugs';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
 import type { IdentityStore } from './node-identity';
@@ -77,6 +78,8 @@ export interface ReplicaDriverComponents {
   onLayoutEntry: (layout: Buffer, partition: number, leads: boolean) => Promise<void>;
   /** Applied records of a partition this node leads, for the nodes it is moving to. */
   forwardToIncoming: (partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]) => void;
+  /** The simulator's planted bugs (never set in a real process). */
+  plantedBugs?: PlantedBugs;
 }
 
 interface Proposal {
@@ -334,8 +337,8 @@ export class ReplicaDriver implements Leadership {
     this.readiesInFlight++;
     // A leader's appends depend on nothing unsynced: they go while its own copy is being written.
     this.send(ready.appends);
-    const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
-    const written = ops.length > 0 ? Promise.all(ops.map((op) => this.c.store.write(op))) : undefined;
+    const ops = [...this.c.electionStore.opsFor(ready.persist).map((op) => ({ op, unsynced: false })), ...this.logOps(ready.logWrites)];
+    const written = ops.length > 0 ? Promise.all(ops.map(({ op, unsynced }) => (unsynced ? this.c.store.writeUnsynced(op) : this.c.store.write(op)))) : undefined;
     const rewritten = ready.logWrites.filter((w) => w.reset || w.truncateFrom !== undefined).map((w) => w.partition);
     for (const partition of rewritten) this.rewritesInFlight.set(partition, (this.rewritesInFlight.get(partition) ?? 0) + 1);
     // Commits name entries durable here already: they are applied at once, unless a reset or
@@ -354,6 +357,19 @@ export class ReplicaDriver implements Leadership {
         process.exit(1);
       });
     this.afterPersist = next;
+  }
+
+  /**
+   * The log writes' store operations, all synced; with the simulator's planted bug
+   * `followerAckBeforeSync`, a follower's are written unsynced (its acknowledgement then goes
+   * before its entries are durable, and a power loss takes acknowledged entries away).
+   */
+  private logOps(writes: ReplicaReady<EntryPayload>['logWrites']): { op: WriteOp; unsynced: boolean }[] {
+    const planted = this.c.plantedBugs?.followerAckBeforeSync === true;
+    return writes.flatMap((w) => {
+      const unsynced = planted && this.node?.roleOf(w.partition) !== 'leader';
+      return this.c.logStore.opsFor([w]).map((op) => ({ op, unsynced }));
+    });
   }
 
   /** What follows a Ready's sync, in Ready order. */

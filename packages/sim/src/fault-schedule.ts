@@ -1,0 +1,226 @@
+import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
+import { LinkCuts, composeFaults, type FaultHook } from './network-faults';
+import type { SimCluster } from './sim-cluster';
+import { learnerPartitions } from './cluster-checks';
+
+/** The faults a schedule injects. */
+export type FaultKind = 'crash' | 'power-loss' | 'stop' | 'wipe' | 'partition' | 'one-way' | 'lossy' | 'clock-step' | 'clock-drift';
+
+export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'power-loss', 'stop', 'wipe', 'partition', 'one-way', 'lossy', 'clock-step', 'clock-drift'];
+
+/** One line of the schedule's trace. */
+export interface FaultEvent {
+  atMs: number;
+  kind: FaultKind | 'heal' | 'restart' | 'skip';
+  what: string;
+}
+
+/** A wall-clock step beyond this would be an operator's mistake, not NTP; leases use the monotonic clock anyway. */
+const CLOCK_STEP_MS_MAX = 3_000;
+/** Drift within what the lease margin (150 ms of a 1.2 s lease) covers between two nodes. */
+const CLOCK_DRIFT_RATE_MAX = 5e-4;
+
+/**
+ * A seeded fault schedule for a run: one fault at a time (crash with a seeded number of unsynced
+ * log records kept, a power loss of every node, a graceful stop, a wiped disk, a partition of a
+ * random shape, one-way cuts, a lossy network, a wall-clock step, a new drift at restart), held
+ * for a while and then healed, with a pause between faults. It keeps at most one replica's disk
+ * lost at a time: a wipe waits until every node runs and none is a learner any more.
+ */
+export class FaultSchedule {
+  readonly events: FaultEvent[] = [];
+  readonly counts = new Map<FaultKind, number>();
+  private cuts = new LinkCuts();
+  private lossy?: FaultHook;
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly prng: Prng,
+    private readonly env: SimulatedEnvironment,
+    /** Processes a partition may separate: storage nodes and routers. */
+    private readonly processes: readonly string[],
+  ) {
+    cluster.network.setFaults(composeFaults(this.cuts.hook, (message, random) => this.lossy?.(message, random)));
+  }
+
+  private log(kind: FaultEvent['kind'], what: string): void {
+    this.events.push({ atMs: this.cluster.simulator.nowMs, kind, what });
+  }
+
+  private count(kind: FaultKind): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  /** Injects faults until `stop` is called (then heals what is still broken and restarts every node). */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(this.env, this.prng.real(200, 1_500));
+      if (this.stopped) break;
+      await this.inject(this.prng.pick(FAULT_KINDS));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private storageIds(): string[] {
+    return [...this.cluster.nodes.keys()];
+  }
+
+  private running(): string[] {
+    return this.storageIds().filter((id) => this.cluster.node(id).process?.node);
+  }
+
+  /** Holds a fault for a seeded while. */
+  private hold(minMs: number, maxMs: number): Promise<void> {
+    return sleep(this.env, this.prng.real(minMs, maxMs));
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    const ids = this.storageIds();
+    switch (kind) {
+      case 'crash': {
+        const id = this.prng.pick(this.running());
+        if (!id) return;
+        // A process crash keeps every record the OS has; a power loss keeps a seeded prefix of the unsynced ones.
+        const unsynced = this.cluster.node(id).disk.unsyncedRecords;
+        const kept = this.prng.chance(0.5) ? Infinity : this.prng.int(0, unsynced);
+        this.count(kind);
+        this.log(kind, `${id} (unsynced log records ${unsynced}, kept ${kept})`);
+        this.cluster.crashNode(id, kept);
+        await this.hold(300, 3_000);
+        await this.restart([id]);
+        return;
+      }
+      case 'power-loss': {
+        // Every node loses power at once: what was acknowledged was synced on a majority, so nothing acknowledged may go.
+        const victims = this.running();
+        if (victims.length === 0) return;
+        this.count(kind);
+        for (const id of victims) {
+          const unsynced = this.cluster.node(id).disk.unsyncedRecords;
+          const kept = this.prng.int(0, unsynced);
+          this.log(kind, `${id} (unsynced log records ${unsynced}, kept ${kept})`);
+          this.cluster.crashNode(id, kept);
+        }
+        await this.hold(200, 3_000);
+        await this.restart(this.prng.shuffle([...victims]));
+        return;
+      }
+      case 'stop': {
+        const id = this.prng.pick(this.running());
+        if (!id) return;
+        this.count(kind);
+        this.log(kind, `${id} (graceful)`);
+        await this.cluster.stopProcess(id);
+        await this.hold(200, 3_000);
+        await this.restart([id]);
+        return;
+      }
+      case 'wipe': {
+        // One replica's disk lost at a time: only when all run and none still catches up as a learner.
+        if (this.running().length < ids.length || (await learnerPartitions(this.cluster)) > 0) {
+          this.log('skip', 'wipe: a node is down or still a learner');
+          return;
+        }
+        const id = this.prng.pick(ids);
+        this.count(kind);
+        this.log(kind, id);
+        this.cluster.wipeNode(id);
+        await this.hold(200, 3_000);
+        await this.restart([id]);
+        return;
+      }
+      case 'partition': {
+        // A random split of storage nodes and routers into two sides (each process on a random side), silent or refusing.
+        const sides: [string[], string[]] = [[], []];
+        for (const p of this.processes) sides[this.prng.int(0, 1)]!.push(p);
+        if (sides[0].length === 0 || sides[1].length === 0) return this.inject('one-way');
+        const mode = this.prng.chance(0.7) ? 'drop' : 'refuse';
+        this.count(kind);
+        this.log(kind, `${sides[0].join(',')} | ${sides[1].join(',')} (${mode})`);
+        this.cuts.split(sides, mode);
+        await this.hold(500, 4_000);
+        this.heal();
+        return;
+      }
+      case 'one-way': {
+        const links = this.prng.int(1, 3);
+        const cut: string[] = [];
+        for (let i = 0; i < links; i++) {
+          const from = this.prng.pick(this.processes);
+          const to = this.prng.pick(this.processes.filter((p) => p !== from));
+          this.cuts.cutOneWay(from, to);
+          cut.push(`${from}->${to}`);
+        }
+        this.count(kind);
+        this.log(kind, cut.join(' '));
+        await this.hold(500, 4_000);
+        this.heal();
+        return;
+      }
+      case 'lossy': {
+        const drop = this.prng.real(0, 0.1);
+        const duplicate = this.prng.real(0, 0.05);
+        const hold = this.prng.real(0, 0.02);
+        const slow = this.prng.real(0, 0.2);
+        const delayMsMax = this.prng.real(5, 500);
+        this.lossy = (_message, random) => {
+          const r = random();
+          if (r < drop) return { kind: 'drop' };
+          if (r < drop + duplicate) return { kind: 'duplicate' };
+          if (r < drop + duplicate + hold) return { kind: 'hold' };
+          if (r < drop + duplicate + hold + slow) return { kind: 'deliver', delayMs: random() * delayMsMax };
+          return undefined;
+        };
+        this.count(kind);
+        this.log(kind, `drop ${drop.toFixed(3)} duplicate ${duplicate.toFixed(3)} hold ${hold.toFixed(3)} slow ${slow.toFixed(3)} up to ${delayMsMax.toFixed(0)} ms`);
+        await this.hold(1_000, 5_000);
+        this.heal();
+        return;
+      }
+      case 'clock-step': {
+        const id = this.prng.pick(this.running());
+        if (!id) return;
+        const offsetMs = Math.round(this.prng.real(-CLOCK_STEP_MS_MAX, CLOCK_STEP_MS_MAX));
+        this.count(kind);
+        this.log(kind, `${id} wall clock offset now ${offsetMs} ms`);
+        this.cluster.node(id).process!.env.setOffsetMs(offsetMs);
+        this.cluster.nodeClocks.set(id, { ...this.cluster.nodeClocks.get(id), offsetMs });
+        return;
+      }
+      case 'clock-drift': {
+        // Drift is a property of a process's clock from its start: it takes effect at the node's next restart.
+        const id = this.prng.pick(ids);
+        const driftRate = this.prng.real(-CLOCK_DRIFT_RATE_MAX, CLOCK_DRIFT_RATE_MAX);
+        this.count(kind);
+        this.log(kind, `${id} drift ${(driftRate * 1e6).toFixed(0)} ppm from its next start`);
+        this.cluster.nodeClocks.set(id, { ...this.cluster.nodeClocks.get(id), driftRate });
+        return;
+      }
+    }
+  }
+
+  /** Restarts stopped nodes (in the order given), together. */
+  private async restart(ids: readonly string[]): Promise<void> {
+    const down = ids.filter((id) => !this.cluster.node(id).process);
+    if (down.length === 0) return;
+    this.log('restart', down.join(','));
+    await Promise.all(down.map((id) => this.cluster.openNode(id)));
+  }
+
+  /** Heals every link and rate. */
+  heal(): void {
+    this.cuts.heal();
+    this.lossy = undefined;
+    this.log('heal', 'network');
+  }
+
+  /** The end of a run: the network healed, every node running. */
+  async healAll(): Promise<void> {
+    this.heal();
+    await this.restart(this.storageIds());
+  }
+}
