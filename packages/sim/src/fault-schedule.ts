@@ -167,10 +167,13 @@ export class FaultSchedule {
         const hold = this.prng.real(0, 0.02);
         const slow = this.prng.real(0, 0.2);
         const delayMsMax = this.prng.real(5, 500);
-        this.lossy = (_message, random) => {
+        this.lossy = (message, random) => {
           const r = random();
           if (r < drop) return { kind: 'drop' };
-          if (r < drop + duplicate) return { kind: 'duplicate' };
+          // Only between storage nodes: a client's request that runs twice is a retry, which the
+          // client counts as of unknown outcome; gRPC on one connection never delivers a call twice,
+          // so a duplicated router call would be a fault no real network makes (an ADD applied twice).
+          if (r < drop + duplicate) return this.cluster.nodes.has(message.from) && this.cluster.nodes.has(message.to) ? { kind: 'duplicate' } : undefined;
           if (r < drop + duplicate + hold) return { kind: 'hold' };
           if (r < drop + duplicate + hold + slow) return { kind: 'deliver', delayMs: random() * delayMsMax };
           return undefined;

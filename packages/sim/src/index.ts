@@ -10,3 +10,4 @@ export * from './workload';
 export * from './fault-schedule';
 export * from './cluster-checks';
 export * from './sim-run';
+export * from './sim-report';

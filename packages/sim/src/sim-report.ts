@@ -1,0 +1,58 @@
+import type { SimRunResult } from './sim-run';
+
+/** What `npm run sim` prints: seeds run, simulated time, operations, faults by kind, failures with their seeds. */
+export interface SimReport {
+  seeds: number;
+  simulatedMs: number;
+  operations: number;
+  outcomes: Record<string, number>;
+  faults: Record<string, number>;
+  leaderSamples: number;
+  failed: { seed: number; failures: string[] }[];
+}
+
+function add(into: Record<string, number>, from: Partial<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + (v ?? 0);
+}
+
+export function summarize(results: readonly SimRunResult[]): SimReport {
+  const report: SimReport = { seeds: 0, simulatedMs: 0, operations: 0, outcomes: {}, faults: {}, leaderSamples: 0, failed: [] };
+  for (const r of results) {
+    report.seeds++;
+    report.simulatedMs += r.simulatedMs;
+    report.operations += r.operations;
+    report.leaderSamples += r.leaderSamples;
+    add(report.outcomes, r.outcomes);
+    add(report.faults, r.faults);
+    if (r.failures.length > 0) report.failed.push({ seed: r.seed, failures: r.failures });
+  }
+  report.failed.sort((a, b) => a.seed - b.seed);
+  return report;
+}
+
+function formatSimulated(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 1 ? `${hours.toFixed(2)} h` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function pairs(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** The report as text; `failureLinesMax` lines per failed seed. */
+export function formatSimReport(report: SimReport, wallMs: number, failureLinesMax = 5): string {
+  const lines = [
+    `seeds run:       ${report.seeds} (${report.failed.length} failed)`,
+    `simulated time:  ${formatSimulated(report.simulatedMs)} in ${(wallMs / 1000).toFixed(1)} s of wall time`,
+    `operations:      ${report.operations} (${pairs(report.outcomes)})`,
+    `faults by kind:  ${pairs(report.faults)}`,
+    `leader samples:  ${report.leaderSamples}`,
+  ];
+  for (const f of report.failed) {
+    lines.push(`FAILED seed ${f.seed} (replay: SEED=${f.seed} npm run sim):`);
+    for (const failure of f.failures.slice(0, failureLinesMax)) lines.push(`  - ${failure.split('\n')[0]}`);
+    if (f.failures.length > failureLinesMax) lines.push(`  … ${f.failures.length - failureLinesMax} more`);
+  }
+  return lines.join('\n');
+}

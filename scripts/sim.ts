@@ -1,0 +1,81 @@
+/**
+ * `npm run sim -- --seeds N [--first S] [--steps M] [--workers W]`: runs seeds of the deterministic
+ * simulation (packages/sim) in worker threads and prints a report; `SEED=n npm run sim` (or
+ * `--seed n`) replays one seed in this thread and prints the trace of events that led to its end.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { formatSimReport, runSeed, summarize, type SimRunResult } from '@triad/sim';
+import { USAGE, parseSimOptions, type SimOptions } from './sim/sim-options';
+import type { WorkerReply, WorkerRequest, WorkerSettings } from './sim/sim-worker';
+
+process.env.TRIAD_LOG_LEVEL ??= 'error';
+
+/** A worker thread runs TypeScript through tsx's require hook, as this script runs. */
+function startWorker(settings: WorkerSettings): Worker {
+  const file = path.join(__dirname, 'sim', 'sim-worker.ts');
+  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(file)});`, { eval: true, workerData: settings });
+}
+
+async function runMany(options: SimOptions): Promise<SimRunResult[]> {
+  const results: SimRunResult[] = [];
+  let next = options.first;
+  const last = options.first + options.seeds - 1;
+  const workers = Math.min(options.workers, options.seeds);
+  await Promise.all(
+    Array.from(
+      { length: workers },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = startWorker({ steps: options.steps, plantBug: options.plantBug });
+          const send = () => worker.postMessage((next <= last ? { seed: next++ } : {}) satisfies WorkerRequest);
+          worker.on('message', (reply: WorkerReply) => {
+            if ('result' in reply) {
+              results.push(reply.result);
+              const failed = reply.result.failures.length > 0;
+              if (failed || results.length % 10 === 0) console.log(`${results.length}/${options.seeds} seeds${failed ? ` — seed ${reply.result.seed} FAILED` : ''}`);
+            }
+            send();
+          });
+          worker.on('error', reject);
+          worker.on('exit', () => resolve());
+        }),
+    ),
+  );
+  return results;
+}
+
+async function replay(options: SimOptions, seed: number): Promise<SimRunResult> {
+  const result = await runSeed({ seed, steps: options.steps, plantedBugs: options.plantBug ? { followerAckBeforeSync: true } : undefined, keepTrace: true });
+  const trace = result.trace ?? [];
+  console.log(`trace of seed ${seed} (the last ${Math.min(options.traceLines, trace.length)} of ${trace.length} events; --trace-lines for more):`);
+  for (const line of trace.slice(-options.traceLines)) console.log(line);
+  return result;
+}
+
+async function main(): Promise<number> {
+  let options: SimOptions | 'help';
+  try {
+    options = parseSimOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const started = Date.now();
+  const results = options.replay === undefined ? await runMany(options) : [await replay(options, options.replay)];
+  const report = summarize(results);
+  console.log(formatSimReport(report, Date.now() - started, options.replay === undefined ? 5 : Infinity));
+  return report.failed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

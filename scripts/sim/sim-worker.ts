@@ -1,0 +1,30 @@
+/**
+ * One worker thread of `npm run sim`: asks the main thread for a seed, runs it, posts the result
+ * (without its trace), and asks again until told to stop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runSeed, type SimRunResult } from '@triad/sim';
+
+export interface WorkerSettings {
+  steps: number;
+  plantBug: boolean;
+}
+
+/** Main thread → worker: the next seed, or undefined when none is left. */
+export type WorkerRequest = { seed?: number };
+/** Worker → main thread: ready for a seed (first message), or a seed's result. */
+export type WorkerReply = { ready: true } | { result: SimRunResult };
+
+process.env.TRIAD_LOG_LEVEL ??= 'error';
+const settings = workerData as WorkerSettings;
+const port = parentPort!;
+port.on('message', (request: WorkerRequest) => {
+  if (request.seed === undefined) {
+    port.close();
+    return;
+  }
+  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantBug ? { followerAckBeforeSync: true } : undefined }).then((result) =>
+    port.postMessage({ result } satisfies WorkerReply),
+  );
+});
+port.postMessage({ ready: true } satisfies WorkerReply);
