@@ -101,12 +101,18 @@ export class FaultSchedule {
         this.count(kind);
         for (const id of victims) {
           const unsynced = this.cluster.node(id).disk.unsyncedRecords;
-          const kept = this.prng.int(0, unsynced);
+          const kept = this.prng.chance(0.5) ? 0 : this.prng.int(0, unsynced);
           this.log(kind, `${id} (unsynced log records ${unsynced}, kept ${kept})`);
           this.cluster.crashNode(id, kept);
         }
         await this.hold(200, 3_000);
-        await this.restart(this.prng.shuffle([...victims]));
+        // Power comes back node by node, in a seeded order: the first two may elect a leader before the third is up.
+        const restarted: Promise<void>[] = [];
+        for (const id of this.prng.shuffle([...victims])) {
+          restarted.push(this.restart([id]));
+          await this.hold(500, 5_000);
+        }
+        await Promise.all(restarted);
         return;
       }
       case 'stop': {
