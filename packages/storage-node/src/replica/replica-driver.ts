@@ -21,7 +21,7 @@ import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, 
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from './peer-clients';
 import type { ReplicaState } from './replica-state';
-import type { StorageEngine, WriteOp } from '../storage/storage-engine';
+import type { StorageEngine } from '../storage/storage-engine';
 import type { PlantedBugs } from '../planted-bugs';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
@@ -337,8 +337,7 @@ export class ReplicaDriver implements Leadership {
     this.readiesInFlight++;
     // A leader's appends depend on nothing unsynced: they go while its own copy is being written.
     this.send(ready.appends);
-    const ops = [...this.c.electionStore.opsFor(ready.persist).map((op) => ({ op, unsynced: false })), ...this.logOps(ready.logWrites)];
-    const written = ops.length > 0 ? Promise.all(ops.map(({ op, unsynced }) => (unsynced ? this.c.store.writeUnsynced(op) : this.c.store.write(op)))) : undefined;
+    const written = this.c.plantedBugs?.followerAckBeforeSync ? this.writePlanted(ready) : this.write(ready);
     const rewritten = ready.logWrites.filter((w) => w.reset || w.truncateFrom !== undefined).map((w) => w.partition);
     for (const partition of rewritten) this.rewritesInFlight.set(partition, (this.rewritesInFlight.get(partition) ?? 0) + 1);
     // Commits name entries durable here already: they are applied at once, unless a reset or
@@ -359,17 +358,24 @@ export class ReplicaDriver implements Leadership {
     this.afterPersist = next;
   }
 
+  /** Makes a Ready's terms, votes and log entries durable: one group commit. */
+  private write(ready: ReplicaReady<EntryPayload>): Promise<unknown> | undefined {
+    const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
+    return ops.length > 0 ? Promise.all(ops.map((op) => this.c.store.write(op))) : undefined;
+  }
+
   /**
-   * The log writes' store operations, all synced; with the simulator's planted bug
-   * `followerAckBeforeSync`, a follower's are written unsynced (its acknowledgement then goes
-   * before its entries are durable, and a power loss takes acknowledged entries away).
+   * `write` with the simulator's planted bug `followerAckBeforeSync`: a follower's log entries are
+   * written unsynced, so its acknowledgement goes before they are durable and a power loss takes
+   * acknowledged entries away. Only a simulated run sets the switch.
    */
-  private logOps(writes: ReplicaReady<EntryPayload>['logWrites']): { op: WriteOp; unsynced: boolean }[] {
-    const planted = this.c.plantedBugs?.followerAckBeforeSync === true;
-    return writes.flatMap((w) => {
-      const unsynced = planted && this.node?.roleOf(w.partition) !== 'leader';
-      return this.c.logStore.opsFor([w]).map((op) => ({ op, unsynced }));
-    });
+  private writePlanted(ready: ReplicaReady<EntryPayload>): Promise<unknown> | undefined {
+    const ops = this.c.electionStore.opsFor(ready.persist).map((op) => ({ op, unsynced: false }));
+    for (const w of ready.logWrites) {
+      const unsynced = this.node?.roleOf(w.partition) !== 'leader';
+      for (const op of this.c.logStore.opsFor([w])) ops.push({ op, unsynced });
+    }
+    return ops.length > 0 ? Promise.all(ops.map(({ op, unsynced }) => (unsynced ? this.c.store.writeUnsynced(op) : this.c.store.write(op)))) : undefined;
   }
 
   /** What follows a Ready's sync, in Ready order. */
