@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { formatSimReport, runSeed, summarize, type SimRunResult } from '@triad/sim';
+import { focusTrace, formatSimReport, runSeed, summarize, type SimRunResult } from '@triad/sim';
 import { USAGE, parseSimOptions, type SimOptions } from './sim/sim-options';
 import type { WorkerReply, WorkerRequest, WorkerSettings } from './sim/sim-worker';
 
@@ -49,7 +49,12 @@ async function replay(options: SimOptions, seed: number): Promise<SimRunResult> 
   const result = await runSeed({ seed, steps: options.steps, plantedBugs: options.plantBug ? { followerAckBeforeSync: true } : undefined, keepTrace: true });
   const trace = result.trace ?? [];
   console.log(`trace of seed ${seed} (the last ${Math.min(options.traceLines, trace.length)} of ${trace.length} events; --trace-lines for more):`);
-  for (const line of trace.slice(-options.traceLines)) console.log(line);
+  for (const line of options.traceLines > 0 ? trace.slice(-options.traceLines) : []) console.log(line);
+  if (result.failures.length > 0) {
+    const focused = focusTrace(trace, result.failures);
+    console.log(`\nwhat led to the failures: every fault, and the calls and answers on the keys they name (${focused.length} events):`);
+    for (const line of focused) console.log(line);
+  }
   return result;
 }
 

@@ -56,3 +56,25 @@ export function formatSimReport(report: SimReport, wallMs: number, failureLinesM
   }
   return lines.join('\n');
 }
+
+/** The registers and counters failures name (`key g0#s1:`, `counter c0 is`, `lost: g0#s1 reads`). */
+export function keysOfFailures(failures: readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  for (const f of failures) for (const m of f.matchAll(/(?:key "?|counter |lost: )([\w#]+)/g)) keys.add(m[1]!);
+  return keys;
+}
+
+/**
+ * The lines of a run's trace that led to its failures: every fault (and heal and restart), and
+ * every call and answer on the keys the failures name (a Query on their group included).
+ */
+export function focusTrace(trace: readonly string[], failures: readonly string[]): string[] {
+  const keys = keysOfFailures(failures);
+  const groups = new Set([...keys].map((k) => k.split('#')[0]!));
+  return trace.filter((line) => {
+    if (line.includes(' FAULT  ')) return true;
+    const m = /(?:call|answer) +\S+ (?:[\w ]+?) (\S+)(?: |$)/.exec(line.slice(line.indexOf(' ', line.search(/\S/)) + 1));
+    if (!m) return false;
+    return keys.has(m[1]!) || groups.has(m[1]!);
+  });
+}
