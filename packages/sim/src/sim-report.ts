@@ -73,7 +73,8 @@ export function focusTrace(trace: readonly string[], failures: readonly string[]
   const groups = new Set([...keys].map((k) => k.split('#')[0]!));
   return trace.filter((line) => {
     if (line.includes(' FAULT  ')) return true;
-    const m = /(?:call|answer) +\S+ (?:[\w ]+?) (\S+)(?: |$)/.exec(line.slice(line.indexOf(' ', line.search(/\S/)) + 1));
+    // `<time> call   <client> <key> <operation …>` (and `answer`): the key comes right after the client.
+    const m = /^\s*\S+ (?:call|answer) +\S+ (\S+)/.exec(line);
     if (!m) return false;
     return keys.has(m[1]!) || groups.has(m[1]!);
   });

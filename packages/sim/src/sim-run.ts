@@ -187,8 +187,8 @@ function mergeTrace(network: readonly string[], faults: readonly FaultEvent[], o
   for (const line of network) lines.push({ atMs: Number(line.slice(0, line.indexOf(' '))), order: order++, text: `net    ${line.slice(line.indexOf(' ') + 1)}` });
   for (const f of faults) lines.push({ atMs: f.atMs, order: order++, text: `FAULT  ${f.kind} ${f.what}` });
   for (const op of operations) {
-    lines.push({ atMs: op.invokeMs, order: order++, text: `call   ${op.client} ${op.operation} ${op.key}` });
-    lines.push({ atMs: op.completeMs, order: order++, text: `answer ${op.client} ${op.operation} ${op.key} ${op.outcome} ${op.detail} (sent at ${op.invokeMs.toFixed(3)})` });
+    lines.push({ atMs: op.invokeMs, order: order++, text: `call   ${op.client} ${op.key} ${op.operation}` });
+    lines.push({ atMs: op.completeMs, order: order++, text: `answer ${op.client} ${op.key} ${op.operation} ${op.outcome} ${op.detail} (sent at ${op.invokeMs.toFixed(3)})` });
   }
   lines.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
   return lines.map((l) => `${l.atMs.toFixed(3).padStart(12)} ${l.text}`);

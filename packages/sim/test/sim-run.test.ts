@@ -1,4 +1,4 @@
-import { checkRegisters, runSeed, summarize, formatSimReport } from '../src';
+import { checkRegisters, focusTrace, formatSimReport, runSeed, summarize } from '../src';
 
 // The nodes' winston loggers write to stderr: only what goes wrong.
 process.env.TRIAD_LOG_LEVEL ??= 'error';
@@ -65,5 +65,21 @@ describe('the register checks', () => {
       failures,
     );
     expect(failures).toEqual([]);
+  });
+});
+
+describe('a replay\'s focused trace', () => {
+  test('keeps every fault and the calls and answers on the keys (and their groups) the failures name', () => {
+    const trace = [
+      '       1.000 net    #1 router-a->storage-a execute sent 28B ',
+      '       2.000 call   client-0 g1#s0 PutItem',
+      '       3.000 answer client-0 g1#s0 PutItem ok client-0:1 (sent at 2.000)',
+      '       4.000 call   client-1 g2#s1 GetItem',
+      '       5.000 FAULT  crash storage-b (unsynced log records 3, kept 0)',
+      '       6.000 call   client-2 g1 Query',
+      '       7.000 call   client-2 c0 UpdateItem ADD',
+      '       8.000 call   client-3 g1#s1 PutItem if g1#s0',
+    ];
+    expect(focusTrace(trace, ['not linearizable: key g1#s0: key "g1#s0" …', 'counter c0 is 3: …'])).toEqual([trace[1], trace[2], trace[4], trace[5], trace[6]]);
   });
 });
