@@ -1,9 +1,6 @@
 import { sleep, type SimulatedEnvironment, type TimerHandle } from '@triad/runtime';
 import type { SimCluster } from './sim-cluster';
-import { LEADER_SAMPLE_INTERVAL_MS } from './limits';
-
-/** Violations a check keeps (the first ones): enough to see what went wrong, bounded for a broken run. */
-const VIOLATIONS_KEPT_MAX = 20;
+import { LEADER_SAMPLE_INTERVAL_MS, VIOLATIONS_KEPT_MAX } from './limits';
 
 /**
  * Watches every running node's serving leaderships (in its own process, no message) every

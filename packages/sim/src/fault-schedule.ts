@@ -2,6 +2,7 @@ import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
 import { LinkCuts, composeFaults, type FaultHook } from './network-faults';
 import type { SimCluster } from './sim-cluster';
 import { learnerPartitions } from './cluster-checks';
+import { FAULT_CLOCK_DRIFT_RATE_MAX, FAULT_CLOCK_STEP_MS_MAX } from './limits';
 
 /** The faults a schedule injects. */
 export type FaultKind = 'crash' | 'power-loss' | 'stop' | 'wipe' | 'partition' | 'one-way' | 'lossy' | 'clock-step' | 'clock-drift';
@@ -14,11 +15,6 @@ export interface FaultEvent {
   kind: FaultKind | 'heal' | 'restart' | 'skip';
   what: string;
 }
-
-/** A wall-clock step beyond this would be an operator's mistake, not NTP; leases use the monotonic clock anyway. */
-const CLOCK_STEP_MS_MAX = 3_000;
-/** Drift within what the lease margin (150 ms of a 1.2 s lease) covers between two nodes. */
-const CLOCK_DRIFT_RATE_MAX = 5e-4;
 
 /**
  * A seeded fault schedule for a run: one fault at a time (crash with a seeded number of unsynced
@@ -193,7 +189,7 @@ export class FaultSchedule {
       case 'clock-step': {
         const id = this.prng.pick(this.running());
         if (!id) return;
-        const offsetMs = Math.round(this.prng.real(-CLOCK_STEP_MS_MAX, CLOCK_STEP_MS_MAX));
+        const offsetMs = Math.round(this.prng.real(-FAULT_CLOCK_STEP_MS_MAX, FAULT_CLOCK_STEP_MS_MAX));
         this.count(kind);
         this.log(kind, `${id} wall clock offset now ${offsetMs} ms`);
         this.cluster.node(id).process!.env.setOffsetMs(offsetMs);
@@ -203,7 +199,7 @@ export class FaultSchedule {
       case 'clock-drift': {
         // Drift is a property of a process's clock from its start: it takes effect at the node's next restart.
         const id = this.prng.pick(ids);
-        const driftRate = this.prng.real(-CLOCK_DRIFT_RATE_MAX, CLOCK_DRIFT_RATE_MAX);
+        const driftRate = this.prng.real(-FAULT_CLOCK_DRIFT_RATE_MAX, FAULT_CLOCK_DRIFT_RATE_MAX);
         this.count(kind);
         this.log(kind, `${id} drift ${(driftRate * 1e6).toFixed(0)} ppm from its next start`);
         this.cluster.nodeClocks.set(id, { ...this.cluster.nodeClocks.get(id), driftRate });

@@ -24,3 +24,18 @@ export const LEADER_SAMPLE_INTERVAL_MS = 50;
 
 /** After healing, how long the cluster has to settle (leaders, learners promoted, replicas converged, hints drained). */
 export const SETTLE_SIMULATED_MS_MAX = 120_000;
+
+/** Attempts of a check's own read before the check gives up (the cluster has settled by then). */
+export const CHECK_READ_ATTEMPTS_MAX = 20;
+
+/** A run's whole simulated time beyond this is stuck, not slow. */
+export const RUN_SIMULATED_MS_MAX = 3_600_000;
+
+/** Violations the leadership monitor keeps (the first ones): enough to see what went wrong, bounded for a broken run. */
+export const VIOLATIONS_KEPT_MAX = 20;
+
+/** A wall-clock step the schedule makes: beyond this it would be an operator's mistake, not NTP; leases use the monotonic clock anyway. */
+export const FAULT_CLOCK_STEP_MS_MAX = 3_000;
+
+/** A clock's drift the schedule gives a node (±): within what the lease margin (150 ms of a 1.2 s lease) covers between two nodes. */
+export const FAULT_CLOCK_DRIFT_RATE_MAX = 5e-4;

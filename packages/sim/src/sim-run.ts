@@ -3,7 +3,7 @@ import { Prng, sleep } from '@triad/runtime';
 import type { PlantedBugs } from '@triad/storage-node';
 import { LeadershipMonitor, divergentPartitions, eventually, everyPartitionLed, hintsPending, learnerPartitions } from './cluster-checks';
 import { FaultSchedule, type FaultEvent, type FaultKind } from './fault-schedule';
-import { SETTLE_SIMULATED_MS_MAX } from './limits';
+import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX } from './limits';
 import { SimCluster } from './sim-cluster';
 import { RegisterWorkload, type OperationOutcome, type WorkloadEvent } from './workload';
 
@@ -37,10 +37,6 @@ const ROUTERS = [
   { id: 'router-a', zone: 'a' },
   { id: 'router-b', zone: 'b' },
 ];
-/** Attempts of a check's own read before the check gives up (the cluster has settled by then). */
-const CHECK_READ_ATTEMPTS_MAX = 20;
-/** A run's whole simulated time beyond this is stuck, not slow. */
-const RUN_SIMULATED_MS_MAX = 3_600_000;
 
 /**
  * One seed of the simulation: three storage nodes and two routers in one process; the register
