@@ -4,6 +4,9 @@ import { Simulator, realEnvironment } from '@triad/runtime';
 import { grpcNodeNetwork, type ServedNode, type StorageNodeNetwork } from '@triad/storage-node';
 import { SimNetwork, runUntilSettled } from '../src';
 
+// Seconds of CPU each (a whole cluster in one process): more than jest's 5 s on a busy machine.
+jest.setTimeout(60_000);
+
 /**
  * The compliance suite of the transport (issue 12: the same cases against the gRPC and the
  * simulated transport): what callers read of a call's outcome — replies as decoded from the wire,

@@ -1,5 +1,8 @@
 import { LinkCuts, SimCluster } from '../src';
 
+// Seconds of CPU each (a whole cluster in one process): more than jest's 5 s on a busy machine.
+jest.setTimeout(60_000);
+
 // The nodes' winston loggers write to stderr: only what goes wrong.
 process.env.TRIAD_LOG_LEVEL ??= 'error';
 
