@@ -143,7 +143,7 @@ describe('ReplicaNode', () => {
       random: () => 0.5,
       nowMs: 0,
     });
-    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 5, snapshotTerm: 2, commit: 5 }, 10);
+    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 5, snapshotTerm: 2, commit: 5, generation: 0 }, 10);
     expect(node.ready().logWrites).toEqual([{ partition: P, reset: { index: 5, term: 2 }, entries: [] }]);
     expect(node.logStatus(P)).toMatchObject({ last: 5, persisted: 4, applied: 5 });
     node.logPersisted(P, 5, 2, 11); // the driver reports the reset's position durable
@@ -199,6 +199,47 @@ describe('ReplicaNode', () => {
     expect(node.ready().messages.map((out) => out.message)).toContainEqual(expect.objectContaining({ type: 'AppendResponse', learner: true, generation: 2 }));
     drive([{ term: 1, index: 4, payload: undefined, promote: { node: 'n1', generation: 2 } }], 3, 1, 30);
     expect(node.isVoter(P)).toBe(true);
+  });
+
+  it('refuses a snapshot streamed to the data it had before it lost its disk (sim seed 1077)', () => {
+    // The leader streamed to n1's generation 1, which was wiped before the InstallSnapshot came:
+    // generation 2 holds none of it, and must not restart its log after entries it never applied.
+    const node = new ReplicaNode<string>({
+      selfId: 'n1',
+      partitions: PARTITIONS,
+      persisted: new Map(),
+      logs: new Map(),
+      learners: new Set([P]),
+      generation: 2,
+      payloadBytes: (payload) => payload.length,
+      random: () => 0.5,
+      nowMs: 0,
+    });
+    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 97, snapshotTerm: 2, commit: 97, generation: 1 }, 10);
+    const ready = node.ready();
+    expect(ready.logWrites).toEqual([]);
+    expect(node.logStatus(P)).toMatchObject({ last: 0, commit: 0, applied: 0 });
+    expect(ready.messages).toEqual([{ to: 'n0', message: { type: 'AppendResponse', partition: P, term: 3, success: false, match: 0, learner: true, generation: 2 } }]);
+  });
+
+  it('streams a snapshot to a wiped follower and tells it which generation the stream went to', () => {
+    // n0 restarted with its state at 5 (its window starts there), so a follower lacking entries 1..5
+    // needs a snapshot; n2 lost its disk (generation 7).
+    const h = new Harness();
+    h.stop('n0');
+    h.stop('n2');
+    h.start('n0', { logs: { applied: { index: 5, term: 1 }, entries: [] } });
+    h.start('n2', { learner: true, generation: 7 });
+    const installs: number[] = [];
+    h.drop = (e) => {
+      if (e.message.type === 'InstallSnapshot' && e.to === 'n2') installs.push(e.message.generation);
+      return false;
+    };
+    h.run(5_000);
+    expect(installs.length).toBeGreaterThan(0);
+    expect(installs.every((generation) => generation === 7)).toBe(true);
+    expect(h.node('n2').isVoter(P)).toBe(true);
+    expect(h.node('n2').logStatus(P)!.applied).toBe(h.node('n0').logStatus(P)!.commit);
   });
 
   it('brings a follower the commit index when the Append that carried it was lost (sim seeds 3, 13, 18)', () => {

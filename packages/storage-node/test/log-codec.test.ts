@@ -20,7 +20,7 @@ describe('log codec', () => {
       { type: 'Append', partition: 5, term: 4, prevIndex: 6, prevTerm: 3, commit: 6, entries: entries.slice(0, 3) },
       { type: 'AppendResponse', partition: 5, term: 4, success: true, match: 9, learner: false, generation: 1 },
       { type: 'AppendResponse', partition: 0, term: 9, success: false, match: 0, learner: true, generation: 3 },
-      { type: 'InstallSnapshot', partition: 64, term: 4, index: 100, snapshotTerm: 2, commit: 120 },
+      { type: 'InstallSnapshot', partition: 64, term: 4, index: 100, snapshotTerm: 2, commit: 120, generation: 2 },
     ];
     expect(decodeLogMessages(encodeLogMessages(messages))).toEqual(messages);
   });

@@ -39,7 +39,8 @@ export interface AppendResponse {
 /**
  * From the leader of `term`, after it streamed its state to the follower: that state reflected
  * every entry up to (index, snapshotTerm). The follower's log restarts after it unless it already
- * holds that entry.
+ * holds that entry. `generation` is the follower's generation when the snapshot was asked for: a
+ * follower whose data directory has changed since (it lost its disk) does not hold the stream.
  */
 export interface InstallSnapshot {
   type: 'InstallSnapshot';
@@ -48,6 +49,7 @@ export interface InstallSnapshot {
   index: number;
   snapshotTerm: number;
   commit: number;
+  generation: number;
 }
 
 export type LogMessage<P> = Append<P> | AppendResponse | InstallSnapshot;
@@ -85,7 +87,10 @@ export function checkLogMessage<P>(message: LogMessage<P>): LogMessage<P> {
       check(isIndex(message.match) && typeof message.success === 'boolean' && typeof message.learner === 'boolean' && isIndex(message.generation), 'AppendResponse: bad fields');
       return message;
     case 'InstallSnapshot':
-      check(isIndex(message.index) && isTerm(message.snapshotTerm) && message.snapshotTerm <= message.term && isIndex(message.commit), 'InstallSnapshot: bad fields');
+      check(
+        isIndex(message.index) && isTerm(message.snapshotTerm) && message.snapshotTerm <= message.term && isIndex(message.commit) && isIndex(message.generation),
+        'InstallSnapshot: bad fields',
+      );
       return message;
     default:
       throw new MalformedMessageError(`unknown log message ${JSON.stringify((message as { type?: unknown }).type)}`);

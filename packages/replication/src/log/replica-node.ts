@@ -102,6 +102,8 @@ class Progress {
   /** The follower's generation, as its last answer said (a promotion entry names it). */
   generation = 0;
   snapshotting = false;
+  /** The follower's generation when its current snapshot was asked for (the stream goes to that data). */
+  snapshotGeneration = 0;
   /** Send at the next flush even with nothing new (a probe after a refusal, a transfer's catch-up). */
   forceSend = false;
 
@@ -289,11 +291,10 @@ export class ReplicaNode<P> {
 
   /**
    * The driver streamed its state to `to` for the snapshot asked in `snapshots`; the stream started
-   * from the applied position (index, snapshotTerm), so the follower now reflects at least that.
-   * The follower's driver must record durably, with the data, that it reflects (index,
-   * snapshotTerm), and pass the `InstallSnapshot` that follows to its node only while its data
-   * still does: a follower that lost its disk between the stream and the message would otherwise
-   * restart its log after entries it never applied (drop the message; the leader streams again).
+   * from the applied position (index, snapshotTerm), so the follower now reflects at least that,
+   * durably (the stream's data must survive a crash of the follower before it hears of it). The
+   * `InstallSnapshot` that follows names the follower's generation when the snapshot was asked
+   * for: a follower that lost its disk since refuses it (sim seed 1077), and is streamed again.
    */
   snapshotSent(partition: PartitionId, to: NodeId, term: number, index: number, snapshotTerm: number, nowMs: number): void {
     this.advance(nowMs);
@@ -305,7 +306,7 @@ export class ReplicaNode<P> {
     progress.inFlight = 1;
     progress.lastSentMs = nowMs;
     progress.next = index + 1;
-    const message: InstallSnapshot = { type: 'InstallSnapshot', partition, term, index, snapshotTerm, commit: log.commit };
+    const message: InstallSnapshot = { type: 'InstallSnapshot', partition, term, index, snapshotTerm, commit: log.commit, generation: progress.snapshotGeneration };
     this.appends.push({ to, message });
   }
 
@@ -557,6 +558,7 @@ export class ReplicaNode<P> {
       if (prevIndex < log.window.prevIndex) {
         // What the follower lacks is no longer in memory: it gets a snapshot of our state.
         progress.snapshotting = true;
+        progress.snapshotGeneration = progress.generation;
         this.snapshots.push({ partition: log.partition, to, term: log.leaderTerm! });
       } else {
         progress.next = log.window.lastIndex + 1; // beyond our log: start from its end
@@ -744,6 +746,12 @@ export class ReplicaNode<P> {
     }
     this.pullElection();
     log.leaderContactMs = this.nowMs;
+    if (m.generation !== this.generation) {
+      // The stream went to data this node no longer has (it lost its disk since): refuse, with what
+      // we hold, so that the leader asks for another.
+      this.respond(from, m.partition, false, log.window.lastIndex);
+      return;
+    }
     if (m.index > log.commit && log.window.termAt(m.index) !== m.snapshotTerm) {
       // Our log holds nothing the snapshot keeps: it restarts after the snapshot's position.
       log.window.reset(m.index, m.snapshotTerm);

@@ -843,11 +843,6 @@ export class LogSimulation {
       case 'deliver': {
         const { from, to, message } = event;
         if (!to.up || this.isBlocked(from.id, to.id)) return;
-        if (message.type === 'InstallSnapshot' && to.disk.state(message.partition).index < message.index) {
-          // The stream went to data this node no longer has (its disk was wiped since): see `snapshotSent`.
-          this.log(`${to.id} drops p${message.partition}'s snapshot notice at ${message.index}: its state reflects ${to.disk.state(message.partition).index}`);
-          return;
-        }
         this.drive(to, (e, now) => e.receive(from.id, message, now));
         return;
       }

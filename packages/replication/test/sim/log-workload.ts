@@ -18,9 +18,11 @@ export const LOG_CHAOS_MS = 8_000;
 /**
  * After healing, every partition must have a serving leader within this: a returning node's first
  * election timeout (up to 2 s), a split vote or stale-term round (2 s more), the lease wait (1 s)
- * and the no-op's round trip.
+ * and the no-op's round trip. With a learner among the three only two replicas vote, and if one
+ * of them is behind only the other can win, however ranked its timeouts: seed 60479 needed four
+ * rounds (a pre-vote refused on its term, a lost vote request) and served 8.6 s after healing.
  */
-export const LOG_SERVED_WITHIN_MS = 8_000;
+export const LOG_SERVED_WITHIN_MS = 12_000;
 /**
  * ...then every replica must be a voter holding the leader's whole log, applied, within this: a
  * lost Append is resent after 500 ms, a learner needs its catch-up (or snapshot) and its promotion

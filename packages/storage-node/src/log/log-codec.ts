@@ -179,6 +179,7 @@ export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buff
         w.f64(m.index);
         w.u32(m.snapshotTerm);
         w.f64(m.commit);
+        w.u32(m.generation);
         break;
     }
   }
@@ -207,7 +208,7 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       const flags = r.u8();
       message = { type: 'AppendResponse', partition, term, success: (flags & 1) !== 0, learner: (flags & 2) !== 0, match: r.f64(), generation: r.u32() };
     } else if (kind === MESSAGE_INSTALL_SNAPSHOT) {
-      message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64() };
+      message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64(), generation: r.u32() };
     } else {
       throw new MalformedMessageError(`unknown log message kind ${kind}`);
     }
