@@ -9,7 +9,7 @@ export const ROUTER_ID = 'router-1';
 
 /**
  * A real cluster for one test file: 3 storage nodes (zones a, b, c) and 1 router as separate
- * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-29), which picks
+ * processes, in a fresh temporary directory. Each test file takes its own `slot` (0-39), which picks
  * its ports (see slotBasePorts). No two slots share a port, and none meets a dev cluster on the
  * default ports (8000, 7100-7202). A run of the same file elsewhere on the machine at the same time
  * (another clone's `npm test`) holds the slot's first ports: the cluster then takes the slot's next

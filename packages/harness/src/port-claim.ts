@@ -14,13 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LocalClusterOptions } from './local-cluster/local-cluster';
 
-/** Test cluster slots: each cluster test file takes its own (`SLOT`, 0-29). */
-export const TEST_CLUSTER_SLOTS = 30;
+/** Test cluster slots: each cluster test file takes its own (`SLOT`, 0-39). */
+export const TEST_CLUSTER_SLOTS = 40;
 
 /**
  * Slots 0-9: router 16000 + 100·slot, storage gRPC 17000 + 200·slot + i (router gossip 50 above,
  * metrics 100 above); slots 10-19 the same pattern from 20000 and 21000; slots 20-29 from 24000
- * and 25000 (below Linux's ephemeral ports, which start at 32768). No two slots share a port, and
+ * and 25000, slots 30-39 from 28000 and 29000 (below Linux's ephemeral ports, which start at 32768). No two slots share a port, and
  * none meets a dev cluster on the default ports (8000, 7100-7202).
  */
 export function slotBasePorts(slot: number): { routerPort: number; basePort: number } {
