@@ -6,7 +6,8 @@ import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-
 /**
  * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the
  * bundle `npm run build` makes, the cluster runs the bundled storage node and router.
- * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host.
+ * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host,
+ * --encryption-at-rest on|off (default on: the master key is made in the data directory).
  */
 export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   const { values } = parseArgs({
@@ -21,6 +22,7 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
       partitions: { type: 'string' },
       'base-port': { type: 'string' },
       host: { type: 'string' },
+      'encryption-at-rest': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -34,6 +36,10 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   if (values.partitions) options.partitions = Number(values.partitions);
   if (values['base-port']) options.basePort = Number(values['base-port']);
   if (values.host) options.host = values.host;
+  if (values['encryption-at-rest'] !== undefined) {
+    if (!['on', 'off'].includes(values['encryption-at-rest'])) throw new Error('--encryption-at-rest takes on or off');
+    options.encryptionAtRest = values['encryption-at-rest'] === 'on';
+  }
   options.dataDir = path.resolve(options.dataDir);
   if (typeof TRIAD_BUNDLE_ENTRIES === 'object') {
     const run = (bundle: string) => ['--enable-source-maps', path.join(__dirname, bundle)];

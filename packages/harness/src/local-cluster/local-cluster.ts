@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -49,6 +50,12 @@ export interface LocalClusterOptions {
    * the cluster starts (bundle-entry.ts).
    */
   prebuiltEntries?: { storage: string[]; router: string[] };
+  /**
+   * Encryption at rest (default on): storage nodes seal every value under data keys wrapped by the
+   * cluster's master key, `<dataDir>/master.key` (made, mode 0600, on first start). Off: values
+   * are written plain (a data directory that was encrypted then refuses to start).
+   */
+  encryptionAtRest?: boolean;
 }
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
@@ -220,6 +227,7 @@ export class LocalCluster {
       '--data-dir', path.join(this.options.dataDir, id),
       '--layout', this.layoutPath,
       '--metrics-port', String(this.options.basePort + 100 + index),
+      ...this.encryptionArgs(),
     ]);
     await until(
       `storage node ${id}`,
@@ -237,6 +245,18 @@ export class LocalCluster {
       () => (this.processes.has(id) ? undefined : `storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
       this.options.startTimeoutMs,
     );
+  }
+
+  /** The cluster's master key file (encryption at rest; made on first start, kept with the data). */
+  get masterKeyFile(): string {
+    return path.join(this.options.dataDir, 'master.key');
+  }
+
+  private encryptionArgs(): string[] {
+    if (this.options.encryptionAtRest === false) return [];
+    // 32 random bytes as hex, the format of @triad/encryption's master key files ('wx': a key made once is kept).
+    if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return ['--master-key-file', this.masterKeyFile];
   }
 
   async startRouter(id: string): Promise<void> {
