@@ -3,13 +3,16 @@
  * any storage node's data directory — RocksDB's SST files, write-ahead log, manifest, the keyring —
  * when encryption is on (the local cluster's default), whether it reached the node as a write it
  * led, a log entry it followed, an index entry, or while a replica was down (the retained log and
- * hints). The same search finds it with encryption off, so the search can fail. After a restart,
- * the sealed values read back.
+ * hints). The same search finds it with encryption off, so the search can fail. After a master key
+ * rotation (`triad encryption rotate-master`: only the keyrings change) and a restart, the sealed
+ * values read back under the new master key.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CreateTableCommand, GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoClient, eventually, mapLimit, waitForActive } from '@triad/harness';
+import { REPO_ROOT, dynamoClient, eventually, mapLimit, waitForActive } from '@triad/harness';
 import { STORAGE_NODE_IDS, startTestCluster, type TestCluster } from './support/test-cluster';
 
 const TABLE = 'cards';
@@ -17,6 +20,9 @@ const MARKER = 'marker-4111-1111-1111-1111-at-rest';
 const ITEMS = 30;
 /** The node stopped while a third of the items are written: its peers keep log entries and hints for it. */
 const DOWN = 'storage-c-1';
+
+const CLI = path.join(REPO_ROOT, 'packages/cli/bin/triad.js');
+const digest = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Every file under `dir` whose bytes contain `needle`, relative to `dir`. */
 function filesContaining(dir: string, needle: Buffer): string[] {
@@ -96,7 +102,7 @@ describe('encryption at rest on (the default)', () => {
     await tc?.stop();
   });
 
-  test('no file of any storage node holds the value; after a restart it reads back', async () => {
+  test('no file of any storage node holds the value; after a master key rotation and a restart it reads back', async () => {
     await writeAndStop(tc, client);
     expect(fs.existsSync(tc.cluster.masterKeyFile)).toBe(true);
     expect(fs.statSync(tc.cluster.masterKeyFile).mode & 0o777).toBe(0o600);
@@ -109,6 +115,17 @@ describe('encryption at rest on (the default)', () => {
       // The table's key values are in RocksDB's keys, readable by design: proof that the search reads the data.
       expect(filesContaining(dir, Buffer.from('card-0')).length).toBeGreaterThan(0);
     }
+    // Master key rotation with `triad encryption rotate-master`: the keyrings are re-wrapped, no other file changes.
+    const before = new Map(STORAGE_NODE_IDS.flatMap((id) => allFiles(path.join(tc.dataDir, id)).map((f) => [`${id}/${f}`, digest(path.join(tc.dataDir, id, f))])));
+    const oldKey = path.join(tc.dataDir, 'old-master.key');
+    fs.copyFileSync(tc.cluster.masterKeyFile, oldKey);
+    fs.writeFileSync(tc.cluster.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    const dirs = STORAGE_NODE_IDS.flatMap((id) => ['--data-dir', path.join(tc.dataDir, id)]);
+    execFileSync(process.execPath, [CLI, 'encryption', 'rotate-master', '--master-key-file', oldKey, '--new-master-key-file', tc.cluster.masterKeyFile, ...dirs]);
+    fs.rmSync(oldKey);
+    const changed = [...before].filter(([file, hash]) => digest(path.join(tc.dataDir, file)) !== hash).map(([file]) => file);
+    expect(changed.sort()).toEqual(STORAGE_NODE_IDS.map((id) => `${id}/keyring.json`));
+    // Restarted with only the new master key, every node opens its data.
     for (const id of STORAGE_NODE_IDS) await tc.cluster.startNode(id);
     await eventually('every item to read back', async () => {
       for (const i of [0, ITEMS / 2, ITEMS - 1]) {

@@ -5,6 +5,7 @@ import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
 import { GrpcChangeCluster } from './grpc-cluster';
+import { ENCRYPTION_USAGE, runEncryptionCommand } from './encryption-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
   status                       layout epoch and partition movement; nodes by zone: up or down,
@@ -16,11 +17,14 @@ const USAGE = `usage: triad <command> [--layout FILE]
                                stream it its partitions, with progress; run again to resume
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
+${ENCRYPTION_USAGE}
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
 the newest layout the nodes hold (after joins and decommissions) is used from there.`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  // Works on files in data directories, not through the cluster.
+  if (command === 'encryption') return runEncryptionCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: {
