@@ -142,7 +142,7 @@ export class StorageNode {
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
-    const store = engineWithEncryption(config.storageEngine ?? createRocksStore, config.keyProvider)({
+    const store = engineWithEncryption(config.storageEngine ?? createRocksStore, config.keyProvider, config.storageEngine === undefined)({
       dataDir: config.dataDir,
       onGroupCommit: (ops, seconds) => {
         metrics.groupCommitOps.observe(ops);

@@ -9,8 +9,10 @@ import type { StorageEngineFactory } from './storage-engine';
  * wraps. Without one, values are written plain — but a data directory that has a keyring holds
  * sealed values, so the node refuses to start rather than fail on its first read.
  */
-export function engineWithEncryption(engine: StorageEngineFactory, keyProvider: KeyProvider | undefined): StorageEngineFactory {
+export function engineWithEncryption(engine: StorageEngineFactory, keyProvider: KeyProvider | undefined, onDisk = true): StorageEngineFactory {
   if (keyProvider) return sealedEngineFactory(engine, (dataDir) => openKeyring(keyringPath(dataDir), keyProvider));
+  // An engine given by the caller (the simulator's, in memory) has no data directory to look at.
+  if (!onDisk) return engine;
   return (init) => {
     if (fs.existsSync(keyringPath(init.dataDir))) {
       throw new Error(`${init.dataDir} is encrypted at rest (it has ${keyringPath(init.dataDir)}): start the node with --master-key-file`);
