@@ -64,6 +64,12 @@ export class IncompleteSignatureException extends DynamoDbError {
   readonly namespace = CORAL_SERVICE_NAMESPACE;
 }
 
+/** The principal may not perform the action (IAM). HTTP 400, as DynamoDB sends it. */
+export class AccessDeniedException extends DynamoDbError {
+  override readonly name = 'AccessDeniedException';
+  readonly namespace = DYNAMODB_NAMESPACE;
+}
+
 export class ResourceNotFoundException extends DynamoDbError {
   override readonly name = 'ResourceNotFoundException';
   readonly namespace = DYNAMODB_NAMESPACE;
@@ -141,6 +147,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => DynamoDbError> = {
   UnrecognizedClientException,
   InvalidSignatureException,
   IncompleteSignatureException,
+  AccessDeniedException,
   ResourceNotFoundException,
   ResourceInUseException,
   LimitExceededException,

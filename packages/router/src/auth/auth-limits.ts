@@ -15,8 +15,8 @@ export const SIGNING_KEY_CACHE_ENTRIES_MAX = 10_000;
 export const SIGNED_HEADERS_COUNT_MAX = 64;
 /** Access keys the catalog may hold: every router keeps them all in memory. */
 export const ACCESS_KEYS_COUNT_MAX = 10_000;
-/** Access key ids are 16 to 128 characters, as IAM's are. */
-export const ACCESS_KEY_ID_CHARS_MIN = 16;
+/** Access key ids are up to 128 characters, as IAM's are (IAM's have at least 16; an id is not a secret, so operators may pick short ones). */
+export const ACCESS_KEY_ID_CHARS_MIN = 1;
 export const ACCESS_KEY_ID_CHARS_MAX = 128;
 /** A secret shorter than this is refused: HMAC keys that short are guessable. */
 export const SECRET_ACCESS_KEY_CHARS_MIN = 16;

@@ -104,14 +104,16 @@ describe("AWS's SigV4 test suite verifies", () => {
 /** The SDK's hash interface over node:crypto (HMAC when given a secret), for the SDK's own signer. */
 class NodeSha256 {
   private hash: Hash | Hmac;
-  constructor(private readonly secret?: string | Uint8Array) {
+  private readonly secret?: string | Buffer;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret = secret === undefined || typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
     this.hash = this.fresh();
   }
   private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret as string | Buffer);
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
   }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.hash.digest();
