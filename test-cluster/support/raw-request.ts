@@ -15,6 +15,8 @@ export interface RawRequest {
   authorization?: boolean;
   headers?: Record<string, string>;
   method?: string;
+  /** Path and query (default '/'): a presigned request carries its signature in the query. */
+  path?: string;
 }
 
 export interface RawResponse {
@@ -43,7 +45,7 @@ export function rawRequest(endpoint: string, request: RawRequest): Promise<RawRe
   };
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: url.hostname, port: url.port, path: '/', method: request.method ?? 'POST', headers, agent: false },
+      { hostname: url.hostname, port: url.port, path: request.path ?? '/', method: request.method ?? 'POST', headers, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

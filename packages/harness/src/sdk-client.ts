@@ -5,11 +5,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * no SDK retries, so that a failure inside the cluster reaches the test instead of being retried
  * away. Call `destroy()` when done.
  */
-export function dynamoClient(endpoint: string, options: { maxAttempts?: number; requestTimeoutMs?: number } = {}): DynamoDBClient {
+export function dynamoClient(
+  endpoint: string,
+  options: {
+    maxAttempts?: number;
+    requestTimeoutMs?: number;
+    /** Default: dummy credentials (enough for a cluster in open mode). */
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    /** Signs as if the clock were this far ahead (negative: behind), for signature-window tests. */
+    systemClockOffsetMs?: number;
+  } = {},
+): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    credentials: options.credentials ?? { accessKeyId: 'x', secretAccessKey: 'y' },
+    systemClockOffset: options.systemClockOffsetMs,
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
   });
