@@ -9,6 +9,18 @@ export function signedRequestOf(req: http.IncomingMessage, body: Buffer): Signed
   return { method: req.method ?? '', url: req.url ?? '/', headers: req.headersDistinct, body };
 }
 
+/**
+ * The X-Amz-Target a request names: its header, or for a presigned request the query parameter the
+ * SDKs hoist it into (and sign there; an unsigned x-amz-* header is refused by verification).
+ */
+export function targetOf(req: http.IncomingMessage): string {
+  const header = req.headers['x-amz-target'];
+  if (typeof header === 'string') return header;
+  const url = req.url ?? '';
+  if (!/x-amz-target=/i.test(url)) return '';
+  return queryParameters(url).find(([name]) => name.toLowerCase() === 'x-amz-target')?.[1] ?? '';
+}
+
 /** The access key id a request names, unverified (for the audit line of a refused request). */
 export function claimedAccessKeyId(req: http.IncomingMessage): string {
   const header = req.headers.authorization;

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { serveHealth, serveMetrics } from '@triad/observability';
 import type { AuditLog } from '../auth/audit-log';
 import type { Authenticator } from '../auth/authenticator';
-import { auditEventOf, signedRequestOf } from '../auth/http-auth';
+import { auditEventOf, signedRequestOf, targetOf } from '../auth/http-auth';
 import type { Principal } from '../auth/principal';
 import type { Operation, OperationRegistry } from '../operations/operation';
 import type { OperationContext } from '../operations/operation-context';
@@ -86,7 +86,7 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
   const requestId = newRequestId();
   const started = c.context.env.monotonicMs();
   const startedAtMs = c.context.env.nowMs();
-  const target = String(req.headers['x-amz-target'] ?? '');
+  const target = targetOf(req);
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   let outcome = 'ok';
   let principal: Principal | undefined;
