@@ -228,6 +228,11 @@ describe('requests the SDK signed', () => {
     expect(refusal(received(signed))).toMatchObject({ name: 'UnrecognizedClientException', message: expect.stringContaining('session tokens') });
   });
 
+  test('an unsigned X-Amz-Target (which picks the operation) is refused', async () => {
+    const signed = await signer().sign(sdkRequest(), { signingDate: new Date(NOW), unsignableHeaders: new Set(['x-amz-target']) });
+    expect(refusal(received(signed))).toEqual({ name: 'IncompleteSignatureException', message: 'There were headers present in the request which were not signed: x-amz-target' });
+  });
+
   test('no signature at all: MissingAuthenticationTokenException', () => {
     expect(refusal(received(sdkRequest()))).toEqual({ name: 'MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' });
   });
