@@ -54,8 +54,8 @@ export interface RouterAuth {
 
 function readSecretFile(file: string, log: Logger, what: string): string {
   const stat = fs.statSync(file);
-  // A key file others can read is a key others have: say so (Kubernetes mounts Secrets 0644 by default unless told).
-  if ((stat.mode & 0o077) !== 0) log.warn(`the ${what} can be read by other users of this machine; chmod 600 it`, { file });
+  // A key file anyone can read is a key anyone has: say so (Kubernetes mounts Secrets 0644 unless told; the chart says 0440).
+  if ((stat.mode & 0o007) !== 0) log.warn(`the ${what} can be read by every user of this machine; chmod 600 (or 440 for a group) it`, { file });
   return fs.readFileSync(file, 'utf8');
 }
 
