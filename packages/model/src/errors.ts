@@ -64,10 +64,10 @@ export class IncompleteSignatureException extends DynamoDbError {
   readonly namespace = CORAL_SERVICE_NAMESPACE;
 }
 
-/** The principal may not perform the action (IAM). HTTP 400, as DynamoDB sends it. */
+/** A request its credentials' policies do not allow (IAM's decision; the message names principal, action and resource). */
 export class AccessDeniedException extends DynamoDbError {
   override readonly name = 'AccessDeniedException';
-  readonly namespace = DYNAMODB_NAMESPACE;
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
 }
 
 export class ResourceNotFoundException extends DynamoDbError {

@@ -17,6 +17,7 @@ import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { resolveAuthMode } from './auth/auth-mode';
 import { startAuth } from './auth/start-auth';
+import { UNRESTRICTED_CALLER } from './authorization';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
   );
   const server = createHttpServer({
     operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env },
+    // Every request is allowed what it asks until keys carry policies (the policy work wires callerFor).
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
     registry,
     metrics,
     log,

@@ -12,6 +12,7 @@ import type { AuditLog } from '../auth/audit-log';
 import type { Authenticator } from '../auth/authenticator';
 import { auditEventOf, signedRequestOf, targetOf } from '../auth/http-auth';
 import type { Principal } from '../auth/principal';
+import type { Caller } from '../authorization';
 import type { Operation, OperationRegistry } from '../operations/operation';
 import type { OperationContext } from '../operations/operation-context';
 import type { RouterMetrics } from '../router-metrics';
@@ -36,6 +37,11 @@ export interface HttpServerComponents {
   audit?: AuditLog;
   /** This router's id, in audit lines. */
   routerId?: string;
+  /**
+   * The Caller (authorization/) that decides what the request's principal may do: absent, every
+   * request gets the context's caller (UNRESTRICTED_CALLER until keys carry policies).
+   */
+  callerFor?: (principal: Principal, req: http.IncomingMessage) => Caller;
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, requestId: string): void {
@@ -107,7 +113,8 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
     if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SerializationException(body === undefined ? '' : 'Start of structure or map found where not expected.');
     }
-    const result = await operation(body as Record<string, unknown>, { ...c.context, principal });
+    const caller = c.callerFor?.(principal, req) ?? c.context.caller;
+    const result = await operation(body as Record<string, unknown>, { ...c.context, principal, caller });
     send(res, 200, result, requestId);
   } catch (error) {
     const apiError = error instanceof DynamoDbError ? error : undefined;

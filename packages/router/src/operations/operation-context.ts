@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { Catalog } from '../catalog/catalog';
 import type { SizeEstimates } from '../catalog/size-estimates';
 import type { StorageClient } from '../cluster/storage-client';
+import type { Caller } from '../authorization/caller';
 
 /** What operations may use: the cluster (through an interface), the catalog, and settings. */
 export interface OperationContext {
@@ -19,4 +20,9 @@ export interface OperationContext {
   env: Environment;
   /** Who sent the request (auth/): set per request by the HTTP layer; absent where nobody asked (the simulator). */
   principal?: Principal;
+  /**
+   * Who sent this request: operations describe each action they take to it before touching data
+   * (UNRESTRICTED_CALLER in open mode). The HTTP server sets it per request.
+   */
+  caller: Caller;
 }
