@@ -54,6 +54,10 @@ class MemoryPartition implements StorageClient {
   }
 
   async dropTable(): Promise<void> {}
+
+  async prefixStats(): Promise<never> {
+    throw new Error('not used');
+  }
 }
 
 const sealer = () => new MasterKeySealer(parseMasterKey(newMasterKeyText()));
@@ -61,7 +65,7 @@ const sealer = () => new MasterKeySealer(parseMasterKey(newMasterKeyText()));
 describe('access keys in the system partition', () => {
   test('created with the secret sealed: the stored item never holds it in clear', async () => {
     const storage = new MemoryPartition();
-    const store = new AccessKeyStore(storage as unknown as StorageClient, sealer(), log, realEnvironment);
+    const store = new AccessKeyStore(storage, sealer(), log, realEnvironment);
     await store.create({ accessKeyId: 'KEYONE', secret: 'clear-text-secret-0001', name: 'one', admin: false, source: 'api' });
     const stored = JSON.stringify([...storage.items.values()]);
     expect(stored).toContain('KEYONE');
@@ -73,18 +77,18 @@ describe('access keys in the system partition', () => {
   test("another router reads them; with another master key it cannot open them", async () => {
     const storage = new MemoryPartition();
     const master = sealer();
-    await new AccessKeyStore(storage as unknown as StorageClient, master, log, realEnvironment).create({ accessKeyId: 'KEYONE', secret: 'clear-text-secret-0001', name: 'one', admin: true, source: 'api' });
-    const same = new AccessKeyStore(storage as unknown as StorageClient, master, log, realEnvironment);
+    await new AccessKeyStore(storage, master, log, realEnvironment).create({ accessKeyId: 'KEYONE', secret: 'clear-text-secret-0001', name: 'one', admin: true, source: 'api' });
+    const same = new AccessKeyStore(storage, master, log, realEnvironment);
     await same.refresh();
     expect(same.find('KEYONE')?.secret).toBe('clear-text-secret-0001');
-    const other = new AccessKeyStore(storage as unknown as StorageClient, sealer(), log, realEnvironment);
+    const other = new AccessKeyStore(storage, sealer(), log, realEnvironment);
     await other.refresh();
     expect(other.find('KEYONE')).toBeUndefined();
     expect(other.list().map((k) => k.accessKeyId)).toEqual(['KEYONE']);
   });
 
   test('disable, enable and delete; unknown keys are ResourceNotFound', async () => {
-    const store = new AccessKeyStore(new MemoryPartition() as unknown as StorageClient, sealer(), log, realEnvironment);
+    const store = new AccessKeyStore(new MemoryPartition(), sealer(), log, realEnvironment);
     const changed: string[] = [];
     store.onChange = (id) => changed.push(id);
     await store.create({ accessKeyId: 'KEYONE', secret: 'clear-text-secret-0001', name: 'one', admin: false, source: 'api' });
@@ -102,26 +106,26 @@ describe('access keys in the system partition', () => {
   test('seeding creates missing keys, replaces a rotated secret, and leaves a disabled key disabled', async () => {
     const storage = new MemoryPartition();
     const master = sealer();
-    const store = new AccessKeyStore(storage as unknown as StorageClient, master, log, realEnvironment);
+    const store = new AccessKeyStore(storage, master, log, realEnvironment);
     expect(await store.seed([{ accessKeyId: 'SEEDED', secret: 'first-secret-000001', admin: true }])).toEqual({ created: 1, updated: 0 });
     expect(await store.seed([{ accessKeyId: 'SEEDED', secret: 'first-secret-000001', admin: true }])).toEqual({ created: 0, updated: 0 });
     await store.setEnabled('SEEDED', false);
     expect(await store.seed([{ accessKeyId: 'SEEDED', secret: 'rotated-secret-00002', admin: true }])).toEqual({ created: 0, updated: 1 });
     expect(store.find('SEEDED')).toMatchObject({ secret: 'rotated-secret-00002', enabled: false, admin: true });
     // A router with a new master key re-seals what it is given (master key rotation by re-seeding).
-    const rotated = new AccessKeyStore(storage as unknown as StorageClient, sealer(), log, realEnvironment);
+    const rotated = new AccessKeyStore(storage, sealer(), log, realEnvironment);
     await rotated.refresh();
     expect(await rotated.seed([{ accessKeyId: 'SEEDED', secret: 'rotated-secret-00002', admin: true }])).toEqual({ created: 0, updated: 1 });
     expect(rotated.find('SEEDED')?.secret).toBe('rotated-secret-00002');
   });
 
   test('without a master key keys can be listed and deleted, not created', async () => {
-    const store = new AccessKeyStore(new MemoryPartition() as unknown as StorageClient, undefined, log, realEnvironment);
+    const store = new AccessKeyStore(new MemoryPartition(), undefined, log, realEnvironment);
     await expect(store.create({ accessKeyId: 'KEYONE', secret: 'clear-text-secret-0001', name: 'one', admin: false, source: 'api' })).rejects.toThrow(/--master-key-file/);
   });
 
   test('ids, secrets and names are checked', async () => {
-    const store = new AccessKeyStore(new MemoryPartition() as unknown as StorageClient, sealer(), log, realEnvironment);
+    const store = new AccessKeyStore(new MemoryPartition(), sealer(), log, realEnvironment);
     await expect(store.create({ accessKeyId: 'bad id', secret: 'clear-text-secret-0001', name: 'x', admin: false, source: 'api' })).rejects.toThrow(/access key id/);
     await expect(store.create({ accessKeyId: 'KEY', secret: 'short', name: 'x', admin: false, source: 'api' })).rejects.toThrow(/secret access key/);
     await expect(store.create({ accessKeyId: 'KEY', secret: 'clear-text-secret-0001', name: '', admin: false, source: 'api' })).rejects.toThrow(/key name/);
