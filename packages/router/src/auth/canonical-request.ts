@@ -31,6 +31,8 @@ export function stringToSign(parts: SignatureParts, canonical: string): string {
  * then each segment URI-encoded once more than it was sent (the SDKs encode the encoded path).
  */
 export function canonicalUri(url: string): string {
+  // DynamoDB's requests all go to '/': the common case skips the work.
+  if (url === '/') return '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const segments: string[] = [];
@@ -45,6 +47,7 @@ export function canonicalUri(url: string): string {
 
 /** Parameters encoded, sorted by name then value; a presigned request's own X-Amz-Signature left out. */
 export function canonicalQuery(url: string, presigned: boolean): string {
+  if (!url.includes('?')) return '';
   return queryParameters(url)
     .filter(([name]) => !(presigned && name === 'X-Amz-Signature'))
     .map(([name, value]) => [uriEncode(name), uriEncode(value)])

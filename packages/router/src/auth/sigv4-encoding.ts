@@ -23,8 +23,18 @@ export function amzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
+/** The last date parsed: requests signed in the same second share it (one parse per second, not per request). */
+let lastDate: { text: string; ms: number | undefined } = { text: '', ms: undefined };
+
 /** Milliseconds since the epoch for 20150830T123600Z, or undefined if it is not that format or no real date. */
 export function parseAmzDate(text: string): number | undefined {
+  if (text === lastDate.text) return lastDate.ms;
+  const ms = parseAmzDateUncached(text);
+  lastDate = { text, ms };
+  return ms;
+}
+
+function parseAmzDateUncached(text: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);

@@ -54,9 +54,10 @@ export function verifySignature(
   const canonical = canonicalRequest(request, parts, sha256Hex(request.body));
   const { date, region, service } = parts.scope;
   const signingKey = cache.signingKey(key.accessKeyId, key.secret, date, region, service);
-  const expected = hmac(signingKey, stringToSign(parts, canonical)).toString('hex');
-  const given = Buffer.from(parts.signature.toLowerCase());
-  if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) {
+  const expected = hmac(signingKey, stringToSign(parts, canonical));
+  // Compared as bytes in constant time; a signature that is not 64 hex digits cannot match.
+  const given = /^[0-9a-fA-F]{64}$/.test(parts.signature) ? Buffer.from(parts.signature, 'hex') : undefined;
+  if (given === undefined || !timingSafeEqual(given, expected)) {
     throw new InvalidSignatureException(SIGNATURE_MISMATCH_MESSAGE);
   }
   return { accessKeyId: key.accessKeyId, name: key.name, admin: key.admin, authenticated: true };
@@ -78,24 +79,25 @@ function checkScope(parts: SignatureParts, options: VerifyOptions): void {
 
 /** AWS's window: 5 minutes either side of its clock (a presigned URL: until it expires). */
 function checkTime(parts: SignatureParts, nowMs: number): void {
-  const now = amzDate(nowMs);
+  // Formatted only for a refusal: most requests pass, and formatting dates costs more than comparing.
+  const now = () => amzDate(nowMs);
   if (parts.requestTimeMs - nowMs > SIGNATURE_CLOCK_SKEW_MS_MAX) {
     throw new InvalidSignatureException(
-      `Signature not yet current: ${parts.requestDate} is still later than ${amzDate(nowMs + SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now} + 5 min.)`,
+      `Signature not yet current: ${parts.requestDate} is still later than ${amzDate(nowMs + SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now()} + 5 min.)`,
     );
   }
   if (parts.presigned && parts.expiresSeconds !== undefined) {
     const expiresMs = parts.expiresSeconds * 1000;
     if (nowMs - parts.requestTimeMs > expiresMs) {
       throw new InvalidSignatureException(
-        `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - expiresMs)} (${now} - ${parts.expiresSeconds} sec.)`,
+        `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - expiresMs)} (${now()} - ${parts.expiresSeconds} sec.)`,
       );
     }
     return;
   }
   if (nowMs - parts.requestTimeMs > SIGNATURE_CLOCK_SKEW_MS_MAX) {
     throw new InvalidSignatureException(
-      `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now} - 5 min.)`,
+      `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now()} - 5 min.)`,
     );
   }
 }
