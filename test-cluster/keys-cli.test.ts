@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ListTablesCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { REPO_ROOT, dynamoClient, eventually } from '@triad/harness';
+import { awsAvailable, awsCliTitle, runAws } from './support/aws-cli';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 const SLOT = 32;
@@ -99,3 +100,17 @@ test('create, sign in, list, refuse a non-admin, disable, enable, delete', async
   expect(wrong.stderr).toContain('InvalidSignatureException');
   expect(tc.unexpectedExits).toEqual([]);
 }, 180_000);
+
+// The AWS CLI signs with botocore, not the JavaScript SDK: a second, independent signer.
+(awsAvailable ? describe : describe.skip)(awsCliTitle('the AWS CLI against an enforcing cluster'), () => {
+  test('signs in with a key, and gets DynamoDB\'s errors for a wrong secret or an unknown key', async () => {
+    expect(await runAws(tc.endpoint, ['list-tables'], { credentials: ADMIN })).toMatchObject({ code: 0, json: { TableNames: [] } });
+    const wrong = await runAws(tc.endpoint, ['list-tables'], { credentials: { ...ADMIN, secretAccessKey: 'not-the-admin-secret-0123456789abcdefgh' } });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('(InvalidSignatureException)');
+    const unknown = await runAws(tc.endpoint, ['list-tables'], { credentials: { accessKeyId: 'TRIADNOSUCHKEY', secretAccessKey: ADMIN.secretAccessKey } });
+    expect(unknown.stderr).toContain('(UnrecognizedClientException)');
+    const put = await runAws(tc.endpoint, ['create-table', '--table-name', 'cli', '--attribute-definitions', 'AttributeName=id,AttributeType=S', '--key-schema', 'AttributeName=id,KeyType=HASH', '--billing-mode', 'PAY_PER_REQUEST'], { credentials: ADMIN });
+    expect(put).toMatchObject({ code: 0 });
+  }, 120_000);
+});

@@ -50,13 +50,15 @@ export interface AwsCliOptions {
    */
   defaultRetries?: boolean;
   timeoutMs?: number;
+  /** Default: dummy credentials (enough for a cluster in open mode). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 function cliEnv(options: AwsCliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'y',
+    AWS_ACCESS_KEY_ID: options.credentials?.accessKeyId ?? 'x',
+    AWS_SECRET_ACCESS_KEY: options.credentials?.secretAccessKey ?? 'y',
     AWS_DEFAULT_REGION: 'us-east-1',
     // Nothing from the machine's own AWS setup may leak in.
     AWS_CONFIG_FILE: '/nonexistent/aws-config',
