@@ -20,6 +20,7 @@ const CLI = path.join(REPO_ROOT, 'packages/cli/bin/triad.js');
 
 let tc: TestCluster;
 let credentialsDir: string;
+let credentialsFile: string;
 const clients: DynamoDBClient[] = [];
 
 /** Runs `triad keys ...` signed with `as`; resolves with its exit code and output. */
@@ -50,7 +51,7 @@ async function listTables(credentials: { accessKeyId: string; secretAccessKey: s
 
 beforeAll(async () => {
   credentialsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-keys-cli-'));
-  const credentialsFile = path.join(credentialsDir, 'credentials');
+  credentialsFile = path.join(credentialsDir, 'credentials');
   fs.writeFileSync(credentialsFile, `${ADMIN.accessKeyId} ${ADMIN.secretAccessKey} admin\n`, { mode: 0o600 });
   tc = await startTestCluster(SLOT, { auth: { mode: 'enforce', credentialsFile } });
 });
@@ -100,6 +101,13 @@ test('create, sign in, list, refuse a non-admin, disable, enable, delete', async
   expect(wrong.stderr).toContain('InvalidSignatureException');
   expect(tc.unexpectedExits).toEqual([]);
 }, 180_000);
+
+test('a key added to the credentials file (a rotated Secret) counts without a restart', async () => {
+  const added = { accessKeyId: 'TRIADADDEDLATER00001', secretAccessKey: 'added-later-secret-0123456789abcdefghij' };
+  expect(await listTables(added)).toBe('UnrecognizedClientException');
+  fs.appendFileSync(credentialsFile, `${added.accessKeyId} ${added.secretAccessKey}\n`);
+  await eventually('the added key accepted', async () => expect(await listTables(added)).toBe('ok'), { timeoutMs: 30_000, intervalMs: 500 });
+}, 120_000);
 
 // The AWS CLI signs with botocore, not the JavaScript SDK: a second, independent signer.
 (awsAvailable ? describe : describe.skip)(awsCliTitle('the AWS CLI against an enforcing cluster'), () => {

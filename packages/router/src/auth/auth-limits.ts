@@ -31,3 +31,8 @@ export const ACCESS_KEYS_REFRESH_MS = 1_000;
  * lines are dropped and counted (triad_audit_lines_dropped_total) rather than memory growing.
  */
 export const AUDIT_BUFFER_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * How often a router looks whether its credentials file changed (Kubernetes rewrites a mounted
+ * Secret in place within a minute or so of an update): a rotated secret counts without a restart.
+ */
+export const CREDENTIALS_FILE_CHECK_MS = 10_000;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from '@triad/observability';
 import { DynamoDbError } from '@triad/model';
-import { sleep, type Environment } from '@triad/runtime';
+import { sleep, type Environment, type TimerHandle } from '@triad/runtime';
 import type { Registry } from 'prom-client';
 import type { StorageClient } from '../cluster/storage-client';
 import type { Operation } from '../operations/operation';
@@ -10,6 +10,7 @@ import { createAdminOperations } from './admin-operations';
 import { parseAuditTableFilter } from './audit-event';
 import { AuditLog } from './audit-log';
 import { createAuthMetrics } from './auth-metrics';
+import { CREDENTIALS_FILE_CHECK_MS } from './auth-limits';
 import type { AuthMode } from './auth-mode';
 import { EnforcingAuthenticator, OpenAuthenticator, type Authenticator } from './authenticator';
 import { parseCredentials, type SeedCredential } from './credentials-file';
@@ -93,6 +94,7 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
     }
   }
   keys.startRefreshing();
+  const reseed = settings.credentialsFile ? watchCredentialsFile(settings.credentialsFile, keys, c) : undefined;
   const updateGauge = () => {
     const all = keys.list();
     metrics.accessKeys.set({ state: 'enabled' }, all.filter((k) => k.enabled).length);
@@ -119,7 +121,44 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
     async stop() {
       keys.stop();
       c.env.clearInterval(gaugeTimer);
+      c.env.clearInterval(reseed);
       await audit?.close();
     },
   };
+}
+
+/**
+ * Seeds the credentials file again whenever it changes (a rotated Kubernetes Secret is rewritten in
+ * place): new keys are created and changed secrets replaced without a restart. A file that cannot
+ * be read or parsed is logged and left for the next change.
+ */
+function watchCredentialsFile(file: string, keys: AccessKeyStore, c: AuthComponents): TimerHandle {
+  const stamp = () => {
+    const stat = fs.statSync(file);
+    return `${stat.mtimeMs}/${stat.size}/${stat.ino}`;
+  };
+  let seen = stamp();
+  let busy = false;
+  const timer = c.env.setInterval(() => {
+    if (busy) return;
+    let now: string;
+    try {
+      now = stamp();
+    } catch (error) {
+      c.log.warn('the credentials file cannot be read', { file, error: String(error) });
+      return;
+    }
+    if (now === seen) return;
+    busy = true;
+    Promise.resolve()
+      .then(() => keys.seed(parseCredentials(fs.readFileSync(file, 'utf8'), file)))
+      .then(({ created, updated }) => {
+        seen = now;
+        c.log.info('credentials file changed: access keys seeded again', { file, created, updated });
+      })
+      .catch((error: unknown) => c.log.warn('the changed credentials file could not be seeded; will retry', { file, error: String(error) }))
+      .finally(() => (busy = false));
+  }, CREDENTIALS_FILE_CHECK_MS);
+  timer.unref();
+  return timer;
 }
