@@ -71,3 +71,37 @@ export async function sdkSignedRequest(
     .join('&');
   return { path: query ? `/?${query}` : '/', headers: signed.headers, body: text };
 }
+
+const hmacSha256 = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/**
+ * SigV4 headers for a raw request that sends exactly `headers` (every one of them signed, names
+ * lower-cased) and `body` to `path` ('/' and no query), at `nowMs`: an Authorization header and
+ * X-Amz-Date. Written apart from the SDK's signer and the router's verifier, so that each checks the others.
+ */
+export function signRawRequest(
+  endpoint: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  credentials: TestCredentials,
+  nowMs = Date.now(),
+  region = 'us-east-1',
+): Record<string, string> {
+  const amzDate = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = amzDate.slice(0, 8);
+  const all = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) all.set(name.toLowerCase(), String(value));
+  all.set('host', new URL(endpoint).host);
+  all.set('x-amz-date', amzDate);
+  all.delete('authorization');
+  const names = [...all.keys()].sort();
+  const canonical = ['POST', '/', '', ...names.map((n) => `${n}:${all.get(n)!.trim().replace(/\s+/g, ' ')}`), '', names.join(';'), createHash('sha256').update(body).digest('hex')].join('\n');
+  const scope = `${date}/${region}/dynamodb/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const key = hmacSha256(hmacSha256(hmacSha256(hmacSha256(`AWS4${credentials.secretAccessKey}`, date), region), 'dynamodb'), 'aws4_request');
+  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
+  return {
+    'X-Amz-Date': amzDate,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
