@@ -88,7 +88,8 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
       }
       break;
     } catch (error) {
-      if (attempt >= AUTH_START_ATTEMPTS_MAX || !(error instanceof DynamoDbError && error.retriable)) throw error;
+      // A bad seed (ValidationException) will not get better; anything else may be the cluster starting.
+      if (attempt >= AUTH_START_ATTEMPTS_MAX || (error instanceof DynamoDbError && !error.retriable)) throw error;
       c.log.info('waiting for the system partition to load access keys', { error: String(error) });
       await sleep(c.env, AUTH_START_RETRY_MS);
     }
