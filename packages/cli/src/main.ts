@@ -6,6 +6,7 @@ import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
 import { GrpcChangeCluster } from './grpc-cluster';
 import { ENCRYPTION_USAGE, runEncryptionCommand } from './encryption-command';
+import { keysCommand } from './keys-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
   status                       layout epoch and partition movement; nodes by zone: up or down,
@@ -18,6 +19,8 @@ const USAGE = `usage: triad <command> [--layout FILE]
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
 ${ENCRYPTION_USAGE}
+  keys create|list|enable|disable|delete
+                               manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
 the newest layout the nodes hold (after joins and decommissions) is used from there.`;
 
@@ -25,6 +28,15 @@ async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   // Works on files in data directories, not through the cluster.
   if (command === 'encryption') return runEncryptionCommand(rest);
+  // Keys are managed through a router's HTTP API (signed), not the storage nodes' gRPC: no layout needed.
+  if (command === 'keys') {
+    try {
+      return await keysCommand(rest, (line) => console.log(line), (line) => console.error(line));
+    } catch (error) {
+      console.error(`triad keys: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   const { values } = parseArgs({
     args: rest,
     options: {
