@@ -256,16 +256,9 @@ export class LocalCluster {
     );
   }
 
-  /** The cluster's master key file (encryption at rest; made on first start, kept with the data). */
-  get masterKeyFile(): string {
-    return path.join(this.options.dataDir, 'master.key');
-  }
-
   private encryptionArgs(): string[] {
     if (this.options.encryptionAtRest === false) return [];
-    // 32 random bytes as hex, the format of @triad/encryption's master key files ('wx': a key made once is kept).
-    if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    return ['--master-key-file', this.masterKeyFile];
+    return ['--master-key-file', this.ensureMasterKeyFile()];
   }
 
   async startRouter(id: string): Promise<void> {
@@ -288,9 +281,18 @@ export class LocalCluster {
     );
   }
 
-  /** The master key file of an enforcing cluster: made (0600) on first start, kept with the data. */
+  /**
+   * The cluster's master key file: it wraps the storage nodes' data keys (encryption at rest) and
+   * seals the access keys' secrets of an enforcing cluster. Made (0600) on first start, kept with the data.
+   */
   get masterKeyFile(): string {
     return path.join(this.options.dataDir, 'master.key');
+  }
+
+  /** The master key file, made if missing: 32 random bytes as hex ('wx': a key made once is kept). */
+  private ensureMasterKeyFile(): string {
+    if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return this.masterKeyFile;
   }
 
   /** A router's audit log file (when `auth.auditLog` is set). */
@@ -302,8 +304,7 @@ export class LocalCluster {
     const auth = this.options.auth ?? { mode: 'open' };
     const args = ['--auth', auth.mode];
     if (auth.mode === 'enforce') {
-      if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-      args.push('--master-key-file', this.masterKeyFile);
+      args.push('--master-key-file', this.ensureMasterKeyFile());
     }
     if (auth.insecureOpen) args.push('--auth-open-insecure');
     if (auth.credentialsFile) args.push('--credentials', path.resolve(auth.credentialsFile));
