@@ -1,4 +1,4 @@
-import { SerializationException, ValidationException, validateAttributeValue } from '@triad/model';
+import { SerializationException, ValidationException, setOwn, validateAttributeValue } from '@triad/model';
 
 /**
  * Declarative request checks, in DynamoDB's order: first every field's JSON type (a
@@ -126,7 +126,7 @@ function checkType(value: unknown, type: FieldType): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const checked = checkMapValue(child, type.map.type);
-      if (checked !== undefined) out[key] = checked;
+      if (checked !== undefined) setOwn(out, key, checked);
     }
     return out;
   }
