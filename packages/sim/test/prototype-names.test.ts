@@ -30,7 +30,6 @@ beforeAll(async () => {
     "KeySchema":[{"AttributeName":"__proto__","KeyType":"HASH"},{"AttributeName":"constructor","KeyType":"RANGE"}],"BillingMode":"PAY_PER_REQUEST"}`));
 });
 
-afterAll(() => cluster?.stop?.());
 
 test.each(NAMES)('PutItem then GetItem keeps an attribute named %s, top level and nested', async (name) => {
   const n = text(name);
