@@ -143,6 +143,7 @@ Max open files            20000                20000                files
     expect(connectionsMaxForFdLimit(10_000, 20_000)).toBe(10_000);
     expect(connectionsMaxForFdLimit(10_000, 4096)).toBe(4096 - 1024);
     expect(connectionsMaxForFdLimit(10_000, undefined)).toBe(10_000);
+    expect(connectionsMaxForFdLimit(10_000, 1024)).toBe(512);
   });
 });
 

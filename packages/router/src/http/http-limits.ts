@@ -35,7 +35,8 @@ export interface HttpEdgeLimits {
 export const CONNECTIONS_MAX_DEFAULT = 10_000;
 /**
  * Descriptors kept free of client connections for everything else a router opens: gRPC channels
- * to every storage node, gossip, log files, /proc reads.
+ * to every storage node, gossip, log files, /proc reads (half the limit when that is less). Node
+ * raises its soft open-files limit to the hard one at start, so this is usually far below it.
  */
 export const FD_RESERVE_COUNT = 1024;
 /** SDKs send a request the moment they connect; 10 s covers a congested link, not a silent client. */
@@ -67,7 +68,9 @@ export const HTTP_EDGE_LIMITS_DEFAULT: Readonly<HttpEdgeLimits> = {
 /** The connection cap that fits an open-files limit (undefined: unknown or unlimited). */
 export function connectionsMaxForFdLimit(requested: number, openFilesLimit: number | undefined): number {
   if (openFilesLimit === undefined) return requested;
-  return Math.max(1, Math.min(requested, openFilesLimit - FD_RESERVE_COUNT));
+  // Under a small limit (a shell's 1,024) half is kept for the rest, not all of it.
+  const reserve = Math.min(FD_RESERVE_COUNT, Math.floor(openFilesLimit / 2));
+  return Math.max(1, Math.min(requested, openFilesLimit - reserve));
 }
 
 /** The soft "Max open files" of a /proc/<pid>/limits text; undefined when absent or unlimited. */

@@ -47,7 +47,8 @@ function send(res: http.ServerResponse, status: number, body: unknown, requestId
  */
 export function httpServerOptions(limits: HttpEdgeLimits): http.ServerOptions {
   return {
-    headersTimeout: limits.headersTimeoutMs,
+    // Node insists that a head cannot take longer than the whole request.
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
     // Node checks headersTimeout and requestTimeout this often (its default is 30 s).
