@@ -11,15 +11,16 @@ import readline from 'node:readline';
  * unique per destination, so the flood's 12,500 ports do not crowd out the rest of the machine's
  * (binding a local address instead makes each connect search all bound ports: far too slow).
  *
- * Reports on stdout every 500 ms: {"open", "opened", "closedByServer", "errors"}.
+ * Reports on stdout every 500 ms: {"started" (connects begun), "open", "opened", "closedByServer", "errors"}.
  */
 const FLOOD_SCRIPT = String.raw`
 const net = require('node:net');
 const [port, silent, slow, host, reconnectDelayMs, slowByteIntervalMs] = JSON.parse(process.argv[1]);
-let reconnect = true, open = 0, opened = 0, closedByServer = 0, errors = 0;
+let reconnect = true, open = 0, opened = 0, closedByServer = 0, errors = 0, started = 0;
 const sockets = new Set();
 process.on('message', (m) => { if (m === 'stop-reconnecting') reconnect = false; });
 function connect(kind) {
+  started++;
   const socket = net.connect({ port, host });
   let timer, connected = false;
   sockets.add(socket);
@@ -44,10 +45,11 @@ const total = silent + slow;
   for (let n = 0; n < 250 && i < total; n++, i++) connect(i < slow ? 'slow' : 'silent');
   if (i < total) setTimeout(ramp, 20);
 })();
-setInterval(() => process.stdout.write(JSON.stringify({ open, opened, closedByServer, errors }) + '\n'), 500);
+setInterval(() => process.stdout.write(JSON.stringify({ started, open, opened, closedByServer, errors }) + '\n'), 500);
 `;
 
 export interface FloodReport {
+  started: number;
   open: number;
   opened: number;
   closedByServer: number;
@@ -56,7 +58,7 @@ export interface FloodReport {
 
 export class ConnectionFlood {
   private readonly child: ChildProcess;
-  last: FloodReport = { open: 0, opened: 0, closedByServer: 0, errors: 0 };
+  last: FloodReport = { started: 0, open: 0, opened: 0, closedByServer: 0, errors: 0 };
   /** The most connections this flood held open at once. */
   peakOpen = 0;
 
