@@ -17,7 +17,13 @@ import { createHttpEdge } from './http/http-edge';
 import { HTTP_EDGE_LIMITS_DEFAULT, connectionsMaxForFdLimit, openFilesSoftLimit, type HttpEdgeLimits } from './http/http-limits';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
+import { resolveAuthMode } from './auth/auth-mode';
+import { startAuth } from './auth/start-auth';
 import { UNRESTRICTED_CALLER } from './authorization';
+import { keyPolicyCallers } from './auth/key-policy-callers';
+
+/** The account id ARNs and policies name: one cluster is one account. */
+const ACCOUNT_ID = '000000000000';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
@@ -25,10 +31,15 @@ const STARTUP_RETRY_MS = 200;
 /**
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
- * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never),
- * and the HTTP edge's limits (http/http-limits.ts): `--max-connections` (lowered to fit the
- * process's open-files limit), `--headers-timeout-ms`, `--idle-timeout-ms`, `--request-timeout-ms`,
+ * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * The HTTP edge's limits (http/http-limits.ts): `--max-connections` (lowered to fit the process's
+ * open-files limit), `--headers-timeout-ms`, `--idle-timeout-ms`, `--request-timeout-ms`,
  * `--body-bytes-in-flight-max`.
+ * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
+ * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
+ * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
+ * (access keys to seed, `ID SECRET [admin]` per line; also TRIAD_CREDENTIALS), `--audit-log FILE`,
+ * `--audit-tables a,b`, `--audit-skip-tables c`.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,9 +59,18 @@ async function main(): Promise<void> {
       'idle-timeout-ms': { type: 'string', default: process.env.TRIAD_IDLE_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.idleTimeoutMs) },
       'request-timeout-ms': { type: 'string', default: process.env.TRIAD_REQUEST_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.requestTimeoutMs) },
       'body-bytes-in-flight-max': { type: 'string', default: process.env.TRIAD_BODY_BYTES_IN_FLIGHT_MAX ?? String(HTTP_EDGE_LIMITS_DEFAULT.bodyBytesInFlightMax) },
+      auth: { type: 'string', default: process.env.TRIAD_AUTH },
+      'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
+      'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
+      credentials: { type: 'string', default: process.env.TRIAD_CREDENTIALS_FILE },
+      'audit-log': { type: 'string', default: process.env.TRIAD_AUDIT_LOG },
+      'audit-tables': { type: 'string', default: process.env.TRIAD_AUDIT_TABLES },
+      'audit-skip-tables': { type: 'string', default: process.env.TRIAD_AUDIT_SKIP_TABLES },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
+  // Decided before anything starts: a router that would listen open on a network refuses to start.
+  const authMode = resolveAuthMode({ requested: values.auth, host: values.host, insecureOpen: values['auth-open-insecure'] });
   // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
   const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
@@ -96,17 +116,6 @@ async function main(): Promise<void> {
   };
   let ready = false;
 
-  const edgeLimits = edgeLimitsFrom(values, log);
-  const server = createHttpServer({
-    operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
-    registry,
-    metrics,
-    log,
-    edge: createHttpEdge(edgeLimits, env, metrics, log),
-    ready: () => ready,
-  });
-
   for (;;) {
     try {
       await catalog.start();
@@ -116,6 +125,32 @@ async function main(): Promise<void> {
       await sleep(env, STARTUP_RETRY_MS);
     }
   }
+  const auth = await startAuth(
+    {
+      mode: authMode,
+      masterKeyFile: values['master-key-file'],
+      credentialsFile: values.credentials,
+      credentialsText: process.env.TRIAD_CREDENTIALS,
+      auditLogFile: values['audit-log'],
+      auditTables: values['audit-tables'],
+      auditSkipTables: values['audit-skip-tables'],
+    },
+    { storage, log, env, registry, region: values.region },
+  );
+  const server = createHttpServer({
+    operations: createOperationRegistry(),
+    context: { storage, catalog, statistics, region: values.region, accountId: ACCOUNT_ID, log, env, caller: UNRESTRICTED_CALLER },
+    registry,
+    metrics,
+    log,
+    ready: () => ready,
+    authenticator: auth.authenticator,
+    callerFor: keyPolicyCallers(auth.keys, ACCOUNT_ID, env),
+    adminOperations: auth.adminOperations,
+    audit: auth.audit,
+    routerId: values.id,
+    edge: createHttpEdge(edgeLimitsFrom(values, log), env, metrics, log),
+  });
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
@@ -134,6 +169,7 @@ async function main(): Promise<void> {
     reconciler.stop();
     statistics.stop();
     server.close(async () => {
+      await auth.stop();
       storage.close();
       await membership.stop();
       log.info('router stopped');

@@ -8,6 +8,7 @@ import { SerializationException } from '@triad/model';
 import { ConnectionGuard, type GuardedConnection } from '../src/http/connection-guard';
 import { createHttpEdge } from '../src/http/http-edge';
 import { createHttpServer } from '../src/http/http-server';
+import { OpenAuthenticator } from '../src/auth/authenticator';
 import { HTTP_EDGE_LIMITS_DEFAULT, REQUEST_BODY_BYTES_MAX, connectionsMaxForFdLimit, openFilesSoftLimit, type HttpEdgeLimits } from '../src/http/http-limits';
 import { parseJsonBody } from '../src/http/request-body';
 import { createRouterMetrics } from '../src/router-metrics';
@@ -169,7 +170,7 @@ describe('the HTTP server at its edge', () => {
       ['DescribeLimits', () => new Promise((resolve) => (release = () => resolve({})))],
     ]);
     const context = { env: realEnvironment } as unknown as OperationContext;
-    server = createHttpServer({ operations, context, registry, metrics, log: log as never, edge: createHttpEdge(limits, realEnvironment, metrics, log as never), ready: () => true });
+    server = createHttpServer({ operations, context, registry, metrics, log: log as never, edge: createHttpEdge(limits, realEnvironment, metrics, log as never), ready: () => true, authenticator: new OpenAuthenticator() });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as net.AddressInfo).port;
