@@ -35,9 +35,18 @@ const afterAllStops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   tc = await startTestCluster(SLOT, {
+    // Every address (127.0.0.2 and .3 too), so that the floods' ephemeral ports are their own (see
+    // connection-flood.ts); open mode there needs the explicit insecure flag, as it should.
+    routerListenHost: '::',
     envFor: (id) =>
       id === ROUTER_ID
-        ? { TRIAD_MAX_CONNECTIONS: String(CONNECTIONS_MAX), TRIAD_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), TRIAD_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }
+        ? {
+            TRIAD_MAX_CONNECTIONS: String(CONNECTIONS_MAX),
+            TRIAD_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+            TRIAD_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+            TRIAD_AUTH: 'open',
+            TRIAD_AUTH_OPEN_INSECURE: '1',
+          }
         : undefined,
   });
   // The SDK's own retries on (as a real client has them): a connection the router evicted while
