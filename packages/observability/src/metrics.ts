@@ -20,17 +20,21 @@ export async function serveMetrics(registry: client.Registry, req: http.Incoming
 }
 
 /** Answers GET /health/live (the process runs) and /health/ready (it serves); false for other paths. */
-export function serveHealth(req: http.IncomingMessage, res: http.ServerResponse, ready: () => boolean): boolean {
+/**
+ * `ready` answers true, false, or a string: not ready, and why (shown in the probe's answer).
+ */
+export function serveHealth(req: http.IncomingMessage, res: http.ServerResponse, ready: () => boolean | string): boolean {
   const path = req.url?.split('?')[0];
   if (req.method !== 'GET' || (path !== '/health/live' && path !== '/health/ready')) return false;
-  const ok = path === '/health/live' || ready();
+  const state = path === '/health/live' ? true : ready();
+  const ok = state === true;
   res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-  res.end(ok ? 'ok\n' : 'not ready\n');
+  res.end(ok ? 'ok\n' : typeof state === 'string' ? `not ready: ${state}\n` : 'not ready\n');
   return true;
 }
 
 /** A small HTTP server for processes without an HTTP API of their own (storage nodes): metrics and health. */
-export function startMetricsServer(registry: client.Registry, port: number, host = '0.0.0.0', ready: () => boolean = () => true): Promise<http.Server> {
+export function startMetricsServer(registry: client.Registry, port: number, host = '0.0.0.0', ready: () => boolean | string = () => true): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     if (serveHealth(req, res, ready)) return;
     serveMetrics(registry, req, res).then((served) => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger, createMetricsRegistry } from '@triad/observability';
+import { createLogger, createMetricsRegistry, type Logger } from '@triad/observability';
 import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { realEnvironment, sleep } from '@triad/runtime';
@@ -13,6 +13,8 @@ import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
+import { createHttpEdge } from './http/http-edge';
+import { HTTP_EDGE_LIMITS_DEFAULT, connectionsMaxForFdLimit, openFilesSoftLimit, type HttpEdgeLimits } from './http/http-limits';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { resolveAuthMode } from './auth/auth-mode';
@@ -30,6 +32,9 @@ const STARTUP_RETRY_MS = 200;
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
  * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * The HTTP edge's limits (http/http-limits.ts): `--max-connections` (lowered to fit the process's
+ * open-files limit), `--headers-timeout-ms`, `--idle-timeout-ms`, `--request-timeout-ms`,
+ * `--body-bytes-in-flight-max`.
  * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
  * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
  * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
@@ -49,6 +54,11 @@ async function main(): Promise<void> {
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
       'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
       'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
+      'max-connections': { type: 'string', default: process.env.TRIAD_MAX_CONNECTIONS ?? String(HTTP_EDGE_LIMITS_DEFAULT.connectionsMax) },
+      'headers-timeout-ms': { type: 'string', default: process.env.TRIAD_HEADERS_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.headersTimeoutMs) },
+      'idle-timeout-ms': { type: 'string', default: process.env.TRIAD_IDLE_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.idleTimeoutMs) },
+      'request-timeout-ms': { type: 'string', default: process.env.TRIAD_REQUEST_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.requestTimeoutMs) },
+      'body-bytes-in-flight-max': { type: 'string', default: process.env.TRIAD_BODY_BYTES_IN_FLIGHT_MAX ?? String(HTTP_EDGE_LIMITS_DEFAULT.bodyBytesInFlightMax) },
       auth: { type: 'string', default: process.env.TRIAD_AUTH },
       'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
       'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
@@ -139,9 +149,8 @@ async function main(): Promise<void> {
     adminOperations: auth.adminOperations,
     audit: auth.audit,
     routerId: values.id,
+    edge: createHttpEdge(edgeLimitsFrom(values, log), env, metrics, log),
   });
-  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
-  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
@@ -170,6 +179,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The HTTP edge's limits from the flags; the connection cap fits the open-files limit. */
+function edgeLimitsFrom(values: Record<string, string | boolean | undefined>, log: Logger): HttpEdgeLimits {
+  const number = (name: string): number => {
+    const value = Number(values[name]);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${String(values[name])}`);
+    return value;
+  };
+  let openFiles: number | undefined;
+  try {
+    openFiles = openFilesSoftLimit(fs.readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    openFiles = undefined; // not Linux: the cap stays as asked
+  }
+  const requested = number('max-connections');
+  const connectionsMax = connectionsMaxForFdLimit(requested, openFiles);
+  if (connectionsMax < requested) log.warn('connection cap lowered to fit the open-files limit', { requested, connectionsMax, openFiles });
+  return {
+    connectionsMax,
+    headersTimeoutMs: number('headers-timeout-ms'),
+    idleTimeoutMs: number('idle-timeout-ms'),
+    requestTimeoutMs: number('request-timeout-ms'),
+    bodyBytesInFlightMax: number('body-bytes-in-flight-max'),
+  };
 }
 
 main().catch((error: unknown) => {

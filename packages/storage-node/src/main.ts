@@ -4,11 +4,14 @@ import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT } from './repair/anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT } from './repair/hint-store';
 import { StorageNode } from './storage-node';
 import { FileKeyProvider } from '@triad/encryption';
+import { DISK_RESERVE_BYTES_DEFAULT } from './storage/disk-reserve';
+import { PRIVATE_UMASK } from './storage/private-files';
 
 /**
  * Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--advertise host:port`,
- * `--data-dir`, `--layout file`, `--metrics-port`, `--master-key-file` (encryption at rest; or the
- * TRIAD_* environment variables), and stops
+ * `--data-dir`, `--layout file`, `--metrics-port`, `--metrics-host` (default: the host of --listen),
+ * `--disk-reserve-bytes`, `--master-key-file` (encryption at rest; or the TRIAD_* environment
+ * variables), and stops
  * it cleanly on SIGINT or SIGTERM.
  */
 async function main(): Promise<void> {
@@ -22,6 +25,10 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: process.env.TRIAD_DATA_DIR ?? './data' },
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
       'metrics-port': { type: 'string', default: process.env.TRIAD_METRICS_PORT ?? '9100' },
+      /** The address /metrics and the health probes bind; default: the host of --listen. */
+      'metrics-host': { type: 'string', default: process.env.TRIAD_METRICS_HOST },
+      /** Client writes are refused while the data directory's filesystem has less free space than this. */
+      'disk-reserve-bytes': { type: 'string', default: process.env.TRIAD_DISK_RESERVE_BYTES ?? String(DISK_RESERVE_BYTES_DEFAULT) },
       'anti-entropy-interval-ms': { type: 'string', default: process.env.TRIAD_ANTI_ENTROPY_INTERVAL_MS ?? String(ANTI_ENTROPY_INTERVAL_MS_DEFAULT) },
       'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
       'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
@@ -34,6 +41,11 @@ async function main(): Promise<void> {
     },
   });
   if (!values.id || !values.zone || !values.layout) throw new Error('--id, --zone and --layout are required');
+  if (!Number.isSafeInteger(Number(values['disk-reserve-bytes'])) || Number(values['disk-reserve-bytes']) < 0) {
+    throw new Error(`--disk-reserve-bytes must be a whole number of bytes, got ${values['disk-reserve-bytes']}`);
+  }
+  // Every file and directory the node creates is the service user's alone (0600 / 0700).
+  process.umask(PRIVATE_UMASK);
   const node = await StorageNode.open({
     id: values.id,
     zone: values.zone,
@@ -42,6 +54,8 @@ async function main(): Promise<void> {
     dataDir: values['data-dir']!,
     layoutFile: values.layout,
     metricsPort: Number(values['metrics-port']),
+    metricsHost: values['metrics-host'],
+    diskReserveBytes: Number(values['disk-reserve-bytes']),
     antiEntropyIntervalMs: Number(values['anti-entropy-interval-ms']),
     hintWindowMs: Number(values['hint-window-ms']),
     hintBytesMax: Number(values['hint-bytes-max']),

@@ -26,6 +26,8 @@ import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
 import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
 import { IndexFences } from './indexes/index-fences';
+import { DISK_RESERVE_BYTES_DEFAULT, DiskReserve } from './storage/disk-reserve';
+import { freeDiskBytes, makePrivateDirectory } from './storage/private-files';
 import type { PlantedBugs } from './planted-bugs';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
@@ -46,6 +48,12 @@ async function askPeersOurGeneration(selfId: string, others: readonly StorageNod
     await sleep(env, 250);
   }
   return [];
+}
+
+/** The host of a `host:port` (an IPv6 host may be bracketed: `[::1]:7000`). */
+export function hostOf(address: string): string {
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
@@ -71,6 +79,14 @@ export interface StorageNodeConfig {
   layout?: ClusterLayout;
   /** Where Prometheus scrapes the node and probes its readiness; none: no metrics server (the simulator). */
   metricsPort?: number;
+  /** The address the metrics server binds; default: the host of `listen` (a node binds what it is told). */
+  metricsHost?: string;
+  /**
+   * Client writes are refused (retriable) while the data directory's filesystem has less free
+   * space than this; default DISK_RESERVE_BYTES_DEFAULT. Only with the default RocksDB engine
+   * (the simulator's in-memory disk has no free space to read).
+   */
+  diskReserveBytes?: number;
   antiEntropyIntervalMs: number;
   hintWindowMs: number;
   hintBytesMax: number;
@@ -142,6 +158,15 @@ export class StorageNode {
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
+    // Data is the service user's alone (main.ts sets the umask for the files inside).
+    if (!config.storageEngine) makePrivateDirectory(config.dataDir);
+    const diskReserve = config.storageEngine
+      ? undefined
+      : new DiskReserve(() => freeDiskBytes(config.dataDir), config.diskReserveBytes ?? DISK_RESERVE_BYTES_DEFAULT, env, log, (reading) => {
+          metrics.diskFreeBytes.set(reading.freeBytes);
+          metrics.diskReserveBytes.set(reading.reserveBytes);
+        });
+    await diskReserve?.start();
     const store = engineWithEncryption(config.storageEngine ?? createRocksStore, config.keyProvider, config.storageEngine === undefined)({
       dataDir: config.dataDir,
       onGroupCommit: (ops, seconds) => {
@@ -293,6 +318,7 @@ export class StorageNode {
       }),
       movement: mover,
       itemCollectionBytesMax: config.itemCollectionBytesMax,
+      writeRefusal: () => diskReserve?.refusal(),
       prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log, env }),
       env,
     });
@@ -320,7 +346,10 @@ export class StorageNode {
     });
     membership.start();
     // Ready once elections run: from then on the node takes its part in serving its partitions.
-    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
+    // Not ready while stopping, or while the disk is below its reserve (reads are still served).
+    const ready = () => (state.stopping ? false : diskReserve?.refusal() ?? true);
+    const metricsHost = config.metricsHost ?? hostOf(config.listen);
+    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, metricsHost, ready);
     handoff.start();
     antiEntropy.start(config.antiEntropyIntervalMs);
     globalIndexes.start();
@@ -356,6 +385,7 @@ export class StorageNode {
       env.clearInterval(sweep);
       handoff.stop();
       antiEntropy.stop();
+      diskReserve?.stop();
       await membership.stop();
       await server.close();
       metricsServer?.close();

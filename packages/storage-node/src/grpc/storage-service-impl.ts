@@ -71,6 +71,8 @@ import type { IndexFences } from '../indexes/index-fences';
 
 export interface StorageServiceComponents {
   nodeId: string;
+  /** Why client writes are refused now (the disk is below its reserve), if they are. */
+  writeRefusal?: () => string | undefined;
   zone: string;
   store: StorageEngine;
   replicas: ReplicaState;
@@ -200,6 +202,9 @@ export class StorageServiceImpl implements StorageNodeService {
       // A hot key: refuse before anything is applied, so that the client's retry is safe.
       return this.errorResult(op, new ThrottlingException());
     }
+    const refusal = op.kind === 'OP_KIND_GET' ? undefined : this.c.writeRefusal?.();
+    // Refused before anything is decided or applied: the client's retry (elsewhere, later) is safe.
+    if (refusal) return this.errorResult(op, new ServiceUnavailableException(`${this.c.nodeId}: ${refusal}`));
     try {
       const { result, applied, refusal } = await this.c.replicas.withKey<{ result?: OpResultBody; applied: Promise<void>; refusal?: unknown }>(op.partition, op.key, async (key) => {
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
