@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import type https from 'node:https';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry } from '@triad/observability';
-import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { GrpcMembershipTransport, MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { GRPC_TLS_ENV, envFlag, grpcSecurityFromFlags, grpcStorageConnector } from '@triad/rpc';
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { realEnvironment, sleep } from '@triad/runtime';
 import { Catalog } from './catalog/catalog';
@@ -13,6 +15,7 @@ import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
+import { TlsReloader, readHttpTls } from './http/tls-reloader';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { UNRESTRICTED_CALLER } from './authorization';
@@ -23,7 +26,10 @@ const STARTUP_RETRY_MS = 200;
 /**
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
- * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never),
+ * `--tls-cert FILE --tls-key FILE` (serve the API over HTTPS, reloading renewed files),
+ * `--grpc-tls-dir DIR` (mutual TLS with the cluster CA on gossip and calls to storage nodes) or
+ * `--grpc-insecure`.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -38,9 +44,16 @@ async function main(): Promise<void> {
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
       'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
       'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
+      'tls-cert': { type: 'string', default: process.env.TRIAD_TLS_CERT },
+      'tls-key': { type: 'string', default: process.env.TRIAD_TLS_KEY },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new Error('--tls-cert and --tls-key go together');
+  const httpTlsFiles = values['tls-cert'] ? { certFile: values['tls-cert'], keyFile: values['tls-key']! } : undefined;
+  const grpcSecurity = grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] });
   // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
   const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
@@ -54,13 +67,14 @@ async function main(): Promise<void> {
   const membership = new MembershipAgent({
     self: { id: values.id, zone: values.zone, role: 'router', address: gossipAddress },
     seeds: ring.nodes.map((n) => n.address),
-  }, { environment: env });
+  }, { environment: env, transport: new GrpcMembershipTransport(gossipAddress, grpcSecurity) });
   observeMembership(membership, log, registry);
-  await startMembershipServer(values['gossip-listen'], membership);
+  await startMembershipServer(values['gossip-listen'], membership, grpcSecurity);
   membership.start();
   const health = new NodeHealth((id) => membership.member(id)?.status, env);
-  const storage = new GrpcStorageClient(ring, values.zone, health, log, env);
-  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env);
+  const connector = grpcStorageConnector(env, grpcSecurity);
+  const storage = new GrpcStorageClient(ring, values.zone, health, log, env, connector);
+  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env, connector);
   storage.onStaleLayout = () => layoutFollower.refreshSoon();
   layoutFollower.start();
   const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
@@ -93,7 +107,10 @@ async function main(): Promise<void> {
     metrics,
     log,
     ready: () => ready,
+    tls: httpTlsFiles && readHttpTls(httpTlsFiles),
   });
+  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env);
+  tlsReloader?.start();
   // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
   server.keepAliveTimeout = 65_000;
 
@@ -110,7 +127,7 @@ async function main(): Promise<void> {
   statistics.start();
   reconciler.start();
   ready = true;
-  log.info('router ready', { port: Number(values.port) });
+  log.info('router ready', { port: Number(values.port), https: Boolean(httpTlsFiles), grpc: grpcSecurity.kind });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
     indexBuilder.stop();
     reconciler.stop();
     statistics.stop();
+    tlsReloader?.stop();
     server.close(async () => {
       storage.close();
       await membership.stop();

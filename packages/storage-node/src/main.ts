@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ITEM_COLLECTION_BYTES_MAX } from '@triad/model';
+import { GRPC_TLS_ENV, envFlag, grpcSecurityFromFlags } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT } from './repair/anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT } from './repair/hint-store';
 import { StorageNode } from './storage-node';
 
 /**
  * Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--advertise host:port`,
- * `--data-dir`, `--layout file`, `--metrics-port` (or the TRIAD_* environment variables), and stops
- * it cleanly on SIGINT or SIGTERM.
+ * `--data-dir`, `--layout file`, `--metrics-port`, `--metrics-host` (default: the host of --listen),
+ * `--grpc-tls-dir DIR` (mutual TLS: ca.crt, tls.crt, tls.key) or `--grpc-insecure` (or the TRIAD_*
+ * environment variables), and stops it cleanly on SIGINT or SIGTERM.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +22,9 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: process.env.TRIAD_DATA_DIR ?? './data' },
       layout: { type: 'string', default: process.env.TRIAD_LAYOUT },
       'metrics-port': { type: 'string', default: process.env.TRIAD_METRICS_PORT ?? '9100' },
+      'metrics-host': { type: 'string', default: process.env.TRIAD_METRICS_HOST },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
       'anti-entropy-interval-ms': { type: 'string', default: process.env.TRIAD_ANTI_ENTROPY_INTERVAL_MS ?? String(ANTI_ENTROPY_INTERVAL_MS_DEFAULT) },
       'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
       'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
@@ -36,6 +41,8 @@ async function main(): Promise<void> {
     dataDir: values['data-dir']!,
     layoutFile: values.layout,
     metricsPort: Number(values['metrics-port']),
+    metricsHost: values['metrics-host'],
+    grpcSecurity: grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] }),
     antiEntropyIntervalMs: Number(values['anti-entropy-interval-ms']),
     hintWindowMs: Number(values['hint-window-ms']),
     hintBytesMax: Number(values['hint-bytes-max']),

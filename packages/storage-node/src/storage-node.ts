@@ -23,6 +23,7 @@ import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } fro
 import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
 import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
+import { listenHost, type GrpcSecurity } from '@triad/rpc';
 import { IndexFences } from './indexes/index-fences';
 import type { PlantedBugs } from './planted-bugs';
 
@@ -69,6 +70,13 @@ export interface StorageNodeConfig {
   layout?: ClusterLayout;
   /** Where Prometheus scrapes the node and probes its readiness; none: no metrics server (the simulator). */
   metricsPort?: number;
+  /** The address the metrics server binds; default: the host of `listen` (a node told loopback serves nothing beyond it). */
+  metricsHost?: string;
+  /**
+   * The gRPC network's security when `network` is not given: the cluster's mutual TLS (a client
+   * without a certificate the cluster CA signed is refused), or plaintext when turned off.
+   */
+  grpcSecurity?: GrpcSecurity;
   antiEntropyIntervalMs: number;
   hintWindowMs: number;
   hintBytesMax: number;
@@ -126,7 +134,7 @@ export class StorageNode {
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
     const state = { stopping: false };
     const env = config.environment ?? realEnvironment;
-    const network = config.network ?? grpcNodeNetwork(env);
+    const network = config.network ?? grpcNodeNetwork(env, config.grpcSecurity ?? missingSecurity());
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
     const registry = createMetricsRegistry(identity);
@@ -312,7 +320,7 @@ export class StorageNode {
     });
     membership.start();
     // Ready once elections run: from then on the node takes its part in serving its partitions.
-    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
+    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, config.metricsHost ?? listenHost(config.listen), () => !state.stopping);
     handoff.start();
     antiEntropy.start(config.antiEntropyIntervalMs);
     globalIndexes.start();
@@ -380,4 +388,9 @@ export class StorageNode {
     this.stopping ??= this.stopParts(signal);
     return this.stopping;
   }
+}
+
+/** A node on the real network is told how to secure it: plaintext is never a silent default. */
+function missingSecurity(): never {
+  throw new Error('StorageNodeConfig.grpcSecurity is required unless a network is given');
 }

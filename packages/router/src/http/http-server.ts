@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import {
   DynamoDbError,
   InternalServerError,
@@ -25,6 +26,8 @@ export interface HttpServerComponents {
   log: Logger;
   /** True once the router can serve requests (health/ready). */
   ready: () => boolean;
+  /** Serve HTTPS with this certificate chain and key (PEM); none: plain HTTP. See tls-reloader.ts for renewals. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, requestId: string): void {
@@ -53,14 +56,15 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks. */
+/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks; HTTPS when given `tls`. */
 export function createHttpServer(c: HttpServerComponents): http.Server {
-  return http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(c, req, res).catch((error: unknown) => {
       c.log.error('request handling failed', { error: String(error) });
       if (!res.headersSent) send(res, 500, errorBody(new InternalServerError('Internal server error')), newRequestId());
     });
-  });
+  };
+  return c.tls ? https.createServer({ cert: c.tls.cert, key: c.tls.key }, listener) : http.createServer(listener);
 }
 
 async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
