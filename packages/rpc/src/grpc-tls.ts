@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { CHANNEL_OPTIONS } from './proto-loader';
 
 /**
  * Mutual TLS for every gRPC channel between Triad processes (storage node to storage node, router
@@ -54,6 +55,17 @@ export function channelCredentials(security: GrpcSecurity): grpc.ChannelCredenti
   // The chain to the cluster CA is checked; the host name is not (see the file's header).
   return grpc.credentials.createSsl(ca, key, cert, { checkServerIdentity: () => undefined });
 }
+
+/**
+ * The channel options for `security`: with TLS, the name a client asks for (SNI) is a fixed one,
+ * since peers are reached by IP address (which SNI may not carry) and host names are not checked.
+ */
+export function channelOptions(security: GrpcSecurity): grpc.ChannelOptions {
+  return security.kind === 'insecure' ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': TLS_SERVER_NAME };
+}
+
+/** The server name every Triad client asks for over TLS. */
+export const TLS_SERVER_NAME = 'triad';
 
 /** The credentials of a server: serve our certificate, refuse any client without one the cluster CA signed. */
 export function serverCredentials(security: GrpcSecurity): grpc.ServerCredentials {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { realEnvironment, systemDeadline, type Environment } from '@triad/runtime';
 import { faultGate } from './fault-gate';
-import { channelCredentials, serverCredentials, type GrpcSecurity } from './grpc-tls';
+import { channelCredentials, channelOptions, serverCredentials, type GrpcSecurity } from './grpc-tls';
 import { CHANNEL_OPTIONS, loadProto } from './proto-loader';
 import { BatchStreamClient, BatchStreamServer } from './batch-stream';
 import type { ElectionPacket, ExecuteBatch, ExecuteBatchReply, ReadBatch, ReadBatchReply, ReplicateBatch, ReplicateBatchReply, StorageNodeService } from './storage-messages';
@@ -149,7 +149,7 @@ export class StorageNodeClient implements StorageNodeService {
     { executeDeadlineMs = deadlineMs, env = realEnvironment }: { executeDeadlineMs?: number; env?: Environment } = {},
   ) {
     const Constructor = storageServiceConstructor();
-    this.client = new Constructor(address, channelCredentials(security), CHANNEL_OPTIONS);
+    this.client = new Constructor(address, channelCredentials(security), channelOptions(security));
     this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request), env);
     this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', executeDeadlineMs, (request) => this.call('execute', request, executeDeadlineMs), env);
     this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request), env);

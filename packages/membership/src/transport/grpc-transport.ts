@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, channelCredentials, faultGate, loadProto, serverCredentials, type GrpcSecurity } from '@triad/rpc';
+import { CHANNEL_OPTIONS, channelCredentials, channelOptions, faultGate, loadProto, serverCredentials, type GrpcSecurity } from '@triad/rpc';
 import { systemDeadline } from '@triad/runtime';
 import { CLIENTS_MAX, GOSSIP_PAYLOAD_BYTES_MAX } from '../limits';
 import { InvalidSwimMessageError, parseSwimMessage, type SwimMessage } from '../swim';
@@ -145,7 +145,7 @@ export class GrpcMembershipTransport implements MembershipTransport {
       this.clients.delete(address);
     } else {
       const Constructor = membershipServiceConstructor();
-      client = new Constructor(address, channelCredentials(this.security), CHANNEL_OPTIONS);
+      client = new Constructor(address, channelCredentials(this.security), channelOptions(this.security));
       if (this.clients.size >= CLIENTS_MAX) {
         const [oldestAddress, oldest] = this.clients.entries().next().value as [string, grpc.Client];
         oldest.close();
