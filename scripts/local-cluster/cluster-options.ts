@@ -7,6 +7,9 @@ import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-
  * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the
  * bundle `npm run build` makes, the cluster runs the bundled storage node and router.
  * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host.
+ * TLS: every gRPC channel runs over mutual TLS with a CA made in <data-dir>/tls on first start;
+ * --grpc-insecure runs them in plaintext; --https serves the routers' API over HTTPS (trust
+ * <data-dir>/tls/ca/ca.crt).
  */
 export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   const { values } = parseArgs({
@@ -21,6 +24,8 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
       partitions: { type: 'string' },
       'base-port': { type: 'string' },
       host: { type: 'string' },
+      'grpc-insecure': { type: 'boolean' },
+      https: { type: 'boolean' },
     },
     allowPositionals: false,
   });
@@ -34,6 +39,8 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   if (values.partitions) options.partitions = Number(values.partitions);
   if (values['base-port']) options.basePort = Number(values['base-port']);
   if (values.host) options.host = values.host;
+  if (values['grpc-insecure']) options.grpcTls = false;
+  if (values.https) options.httpsApi = true;
   options.dataDir = path.resolve(options.dataDir);
   if (typeof TRIAD_BUNDLE_ENTRIES === 'object') {
     const run = (bundle: string) => ['--enable-source-maps', path.join(__dirname, bundle)];

@@ -108,6 +108,11 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
     return this.swim.id;
   }
 
+  /** Claims whose incarnation jumped further than INCARNATION_STEP_MAX and were bounded: forged or corrupt gossip. */
+  get incarnationsBounded(): number {
+    return this.swim.incarnationsBounded;
+  }
+
   /** Every known member, this one included (copies). */
   members(): MemberState[] {
     return this.swim.members();

@@ -15,7 +15,7 @@ import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
-import { TlsReloader, readHttpTls } from './http/tls-reloader';
+import { TLS_RELOAD_INTERVAL_MS_DEFAULT, TlsReloader, readHttpTls } from './http/tls-reloader';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { UNRESTRICTED_CALLER } from './authorization';
@@ -27,7 +27,8 @@ const STARTUP_RETRY_MS = 200;
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
  * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never),
- * `--tls-cert FILE --tls-key FILE` (serve the API over HTTPS, reloading renewed files),
+ * `--tls-cert FILE --tls-key FILE` (serve the API over HTTPS, reloading renewed files; checked
+ * every `--tls-reload-interval-ms`),
  * `--grpc-tls-dir DIR` (mutual TLS with the cluster CA on gossip and calls to storage nodes) or
  * `--grpc-insecure`.
  */
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
       'tls-cert': { type: 'string', default: process.env.TRIAD_TLS_CERT },
       'tls-key': { type: 'string', default: process.env.TRIAD_TLS_KEY },
+      'tls-reload-interval-ms': { type: 'string', default: process.env.TRIAD_TLS_RELOAD_INTERVAL_MS ?? String(TLS_RELOAD_INTERVAL_MS_DEFAULT) },
       'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
       'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
     },
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     ready: () => ready,
     tls: httpTlsFiles && readHttpTls(httpTlsFiles),
   });
-  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env);
+  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env, Number(values['tls-reload-interval-ms']));
   tlsReloader?.start();
   // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
   server.keepAliveTimeout = 65_000;
