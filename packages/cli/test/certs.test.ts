@@ -79,6 +79,8 @@ describe('triad certs', () => {
     expect(fs.readdirSync(path.join(dir, 'router-1')).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
     expect(certsCommand(['issue', '--ca-dir', path.join(dir, 'ca')], NOW_MS, (l) => lines.push(l))).toBe(2);
     expect(certsCommand(['rotate'], NOW_MS, (l) => lines.push(l))).toBe(2);
+    expect(certsCommand(['ensure', '--dir', path.join(dir, 'lab'), '--name', 'a', '--name', 'b'], NOW_MS, (l) => lines.push(l))).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'lab')).sort()).toEqual(['a', 'b', 'ca']);
   });
 
   test('the local cluster makes its CA once and reissues only what is missing, expiring or from another CA', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GRPC_TLS_FILES } from '@triad/rpc';
-import { CA_KEY_FILE, initCa, issueCertificate, LOOPBACK_HOSTS } from './cluster-ca';
+import { CA_KEY_FILE, ensureLocalCertificates, initCa, issueCertificate, LOOPBACK_HOSTS } from './cluster-ca';
 
 export const CERTS_USAGE = `usage: triad certs <init|issue> [options]
   init  [--ca-dir DIR] [--days N] [--force]
@@ -10,7 +10,10 @@ export const CERTS_USAGE = `usage: triad certs <init|issue> [options]
         issue a certificate for one process (or an operator) signed by the CA: OUT/${GRPC_TLS_FILES.ca},
         OUT/${GRPC_TLS_FILES.cert}, OUT/${GRPC_TLS_FILES.key} (default OUT ./certs/NAME); it answers to
         ${LOOPBACK_HOSTS.join(', ')} and every --host. Start a process with --grpc-tls-dir OUT,
-        and the router's HTTPS API with --tls-cert OUT/${GRPC_TLS_FILES.cert} --tls-key OUT/${GRPC_TLS_FILES.key}.`;
+        and the router's HTTPS API with --tls-cert OUT/${GRPC_TLS_FILES.cert} --tls-key OUT/${GRPC_TLS_FILES.key}.
+  ensure --dir DIR --name NAME [--name NAME ...]
+        what npm start and the compose lab do at start: a CA in DIR/ca if there is none, and a
+        certificate in DIR/NAME for every name that has none (or one about to expire).`;
 
 /** `triad certs …`: returns the exit code. */
 export function certsCommand(argv: string[], nowMs: number, print: (line: string) => void): number {
@@ -20,7 +23,8 @@ export function certsCommand(argv: string[], nowMs: number, print: (line: string
     options: {
       'ca-dir': { type: 'string', default: './certs/ca' },
       out: { type: 'string' },
-      name: { type: 'string' },
+      name: { type: 'string', multiple: true },
+      dir: { type: 'string' },
       host: { type: 'string', multiple: true },
       days: { type: 'string' },
       force: { type: 'boolean', default: false },
@@ -37,13 +41,23 @@ export function certsCommand(argv: string[], nowMs: number, print: (line: string
       return 0;
     }
     case 'issue': {
-      if (!values.name) {
+      const name = values.name?.[0];
+      if (!name || values.name!.length > 1) {
         print(CERTS_USAGE);
         return 2;
       }
-      const out = path.resolve(values.out ?? path.join(path.dirname(caDir), values.name));
-      issueCertificate(caDir, out, { nowMs, name: values.name, hosts: values.host, days });
-      print(`issued ${values.name} in ${out} (${Object.values(GRPC_TLS_FILES).join(', ')})`);
+      const out = path.resolve(values.out ?? path.join(path.dirname(caDir), name));
+      issueCertificate(caDir, out, { nowMs, name, hosts: values.host, days });
+      print(`issued ${name} in ${out} (${Object.values(GRPC_TLS_FILES).join(', ')})`);
+      return 0;
+    }
+    case 'ensure': {
+      if (!values.dir || !values.name) {
+        print(CERTS_USAGE);
+        return 2;
+      }
+      const dirs = ensureLocalCertificates(path.resolve(values.dir), values.name, nowMs);
+      print(`certificates in ${path.resolve(values.dir)}: CA ca/${GRPC_TLS_FILES.ca}; ${[...dirs.keys()].join(', ')}`);
       return 0;
     }
     default:
