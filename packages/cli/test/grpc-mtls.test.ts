@@ -81,3 +81,22 @@ test('a client without any certificate (TLS, trusting the CA) is refused', async
   expect(outcome?.code).toBe(grpc.status.UNAVAILABLE);
 });
 
+
+test('during a CA rotation a server trusting both CAs (a bundle in ca.crt) takes clients of either', async () => {
+  const other = ensureLocalCertificates(path.join(dir, 'other'), ['intruder'], Date.now());
+  const cluster = ensureLocalCertificates(path.join(dir, 'cluster'), ['node'], Date.now());
+  const node = loadGrpcTls(cluster.get('node')!);
+  const bundle = Buffer.concat([node.ca, loadGrpcTls(other.get('intruder')!).ca]);
+  const started = await startMembershipServer('127.0.0.1:0', { handleGossip: () => null }, { kind: 'mtls', tls: { ...node, ca: bundle } });
+  try {
+    for (const security of [member, stranger]) {
+      // The client side trusts the server's CA too (its own bundle, as step 1 of the rotation gives every process).
+      const client = security.kind === 'mtls' ? { kind: 'mtls' as const, tls: { ...security.tls, ca: bundle } } : security;
+      const transport = new GrpcMembershipTransport('c:1', client);
+      await expect(transport.send(`127.0.0.1:${started.port}`, ping, 3_000)).resolves.toBeNull();
+      transport.close();
+    }
+  } finally {
+    started.server.forceShutdown();
+  }
+});
