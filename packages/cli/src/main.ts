@@ -8,6 +8,7 @@ import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
 import { GrpcChangeCluster } from './grpc-cluster';
+import { keysCommand } from './keys-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
   status                       layout epoch and partition movement; nodes by zone: up or down,
@@ -20,6 +21,8 @@ const USAGE = `usage: triad <command> [--layout FILE]
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
   certs init | issue           a development cluster CA and node certificates (triad certs help)
+  keys create|list|enable|disable|delete
+                               manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
 the newest layout the nodes hold (after joins and decommissions) is used from there. gRPC uses
 mutual TLS with --grpc-tls-dir DIR (default: tls/admin beside the layout file, which npm start
@@ -35,6 +38,15 @@ function cliTlsDir(given: string | undefined, layoutFile: string): string | unde
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'certs') return certsCommand(rest, Date.now(), (line) => console.log(line));
+  // Keys are managed through a router's HTTP API (signed), not the storage nodes' gRPC: no layout needed.
+  if (command === 'keys') {
+    try {
+      return await keysCommand(rest, (line) => console.log(line), (line) => console.error(line));
+    } catch (error) {
+      console.error(`triad keys: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

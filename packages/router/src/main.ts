@@ -18,6 +18,8 @@ import { createHttpServer } from './http/http-server';
 import { TLS_RELOAD_INTERVAL_MS_DEFAULT, TlsReloader, readHttpTls } from './http/tls-reloader';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
+import { resolveAuthMode } from './auth/auth-mode';
+import { startAuth } from './auth/start-auth';
 import { UNRESTRICTED_CALLER } from './authorization';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
@@ -31,6 +33,11 @@ const STARTUP_RETRY_MS = 200;
  * every `--tls-reload-interval-ms`),
  * `--grpc-tls-dir DIR` (mutual TLS with the cluster CA on gossip and calls to storage nodes) or
  * `--grpc-insecure`.
+ * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
+ * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
+ * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
+ * (access keys to seed, `ID SECRET [admin]` per line; also TRIAD_CREDENTIALS), `--audit-log FILE`,
+ * `--audit-tables a,b`, `--audit-skip-tables c`.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -50,9 +57,18 @@ async function main(): Promise<void> {
       'tls-reload-interval-ms': { type: 'string', default: process.env.TRIAD_TLS_RELOAD_INTERVAL_MS ?? String(TLS_RELOAD_INTERVAL_MS_DEFAULT) },
       'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
       'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
+      auth: { type: 'string', default: process.env.TRIAD_AUTH },
+      'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
+      'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
+      credentials: { type: 'string', default: process.env.TRIAD_CREDENTIALS_FILE },
+      'audit-log': { type: 'string', default: process.env.TRIAD_AUDIT_LOG },
+      'audit-tables': { type: 'string', default: process.env.TRIAD_AUDIT_TABLES },
+      'audit-skip-tables': { type: 'string', default: process.env.TRIAD_AUDIT_SKIP_TABLES },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
+  // Decided before anything starts: a router that would listen open on a network refuses to start.
+  const authMode = resolveAuthMode({ requested: values.auth, host: values.host, insecureOpen: values['auth-open-insecure'] });
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new Error('--tls-cert and --tls-key go together');
   const httpTlsFiles = values['tls-cert'] ? { certFile: values['tls-cert'], keyFile: values['tls-key']! } : undefined;
   const grpcSecurity = grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] });
@@ -102,20 +118,6 @@ async function main(): Promise<void> {
   };
   let ready = false;
 
-  const server = createHttpServer({
-    operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
-    registry,
-    metrics,
-    log,
-    ready: () => ready,
-    tls: httpTlsFiles && readHttpTls(httpTlsFiles),
-  });
-  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env, Number(values['tls-reload-interval-ms']));
-  tlsReloader?.start();
-  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
-  server.keepAliveTimeout = 65_000;
-
   for (;;) {
     try {
       await catalog.start();
@@ -125,6 +127,36 @@ async function main(): Promise<void> {
       await sleep(env, STARTUP_RETRY_MS);
     }
   }
+  const auth = await startAuth(
+    {
+      mode: authMode,
+      masterKeyFile: values['master-key-file'],
+      credentialsFile: values.credentials,
+      credentialsText: process.env.TRIAD_CREDENTIALS,
+      auditLogFile: values['audit-log'],
+      auditTables: values['audit-tables'],
+      auditSkipTables: values['audit-skip-tables'],
+    },
+    { storage, log, env, registry, region: values.region },
+  );
+  const server = createHttpServer({
+    operations: createOperationRegistry(),
+    // Every request is allowed what it asks until keys carry policies (the policy work wires callerFor).
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
+    registry,
+    metrics,
+    log,
+    ready: () => ready,
+    authenticator: auth.authenticator,
+    adminOperations: auth.adminOperations,
+    audit: auth.audit,
+    routerId: values.id,
+    tls: httpTlsFiles && readHttpTls(httpTlsFiles),
+  });
+  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env, Number(values['tls-reload-interval-ms']));
+  tlsReloader?.start();
+  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
@@ -144,6 +176,7 @@ async function main(): Promise<void> {
     statistics.stop();
     tlsReloader?.stop();
     server.close(async () => {
+      await auth.stop();
       storage.close();
       await membership.stop();
       log.info('router stopped');
