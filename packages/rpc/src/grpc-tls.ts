@@ -48,12 +48,26 @@ export function grpcSecurityFrom(tlsDir: string | undefined): GrpcSecurity {
   return tlsDir ? { kind: 'mtls', tls: loadGrpcTls(tlsDir) } : INSECURE;
 }
 
+/** The chain to the cluster CA is checked; the host name is not (see the file's header). */
+const ANY_SERVER_NAME = (): undefined => undefined;
+
+/**
+ * One credentials object per TLS material: grpc-js shares a connection between channels to the
+ * same address only when their credentials are the same object (with the same host-name check),
+ * as all plaintext channels are — so a process keeps one connection per peer either way.
+ */
+const credentialsByTls = new WeakMap<GrpcTls, grpc.ChannelCredentials>();
+
 /** The credentials of a client channel: present our certificate, trust servers the cluster CA signed. */
 export function channelCredentials(security: GrpcSecurity): grpc.ChannelCredentials {
   if (security.kind === 'insecure') return grpc.credentials.createInsecure();
-  const { ca, key, cert } = security.tls;
-  // The chain to the cluster CA is checked; the host name is not (see the file's header).
-  return grpc.credentials.createSsl(ca, key, cert, { checkServerIdentity: () => undefined });
+  let credentials = credentialsByTls.get(security.tls);
+  if (!credentials) {
+    const { ca, key, cert } = security.tls;
+    credentials = grpc.credentials.createSsl(ca, key, cert, { checkServerIdentity: ANY_SERVER_NAME });
+    credentialsByTls.set(security.tls, credentials);
+  }
+  return credentials;
 }
 
 /**
