@@ -6,6 +6,9 @@ import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-
 /**
  * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the
  * bundle `npm run build` makes, the cluster runs the bundled storage node and router.
+ * TLS: every gRPC channel runs over mutual TLS with a CA made in <data-dir>/tls on first start;
+ * --grpc-insecure runs them in plaintext; --https serves the routers' API over HTTPS (trust
+ * <data-dir>/tls/ca/ca.crt).
  * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host,
  * --encryption-at-rest on|off (or TRIAD_ENCRYPTION_AT_REST; default on: the master key is made in the data directory),
  * --auth open|enforce (default open: routers listen on loopback), --credentials FILE (access keys
@@ -27,6 +30,8 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
       'base-port': { type: 'string' },
       host: { type: 'string' },
       'encryption-at-rest': { type: 'string' },
+      'grpc-insecure': { type: 'boolean' },
+      https: { type: 'boolean' },
       auth: { type: 'string' },
       credentials: { type: 'string' },
       'audit-log': { type: 'boolean' },
@@ -51,6 +56,8 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
     if (!['on', 'off'].includes(encryption)) throw new Error('--encryption-at-rest (TRIAD_ENCRYPTION_AT_REST) takes on or off');
     options.encryptionAtRest = encryption === 'on';
   }
+  if (values['grpc-insecure']) options.grpcTls = false;
+  if (values.https) options.httpsApi = true;
   if (values.auth !== undefined && values.auth !== 'open' && values.auth !== 'enforce') throw new Error(`--auth must be open or enforce, not '${values.auth}'`);
   if (values.credentials && values.auth !== 'enforce') throw new Error('--credentials seeds the keys of --auth enforce: add --auth enforce');
   if (values['router-host']) options.routerListenHost = values['router-host'];

@@ -1,18 +1,20 @@
 import { Ring, layoutEpoch, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
-import { StorageNodeClient, type MovePartitionReply, type MoveProgress } from '@triad/rpc';
+import { StorageNodeClient, type GrpcSecurity, type MovePartitionReply, type MoveProgress } from '@triad/rpc';
 import type { ChangeCluster } from './change-runner';
 
 /** Admin calls wait this long for a node that does not answer (MovePartition has its own, long deadline). */
 export const ADMIN_CALL_DEADLINE_MS = 5_000;
 
-/** The cluster as the CLI reaches it: one gRPC client per storage node address. */
+/** The cluster as the CLI reaches it: one gRPC client per storage node address, with the cluster's mutual TLS. */
 export class GrpcChangeCluster implements ChangeCluster {
   private readonly clients = new Map<string, StorageNodeClient>();
+
+  constructor(private readonly security: GrpcSecurity) {}
 
   client(node: StorageNodeInfo): StorageNodeClient {
     let client = this.clients.get(node.address);
     if (!client) {
-      client = new StorageNodeClient(node.address, ADMIN_CALL_DEADLINE_MS);
+      client = new StorageNodeClient(node.address, ADMIN_CALL_DEADLINE_MS, this.security);
       this.clients.set(node.address, client);
     }
     return client;

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import type https from 'node:https';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetricsRegistry, type Logger } from '@triad/observability';
-import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { GrpcMembershipTransport, MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { GRPC_TLS_ENV, envFlag, grpcSecurityFromFlags, grpcStorageConnector } from '@triad/rpc';
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { realEnvironment, sleep } from '@triad/runtime';
 import { Catalog } from './catalog/catalog';
@@ -15,6 +17,7 @@ import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
 import { createHttpEdge } from './http/http-edge';
 import { HTTP_EDGE_LIMITS_DEFAULT, connectionsMaxForFdLimit, openFilesSoftLimit, type HttpEdgeLimits } from './http/http-limits';
+import { TLS_RELOAD_INTERVAL_MS_DEFAULT, TlsReloader, readHttpTls } from './http/tls-reloader';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { resolveAuthMode } from './auth/auth-mode';
@@ -31,7 +34,11 @@ const STARTUP_RETRY_MS = 200;
 /**
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
- * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never),
+ * `--tls-cert FILE --tls-key FILE` (serve the API over HTTPS, reloading renewed files; checked
+ * every `--tls-reload-interval-ms`),
+ * `--grpc-tls-dir DIR` (mutual TLS with the cluster CA on gossip and calls to storage nodes) or
+ * `--grpc-insecure`.
  * The HTTP edge's limits (http/http-limits.ts): `--max-connections` (lowered to fit the process's
  * open-files limit), `--headers-timeout-ms`, `--idle-timeout-ms`, `--request-timeout-ms`,
  * `--body-bytes-in-flight-max`.
@@ -59,6 +66,11 @@ async function main(): Promise<void> {
       'idle-timeout-ms': { type: 'string', default: process.env.TRIAD_IDLE_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.idleTimeoutMs) },
       'request-timeout-ms': { type: 'string', default: process.env.TRIAD_REQUEST_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.requestTimeoutMs) },
       'body-bytes-in-flight-max': { type: 'string', default: process.env.TRIAD_BODY_BYTES_IN_FLIGHT_MAX ?? String(HTTP_EDGE_LIMITS_DEFAULT.bodyBytesInFlightMax) },
+      'tls-cert': { type: 'string', default: process.env.TRIAD_TLS_CERT },
+      'tls-key': { type: 'string', default: process.env.TRIAD_TLS_KEY },
+      'tls-reload-interval-ms': { type: 'string', default: process.env.TRIAD_TLS_RELOAD_INTERVAL_MS ?? String(TLS_RELOAD_INTERVAL_MS_DEFAULT) },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
       auth: { type: 'string', default: process.env.TRIAD_AUTH },
       'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
       'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
@@ -71,6 +83,9 @@ async function main(): Promise<void> {
   if (!values.layout) throw new Error('--layout is required');
   // Decided before anything starts: a router that would listen open on a network refuses to start.
   const authMode = resolveAuthMode({ requested: values.auth, host: values.host, insecureOpen: values['auth-open-insecure'] });
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new Error('--tls-cert and --tls-key go together');
+  const httpTlsFiles = values['tls-cert'] ? { certFile: values['tls-cert'], keyFile: values['tls-key']! } : undefined;
+  const grpcSecurity = grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] });
   // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
   const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
@@ -84,13 +99,14 @@ async function main(): Promise<void> {
   const membership = new MembershipAgent({
     self: { id: values.id, zone: values.zone, role: 'router', address: gossipAddress },
     seeds: ring.nodes.map((n) => n.address),
-  }, { environment: env });
+  }, { environment: env, transport: new GrpcMembershipTransport(gossipAddress, grpcSecurity) });
   observeMembership(membership, log, registry);
-  await startMembershipServer(values['gossip-listen'], membership);
+  await startMembershipServer(values['gossip-listen'], membership, grpcSecurity);
   membership.start();
   const health = new NodeHealth((id) => membership.member(id)?.status, env);
-  const storage = new GrpcStorageClient(ring, values.zone, health, log, env);
-  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env);
+  const connector = grpcStorageConnector(env, grpcSecurity);
+  const storage = new GrpcStorageClient(ring, values.zone, health, log, env, connector);
+  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env, connector);
   storage.onStaleLayout = () => layoutFollower.refreshSoon();
   layoutFollower.start();
   const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
@@ -150,12 +166,15 @@ async function main(): Promise<void> {
     audit: auth.audit,
     routerId: values.id,
     edge: createHttpEdge(edgeLimitsFrom(values, log), env, metrics, log),
+    tls: httpTlsFiles && readHttpTls(httpTlsFiles),
   });
+  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env, Number(values['tls-reload-interval-ms']));
+  tlsReloader?.start();
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
   ready = true;
-  log.info('router ready', { port: Number(values.port) });
+  log.info('router ready', { port: Number(values.port), https: Boolean(httpTlsFiles), grpc: grpcSecurity.kind });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -168,6 +187,7 @@ async function main(): Promise<void> {
     indexBuilder.stop();
     reconciler.stop();
     statistics.stop();
+    tlsReloader?.stop();
     server.close(async () => {
       await auth.stop();
       storage.close();

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ITEM_COLLECTION_BYTES_MAX } from '@triad/model';
+import { GRPC_TLS_ENV, envFlag, grpcSecurityFromFlags } from '@triad/rpc';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT } from './repair/anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT } from './repair/hint-store';
 import { StorageNode } from './storage-node';
@@ -10,9 +11,9 @@ import { PRIVATE_UMASK } from './storage/private-files';
 /**
  * Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--advertise host:port`,
  * `--data-dir`, `--layout file`, `--metrics-port`, `--metrics-host` (default: the host of --listen),
- * `--disk-reserve-bytes`, `--master-key-file` (encryption at rest; or the TRIAD_* environment
- * variables), and stops
- * it cleanly on SIGINT or SIGTERM.
+ * `--disk-reserve-bytes`, `--master-key-file` (encryption at rest), `--grpc-tls-dir DIR` (mutual
+ * TLS: ca.crt, tls.crt, tls.key) or `--grpc-insecure` (or the TRIAD_* environment variables), and
+ * stops it cleanly on SIGINT or SIGTERM.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
       'metrics-host': { type: 'string', default: process.env.TRIAD_METRICS_HOST },
       /** Client writes are refused while the data directory's filesystem has less free space than this. */
       'disk-reserve-bytes': { type: 'string', default: process.env.TRIAD_DISK_RESERVE_BYTES ?? String(DISK_RESERVE_BYTES_DEFAULT) },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
       'anti-entropy-interval-ms': { type: 'string', default: process.env.TRIAD_ANTI_ENTROPY_INTERVAL_MS ?? String(ANTI_ENTROPY_INTERVAL_MS_DEFAULT) },
       'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
       'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     metricsPort: Number(values['metrics-port']),
     metricsHost: values['metrics-host'],
     diskReserveBytes: Number(values['disk-reserve-bytes']),
+    grpcSecurity: grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] }),
     antiEntropyIntervalMs: Number(values['anti-entropy-interval-ms']),
     hintWindowMs: Number(values['hint-window-ms']),
     hintBytesMax: Number(values['hint-bytes-max']),

@@ -25,6 +25,7 @@ import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } fro
 import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
 import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
+import { listenHost, type GrpcSecurity } from '@triad/rpc';
 import { IndexFences } from './indexes/index-fences';
 import { DISK_RESERVE_BYTES_DEFAULT, DiskReserve } from './storage/disk-reserve';
 import { freeDiskBytes, makePrivateDirectory } from './storage/private-files';
@@ -48,12 +49,6 @@ async function askPeersOurGeneration(selfId: string, others: readonly StorageNod
     await sleep(env, 250);
   }
   return [];
-}
-
-/** The host of a `host:port` (an IPv6 host may be bracketed: `[::1]:7000`). */
-export function hostOf(address: string): string {
-  const host = address.slice(0, address.lastIndexOf(':'));
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
@@ -87,6 +82,11 @@ export interface StorageNodeConfig {
    * (the simulator's in-memory disk has no free space to read).
    */
   diskReserveBytes?: number;
+  /**
+   * The gRPC network's security when `network` is not given: the cluster's mutual TLS (a client
+   * without a certificate the cluster CA signed is refused), or plaintext when turned off.
+   */
+  grpcSecurity?: GrpcSecurity;
   antiEntropyIntervalMs: number;
   hintWindowMs: number;
   hintBytesMax: number;
@@ -150,7 +150,7 @@ export class StorageNode {
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
     const state = { stopping: false };
     const env = config.environment ?? realEnvironment;
-    const network = config.network ?? grpcNodeNetwork(env);
+    const network = config.network ?? grpcNodeNetwork(env, config.grpcSecurity ?? missingSecurity());
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
     const registry = createMetricsRegistry(identity);
@@ -348,7 +348,7 @@ export class StorageNode {
     // Ready once elections run: from then on the node takes its part in serving its partitions.
     // Not ready while stopping, or while the disk is below its reserve (reads are still served).
     const ready = () => (state.stopping ? false : diskReserve?.refusal() ?? true);
-    const metricsHost = config.metricsHost ?? hostOf(config.listen);
+    const metricsHost = config.metricsHost ?? listenHost(config.listen);
     const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, metricsHost, ready);
     handoff.start();
     antiEntropy.start(config.antiEntropyIntervalMs);
@@ -418,4 +418,9 @@ export class StorageNode {
     this.stopping ??= this.stopParts(signal);
     return this.stopping;
   }
+}
+
+/** A node on the real network is told how to secure it: plaintext is never a silent default. */
+function missingSecurity(): never {
+  throw new Error('StorageNodeConfig.grpcSecurity is required unless a network is given');
 }

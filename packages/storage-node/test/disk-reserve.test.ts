@@ -5,7 +5,7 @@ import winston from 'winston';
 import type { Environment } from '@triad/runtime';
 import { DiskReserve, belowReserve, reserveMessage } from '../src/storage/disk-reserve';
 import { PRIVATE_DIR_MODE, freeDiskBytes, makePrivateDirectory } from '../src/storage/private-files';
-import { hostOf } from '../src/storage-node';
+import { listenHost as hostOf } from '@triad/rpc';
 
 const log = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
 

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import { SerializationException, ServiceUnavailableException, type DynamoDbError } from '@triad/model';
 import type { Logger } from '@triad/observability';
@@ -45,7 +46,8 @@ export function createHttpEdge(limits: HttpEdgeLimits, env: Environment, metrics
  */
 export function guardConnections(server: http.Server, edge: HttpEdge): void {
   const { env } = edge;
-  server.on('connection', (socket: net.Socket) => {
+  // Requests name the TLS socket on HTTPS, so that is the one the guard must know.
+  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', (socket: net.Socket) => {
     if (!edge.guard.admit(socket)) return;
     socket.once('close', () => edge.guard.forget(socket));
   });

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import {
   DynamoDbError,
   InternalServerError,
@@ -33,6 +34,8 @@ export interface HttpServerComponents {
   edge: HttpEdge;
   /** True once the router can serve requests (health/ready). */
   ready: () => boolean;
+  /** Serve HTTPS with this certificate chain and key (PEM); none: plain HTTP. See tls-reloader.ts for renewals. */
+  tls?: { cert: Buffer; key: Buffer };
   /** Checks every request's credentials and says who sent it (auth/: SigV4 in enforce mode). */
   authenticator: Authenticator;
   /** Triad's admin API (access keys), by whole X-Amz-Target (auth/admin-operations.ts). */
@@ -73,14 +76,19 @@ export function httpServerOptions(limits: HttpEdgeLimits): http.ServerOptions {
   };
 }
 
-/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks. */
+/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks; HTTPS when given `tls`. */
 export function createHttpServer(c: HttpServerComponents): http.Server {
-  const server = http.createServer(httpServerOptions(c.edge.limits), (req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(c, req, res).catch((error: unknown) => {
       c.log.error('request handling failed', { error: String(error) });
       if (!res.headersSent) send(res, 500, errorBody(new InternalServerError('Internal server error')), newRequestId());
     });
-  });
+  };
+  const options = httpServerOptions(c.edge.limits);
+  const server = c.tls
+    ? // A client that never finishes its handshake is dropped as one that never sends its headers.
+      https.createServer({ ...options, handshakeTimeout: options.headersTimeout, cert: c.tls.cert, key: c.tls.key }, listener)
+    : http.createServer(options, listener);
   guardConnections(server, c.edge);
   return server;
 }
