@@ -270,6 +270,7 @@ export class StorageNode {
       overlay,
       globalIndexes,
       identities,
+      plantedBugs: config.plantedBugs,
       indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
       admin: new AdminOperations({
         nodeId: config.id,
@@ -292,7 +293,8 @@ export class StorageNode {
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
     const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
-    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
+    const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);
