@@ -188,16 +188,21 @@ export class FaultSchedule {
         return;
       }
       case 'transfer': {
-        // A drain (`triad drain`): the node hands its leaderships over (leadership transfers under
-        // load, writes in flight) and sends requests elsewhere; then it serves again.
-        const id = this.prng.pick(this.running());
-        if (!id) return;
+        // Drains (`triad drain`) of seeded nodes one after another: each hands its leaderships over
+        // (leadership transfers under load, with writes in flight) and sends requests elsewhere,
+        // then serves again; leaderships move back as balancing prefers them.
+        const rounds = this.prng.int(1, 4);
         this.count(kind);
-        this.log(kind, `${id} drains (its leaderships move away)`);
-        await this.drain(id, true);
-        await this.hold(300, 3_000);
-        this.log('heal', `${id} serves again`);
-        await this.drain(id, false);
+        for (let round = 0; round < rounds && !this.stopped; round++) {
+          const id = this.prng.pick(this.running());
+          if (!id) return;
+          this.log(kind, `${id} drains (its leaderships move away)`);
+          await this.drain(id, true);
+          await this.hold(300, 2_000);
+          this.log('heal', `${id} serves again`);
+          await this.drain(id, false);
+          await this.hold(100, 1_000);
+        }
         return;
       }
       case 'wipe-lagging': {

@@ -7,7 +7,7 @@ import { FAULT_POINTS, type FaultPoint, type FaultPoints, type Prng } from '@tri
  * (1.5–3 s), so that a leadership change can happen inside the window.
  */
 export const FAULT_POINT_RATES: Record<FaultPoint, { probability: number; delayMs?: [number, number] }> = {
-  'write.afterLeaseCheck': { probability: 0.03, delayMs: [20, 3_000] },
+  'write.afterLeaseCheck': { probability: 0.1, delayMs: [20, 3_000] },
   'replica.beforeAck': { probability: 0.005, delayMs: [5, 800] },
   'replica.slowApply': { probability: 0.005, delayMs: [5, 1_500] },
   'replica.dropReply': { probability: 0.01 },
