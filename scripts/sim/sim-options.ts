@@ -15,11 +15,13 @@ export interface SimOptions {
    * stale-term-appends\` or \`staleTermAppends\`); a bare \`--plant-bug\` is followerAckBeforeSync.
    */
   plantedBugs: Record<string, boolean>;
+  /** Short seeds (as `npm test` runs them): one fault, early and briefly held. */
+  short: boolean;
   /** Lines of the trace a replay prints (the newest, up to the end of the run). */
   traceLines: number;
 }
 
-export const USAGE = `usage: npm run sim -- --seeds N [--first S] [--steps M] [--workers W] [--plant-bug NAME]...
+export const USAGE = `usage: npm run sim -- --seeds N [--first S] [--steps M] [--workers W] [--short] [--plant-bug NAME]...
        SEED=n npm run sim [-- --steps M] [--trace-lines L]     (or --seed n: replay one seed)
 
 Runs N seeds of the deterministic simulation (packages/sim): three storage nodes and two routers
@@ -30,7 +32,8 @@ replica convergence, hints drained and one leader per term. Seeds run in paralle
 Prints a report; exits 1 if any seed failed, 2 on bad usage. A replay prints the trace of the
 run (network messages, faults, client calls and answers) and its failures.
 
---plant-bug NAME plants a bug of StorageNodeConfig.plantedBugs in every node (kebab or camel case:
+--short runs short seeds, as npm test does (one fault, early, held half as long; use a small
+--steps, e.g. 6). --plant-bug NAME plants a bug of StorageNodeConfig.plantedBugs in every node (kebab or camel case:
 follower-ack-before-sync, strong-reads-see-uncommitted, stale-term-appends, wiped-node-votes, ...).
 A replay needs the same --steps and --plant-bug as the run that found the seed.`;
 
@@ -63,6 +66,7 @@ export function parseSimOptions(argv: string[], env: NodeJS.ProcessEnv): SimOpti
       workers: { type: 'string' },
       'plant-bug': { type: 'string', multiple: true, default: [] },
       'trace-lines': { type: 'string', default: '400' },
+      short: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -76,6 +80,7 @@ export function parseSimOptions(argv: string[], env: NodeJS.ProcessEnv): SimOpti
     steps: Math.max(1, nonNegativeInteger(values.steps, '--steps')),
     workers: Math.max(1, values.workers === undefined ? Math.max(1, os.availableParallelism() - 1) : nonNegativeInteger(values.workers, '--workers')),
     plantedBugs: plantedBugsOf(values['plant-bug']),
+    short: values.short,
     traceLines: nonNegativeInteger(values['trace-lines'], '--trace-lines'),
   };
 }

@@ -8,6 +8,7 @@ import { runSeed, type SimRunResult } from '@triad/sim';
 export interface WorkerSettings {
   steps: number;
   plantedBugs: Record<string, boolean>;
+  short: boolean;
 }
 
 /** Main thread → worker: the next seed, or undefined when none is left. */
@@ -23,7 +24,7 @@ port.on('message', (request: WorkerRequest) => {
     port.close();
     return;
   }
-  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantedBugs }).then((result) =>
+  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantedBugs, short: settings.short }).then((result) =>
     port.postMessage({ result } satisfies WorkerReply),
   );
 });

@@ -24,6 +24,16 @@ export interface FaultEvent {
  * and a wipe of the other two at once), held for a while and then healed, with a pause between faults. It keeps at most one replica's disk
  * lost at a time: a wipe waits until every node runs and none is a learner any more.
  */
+/** How a schedule paces its faults; a short seed (the ones `npm test` runs) has one fault, early and briefly held. */
+export interface FaultScheduleOptions {
+  /** Faults injected at most (then the schedule only waits to be stopped). @default unbounded */
+  faultsMax?: number;
+  /** The wait before the first fault, uniform in [min, max] ms. @default [200, 1500], as between faults */
+  firstFaultMs?: readonly [number, number];
+  /** Every hold (how long a fault lasts, and the gaps of a staged one) is multiplied by this. @default 1 */
+  holdScale?: number;
+}
+
 export class FaultSchedule {
   readonly events: FaultEvent[] = [];
   readonly counts = new Map<FaultKind, number>();
@@ -37,6 +47,7 @@ export class FaultSchedule {
     private readonly env: SimulatedEnvironment,
     /** Processes a partition may separate: storage nodes and routers. */
     private readonly processes: readonly string[],
+    private readonly options: FaultScheduleOptions = {},
   ) {
     cluster.network.setFaults(composeFaults(this.cuts.hook, (message, random) => this.lossy?.(message, random)));
   }
@@ -51,8 +62,9 @@ export class FaultSchedule {
 
   /** Injects faults until `stop` is called (then heals what is still broken and restarts every node). */
   async run(): Promise<void> {
-    while (!this.stopped) {
-      await sleep(this.env, this.prng.real(200, 1_500));
+    const [firstMin, firstMax] = this.options.firstFaultMs ?? [200, 1_500];
+    for (let injected = 0; !this.stopped && injected < (this.options.faultsMax ?? Infinity); injected++) {
+      await sleep(this.env, injected === 0 ? this.prng.real(firstMin, firstMax) : this.prng.real(200, 1_500));
       if (this.stopped) break;
       await this.inject(this.prng.pick(FAULT_KINDS));
     }
@@ -72,7 +84,7 @@ export class FaultSchedule {
 
   /** Holds a fault for a seeded while. */
   private hold(minMs: number, maxMs: number): Promise<void> {
-    return sleep(this.env, this.prng.real(minMs, maxMs));
+    return sleep(this.env, this.prng.real(minMs, maxMs) * (this.options.holdScale ?? 1));
   }
 
   private async inject(kind: FaultKind): Promise<void> {

@@ -218,7 +218,7 @@ export class SimCluster {
     const network = this.network.process(id, env);
     const identity = { nodeId: id, zone, role: 'router' as const };
     const log = createLogger(identity, undefined, env);
-    const registry = createMetricsRegistry(identity);
+    const registry = createMetricsRegistry(identity, { processMetrics: false });
     const metrics = createRouterMetrics(registry);
     const ring = new ClusterView(this.layout);
     // As main.ts wires a router: it gossips as a member that owns no data, to learn which nodes are down.

@@ -5,7 +5,7 @@ import type { FaultPoint } from '@triad/runtime';
 import { SeededFaultPoints } from './seeded-fault-points';
 import { LeadershipMonitor, divergentPartitions, eventually, everyPartitionLed, hintsPending, learnerPartitions } from './cluster-checks';
 import { FaultSchedule, type FaultEvent, type FaultKind } from './fault-schedule';
-import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX } from './limits';
+import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX, SHORT_SEED_FIRST_FAULT_MS, SHORT_SEED_HOLD_SCALE } from './limits';
 import { SimCluster } from './sim-cluster';
 import { RegisterWorkload, type OperationOutcome, type WorkloadEvent } from './workload';
 
@@ -20,6 +20,11 @@ export interface SimRunOptions {
   plantedBugs?: PlantedBugs;
   /** The fault points enabled in the run (each strikes rarely, see FAULT_POINT_RATES); default: a seeded half of them. */
   faultPoints?: readonly FaultPoint[];
+  /**
+   * A short seed (the ones `npm test` runs, a fraction of a second of CPU each): one fault, early
+   * (SHORT_SEED_FIRST_FAULT_MS) and held half as long; with `steps` a few per client. @default false
+   */
+  short?: boolean;
   /** Keep the events for a replay's trace (the network's, the schedule's, the clients'). */
   keepTrace?: boolean;
 }
@@ -64,7 +69,8 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints });
   const env = cluster.simulator.environment({ name: 'simulation' });
   const workload = new RegisterWorkload(cluster, workloadPrng, env);
-  const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)]);
+  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE } : {};
+  const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)], pacing);
   const monitor = new LeadershipMonitor(cluster, env);
   try {
     await cluster.startNodes(...cluster.nodes.keys());

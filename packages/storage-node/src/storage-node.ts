@@ -129,7 +129,8 @@ export class StorageNode {
     const network = config.network ?? grpcNodeNetwork(env);
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
-    const registry = createMetricsRegistry(identity);
+    // Without a metrics server nobody scrapes the process's own metrics (the simulator runs many nodes in one process).
+    const registry = createMetricsRegistry(identity, { processMetrics: config.metricsPort !== undefined });
     const metrics = createStorageMetrics(registry);
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
