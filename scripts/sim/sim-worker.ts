@@ -7,7 +7,8 @@ import { runSeed, type SimRunResult } from '@triad/sim';
 
 export interface WorkerSettings {
   steps: number;
-  plantBug: boolean;
+  plantedBugs: Record<string, boolean>;
+  short: boolean;
 }
 
 /** Main thread → worker: the next seed, or undefined when none is left. */
@@ -23,7 +24,7 @@ port.on('message', (request: WorkerRequest) => {
     port.close();
     return;
   }
-  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantBug ? { followerAckBeforeSync: true } : undefined }).then((result) =>
+  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantedBugs, short: settings.short }).then((result) =>
     port.postMessage({ result } satisfies WorkerReply),
   );
 });

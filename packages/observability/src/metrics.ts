@@ -2,11 +2,16 @@ import http from 'node:http';
 import client from 'prom-client';
 import type { ProcessIdentity } from './logger';
 
-/** A registry per process, with Node's default metrics and the node's identity as labels. */
-export function createMetricsRegistry(identity: ProcessIdentity): client.Registry {
+/**
+ * A registry per process, with the node's identity as labels and Node's default metrics unless
+ * `processMetrics` is false: those measure the real process (its event loop lag is a native timer
+ * that samples for as long as the process lives), which a simulated node, one of many in a
+ * process and with nobody scraping it, must not start again and again.
+ */
+export function createMetricsRegistry(identity: ProcessIdentity, options: { processMetrics?: boolean } = {}): client.Registry {
   const registry = new client.Registry();
   registry.setDefaultLabels({ node_id: identity.nodeId, zone: identity.zone, role: identity.role });
-  client.collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: registry });
   return registry;
 }
 

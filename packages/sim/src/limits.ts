@@ -39,3 +39,12 @@ export const FAULT_CLOCK_STEP_MS_MAX = 3_000;
 
 /** A clock's drift the schedule gives a node (±): within what the lease margin (150 ms of a 1.2 s lease) covers between two nodes. */
 export const FAULT_CLOCK_DRIFT_RATE_MAX = 5e-4;
+
+/**
+ * A short seed's one fault comes this soon after the workload starts (uniform in [min, max] ms):
+ * its few operations per client end within a second or two, and the fault must meet them.
+ */
+export const SHORT_SEED_FIRST_FAULT_MS: readonly [number, number] = [0, 400];
+
+/** A short seed holds its fault for this fraction of a long run's hold: still past an election timeout at most, at half the simulated time. */
+export const SHORT_SEED_HOLD_SCALE = 0.5;

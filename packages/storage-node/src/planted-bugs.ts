@@ -6,4 +6,21 @@
 export interface PlantedBugs {
   /** A follower acknowledges an Append once its entries are written, before they are synced. */
   followerAckBeforeSync?: boolean;
+  /**
+   * Issue 11's failure 1: a strong GetItem at the leader reads its own writes still in the log (the
+   * proposal overlay, not yet committed), and strong Query and Scan skip the leadership and lease check.
+   */
+  strongReadsSeeUncommitted?: boolean;
+  /**
+   * Issue 11's failure 2: a leader's write appends with the term read after the await that follows
+   * its leadership and lease check (`ReplicaNode`'s `plantedStaleTermAppends`), so a deposed leader
+   * stamps the new term and sends the entry to followers, which take a same-term Append from it.
+   */
+  staleTermAppends?: boolean;
+  /**
+   * Issue 11's failure 5: a node whose disk was wiped rejoins as a full voter (no learner, generation
+   * 1 again) with term 0 and no vote: it may vote twice in a term and elect a replica that lacks
+   * committed entries.
+   */
+  wipedNodeVotes?: boolean;
 }

@@ -153,7 +153,8 @@ export class StorageNode {
     const network = config.network ?? grpcNodeNetwork(env, config.grpcSecurity ?? missingSecurity());
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
-    const registry = createMetricsRegistry(identity);
+    // Without a metrics server nobody scrapes the process's own metrics (the simulator runs many nodes in one process).
+    const registry = createMetricsRegistry(identity, { processMetrics: config.metricsPort !== undefined });
     const metrics = createStorageMetrics(registry);
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
@@ -303,6 +304,7 @@ export class StorageNode {
       overlay,
       globalIndexes,
       identities,
+      plantedBugs: config.plantedBugs,
       indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
       admin: new AdminOperations({
         nodeId: config.id,
@@ -326,7 +328,8 @@ export class StorageNode {
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
     const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
-    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
+    const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);
