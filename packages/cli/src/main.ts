@@ -4,7 +4,7 @@ import { LayoutChangeError, Ring, parseClusterLayout } from '@triad/ring';
 import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
-import { GrpcChangeCluster } from './grpc-cluster';
+import { GrpcChangeCluster } from './node-change-cluster';
 
 const USAGE = `usage: triad <command> [--layout FILE]
   status                       layout epoch and partition movement; nodes by zone: up or down,

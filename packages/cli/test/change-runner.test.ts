@@ -81,6 +81,10 @@ class FakeCluster implements ChangeCluster {
   }
 
   async sleep(): Promise<void> {}
+
+  nowMs(): number {
+    return 0;
+  }
 }
 
 /** Records what the runner reports; `crashAfterMoves`: throws (the CLI dies) once that many partitions moved. */
