@@ -5,6 +5,7 @@ import { LeadershipMonitor, divergentPartitions, eventually, everyPartitionLed, 
 import { FaultSchedule, type FaultEvent, type FaultKind } from './fault-schedule';
 import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX } from './limits';
 import { SimCluster } from './sim-cluster';
+import { SideScenarios, type SideScenarioOptions } from './side-scenarios';
 import { RegisterWorkload, type OperationOutcome, type WorkloadEvent } from './workload';
 
 export interface SimRunOptions {
@@ -18,6 +19,8 @@ export interface SimRunOptions {
   plantedBugs?: PlantedBugs;
   /** Keep the events for a replay's trace (the network's, the schedule's, the clients'). */
   keepTrace?: boolean;
+  /** Scenarios beside the workload: joins and decommissions (`moves`), a global index added (`indexes`). */
+  scenarios?: SideScenarioOptions;
 }
 
 export interface SimRunResult {
@@ -55,21 +58,24 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const workload = new RegisterWorkload(cluster, prng.fork(), env);
   const schedule = new FaultSchedule(cluster, prng.fork(), env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)]);
   const monitor = new LeadershipMonitor(cluster, env);
+  const side = new SideScenarios(cluster, prng, env, options.scenarios ?? {});
   try {
     await cluster.startNodes(...cluster.nodes.keys());
     await cluster.run(eventually(cluster, env, 30_000, () => everyPartitionLed(cluster), 100));
     const routers = [];
     for (const r of ROUTERS) routers.push(await cluster.startRouter(r.id, r.zone));
     await cluster.run(workload.setup(routers[0]!));
+    await cluster.run(side.setup(routers));
     monitor.start();
 
     const faults = schedule.run();
     await cluster.run(
-      workload.run(routers, clients, steps).finally(() => schedule.stop()),
+      Promise.all([workload.run(routers, clients, steps), side.run(routers)]).finally(() => schedule.stop()),
       RUN_SIMULATED_MS_MAX,
     );
     await cluster.run(faults, RUN_SIMULATED_MS_MAX);
     await cluster.run(schedule.healAll());
+    await cluster.run(side.finish(failures), RUN_SIMULATED_MS_MAX);
 
     await cluster.run(
       (async () => {
@@ -80,6 +86,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
         if (!converged) failures.push(`replicas differ after healing: ${(await divergentPartitions(cluster)).join('; ')}`);
         const drained = await eventually(cluster, env, SETTLE_SIMULATED_MS_MAX, () => hintsPending(cluster) === 0);
         if (!drained) failures.push(`hints not drained after healing: ${hintsPending(cluster)} pending`);
+        await side.check(routers, failures);
       })(),
       4 * SETTLE_SIMULATED_MS_MAX,
     );
@@ -97,11 +104,11 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
     simulatedMs: cluster.simulator.nowMs,
     operations: workload.events.length,
     outcomes: Object.fromEntries(workload.outcomes),
-    faults: Object.fromEntries(schedule.counts),
+    faults: { ...Object.fromEntries(schedule.counts), ...side.counts } as SimRunResult['faults'],
     leaderSamples: monitor.samples,
     failures,
   };
-  if (options.keepTrace) result.trace = mergeTrace(cluster.network.trace, schedule.events, workload.events);
+  if (options.keepTrace) result.trace = mergeTrace(cluster.network.trace, [...schedule.events, ...(side.events as FaultEvent[])], workload.events);
   return result;
 }
 
