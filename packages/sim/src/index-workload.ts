@@ -33,7 +33,7 @@ export function indexDifferences(items: readonly Item[], entries: readonly Item[
   for (const [key, item] of expected) {
     const at = found.get(key) ?? [];
     if (at.length === 0) differences.push(`item ${key} has no index entry (item ${item})`);
-    else if (at.length > 1) differences.push(`item ${key} has ${at.length} index entries`);
+    else if (at.length > 1) differences.push(`item ${key} has ${at.length} index entries: ${at.join(' and ')} (item ${item})`);
     else if (at[0] !== item) differences.push(`item ${key}'s index entry ${at[0]} differs from the item ${item}`);
   }
   for (const [key, at] of found) if (!expected.has(key)) differences.push(`index entry ${at[0]} for ${key}, which has no item with ${indexKey}`);
@@ -181,13 +181,17 @@ export class IndexWorkload {
     else if (choice < 0.7) request = ['UpdateItem', { TableName: INDEXED_TABLE, Key: key, UpdateExpression: 'SET g = :g, v = :v', ExpressionAttributeValues: { ':g': { S: this.prng.pick(G_VALUES) }, ':v': { N: String(this.prng.int(1, 1_000_000)) } } }];
     else if (choice < 0.85) request = ['UpdateItem', { TableName: INDEXED_TABLE, Key: key, UpdateExpression: 'REMOVE g' }];
     else request = ['DeleteItem', { TableName: INDEXED_TABLE, Key: key }];
+    const sentAt = this.cluster.simulator.nowMs;
+    const what = `${client} ${router.id} k${k} ${request[0]} ${JSON.stringify(request[1].Item ?? request[1].ExpressionAttributeValues ?? request[1].UpdateExpression ?? '')}`;
+    let outcome: string;
     try {
       await this.call(router, ...request);
-      this.tally('ok');
+      outcome = 'ok';
     } catch (error) {
-      this.tally((error as Error).name || 'error');
+      outcome = (error as Error).name || 'error';
     }
-    void client;
+    this.tally(outcome);
+    this.note('ix-write', `${what} ${outcome} (sent at ${sentAt.toFixed(3)})`);
   }
 
   /** One call, given up on after CLIENT_CALL_TIMEOUT_MS as a client would (it may still apply). */
@@ -231,6 +235,17 @@ export class IndexWorkload {
     return indexDifferences(items, entries);
   }
 
+  /** For a failure's explanation: what one pass of the real reconciler repairs, and whether the index equals its table then. */
+  private async afterReconciler(router: SimRouter): Promise<string> {
+    try {
+      const repaired = (await router.reconciler.runOnce()).map((o) => JSON.stringify(o.repaired)).join(', ');
+      const left = await this.differences(router);
+      return `(one pass of the index reconciler repaired ${repaired}; ${left.length === 0 ? 'the index equals its table after it' : `${left.length} differences left`})`;
+    } catch (e) {
+      return `(the index reconciler's pass failed: ${String(e)})`;
+    }
+  }
+
   /**
    * After healing and settling: the index is ACTIVE, and equals its table within `limitMs` (its
    * entries travel asynchronously, through outboxes and hints), as each router reads them; then
@@ -262,6 +277,7 @@ export class IndexWorkload {
       if (error) failures.push(`index check through ${r.id} failed: ${error}`);
       for (const d of differences.slice(0, 5)) failures.push(`global index ${GLOBAL_INDEX} differs from ${INDEXED_TABLE} (read through ${r.id}, ${limitMs} ms after healing): ${d}`);
       if (differences.length > 5) failures.push(`... and ${differences.length - 5} more differences of ${GLOBAL_INDEX}`);
+      if (differences.length > 0) failures.push(await this.afterReconciler(router!));
       if (differences.length > 0 || error) return;
     }
     try {
