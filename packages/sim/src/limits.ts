@@ -59,3 +59,6 @@ export const INDEX_ACTIVE_SIMULATED_MS_MAX = 120_000;
 /** The router cut off from the catalog stays cut a seeded while in [min, max] after its index is ACTIVE, writing with its old index list. */
 export const INDEX_CUT_HELD_MS_MIN = 1_000;
 export const INDEX_CUT_HELD_MS_MAX = 8_000;
+
+/** Items written once before the joins and decommissions and read back after them: a few per partition, cheap to stream. */
+export const MOVED_ITEMS = 48;

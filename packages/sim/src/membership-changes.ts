@@ -1,9 +1,12 @@
 import { NodeChangeCluster, runChange, type ChangeIntent, type ChangeListener } from '@triad/cli';
 import type { PartitionMove } from '@triad/ring';
 import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
-import { CHANGE_FINISH_SIMULATED_MS_MAX, MOVE_SPLIT_HELD_MS_MAX, MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_PUSH_WAIT_MS } from './limits';
+import { CHANGE_FINISH_SIMULATED_MS_MAX, CHECK_READ_ATTEMPTS_MAX, MOVED_ITEMS, MOVE_SPLIT_HELD_MS_MAX, MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_PUSH_WAIT_MS } from './limits';
 import { LinkCuts, type FaultHook } from './network-faults';
-import type { SimCluster } from './sim-cluster';
+import type { SimCluster, SimRouter } from './sim-cluster';
+
+/** The table whose items are written once before the changes and must all be there after them. */
+export const MOVED_TABLE = 'SimMoved';
 
 /** One line of a scenario's trace (merged into a replay's trace with the fault schedule's). */
 export interface ScenarioEvent {
@@ -88,6 +91,40 @@ export class MembershipChanges {
     }
     return this.cuts.hook(message, random);
   };
+
+  /**
+   * Creates `SimMoved` and writes its items once (acknowledged, before any fault): the moves
+   * stream them, and `checkItems` reads every one of them back at the end.
+   */
+  async setup(router: SimRouter): Promise<void> {
+    await router.call('CreateTable', {
+      TableName: MOVED_TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    for (let k = 0; k < MOVED_ITEMS; k++) await router.call('PutItem', { TableName: MOVED_TABLE, Item: { pk: { S: `m${k}` }, v: { S: `value-${k}` } } });
+  }
+
+  /** Every item of `SimMoved` reads back, strongly, as it was written (an acknowledged write lost in a move would not). */
+  async checkItems(router: SimRouter, failures: string[]): Promise<void> {
+    for (let k = 0; k < MOVED_ITEMS; k++) {
+      let error = '';
+      let item: Record<string, { S?: string }> | undefined;
+      for (let attempt = 1; attempt <= CHECK_READ_ATTEMPTS_MAX; attempt++) {
+        try {
+          item = ((await router.call('GetItem', { TableName: MOVED_TABLE, Key: { pk: { S: `m${k}` } }, ConsistentRead: true })) as { Item?: Record<string, { S?: string }> }).Item;
+          error = '';
+          break;
+        } catch (e) {
+          error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+          await sleep(this.env, 500);
+        }
+      }
+      if (error) failures.push(`final read of ${MOVED_TABLE} m${k} failed ${CHECK_READ_ATTEMPTS_MAX} times: ${error}`);
+      else if (item?.v?.S !== `value-${k}`) failures.push(`acknowledged write lost: ${MOVED_TABLE} m${k} reads ${item ? JSON.stringify(item) : '(absent)'} after the moves, written as value-${k}`);
+    }
+  }
 
   /** Plans the changes (seeded). */
   planChanges(): void {

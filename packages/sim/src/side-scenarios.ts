@@ -47,6 +47,7 @@ export class SideScenarios {
   }
 
   async setup(routers: readonly SimRouter[]): Promise<void> {
+    await this.changes?.setup(routers[0]!);
     await this.indexes?.setup(routers[0]!);
   }
 
@@ -66,6 +67,7 @@ export class SideScenarios {
       // A node drops a partition it left at once, or at its next sweep (every 30 s) after a restart.
       const placed = await eventually(this.cluster, this.env, SETTLE_SIMULATED_MS_MAX, async () => (misplaced = await misplacedRecords(this.cluster)).length === 0, 1_000);
       if (!placed) for (const m of misplaced) failures.push(`placement: ${m}`);
+      await this.changes.checkItems(routers[0]!, failures);
     }
     await this.indexes?.check(routers, failures);
   }
