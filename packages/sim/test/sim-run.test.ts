@@ -6,7 +6,7 @@ process.env.TRIAD_LOG_LEVEL ??= 'error';
 /**
  * A seed that, with the planted bug, loses acknowledged writes: a power loss of every node while
  * followers hold acknowledged entries they never synced, and power back first on those followers.
- * Found by `npm run sim -- --seeds 20 --first 1 --steps 60 --plant-bug` (see the package README).
+ * Found by `npm run sim -- --seeds 20 --first 1 --steps 60 --plant-bug follower-ack-before-sync` (see the package README).
  */
 const PLANTED_BUG_SEED = 4;
 const PLANTED_BUG_STEPS = 40;
