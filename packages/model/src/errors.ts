@@ -43,6 +43,12 @@ export class MissingAuthenticationTokenException extends DynamoDbError {
   readonly namespace = CORAL_SERVICE_NAMESPACE;
 }
 
+/** A request its credentials' policies do not allow (IAM's decision; the message names principal, action and resource). */
+export class AccessDeniedException extends DynamoDbError {
+  override readonly name = 'AccessDeniedException';
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
+}
+
 export class ResourceNotFoundException extends DynamoDbError {
   override readonly name = 'ResourceNotFoundException';
   readonly namespace = DYNAMODB_NAMESPACE;

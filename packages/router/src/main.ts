@@ -15,6 +15,7 @@ import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
+import { UNRESTRICTED_CALLER } from './authorization';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
 
   const server = createHttpServer({
     operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env },
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
     registry,
     metrics,
     log,
