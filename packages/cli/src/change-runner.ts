@@ -95,8 +95,17 @@ export async function runChange(cluster: ChangeCluster, seed: ClusterLayout, int
     if (step.kind === 'idle') break;
     if (step.kind === 'finish') {
       const next = finishChange(layout);
-      // Every node of the change hears of its end, the leaving node included (it drops what it still has).
-      await cluster.pushLayout(next, new Ring(layout).nodes);
+      // Every node of the change hears of its end, the leaving node included (it drops what it still
+      // has). One that took it is enough (the others pull it within a second or so); none is not:
+      // the change would be over for this command and still in progress for the cluster.
+      const since = cluster.nowMs();
+      while ((await cluster.pushLayout(next, new Ring(layout).nodes)).length === 0) {
+        if (cluster.nowMs() - since > MOVE_STALL_MS_MAX) {
+          throw new Error(`no storage node took the final layout (epoch ${layoutEpoch(next)}) for ${MOVE_STALL_MS_MAX / 1000} s; run the command again once they answer`);
+        }
+        listener.note(`no storage node took the final layout (epoch ${layoutEpoch(next)}) yet; trying again`);
+        await cluster.sleep(MOVE_RETRY_PAUSE_MS);
+      }
       layout = next;
       break;
     }
