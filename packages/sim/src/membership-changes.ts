@@ -1,5 +1,5 @@
 import { NodeChangeCluster, runChange, type ChangeIntent, type ChangeListener } from '@triad/cli';
-import type { PartitionMove } from '@triad/ring';
+import type { ClusterLayout, PartitionMove } from '@triad/ring';
 import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
 import { CHANGE_FINISH_SIMULATED_MS_MAX, CHECK_READ_ATTEMPTS_MAX, MOVED_ITEMS, MOVE_SPLIT_HELD_MS_MAX, MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_PUSH_WAIT_MS } from './limits';
 import { LinkCuts, type FaultHook } from './network-faults';
@@ -33,6 +33,12 @@ export function splitAroundMove(move: PartitionMove, leader: string): [string[],
   const one = [...new Set([leader, ...moveRoles(move).incoming])];
   const other = [...new Set([...move.from, ...move.to])].filter((id) => !one.includes(id));
   return [one, other];
+}
+
+/** Whether a layout shows the change done (the node in it after a join, out of it after a decommission). */
+function isDone(intent: ChangeIntent, layout: ClusterLayout): boolean {
+  const present = layout.storageNodes.some((n) => n.id === (intent.kind === 'join' ? intent.node.id : intent.nodeId));
+  return intent.kind === 'join' ? present : !present;
 }
 
 /** The nodes that may join, by id and zone: a second node in zones a and b. */
@@ -161,14 +167,17 @@ export class MembershipChanges {
   private async drive(deadlineMs: number, splits = true): Promise<boolean> {
     while (this.plan.length > 0) {
       if (this.cluster.simulator.nowMs >= deadlineMs) return false;
-      const intent = this.plan[0]!;
+      // As an operator would: a change the cluster still has in progress is finished first.
+      const newest = await this.admin.newestLayout(this.cluster.layout);
+      if (this.plan[0] && isDone(this.plan[0], newest) && !newest.change) {
+        this.plan.shift();
+        continue;
+      }
+      const intent: ChangeIntent = newest.change ? (newest.change.kind === 'join' ? { kind: 'join', node: newest.change.node } : { kind: 'decommission', nodeId: newest.change.node.id }) : this.plan[0]!;
       if (intent.kind === 'join') await this.startJoining(intent.node.id, intent.node.zone);
       try {
-        const layout = await runChange(this.admin, this.cluster.layout, intent, this.listener(intent, splits));
-        if (!layout.change) {
-          this.plan.shift();
-          continue;
-        }
+        await runChange(this.admin, this.cluster.layout, intent, this.listener(intent, splits));
+        continue;
       } catch (error) {
         this.note('change', `the runner stopped: ${String(error).split('\n')[0]}`);
       }
