@@ -5,6 +5,7 @@ import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
 import { GrpcChangeCluster } from './node-change-cluster';
+import { ENCRYPTION_USAGE, runEncryptionCommand } from './encryption-command';
 import { keysCommand } from './keys-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
@@ -17,6 +18,7 @@ const USAGE = `usage: triad <command> [--layout FILE]
                                stream it its partitions, with progress; run again to resume
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
+${ENCRYPTION_USAGE}
   keys create|list|enable|disable|delete|policy
                                manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
@@ -24,6 +26,8 @@ the newest layout the nodes hold (after joins and decommissions) is used from th
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  // Works on files in data directories, not through the cluster.
+  if (command === 'encryption') return runEncryptionCommand(rest);
   // Keys are managed through a router's HTTP API (signed), not the storage nodes' gRPC: no layout needed.
   if (command === 'keys') {
     try {

@@ -3,10 +3,12 @@ import { ITEM_COLLECTION_BYTES_MAX } from '@triad/model';
 import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT } from './repair/anti-entropy';
 import { HINT_BYTES_MAX_DEFAULT, HINT_WINDOW_MS_DEFAULT } from './repair/hint-store';
 import { StorageNode } from './storage-node';
+import { FileKeyProvider } from '@triad/encryption';
 
 /**
  * Starts one storage node: `--id`, `--zone`, `--listen host:port`, `--advertise host:port`,
- * `--data-dir`, `--layout file`, `--metrics-port` (or the TRIAD_* environment variables), and stops
+ * `--data-dir`, `--layout file`, `--metrics-port`, `--master-key-file` (encryption at rest; or the
+ * TRIAD_* environment variables), and stops
  * it cleanly on SIGINT or SIGTERM.
  */
 async function main(): Promise<void> {
@@ -24,6 +26,10 @@ async function main(): Promise<void> {
       'hint-window-ms': { type: 'string', default: process.env.TRIAD_HINT_WINDOW_MS ?? String(HINT_WINDOW_MS_DEFAULT) },
       'hint-bytes-max': { type: 'string', default: process.env.TRIAD_HINT_BYTES_MAX ?? String(HINT_BYTES_MAX_DEFAULT) },
       /** The item collection limit of tables with local indexes: DynamoDB's 10 GB; lower it to try the limit out. */
+      /** Encryption at rest: the master key file (32 bytes, 64 hex digits) that wraps this node's data keys. */
+      'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
+      /** During a master key rotation: the old key file(s), which still unwrap data keys not yet re-wrapped. */
+      'previous-master-key-file': { type: 'string', multiple: true },
       'item-collection-bytes-max': { type: 'string', default: process.env.TRIAD_ITEM_COLLECTION_BYTES_MAX ?? String(ITEM_COLLECTION_BYTES_MAX) },
     },
   });
@@ -40,6 +46,7 @@ async function main(): Promise<void> {
     hintWindowMs: Number(values['hint-window-ms']),
     hintBytesMax: Number(values['hint-bytes-max']),
     itemCollectionBytesMax: Number(values['item-collection-bytes-max']),
+    keyProvider: values['master-key-file'] ? FileKeyProvider.fromFiles(values['master-key-file'], values['previous-master-key-file'] ?? []) : undefined,
   });
   const stop = (signal: string) =>
     void node.stop(signal).then(

@@ -15,6 +15,8 @@ import { IdentityStore, decideIdentity } from './replica/node-identity';
 import { PeerClients } from './replica/peer-clients';
 import { ReplicaState } from './replica/replica-state';
 import { createRocksStore } from './storage/rocks-store';
+import { engineWithEncryption } from './storage/encryption-at-rest';
+import type { KeyProvider } from '@triad/encryption';
 import type { StorageEngineFactory } from './storage/storage-engine';
 import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './movement/layout-keeper';
 import { PartitionMover } from './movement/partition-mover';
@@ -77,6 +79,12 @@ export interface StorageNodeConfig {
   /** Builds the storage engine; default: RocksDB in `<dataDir>/rocksdb` (the simulator passes an in-memory one). */
   storageEngine?: StorageEngineFactory;
   /**
+   * Encryption at rest: the master key source that wraps the node's data keys
+   * (`<dataDir>/keyring.json`); every value is then sealed with AES-256-GCM before RocksDB sees it
+   * (storage/sealed-engine.ts). Default: none, values are written plain.
+   */
+  keyProvider?: KeyProvider;
+  /**
    * The node's clocks, timers and randomness, handed to every part it builds; default
    * `realEnvironment` (the simulator passes one `SimulatedEnvironment` per node).
    */
@@ -136,7 +144,7 @@ export class StorageNode {
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
-    const store = (config.storageEngine ?? createRocksStore)({
+    const store = engineWithEncryption(config.storageEngine ?? createRocksStore, config.keyProvider, config.storageEngine === undefined)({
       dataDir: config.dataDir,
       onGroupCommit: (ops, seconds) => {
         metrics.groupCommitOps.observe(ops);

@@ -59,6 +59,12 @@ export interface LocalClusterOptions {
    * the cluster starts (bundle-entry.ts).
    */
   prebuiltEntries?: { storage: string[]; router: string[] };
+  /**
+   * Encryption at rest (default on): storage nodes seal every value under data keys wrapped by the
+   * cluster's master key, `<dataDir>/master.key` (made, mode 0600, on first start). Off: values
+   * are written plain (a data directory that was encrypted then refuses to start).
+   */
+  encryptionAtRest?: boolean;
 }
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
@@ -230,6 +236,7 @@ export class LocalCluster {
       '--data-dir', path.join(this.options.dataDir, id),
       '--layout', this.layoutPath,
       '--metrics-port', String(this.options.basePort + 100 + index),
+      ...this.encryptionArgs(),
     ]);
     await until(
       `storage node ${id}`,
@@ -247,6 +254,11 @@ export class LocalCluster {
       () => (this.processes.has(id) ? undefined : `storage node ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
       this.options.startTimeoutMs,
     );
+  }
+
+  private encryptionArgs(): string[] {
+    if (this.options.encryptionAtRest === false) return [];
+    return ['--master-key-file', this.ensureMasterKeyFile()];
   }
 
   async startRouter(id: string): Promise<void> {
@@ -269,9 +281,18 @@ export class LocalCluster {
     );
   }
 
-  /** The master key file of an enforcing cluster: made (0600) on first start, kept with the data. */
+  /**
+   * The cluster's master key file: it wraps the storage nodes' data keys (encryption at rest) and
+   * seals the access keys' secrets of an enforcing cluster. Made (0600) on first start, kept with the data.
+   */
   get masterKeyFile(): string {
     return path.join(this.options.dataDir, 'master.key');
+  }
+
+  /** The master key file, made if missing: 32 random bytes as hex ('wx': a key made once is kept). */
+  private ensureMasterKeyFile(): string {
+    if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return this.masterKeyFile;
   }
 
   /** A router's audit log file (when `auth.auditLog` is set). */
@@ -283,8 +304,7 @@ export class LocalCluster {
     const auth = this.options.auth ?? { mode: 'open' };
     const args = ['--auth', auth.mode];
     if (auth.mode === 'enforce') {
-      if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-      args.push('--master-key-file', this.masterKeyFile);
+      args.push('--master-key-file', this.ensureMasterKeyFile());
     }
     if (auth.insecureOpen) args.push('--auth-open-insecure');
     if (auth.credentialsFile) args.push('--credentials', path.resolve(auth.credentialsFile));
