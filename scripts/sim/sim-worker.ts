@@ -4,10 +4,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSeed, type SimRunResult } from '@triad/sim';
+import { plantedBugsOf, type PlantedBugName } from './sim-options';
 
 export interface WorkerSettings {
   steps: number;
-  plantedBugs: Record<string, boolean>;
+  plantBugs: PlantedBugName[];
+  moves: boolean;
+  indexes: boolean;
   short: boolean;
 }
 
@@ -24,7 +27,7 @@ port.on('message', (request: WorkerRequest) => {
     port.close();
     return;
   }
-  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantedBugs, short: settings.short }).then((result) =>
+  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: plantedBugsOf(settings.plantBugs), scenarios: { moves: settings.moves, indexes: settings.indexes }, short: settings.short }).then((result) =>
     port.postMessage({ result } satisfies WorkerReply),
   );
 });

@@ -7,7 +7,7 @@ import { LayoutChangeError, Ring, parseClusterLayout } from '@triad/ring';
 import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
-import { GrpcChangeCluster } from './grpc-cluster';
+import { GrpcChangeCluster } from './node-change-cluster';
 import { ENCRYPTION_USAGE, runEncryptionCommand } from './encryption-command';
 import { keysCommand } from './keys-command';
 

@@ -1,7 +1,7 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type ClusterLayout } from '@triad/ring';
 import { MembershipAgent } from '@triad/membership';
-import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry, UNRESTRICTED_CALLER } from '@triad/router';
+import { Catalog, GrpcStorageClient, IndexBuilder, IndexReconciler, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry, UNRESTRICTED_CALLER } from '@triad/router';
 import type { StorageNodeConnection } from '@triad/rpc';
 import { Simulator, type SimulatedClockOptions, type SimulatedEnvironment } from '@triad/runtime';
 import { MemoryDisk, MemoryStore, StorageNode, type PlantedBugs, type StorageFault, type StorageFaultPoint } from '@triad/storage-node';
@@ -81,6 +81,18 @@ export class SimCluster {
   /** Lets simulated time pass (every event due runs). */
   advance(ms: number): Promise<void> {
     return this.simulator.advanceBy(ms);
+  }
+
+  /**
+   * A storage node outside the seed layout (one to join later, with the change runner): its disk
+   * and address, no process yet. Started with `openNode`, it asks the layout's nodes for the
+   * current layout and holds nothing until a join adds it.
+   */
+  addNode(id: string, zone: string): SimStorageNode {
+    if (this.nodes.has(id)) throw new Error(`storage node ${id} exists`);
+    const node: SimStorageNode = { id, zone, address: `${id}:7000`, disk: new MemoryDisk() };
+    this.nodes.set(id, node);
+    return node;
   }
 
   node(id: string): SimStorageNode {
@@ -235,22 +247,36 @@ export class SimCluster {
     storage.onStaleLayout = () => layoutFollower.refreshSoon();
     layoutFollower.start();
     const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
+    // UpdateTable's index work (fences, backfill, drop), as every router runs it.
+    const indexBuilder = new IndexBuilder(catalog, storage, log, env, metrics.indexBackfillProgress);
+    // Never on a timer here (interval 0): a check runs a pass when it wants one (`SimRouter.reconciler.runOnce`).
+    const reconciler = new IndexReconciler(
+      { catalog, storage, log, metrics: { repairs: metrics.gsiReconcilerRepairs, progress: metrics.gsiReconcilerProgress, passes: metrics.gsiReconcilerPasses }, isReconciler: () => true, env },
+      { intervalMs: 0 },
+    );
     const statistics = new TableStatistics({ storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } });
-    catalog.onRefresh = (tables) => statistics.onCatalog(tables);
+    catalog.onRefresh = (tables) => {
+      indexBuilder.onCatalog(tables);
+      statistics.onCatalog(tables);
+    };
     await this.run(catalog.start());
     const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER };
-    return new SimRouter(this, createOperationRegistry(), context, membership);
+    return new SimRouter(id, this, createOperationRegistry(), context, membership, reconciler);
   }
 }
 
 /** A router's operations, called as its HTTP layer calls them (request JSON in, response JSON or a DynamoDB error out). */
 export class SimRouter {
   constructor(
+    /** Its process name (on the network and in fault hooks). */
+    readonly id: string,
     private readonly cluster: SimCluster,
     private readonly operations: OperationRegistry,
     readonly context: OperationContext,
     /** Its gossip: which storage nodes it sees as alive, suspect or dead. */
     readonly membership: MembershipAgent,
+    /** The global-index reconciler, passes run only when a check calls `runOnce`. */
+    readonly reconciler: IndexReconciler,
   ) {}
 
   /** Runs one operation by its X-Amz-Target name, driving the simulation until it answers. */

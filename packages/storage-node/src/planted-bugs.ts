@@ -23,4 +23,15 @@ export interface PlantedBugs {
    * committed entries.
    */
   wipedNodeVotes?: boolean;
+  /**
+   * Issue 11, failure 3: a partition move's leader adopts the switched layout after pushing it to
+   * the other nodes for at most SWITCH_PUSH_WAIT_MS, whatever they answered, instead of committing
+   * the switch through the partition's log (`PartitionMover.switchOver`).
+   */
+  moveSwitchWithoutLog?: boolean;
+  /**
+   * Issue 11, failure 4: a leader admits a write that carries an older index list than the
+   * table's fence in the partition (`IndexFences.decide` does not refuse it).
+   */
+  staleIndexListAdmitted?: boolean;
 }

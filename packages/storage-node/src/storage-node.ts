@@ -127,6 +127,8 @@ export interface StorageNodeInspection {
   servingLeaderships(): Map<number, number>;
   learnerPartitions(): Promise<number>;
   hintsPending(): number;
+  /** Whether the node has any record of the partition on its disk (a node that is no replica of it should not, once the move's sweep ran). */
+  holdsAny(partition: number): Promise<boolean>;
 }
 
 /**
@@ -276,7 +278,7 @@ export class StorageNode {
         }
       },
     });
-    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env });
+    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env, plantedBugs: config.plantedBugs });
     forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
     const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
       nodeId: config.id,
@@ -305,7 +307,7 @@ export class StorageNode {
       globalIndexes,
       identities,
       plantedBugs: config.plantedBugs,
-      indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
+      indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log, plantedBugs: config.plantedBugs }),
       admin: new AdminOperations({
         nodeId: config.id,
         zone: config.zone,
@@ -405,6 +407,7 @@ export class StorageNode {
       },
       learnerPartitions: async () => (await metrics.learnerPartitions.get()).values[0]?.value ?? 0,
       hintsPending: () => ring.nodes.reduce((sum, n) => sum + hints.pending(n.id), 0),
+      holdsAny: (partition) => replicas.holdsAny(partition),
     };
     return new StorageNode(
       log,

@@ -12,6 +12,7 @@ import type { ReplicaState } from '../replica/replica-state';
 import type { StorageEngine, RangeOptions } from '../storage/storage-engine';
 import { itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 import type { MovementMetrics } from '../storage-metrics';
+import type { PlantedBugs } from '../planted-bugs';
 
 /** Records read from RocksDB per step of the stream, and sent in one Replicate message at most. */
 const STREAM_BATCH_RECORDS_MAX = 512;
@@ -38,6 +39,8 @@ export interface PartitionMoverComponents {
   metrics: MovementMetrics;
   log: Logger;
   env: Environment;
+  /** Only the simulator sets it (planted-bugs.ts). */
+  plantedBugs?: PlantedBugs;
 }
 
 /**
@@ -307,8 +310,14 @@ export class PartitionMover implements Movement {
       // keeps leading the partition whichever way the layout reaches it.
       this.c.keeper.keepLeadershipOf(partition);
       try {
-        const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(layout)) }), { whilePaused: true });
-        await applied;
+        if (this.c.plantedBugs?.moveSwitchWithoutLog) {
+          // Planted (issue 11, failure 3): pushed for a while whatever the answers, then adopted here; no log entry.
+          await Promise.race([this.c.keeper.push(layout, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
+          await this.c.keeper.adopt(layout, new Set([partition]));
+        } else {
+          const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(layout)) }), { whilePaused: true });
+          await applied;
+        }
       } catch (error) {
         return retry(`the switch did not commit: ${String(error)}`);
       } finally {
