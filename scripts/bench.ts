@@ -110,6 +110,10 @@ async function startTarget(name: TargetName, opts: BenchOptions, base: TargetOpt
   switch (name) {
     case 'triad':
       return startTriad({ ...base, script: opts.triadScript });
+    case 'triad-secure':
+      return startTriad({ ...base, script: opts.triadScript, variant: 'secure' });
+    case 'triad-plain':
+      return startTriad({ ...base, script: opts.triadScript, variant: 'plain' });
     case 'dynalite':
       return startDynalite({ ...base, dataPath: opts.dynalitePath });
     case 'url':
@@ -161,7 +165,7 @@ async function openContestant(name: TargetName, opts: BenchOptions): Promise<Con
       log(why);
       control.stop(why);
     });
-    const client = new DynamoHttpClient(target.endpoint, opts.concurrency, opts.requestTimeoutSec * 1000);
+    const client = new DynamoHttpClient(target.endpoint, opts.concurrency, opts.requestTimeoutSec * 1000, target.credentials);
     contestant.client = client;
     control.onStop(() => client.close()); // abort in-flight requests right away
 

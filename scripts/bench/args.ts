@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads';
 import { Distribution } from './zipfian';
 
-export type TargetName = 'triad' | 'dynalite' | 'url';
+export type TargetName = 'triad' | 'triad-secure' | 'triad-plain' | 'dynalite' | 'url';
+const TARGET_NAMES: readonly TargetName[] = ['triad', 'triad-secure', 'triad-plain', 'dynalite', 'url'];
 
 export interface BenchOptions {
   targets: TargetName[];
@@ -35,9 +36,14 @@ Loads N ~1 KB records into table "usertable", then runs workloads with
 scrambled-zipfian key choice and a closed loop of --concurrency outstanding requests.
 
 Targets
-  --target T            triad | dynalite | both | url, or a comma list (default: both;
-                        "url" when only --endpoint is given). All targets are started
-                        first; each workload then alternates between them (--slices).
+  --target T            triad | triad-secure | triad-plain | dynalite | both | url, or a
+                        comma list (default: both = triad,dynalite; "url" when only
+                        --endpoint is given). triad: the local cluster as npm start runs it
+                        (open auth, HTTP, gRPC over mutual TLS, encryption at rest);
+                        triad-secure: the same with --auth enforce (every request signed and
+                        verified) and HTTPS; triad-plain: with --grpc-insecure (gRPC in
+                        plaintext). All targets are started first; each workload then
+                        alternates between them (--slices).
   --endpoint URL        benchmark an already-running endpoint (implies --target url)
   --dynalite-path DIR   run dynalite on disk (its --path, LevelDB) instead of in memory
   --triad-script PATH   cluster launcher run as \`npx tsx PATH --data-dir D --port P\`
@@ -130,10 +136,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   for (const raw of targetArg.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
     const expanded = raw === 'both' ? ['triad', 'dynalite'] : [raw];
     for (const t of expanded) {
-      if (t !== 'triad' && t !== 'dynalite' && t !== 'url') {
-        throw new UsageError(`--target must be triad, dynalite, both or url, got "${raw}"`);
+      if (!TARGET_NAMES.includes(t as TargetName)) {
+        throw new UsageError(`--target must be ${TARGET_NAMES.join(', ')} or both, got "${raw}"`);
       }
-      if (!targets.includes(t)) targets.push(t);
+      if (!targets.includes(t as TargetName)) targets.push(t as TargetName);
     }
   }
   if (!targets.length) throw new UsageError('--target is empty');

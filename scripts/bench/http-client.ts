@@ -1,14 +1,16 @@
 /**
  * Minimal DynamoDB JSON 1.0 client for the benchmark: a pool of keep-alive HTTP/1.1 connections
  * (http-connection.ts), hand-built JSON bodies, and a syntactically valid but fake SigV4
- * Authorization header (the targets do not verify signatures, but dynalite insists on the header
- * being present and well formed).
+ * Authorization header (open-mode targets do not verify signatures, but dynalite insists on the
+ * header being present and well formed) — or, given credentials, every request really signed (a
+ * target that enforces authentication).
  *
  * Deliberately no AWS SDK and no node:http: the load generator shares two cores with the server
  * under test, so the client path is kept as thin as possible. Successful responses are not
  * decoded unless the caller asks for the body.
  */
 import { performance } from 'node:perf_hooks';
+import { signedHeaders, type SigningCredentials } from '@triad/cli';
 import { ConnectionError, HttpConnection, type Endpoint } from './http-connection';
 
 export interface CallResult {
@@ -42,7 +44,13 @@ export class DynamoHttpClient {
   private cachedSecond = -1;
   private closed = false;
 
-  constructor(endpoint: string, private readonly maxSockets: number, private readonly timeoutMs: number) {
+  constructor(
+    endpoint: string,
+    private readonly maxSockets: number,
+    private readonly timeoutMs: number,
+    /** Sign every request with these (SigV4 over its body); none: the fake header. */
+    private readonly credentials?: SigningCredentials,
+  ) {
     this.url = new URL(endpoint);
     const isHttps = this.url.protocol === 'https:';
     if (!isHttps && this.url.protocol !== 'http:') throw new Error(`unsupported endpoint protocol: ${endpoint}`);
@@ -75,6 +83,14 @@ export class DynamoHttpClient {
       this.heads.set(op, head);
     }
     return head;
+  }
+
+  /** A request signed over its body, as an SDK sends it (the signature covers the body, so no head is reused). */
+  private signedRequest(op: string, body: string, credentials: SigningCredentials): string {
+    const headers = signedHeaders(this.url, `${TARGET_PREFIX}${op}`, body, credentials, 'us-east-1', Date.now());
+    let head = `POST ${this.path} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   }
 
   private acquire(): Promise<HttpConnection | undefined> {
@@ -123,7 +139,7 @@ export class DynamoHttpClient {
     if (!connection) return { ok: false, status: 0, errorType: 'ClientClosed', latencyMs: 0 };
     let response;
     try {
-      response = await connection.request(`${this.head(op)}${Buffer.byteLength(body)}\r\n\r\n${body}`, this.timeoutMs);
+      response = await connection.request(this.credentials ? this.signedRequest(op, body, this.credentials) : `${this.head(op)}${Buffer.byteLength(body)}\r\n\r\n${body}`, this.timeoutMs);
     } catch (error) {
       const e = error as ConnectionError;
       return { ok: false, status: 0, errorType: e.code, message: e.message, latencyMs: performance.now() - start };

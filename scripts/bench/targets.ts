@@ -16,12 +16,20 @@ import { DynamoHttpClient } from './http-client';
 
 export type TargetKind = 'triad' | 'dynalite' | 'url';
 
+/** How a Triad target runs: as npm start does, with authentication enforced and HTTPS, or with gRPC in plaintext. */
+export type TriadVariant = 'default' | 'secure' | 'plain';
+
+/** The key a secure target enforces and the load generator signs with. */
+export const BENCH_CREDENTIALS = { accessKeyId: 'TRIADBENCHKEY0000001', secretAccessKey: 'bench-secret-0123456789-abcdefghijklmnop' };
+
 export interface RunningTarget {
   name: string;
   kind: TargetKind;
   endpoint: string;
   /** Extra facts for the report (pid, data dir, ...). */
   details: string[];
+  /** Credentials its requests must be signed with (a target that enforces authentication). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Cumulative CPU seconds of the server process tree (Linux, spawned targets only). */
   cpuSeconds?: () => number | undefined;
   /** Registers a callback for an unexpected exit of the server process. */
@@ -351,18 +359,26 @@ export interface TargetOptions {
   signal?: AbortSignal;
 }
 
-export async function startTriad(o: TargetOptions & { script: string }): Promise<RunningTarget> {
+export async function startTriad(o: TargetOptions & { script: string; variant?: TriadVariant }): Promise<RunningTarget> {
+  const variant = o.variant ?? 'default';
+  const name = variant === 'default' ? 'triad' : `triad-${variant}`;
   const scriptPath = path.resolve(o.repoRoot, o.script);
   if (!fs.existsSync(scriptPath)) throw new Error(`cluster script not found: ${scriptPath}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-bench-'));
   const port = await freePort();
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
   const args = ['tsx', o.script, '--data-dir', dataDir, '--port', String(port)];
-  o.log(`triad: starting \`npx ${args.join(' ')}\``);
-  const server = new SpawnedServer({ name: 'triad', kind: 'triad', command: npx, args, cwd: o.repoRoot, verbose: o.verbose, log: o.log });
+  if (variant === 'secure') {
+    const credentialsFile = path.join(dataDir, 'bench-credentials');
+    fs.writeFileSync(credentialsFile, `${BENCH_CREDENTIALS.accessKeyId} ${BENCH_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
+    args.push('--auth', 'enforce', '--credentials', credentialsFile, '--https');
+  }
+  if (variant === 'plain') args.push('--grpc-insecure');
+  o.log(`${name}: starting \`npx ${args.join(' ')}\``);
+  const server = new SpawnedServer({ name, kind: 'triad', command: npx, args, cwd: o.repoRoot, verbose: o.verbose, log: o.log });
 
   const removeData = () => {
-    if (o.keepData) o.log(`triad: keeping data dir ${dataDir}`);
+    if (o.keepData) o.log(`${name}: keeping data dir ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -370,7 +386,7 @@ export async function startTriad(o: TargetOptions & { script: string }): Promise
   try {
     endpoint = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(startupError(server, `triad: no "ready at http://..." line within ${o.startTimeoutSec} s`)),
+        () => reject(startupError(server, `${name}: no "ready at http://..." line within ${o.startTimeoutSec} s`)),
         o.startTimeoutSec * 1000,
       );
       server.onLine((line) => {
@@ -382,7 +398,7 @@ export async function startTriad(o: TargetOptions & { script: string }): Promise
       });
       void server.exited.then((why) => {
         clearTimeout(timer);
-        reject(startupError(server, `triad: cluster process ended before it was ready (${why})`));
+        reject(startupError(server, `${name}: cluster process ended before it was ready (${why})`));
       });
       const onAbort = () => {
         clearTimeout(timer);
@@ -396,18 +412,19 @@ export async function startTriad(o: TargetOptions & { script: string }): Promise
     removeData();
     throw err;
   }
-  o.log(`triad: ready at ${endpoint}`);
+  o.log(`${name}: ready at ${endpoint}`);
   return {
-    name: 'triad',
+    name,
     kind: 'triad',
+    credentials: variant === 'secure' ? BENCH_CREDENTIALS : undefined,
     endpoint,
     details: [`pid ${server.pid}`, `data dir ${dataDir}`, `requested port ${port}`],
     cpuSeconds: () => server.cpuSeconds(),
     onUnexpectedExit: (cb) => server.onUnexpectedExit(cb),
     stop: async () => {
-      o.log('triad: stopping (SIGINT)');
+      o.log(`${name}: stopping (SIGINT)`);
       await server.stop(o.stopGraceSec * 1000);
-      o.log(`triad: stopped (${server.exitInfo ?? 'unknown'})`);
+      o.log(`${name}: stopped (${server.exitInfo ?? 'unknown'})`);
       removeData();
     },
   };

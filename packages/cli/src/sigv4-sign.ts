@@ -14,6 +14,16 @@ export interface SigningCredentials {
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** The last signing key derived (a load generator signs thousands a second with one key and day). */
+let lastKey: { secret: string; date: string; region: string; key: Buffer } | undefined;
+
+function signingKey(secret: string, date: string, region: string): Buffer {
+  if (lastKey && lastKey.secret === secret && lastKey.date === date && lastKey.region === region) return lastKey.key;
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), 'dynamodb'), 'aws4_request');
+  lastKey = { secret, date, region, key };
+  return key;
+}
+
 /** The headers to send with `body` to `url` (POST /): host, date, target, content type, authorization. */
 export function signedHeaders(
   url: URL,
@@ -35,7 +45,7 @@ export function signedHeaders(
   const canonical = ['POST', '/', '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), sha256(body)].join('\n');
   const scope = `${date}/${region}/dynamodb/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date), region), 'dynamodb'), 'aws4_request');
+  const key = signingKey(credentials.secretAccessKey, date, region);
   const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
   return {
     ...headers,
