@@ -122,3 +122,24 @@ test('a key added to the credentials file (a rotated Secret) counts without a re
     expect(put).toMatchObject({ code: 0 });
   }, 120_000);
 });
+
+test('keys policy put, list and delete: the policy restricts the key, and detaching it lifts that', async () => {
+  const created = JSON.parse((await keys(ADMIN, 'create', '--name', 'reader', '--json')).stdout) as { AccessKeyId: string; SecretAccessKey: string };
+  const reader = { accessKeyId: created.AccessKeyId, secretAccessKey: created.SecretAccessKey };
+  expect(await listTables(reader)).toBe('ok');
+  const policyFile = path.join(credentialsDir, 'describe-only.json');
+  fs.writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:Describe*', Resource: '*' }] }));
+  expect(await keys(ADMIN, 'policy', 'put', reader.accessKeyId, 'describe-only', policyFile)).toMatchObject({ code: 0, stdout: `policy describe-only attached to ${reader.accessKeyId}\n` });
+  await eventually('the policy denies ListTables', async () => expect(await listTables(reader)).toBe('AccessDeniedException'));
+  const listed = await keys(ADMIN, 'policy', 'list', reader.accessKeyId);
+  expect(listed.stdout).toContain('# describe-only');
+  expect(listed.stdout).toContain('dynamodb:Describe*');
+  expect((await keys(ADMIN, 'list')).stdout).toMatch(new RegExp(`${reader.accessKeyId}\\s+reader\\s+enabled\\s+no\\s+\\S+\\s+api\\s+describe-only`));
+  const malformed = path.join(credentialsDir, 'malformed.json');
+  fs.writeFileSync(malformed, '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*"}}');
+  const refused = await keys(ADMIN, 'policy', 'put', reader.accessKeyId, 'bad', malformed);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('MalformedPolicyDocument');
+  expect(await keys(ADMIN, 'policy', 'delete', reader.accessKeyId, 'describe-only')).toMatchObject({ code: 0 });
+  await eventually('the detached policy lifts the restriction', async () => expect(await listTables(reader)).toBe('ok'));
+});

@@ -19,6 +19,9 @@ export type TargetKind = 'triad' | 'dynalite' | 'url';
 /** How a Triad target runs: as npm start does, with authentication enforced and HTTPS, or with gRPC in plaintext. */
 export type TriadVariant = 'default' | 'secure' | 'plain';
 
+/** Storage and gossip ports of each variant's cluster (the default one keeps npm start's, 7100 up). */
+const VARIANT_BASE_PORTS = { secure: 7400, plain: 7700 } as const;
+
 /** The key a secure target enforces and the load generator signs with. */
 export const BENCH_CREDENTIALS = { accessKeyId: 'TRIADBENCHKEY0000001', secretAccessKey: 'bench-secret-0123456789-abcdefghijklmnop' };
 
@@ -368,6 +371,8 @@ export async function startTriad(o: TargetOptions & { script: string; variant?: 
   const port = await freePort();
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
   const args = ['tsx', o.script, '--data-dir', dataDir, '--port', String(port)];
+  // Clusters of two variants run side by side: their storage nodes need ports of their own.
+  if (variant !== 'default') args.push('--base-port', String(VARIANT_BASE_PORTS[variant]));
   if (variant === 'secure') {
     const credentialsFile = path.join(dataDir, 'bench-credentials');
     fs.writeFileSync(credentialsFile, `${BENCH_CREDENTIALS.accessKeyId} ${BENCH_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
