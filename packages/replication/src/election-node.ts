@@ -19,6 +19,7 @@
  *    timeout) keeps a rejoining replica from deposing a healthy leader, together with pre-vote.
  */
 import { resolveElectionConfig, type ElectionConfig } from './config';
+import { membersOf, quorumOf, type Configuration } from './log/configuration';
 import { assert } from './errors';
 import {
   BOOT_ID_MAX,
@@ -28,7 +29,6 @@ import {
   PARTITION_ID_MAX,
   PEERS_MAX,
   PEER_ACK_GAP_HEARTBEATS_MAX,
-  QUORUM,
   REPLICATION_FACTOR,
   TERM_MAX,
   TRANSFER_RESENDS_MAX,
@@ -79,6 +79,11 @@ export interface ElectionNodeInit {
    * nor campaigns until `setVoting` promotes it, once it has caught up.
    */
   learners?: ReadonlySet<PartitionId>;
+  /**
+   * Each partition's configuration as its log says it (see `ReplicaNode`), where it differs from
+   * `partitions` (whose sets are then all voters). Changed later by `setConfiguration`.
+   */
+  configurations?: ReadonlyMap<PartitionId, Configuration>;
 }
 
 /** A log entry's position: its term, then its index. */
@@ -128,8 +133,14 @@ class PartitionState {
 
   constructor(
     readonly partition: PartitionId,
-    /** Changed only by `reconfigure` (a join or decommission step). */
+    /**
+     * Every member the partition's log goes to (voters first, in preference order, then learners),
+     * and the voters alone: who elects, and whose acks make leases. Changed by `reconfigure` (a
+     * layout step) and `setConfiguration` (the log's configuration). This node need not be a member
+     * (a node that joins before its log arrives, or one its log has just removed).
+     */
     public replicas: readonly NodeId[],
+    public voters: readonly NodeId[],
     public peers: readonly NodeId[],
     public term: number,
     public votedFor: NodeId | undefined,
@@ -191,7 +202,7 @@ export class ElectionNode {
 
     const ids = [...init.partitions.keys()].sort((a, b) => a - b);
     for (const partition of ids) {
-      const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition));
+      const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition), init.configurations?.get(partition));
       if (init.learners?.has(partition)) ps.voting = false;
       this.partitions.set(partition, ps);
       this.partitionList.push(ps);
@@ -200,14 +211,17 @@ export class ElectionNode {
   }
 
   /** A partition this node starts to replicate (at start, or when a layout change gives it one). */
-  private newPartitionState(partition: PartitionId, replicas: readonly NodeId[], saved: PersistedElectionState | undefined): PartitionState {
-    this.assertReplicaSet(partition, replicas);
+  private newPartitionState(partition: PartitionId, replicas: readonly NodeId[], saved: PersistedElectionState | undefined, config?: Configuration): PartitionState {
+    if (config === undefined) this.assertReplicaSet(partition, replicas);
+    else this.assertConfiguration(partition, config);
+    const voters = config ? config.voters : replicas;
+    const members = config ? membersOf(config) : replicas;
     const term = saved?.term ?? 0;
     assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, () => `partition ${partition}: bad persisted term ${term}`);
     // The vote may name a node that is no longer a replica (the set changed since): it is kept all
     // the same, so that this node still votes at most once in that term.
     const votedFor = saved?.votedFor ?? undefined;
-    const ps = new PartitionState(partition, [...replicas], replicas.filter((r) => r !== this.selfId), term, votedFor);
+    const ps = new PartitionState(partition, [...members], [...voters], members.filter((r) => r !== this.selfId), term, votedFor);
     this.resetElectionTimer(ps);
     return ps;
   }
@@ -217,6 +231,12 @@ export class ElectionNode {
     assert(replicas.length === REPLICATION_FACTOR, () => `partition ${partition} has ${replicas.length} replicas`);
     assert(new Set(replicas).size === REPLICATION_FACTOR, () => `partition ${partition} repeats a replica`);
     assert(replicas.includes(this.selfId), () => `partition ${partition} is not replicated by ${this.selfId}`);
+  }
+
+  private assertConfiguration(partition: PartitionId, config: Configuration): void {
+    assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, () => `bad partition ${partition}`);
+    const members = membersOf(config);
+    assert(new Set(members).size === members.length, () => `partition ${partition}: a member appears twice in ${JSON.stringify(config)}`);
   }
 
   /** Recomputes which partitions each peer shares with this node, keeping what is known of the peers that remain. */
@@ -250,7 +270,7 @@ export class ElectionNode {
         // Its lease ended long ago (lease < that timeout); stepping down lets it vote and tells
         // the router to look elsewhere.
         if (nowMs - ps.quorumContactMs > this.config.electionTimeoutMinMs) this.becomeFollower(ps, ps.term, undefined, 'quorum-lost');
-      } else if (nowMs >= ps.electionDeadlineMs && ps.voting) {
+      } else if (nowMs >= ps.electionDeadlineMs && this.campaigns(ps)) {
         this.preCampaign(ps);
       }
     }
@@ -335,6 +355,7 @@ export class ElectionNode {
       this.assertReplicaSet(partition, replicas);
       const sameMembers = replicas.length === ps.replicas.length && replicas.every((id) => ps.replicas.includes(id));
       ps.replicas = [...replicas];
+      ps.voters = [...replicas];
       ps.peers = replicas.filter((r) => r !== this.selfId);
       if (sameMembers) continue; // only the preference order changed
       if (ps.transferOut && !replicas.includes(ps.transferOut.to)) ps.transferOut = undefined;
@@ -356,6 +377,68 @@ export class ElectionNode {
       this.reportServing(ps);
     }
     this.rebuildPeers();
+  }
+
+  /**
+   * The partition's configuration in force changed (a configuration entry entered or left its log,
+   * or a snapshot replaced it; see `ReplicaNode`). Term, vote and role are kept: a leader goes on
+   * leading (it appended the entry itself, and keeps its lease only as far as a majority of the new
+   * voters acked — so it may shrink), a candidate starts over as a follower (its votes were counted
+   * against the old voters). A node that is no voter neither campaigns nor takes over.
+   */
+  setConfiguration(partition: PartitionId, config: Configuration, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (!ps) return;
+    this.assertConfiguration(partition, config);
+    const members = membersOf(config);
+    ps.replicas = members;
+    ps.voters = [...config.voters];
+    ps.peers = members.filter((r) => r !== this.selfId);
+    if (ps.transferOut && !ps.voters.includes(ps.transferOut.to)) ps.transferOut = undefined;
+    if (ps.role === 'leader') {
+      for (const id of [...ps.followerAckSentAtMs.keys()]) if (!members.includes(id)) ps.followerAckSentAtMs.delete(id);
+      const contact = this.majorityContactMs(ps);
+      ps.leaseUntilMs = contact + this.config.leaseDurationMs;
+      ps.quorumContactMs = Math.max(contact, ps.electedAtMs);
+      this.roundUrgent = true; // a new member hears from its leader at once
+    } else if (ps.role !== 'follower') {
+      this.becomeFollower(ps, ps.term, undefined, 'reconfigured');
+    }
+    this.reportServing(ps);
+    this.rebuildPeers();
+  }
+
+  /** Starts replicating a partition outside a layout step (a node joining it through its log; see `ReplicaNode.joinPartition`). */
+  addPartition(partition: PartitionId, config: Configuration, persisted: PersistedElectionState | undefined, nowMs: number): void {
+    this.advance(nowMs);
+    if (this.partitions.has(partition)) return;
+    assert(this.partitions.size < PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
+    const created = this.newPartitionState(partition, membersOf(config), persisted, config);
+    this.partitions.set(partition, created);
+    const at = this.partitionList.findIndex((other) => other.partition > partition);
+    this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);
+    this.rebuildPeers();
+  }
+
+  /** Stops replicating a partition (its log removed this node): it stops serving it first. */
+  removePartition(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (!ps) return;
+    if (ps.role === 'leader') this.becomeFollower(ps, ps.term, undefined, 'removed');
+    this.reportServing(ps, false);
+    // A term or vote changed in this step is still written by the next `ready()` (a vote may be on its way).
+    this.partitions.delete(partition);
+    this.partitionList.splice(this.partitionList.indexOf(ps), 1);
+    this.rebuildPeers();
+  }
+
+  /** Steps down from leading `partition` (the log removed this node from its voters; see `ReplicaNode`). */
+  stepDown(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (ps && ps.role === 'leader') this.becomeFollower(ps, ps.term, undefined, 'removed');
   }
 
   /** Membership believes `nodeId` is up. Only a hint: it re-enables transfers to that node. */
@@ -391,7 +474,7 @@ export class ElectionNode {
     this.advance(nowMs);
     const ps = this.partitions.get(partition);
     if (!ps || ps.role !== 'leader') return { ok: false, reason: 'not-leader' };
-    if (target !== undefined && (target === this.selfId || !ps.replicas.includes(target))) return { ok: false, reason: 'invalid-target' };
+    if (target !== undefined && (target === this.selfId || !ps.voters.includes(target))) return { ok: false, reason: 'invalid-target' };
     for (const candidate of target !== undefined ? [target] : ps.peers) {
       if (this.isFitTarget(ps, candidate, false)) {
         this.transferTo(ps, candidate, 'admin');
@@ -420,7 +503,10 @@ export class ElectionNode {
   acceptsReplication(partition: PartitionId, term: number, from: NodeId, nowMs: number): boolean {
     this.advance(nowMs);
     const ps = this.partitions.get(partition);
-    if (!ps || !ps.replicas.includes(from)) return false;
+    // The sender need not be in our configuration: a node whose log lacks the entries that added
+    // the leader (or lacks its own removal) learns them only from that leader. Only the leader of
+    // a term sends that term's log messages (one leader per term), so the term alone decides.
+    if (!ps) return false;
     if (term < ps.term) return false;
     if (term > ps.term) {
       this.becomeFollower(ps, term, from === this.selfId ? undefined : from, 'higher-term');
@@ -529,6 +615,7 @@ export class ElectionNode {
     return {
       partition,
       replicas: ps.replicas,
+      voters: ps.voters,
       role: ps.role,
       term: ps.term,
       votedFor: ps.votedFor ?? null,
@@ -587,12 +674,12 @@ export class ElectionNode {
       if (ps.role !== 'pre-candidate') return;
       if (m.granted && m.term === ps.term + 1) {
         ps.granted.add(from);
-        if (ps.granted.size >= QUORUM) this.campaign(ps, undefined);
+        if (this.votersIn(ps, ps.granted) >= quorumOf(ps.voters.length)) this.campaign(ps, undefined);
       } else if (!m.granted && m.term > ps.term) {
         this.becomeFollower(ps, m.term, undefined, 'higher-term');
       } else if (!m.granted) {
         ps.rejected.add(from);
-        if (ps.rejected.size > REPLICATION_FACTOR - QUORUM) this.becomeFollower(ps, ps.term, undefined, 'pre-vote-lost');
+        if (this.votersIn(ps, ps.rejected) > ps.voters.length - quorumOf(ps.voters.length)) this.becomeFollower(ps, ps.term, undefined, 'pre-vote-lost');
       }
       return;
     }
@@ -600,10 +687,10 @@ export class ElectionNode {
     if (ps.role !== 'candidate' || m.term !== ps.term) return;
     if (m.granted) {
       ps.granted.add(from);
-      if (ps.granted.size >= QUORUM) this.becomeLeader(ps);
+      if (this.votersIn(ps, ps.granted) >= quorumOf(ps.voters.length)) this.becomeLeader(ps);
     } else {
       ps.rejected.add(from);
-      if (ps.rejected.size > REPLICATION_FACTOR - QUORUM) this.becomeFollower(ps, ps.term, undefined, 'vote-lost');
+      if (this.votersIn(ps, ps.rejected) > ps.voters.length - quorumOf(ps.voters.length)) this.becomeFollower(ps, ps.term, undefined, 'vote-lost');
     }
   }
 
@@ -656,15 +743,17 @@ export class ElectionNode {
       // cannot lead a term again once we left it), so the round's send time starts a lease.
       if (!entry.ok || entry.term !== ps.term || ps.role !== 'leader' || sentAtMs === undefined) continue;
       ps.followerAckSentAtMs.set(from, Math.max(ps.followerAckSentAtMs.get(from) ?? -Infinity, sentAtMs));
-      ps.quorumContactMs = Math.max(ps.quorumContactMs, sentAtMs);
-      ps.leaseUntilMs = Math.max(ps.leaseUntilMs, sentAtMs + this.config.leaseDurationMs);
+      if (!ps.voters.includes(from)) continue; // a learner's ack keeps nobody from voting
+      const contact = this.majorityContactMs(ps);
+      ps.quorumContactMs = Math.max(ps.quorumContactMs, contact);
+      ps.leaseUntilMs = Math.max(ps.leaseUntilMs, contact + this.config.leaseDurationMs);
     }
   }
 
   private onTimeoutNow(from: NodeId, m: TimeoutNow): void {
     const ps = this.partitions.get(m.partition);
     // Only the leader of our current term sends one; anything else is stale (a later term exists).
-    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader' || !ps.voting) return;
+    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader' || !this.campaigns(ps)) return;
     this.campaign(ps, { leasesClear: m.leasesClear });
   }
 
@@ -692,7 +781,8 @@ export class ElectionNode {
     ps.granted.add(this.selfId);
     this.resetElectionTimer(ps);
     const last = this.logPosition(ps.partition);
-    for (const peer of ps.peers) {
+    for (const peer of ps.voters) {
+      if (peer === this.selfId) continue;
       this.send(peer, { type: 'VoteRequest', partition: ps.partition, term: ps.term + 1, preVote: true, force: false, lastLogTerm: last.term, lastLogIndex: last.index });
     }
   }
@@ -709,7 +799,8 @@ export class ElectionNode {
     ps.leasesClearTerm = transfer?.leasesClear ? ps.term : -1;
     this.resetElectionTimer(ps);
     const last = this.logPosition(ps.partition);
-    for (const peer of ps.peers) {
+    for (const peer of ps.voters) {
+      if (peer === this.selfId) continue;
       this.send(peer, {
         type: 'VoteRequest',
         partition: ps.partition,
@@ -843,7 +934,7 @@ export class ElectionNode {
    * membership hints and drain flags only, never on lost heartbeats, so it does not flap.
    */
   private preferredLeader(ps: PartitionState): NodeId {
-    for (const id of ps.replicas) {
+    for (const id of ps.voters) {
       if (id === this.selfId) return id;
       const peer = this.peers.get(id)!;
       if (!peer.down && !peer.draining) return id;
@@ -854,7 +945,7 @@ export class ElectionNode {
   /** Reachable now, in our term, not draining; for balancing also steadily reachable. */
   private isFitTarget(ps: PartitionState, target: NodeId, steady: boolean): boolean {
     const peer = this.peers.get(target);
-    if (!peer || peer.down || peer.draining || !ps.peers.includes(target) || !this.transferable(ps.partition, target)) return false;
+    if (!peer || peer.down || peer.draining || !ps.voters.includes(target) || target === this.selfId || !this.transferable(ps.partition, target)) return false;
     const ackedSentAtMs = ps.followerAckSentAtMs.get(target);
     if (ackedSentAtMs === undefined) return false;
     if (this.nowMs - ackedSentAtMs > this.config.heartbeatIntervalMs * TRANSFER_TARGET_ACK_AGE_HEARTBEATS_MAX) return false;
@@ -863,6 +954,36 @@ export class ElectionNode {
 
   // ---------------------------------------------------------------------------------------------
   // Helpers
+
+  /** Whether this node may campaign: it votes (no lost disk) and is a voter of the configuration in force. */
+  private campaigns(ps: PartitionState): boolean {
+    return ps.voting && ps.voters.includes(this.selfId);
+  }
+
+  private votersIn(ps: PartitionState, ids: ReadonlySet<NodeId>): number {
+    let n = 0;
+    for (const id of ids) if (ps.voters.includes(id)) n++;
+    return n;
+  }
+
+  /**
+   * The send time of the newest round that a majority of the voters acked (this node counting as
+   * one if it is a voter): a lease runs from it. With three voters, the newest ack of either
+   * follower. -Infinity while too few voters acked.
+   */
+  private majorityContactMs(ps: PartitionState): number {
+    const needed = quorumOf(ps.voters.length) - (ps.voters.includes(this.selfId) ? 1 : 0);
+    if (needed <= 0) return this.nowMs;
+    const acks: number[] = [];
+    for (const id of ps.voters) {
+      if (id === this.selfId) continue;
+      const at = ps.followerAckSentAtMs.get(id);
+      if (at !== undefined) acks.push(at);
+    }
+    if (acks.length < needed) return -Infinity;
+    acks.sort((a, b) => b - a);
+    return acks[needed - 1];
+  }
 
   private isServing(ps: PartitionState, nowMs: number): boolean {
     return ps.role === 'leader' && ps.caughtUp && nowMs >= ps.servingNotBeforeMs && nowMs < ps.leaseUntilMs;
@@ -888,8 +1009,8 @@ export class ElectionNode {
   private resetElectionTimer(ps: PartitionState): void {
     const { electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = this.config;
     const r = this.nextRandom();
-    const slots = this.config.rankedElectionTimeouts ? Math.max(1, ps.replicas.length) : 1;
-    const rank = slots > 1 ? Math.max(0, ps.replicas.indexOf(this.selfId)) : 0;
+    const slots = this.config.rankedElectionTimeouts ? Math.max(1, ps.voters.length) : 1;
+    const rank = slots > 1 ? Math.max(0, ps.voters.indexOf(this.selfId)) : 0;
     const slice = (max - min + 1) / slots;
     ps.electionTimeoutMs = min + Math.floor((rank + r) * slice) + (this.draining ? max : 0);
     this.restartElectionDeadline(ps);

@@ -23,11 +23,27 @@
  *  - A node that lost its disk replicates as a learner: no vote, no campaign, no count towards a
  *    majority, until a promotion entry naming it (and its generation) commits — which needs every
  *    other replica to accept the leader's term, so it never helps a stale leader.
+ *
+ * Replica-set changes (Raft's single-server changes; configuration.ts):
+ *  - A configuration entry names the voters and learners from its index on. It takes effect on
+ *    each replica as soon as it is in its log (committed or not) and is undone if truncated; commits
+ *    and leases always count the voters of the configuration in the leader's log.
+ *  - Each entry differs from the one before by one step: a learner added or removed, a learner
+ *    promoted, a voter removed. Any majority of the old voters then meets any majority of the new.
+ *  - A leader proposes a change only once an entry of its own term is committed (its no-op: an
+ *    uncommitted change from an earlier term is then committed or gone everywhere that matters —
+ *    without this, two changes made in different terms could each be one step from the base and
+ *    two steps from each other), and only while no change in its log is uncommitted.
+ *  - A learner gets the log but counts for nothing; it is promoted only once it holds the whole
+ *    committed log. A leader removed from the voters keeps leading (not counting itself) until the
+ *    entry commits, then hands over. A removed node learns of its removal from the leader (which
+ *    keeps sending to it up to that entry), and reports `Removed` once it applied the entry.
  */
 import { ElectionNode, type ElectionNodeInit } from '../election-node';
 import { assert } from '../errors';
 import type { Message } from '../messages';
 import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, Role, ServingWindow, TransferResult } from '../types';
+import { ConfigHistory, UNKNOWN_CONFIGURATION, describeChange, membersOf, type Configuration } from './configuration';
 import type { CommitAdvance, LogEntry, LogWrite, PersistedLog, SnapshotRequest } from './log-entry';
 import {
   LOG_APPEND_BYTES_MAX,
@@ -53,7 +69,11 @@ export interface ReplicaOutbound<P> {
 export type ReplicaEvent =
   | ElectionEvent
   | { type: 'Truncated'; partition: PartitionId; from: number }
-  | { type: 'Promoted'; partition: PartitionId; term: number };
+  | { type: 'Promoted'; partition: PartitionId; term: number }
+  /** The configuration in force here changed (an entry at `index` arrived, or was truncated, or a snapshot replaced the log). */
+  | { type: 'ConfigurationChanged'; partition: PartitionId; index: number; config: Configuration }
+  /** This node applied the committed entry (at `index`) that removed it from the partition: the driver may forget the partition. */
+  | { type: 'Removed'; partition: PartitionId; index: number };
 
 /**
  * Everything produced since the last `ready()`. The driver:
@@ -75,6 +95,16 @@ export interface ReplicaReady<P> {
 }
 
 export type ProposeResult = { ok: true; term: number; index: number } | { ok: false; reason: 'not-leader' | 'busy' };
+
+/**
+ * Why a configuration change was refused: `not-leader` (not serving), `own-term-uncommitted` (no
+ * entry of this leader's term committed yet), `change-pending` (an earlier change is uncommitted),
+ * `learner-behind` (a promotion of a learner that lacks part of the committed log), `invalid` (not
+ * one step from the configuration in force; `detail` says why).
+ */
+export type ConfigChangeResult =
+  | { ok: true; term: number; index: number }
+  | { ok: false; reason: 'not-leader' | 'own-term-uncommitted' | 'change-pending' | 'learner-behind' | 'invalid'; detail?: string };
 
 export interface ReplicaNodeInit<P> extends Omit<ElectionNodeInit, 'logPosition' | 'learners'> {
   /** Each partition's log as persisted (missing: empty). */
@@ -106,6 +136,11 @@ class Progress {
   snapshotGeneration = 0;
   /** Send at the next flush even with nothing new (a probe after a refusal, a transfer's catch-up). */
   forceSend = false;
+  /**
+   * A node the configuration no longer has: it is sent the log only up to the entry that removed
+   * it (this index), so that it learns of its removal, and counts for nothing.
+   */
+  retiringAt: number | undefined = undefined;
 
   constructor(next: number) {
     this.next = next;
@@ -132,11 +167,18 @@ class PartitionLog<P> {
   promotionIndex = 0;
   /** A follower's last Append or snapshot from its leader, or its last reminder (see `remindLeader`). */
   leaderContactMs = -Infinity;
+  /** This node applied a configuration naming it (so a later one without it removes it). */
+  memberSeen: boolean;
+  removedReported = false;
 
   constructor(
     readonly partition: PartitionId,
     readonly window: LogWindow<P>,
+    /** The configurations set in the log, and the base before them. */
+    readonly configs: ConfigHistory,
+    selfId: NodeId,
   ) {
+    this.memberSeen = membersOf(configs.at(window.prevIndex)).includes(selfId);
     this.commit = window.prevIndex;
     this.persisted = window.lastIndex;
     this.applied = window.prevIndex;
@@ -171,11 +213,20 @@ export class ReplicaNode<P> {
     this.generation = init.generation;
     this.payloadBytes = init.payloadBytes;
     this.nowMs = init.nowMs;
-    for (const partition of init.partitions.keys()) this.logs.set(partition, this.newLog(partition, init.logs.get(partition)));
+    const configurations = new Map<PartitionId, Configuration>();
+    for (const [partition, replicas] of init.partitions) {
+      const log = this.newLog(partition, init.logs.get(partition), replicas);
+      this.logs.set(partition, log);
+      configurations.set(partition, log.configs.current);
+    }
     this.election = new ElectionNode({
       ...init,
+      configurations,
       learners: init.learners,
-      transferable: (partition, peer) => !(this.logs.get(partition)?.progress.get(peer)?.learner ?? false),
+      transferable: (partition, peer) => {
+        const progress = this.logs.get(partition)?.progress.get(peer);
+        return !(progress?.learner ?? false) && progress?.retiringAt === undefined;
+      },
       logPosition: (partition) => {
         const log = this.logs.get(partition);
         return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
@@ -184,11 +235,17 @@ export class ReplicaNode<P> {
     this.pullElection();
   }
 
-  private newLog(partition: PartitionId, persisted: PersistedLog<P> | undefined): PartitionLog<P> {
+  /** A partition's log as persisted; its base configuration is the persisted one, else `fallback` (the layout's set, all voters). */
+  private newLog(partition: PartitionId, persisted: PersistedLog<P> | undefined, fallback: readonly NodeId[] | Configuration): PartitionLog<P> {
     const applied = persisted?.applied ?? { index: 0, term: 0 };
     const window = new LogWindow<P>(applied.index, applied.term);
-    for (const entry of persisted?.entries ?? []) window.append(entry);
-    return new PartitionLog(partition, window);
+    const base = persisted?.config ?? (Array.isArray(fallback) ? { voters: [...fallback], learners: [] } : (fallback as Configuration));
+    const configs = new ConfigHistory(applied.index, base);
+    for (const entry of persisted?.entries ?? []) {
+      window.append(entry);
+      if (entry.config) configs.append(entry.index, entry.config);
+    }
+    return new PartitionLog(partition, window, configs, this.selfId);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -210,7 +267,8 @@ export class ReplicaNode<P> {
           progress.probing = true;
           progress.next = progress.match + 1;
         }
-        if (progress.inFlight === 0 && (progress.match < log.window.lastIndex || progress.commitSent < log.commit) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
+        const upTo = Math.min(log.window.lastIndex, progress.retiringAt ?? Infinity);
+        if (progress.inFlight === 0 && (progress.match < upTo || progress.commitSent < Math.min(log.commit, upTo)) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
           this.sendAppend(log, id, progress, true);
         }
       }
@@ -219,6 +277,7 @@ export class ReplicaNode<P> {
 
   receive(from: NodeId, message: ReplicaMessage<P>, nowMs: number): void {
     this.advance(nowMs);
+    if (message.type === 'VoteRequest' || message.type === 'AppendResponse') this.noticeNonMember(from, message.partition);
     switch (message.type) {
       case 'Append':
         this.onAppend(from, message);
@@ -254,6 +313,57 @@ export class ReplicaNode<P> {
     return { ok: true, term, index: entry.index };
   }
 
+  /**
+   * Proposes the partition's next configuration: one step from the one in force (see
+   * `describeChange`), at the serving leader, once an entry of its term is committed and while no
+   * other change is uncommitted. Like a write, it takes effect when it is applied at (term, index),
+   * or fails if truncated; unlike a write, it takes effect here at once (commits and leases count
+   * the new voters from now on).
+   */
+  proposeConfiguration(partition: PartitionId, next: Configuration, nowMs: number): ConfigChangeResult {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log || !this.election.isServingLeader(partition, nowMs) || log.leaderTerm === undefined) return { ok: false, reason: 'not-leader' };
+    if (log.commit < log.noopIndex) return { ok: false, reason: 'own-term-uncommitted' };
+    if (log.configs.currentIndex > log.commit) return { ok: false, reason: 'change-pending' };
+    const change = describeChange(log.configs.current, next);
+    if (typeof change === 'string') return { ok: false, reason: 'invalid', detail: change };
+    if (change.type === 'promote') {
+      const progress = log.progress.get(change.node);
+      if (!progress || progress.learner || progress.match < log.commit) return { ok: false, reason: 'learner-behind' };
+    }
+    const config: Configuration = { voters: [...next.voters], learners: [...next.learners] };
+    const entry: LogEntry<P> = { term: log.leaderTerm, index: log.window.lastIndex + 1, payload: undefined, config };
+    this.appendOwn(log, entry);
+    return { ok: true, term: entry.term, index: entry.index };
+  }
+
+  /**
+   * Starts replicating a partition this node is joining (a learner the leader added, or is about to
+   * add): it learns the configuration from the log, and until then is no voter. `persisted` keeps
+   * the term and vote it may have had in the partition before (a node removed and added again must
+   * never vote twice in a term); `log` what it may still hold of it.
+   */
+  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: { term: number; votedFor: NodeId | null }; log?: PersistedLog<P> } = {}): void {
+    this.advance(nowMs);
+    if (this.logs.has(partition)) return;
+    const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
+    this.logs.set(partition, log);
+    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs);
+    this.pullElection();
+  }
+
+  /** Stops replicating a partition (after `Removed`, or when an aborted join is given up): everything about it is dropped. */
+  forgetPartition(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log) return;
+    this.logs.delete(partition);
+    this.unsent.delete(log);
+    this.election.removePartition(partition, nowMs);
+    this.pullElection();
+  }
+
   /** The entries of a `LogWrite` up to (index, term) are durable here. */
   logPersisted(partition: PartitionId, index: number, term: number, nowMs: number): void {
     this.advance(nowMs);
@@ -272,7 +382,9 @@ export class ReplicaNode<P> {
     const log = this.logs.get(partition);
     if (!log || index <= log.applied) return;
     assert(index <= log.emitted, () => `partition ${partition}: applied ${index} beyond ${log.emitted}`);
+    const before = log.applied;
     log.applied = index;
+    for (const set of log.configs.setBetween(before, index)) this.noteAppliedConfig(log, set.index, set.config);
     if (log.leaderTerm !== undefined && !log.caughtUpReported && log.noopIndex > 0 && index >= log.noopIndex) {
       log.caughtUpReported = true;
       this.election.catchUpComplete(partition, log.leaderTerm, nowMs);
@@ -306,7 +418,16 @@ export class ReplicaNode<P> {
     progress.inFlight = 1;
     progress.lastSentMs = nowMs;
     progress.next = index + 1;
-    const message: InstallSnapshot = { type: 'InstallSnapshot', partition, term, index, snapshotTerm, commit: log.commit, generation: progress.snapshotGeneration };
+    const message: InstallSnapshot = {
+      type: 'InstallSnapshot',
+      partition,
+      term,
+      index,
+      snapshotTerm,
+      commit: log.commit,
+      generation: progress.snapshotGeneration,
+      config: log.configs.at(index),
+    };
     this.appends.push({ to, message });
   }
 
@@ -346,7 +467,7 @@ export class ReplicaNode<P> {
     this.advance(nowMs);
     for (const partition of [...this.logs.keys()]) if (!partitions.has(partition)) this.logs.delete(partition);
     for (const partition of partitions.keys()) {
-      if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition)));
+      if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition), partitions.get(partition)!));
     }
     this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership });
     for (const [partition, replicas] of partitions) {
@@ -465,6 +586,16 @@ export class ReplicaNode<P> {
     return { first: log.window.firstIndex, last: log.window.lastIndex, lastTerm: log.window.lastTerm, commit: log.commit, persisted: log.persisted, applied: log.applied };
   }
 
+  /**
+   * The partition's configuration in force here, the index of the entry that set it (the base's
+   * position if none in the log did), and whether that entry is committed.
+   */
+  configuration(partition: PartitionId): { config: Configuration; index: number; committed: boolean } | undefined {
+    const log = this.logs.get(partition);
+    if (!log) return undefined;
+    return { config: log.configs.current, index: log.configs.currentIndex, committed: log.configs.currentIndex <= log.commit };
+  }
+
   /** The entry at `index` if it is still in memory (tests and the simulator). */
   entryAt(partition: PartitionId, index: number): LogEntry<P> | undefined {
     return this.logs.get(partition)?.window.entry(index);
@@ -512,9 +643,7 @@ export class ReplicaNode<P> {
     log.leaderTerm = term;
     log.caughtUpReported = false;
     log.pendingAck = undefined;
-    for (const id of this.election.status(log.partition)!.replicas) {
-      if (id !== this.selfId) log.progress.set(id, new Progress(log.window.lastIndex + 1));
-    }
+    this.syncProgress(log);
     // Commit the earlier terms' entries through one of our own; serve once it is applied.
     const noop: LogEntry<P> = { term, index: log.window.lastIndex + 1, payload: undefined };
     log.noopIndex = noop.index;
@@ -525,6 +654,78 @@ export class ReplicaNode<P> {
     log.window.append(entry);
     this.pushLogWrite(log.partition, undefined, entry);
     this.unsent.add(log);
+    if (entry.config) {
+      log.configs.append(entry.index, entry.config);
+      this.configurationChanged(log);
+    }
+  }
+
+  /** The configuration in force changed: elections and leases follow it, and a leader replicates to its members. */
+  private configurationChanged(log: PartitionLog<P>): void {
+    const config = log.configs.current;
+    this.events.push({ type: 'ConfigurationChanged', partition: log.partition, index: log.configs.currentIndex, config });
+    this.election.setConfiguration(log.partition, config, this.nowMs);
+    if (log.leaderTerm !== undefined) {
+      this.syncProgress(log);
+      this.maybeCommit(log); // fewer voters may make a majority already
+    }
+  }
+
+  /**
+   * A leader tracks every member of its configuration but itself, and the node(s) the last change
+   * removed, up to the entry that removed them (so that they learn of it).
+   */
+  private syncProgress(log: PartitionLog<P>): void {
+    const members = membersOf(log.configs.current).filter((id) => id !== this.selfId);
+    const retiring = new Map<NodeId, number>();
+    const previous = log.configs.previous;
+    if (previous) for (const id of membersOf(previous.config)) if (id !== this.selfId && !members.includes(id)) retiring.set(id, previous.replacedAt);
+    for (const [id, progress] of [...log.progress]) {
+      if (members.includes(id)) progress.retiringAt = undefined;
+      else if (retiring.has(id)) progress.retiringAt = retiring.get(id);
+      else if (progress.retiringAt === undefined || progress.retiringAt > log.window.lastIndex) log.progress.delete(id);
+    }
+    for (const id of [...members, ...retiring.keys()]) {
+      if (log.progress.has(id)) continue;
+      const progress = new Progress(log.window.lastIndex + 1);
+      progress.retiringAt = retiring.get(id);
+      log.progress.set(id, progress);
+    }
+    this.unsent.add(log);
+  }
+
+  /**
+   * A node outside our configuration asks for votes or reminds us of entries it lacks: if we lead,
+   * it is a replica this log removed that never heard it committed (or a join given up). Send it
+   * our log up to the configuration in force, which does not name it: once it applies that, it
+   * knows (`Removed`).
+   */
+  private noticeNonMember(from: NodeId, partition: PartitionId): void {
+    const log = this.logs.get(partition);
+    if (!log || log.leaderTerm === undefined || from === this.selfId || log.progress.has(from)) return;
+    if (membersOf(log.configs.current).includes(from)) return;
+    const progress = new Progress(log.window.lastIndex + 1);
+    progress.retiringAt = Math.max(log.configs.currentIndex, log.commit);
+    progress.forceSend = true;
+    log.progress.set(from, progress);
+    this.unsent.add(log);
+  }
+
+  /** This node applied the configuration set at `index`: it names this node, or, once one did, removes it. */
+  private noteAppliedConfig(log: PartitionLog<P>, index: number, config: Configuration): void {
+    if (membersOf(config).includes(this.selfId)) {
+      log.memberSeen = true;
+      return;
+    }
+    if (!log.memberSeen || log.removedReported) return;
+    log.removedReported = true;
+    this.events.push({ type: 'Removed', partition: log.partition, index });
+    if (log.leaderTerm !== undefined) {
+      // Hand over to a voter that holds the whole log (the transfer waits for that), else step down.
+      const result = this.election.transferLeadership(log.partition, this.nowMs);
+      if (!result.ok) this.election.stepDown(log.partition, this.nowMs);
+      this.pullElection();
+    }
   }
 
   /** Sends what the marked partitions' followers are owed (see `unsent`). */
@@ -566,7 +767,8 @@ export class ReplicaNode<P> {
       }
       return;
     }
-    const last = Math.min(log.window.lastIndex, prevIndex + LOG_APPEND_ENTRIES_MAX);
+    const cap = progress.retiringAt ?? Infinity;
+    const last = Math.min(log.window.lastIndex, prevIndex + LOG_APPEND_ENTRIES_MAX, Math.max(cap, prevIndex));
     const entries: LogEntry<P>[] = [];
     let bytes = 0;
     for (let index = prevIndex + 1; index <= last; index++) {
@@ -576,7 +778,7 @@ export class ReplicaNode<P> {
       entries.push(entry);
       bytes += size;
     }
-    if (entries.length === 0 && !force && progress.commitSent >= log.commit) return;
+    if (entries.length === 0 && !force && progress.commitSent >= Math.min(log.commit, cap)) return;
     const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit: log.commit };
     this.appends.push({ to, message });
     progress.inFlight += 1;
@@ -620,8 +822,8 @@ export class ReplicaNode<P> {
 
   /** Commits the highest entry of our term that a majority holds durably, and what precedes it. */
   private maybeCommit(log: PartitionLog<P>): void {
-    const replicas = this.election.status(log.partition)!.replicas;
-    const candidate = majorityMatch(replicas, (id) => {
+    const voters = log.configs.current.voters;
+    const candidate = majorityMatch(voters, (id) => {
       if (id === this.selfId) return log.persisted;
       const progress = log.progress.get(id);
       return !progress || progress.learner ? 0 : progress.match;
@@ -634,7 +836,7 @@ export class ReplicaNode<P> {
 
   /** A learner that holds our whole committed log gets a promotion entry (once per generation). */
   private maybePromote(log: PartitionLog<P>, id: NodeId, progress: Progress): void {
-    if (!progress.learner || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
+    if (!progress.learner || progress.retiringAt !== undefined || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
     for (let index = log.commit + 1; index <= log.window.lastIndex; index++) {
       const promote = log.window.entry(index)?.promote;
       if (promote?.node === id && promote.generation === progress.generation) return; // already on its way
@@ -704,6 +906,7 @@ export class ReplicaNode<P> {
       if (have !== undefined) {
         assert(entry.index > log.commit, () => `partition ${m.partition}: truncating committed entry ${entry.index}`);
         window.truncateFrom(entry.index);
+        if (log.configs.truncateFrom(entry.index)) this.configurationChanged(log);
         log.persisted = Math.min(log.persisted, entry.index - 1);
         if (log.promotionIndex >= entry.index) log.promotionIndex = 0;
         this.pushLogWrite(m.partition, entry.index, undefined);
@@ -711,6 +914,10 @@ export class ReplicaNode<P> {
       }
       window.append(entry);
       this.pushLogWrite(m.partition, undefined, entry);
+      if (entry.config) {
+        log.configs.append(entry.index, entry.config);
+        this.configurationChanged(log);
+      }
       if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation) log.promotionIndex = entry.index;
     }
     const upTo = m.prevIndex + m.entries.length;
@@ -732,9 +939,18 @@ export class ReplicaNode<P> {
     if (nowMs - log.leaderContactMs < LOG_APPEND_RETRY_MS) return;
     if (log.commit >= log.window.lastIndex && this.election.isVoter(log.partition)) return;
     const leader = this.election.leaderOf(log.partition);
-    if (leader === undefined || leader === this.selfId) return;
+    if (leader === this.selfId) return;
+    const match = Math.min(log.persisted, log.window.lastIndex);
+    if (leader !== undefined) {
+      log.leaderContactMs = nowMs;
+      this.respond(leader, log.partition, false, match);
+      return;
+    }
+    // No leader known and no vote of our own (the log may have removed us): whoever leads among
+    // the voters we know sends us what we lack (see `noticeNonMember`).
+    if (log.configs.current.voters.includes(this.selfId) || log.removedReported) return;
     log.leaderContactMs = nowMs;
-    this.respond(leader, log.partition, false, Math.min(log.persisted, log.window.lastIndex));
+    for (const id of log.configs.current.voters) if (id !== this.selfId) this.respond(id, log.partition, false, match);
   }
 
   private onInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
@@ -762,8 +978,11 @@ export class ReplicaNode<P> {
       // snapshot: the reset's own write (reported by `logPersisted`) makes the position durable.
       log.persisted = Math.min(log.persisted, m.index - 1);
       log.promotionIndex = 0;
-      this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm }, entries: [] });
+      log.configs.reset(m.index, m.config);
+      this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm, config: m.config }, entries: [] });
       this.events.push({ type: 'Truncated', partition: m.partition, from: 0 });
+      this.configurationChanged(log);
+      this.noteAppliedConfig(log, m.index, m.config);
     } else {
       log.commit = Math.max(log.commit, Math.min(m.index, log.window.lastIndex));
     }
