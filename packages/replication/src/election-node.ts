@@ -113,6 +113,11 @@ class PartitionState {
   readonly rejected = new Set<NodeId>();
   /** A learner neither votes nor campaigns (see `ElectionNodeInit.learners`). */
   voting = true;
+  /**
+   * Whether this node may campaign as far as its configuration goes: a voter of it, or (see
+   * `ReplicaNode`) a voter whose removal is not committed yet. Set with the configuration.
+   */
+  eligible = true;
   /** The term in which a transfer campaign may skip the lease wait (see `TimeoutNow.leasesClear`). */
   leasesClearTerm = -1;
   /** After handing leadership away: the `TimeoutNow` to resend while nobody has taken over. */
@@ -222,6 +227,7 @@ export class ElectionNode {
     // the same, so that this node still votes at most once in that term.
     const votedFor = saved?.votedFor ?? undefined;
     const ps = new PartitionState(partition, [...members], [...voters], members.filter((r) => r !== this.selfId), term, votedFor);
+    ps.eligible = voters.includes(this.selfId);
     this.resetElectionTimer(ps);
     return ps;
   }
@@ -285,7 +291,11 @@ export class ElectionNode {
   /** A message from `from` (as authenticated by the transport; see `decodeMessage`). */
   receive(from: NodeId, message: Message, nowMs: number): void {
     this.advance(nowMs);
-    if (from === this.selfId || !this.peers.has(from)) return; // not a replica of anything we share
+    if (from === this.selfId) return;
+    // A vote request is answered whoever sends it (Raft §4.1): the candidate may be a voter of a
+    // configuration our log does not hold yet, and only our vote can elect it. Everything else
+    // comes only from replicas of partitions we share.
+    if (!this.peers.has(from) && message.type !== 'VoteRequest') return;
     switch (message.type) {
       case 'VoteRequest':
         return this.onVoteRequest(from, message);
@@ -357,6 +367,7 @@ export class ElectionNode {
       ps.replicas = [...replicas];
       ps.voters = [...replicas];
       ps.peers = replicas.filter((r) => r !== this.selfId);
+      ps.eligible = ps.voters.includes(this.selfId);
       if (sameMembers) continue; // only the preference order changed
       if (ps.transferOut && !replicas.includes(ps.transferOut.to)) ps.transferOut = undefined;
       if (ps.role === 'leader' && !options.keepLeadership?.has(partition)) {
@@ -395,6 +406,7 @@ export class ElectionNode {
     ps.replicas = members;
     ps.voters = [...config.voters];
     ps.peers = members.filter((r) => r !== this.selfId);
+    ps.eligible = ps.voters.includes(this.selfId);
     if (ps.transferOut && !ps.voters.includes(ps.transferOut.to)) ps.transferOut = undefined;
     if (ps.role === 'leader') {
       for (const id of [...ps.followerAckSentAtMs.keys()]) if (!members.includes(id)) ps.followerAckSentAtMs.delete(id);
@@ -432,6 +444,16 @@ export class ElectionNode {
     this.partitions.delete(partition);
     this.partitionList.splice(this.partitionList.indexOf(ps), 1);
     this.rebuildPeers();
+  }
+
+  /**
+   * Lets a node its log is removing still campaign while the removal is uncommitted (it may hold
+   * the newest log, and no one else may be able to win without it); it counts votes against the
+   * configuration in force, which does not include it, and hands over once the removal commits.
+   */
+  setEligible(partition: PartitionId, eligible: boolean): void {
+    const ps = this.partitions.get(partition);
+    if (ps) ps.eligible = eligible || ps.voters.includes(this.selfId);
   }
 
   /** Steps down from leading `partition` (the log removed this node from its voters; see `ReplicaNode`). */
@@ -639,13 +661,15 @@ export class ElectionNode {
 
   private onVoteRequest(from: NodeId, m: VoteRequest): void {
     const ps = this.partitions.get(m.partition);
-    if (!ps || !ps.replicas.includes(from)) return;
+    if (!ps) return;
     const reply = (granted: boolean, term: number) =>
       this.send(from, { type: 'VoteResponse', partition: ps.partition, term, preVote: m.preVote, granted });
     // Leader stickiness: while we lead, or acked a live leader less than a minimum election timeout
     // ago, we neither vote nor adopt the candidate's term, unless the leader itself asked for this
     // election (a transfer).
-    if (!m.force && this.isSticky(ps)) return reply(false, ps.term);
+    // A node outside our configuration cannot force its way past stickiness: only our leader sends
+    // `TimeoutNow`, and only to a voter of its configuration, which is ours or one step on.
+    if ((!m.force || !ps.replicas.includes(from)) && this.isSticky(ps)) return reply(false, ps.term);
     // A learner's term and vote may have been lost with its disk: it gives no vote at all.
     if (!ps.voting) return reply(false, ps.term);
     // Raft's election restriction: only a candidate holding every entry we hold can win with our
@@ -955,9 +979,9 @@ export class ElectionNode {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
-  /** Whether this node may campaign: it votes (no lost disk) and is a voter of the configuration in force. */
+  /** Whether this node may campaign: it votes (no lost disk) and is eligible (see `setEligible`). */
   private campaigns(ps: PartitionState): boolean {
-    return ps.voting && ps.voters.includes(this.selfId);
+    return ps.voting && ps.eligible;
   }
 
   private votersIn(ps: PartitionState, ids: ReadonlySet<NodeId>): number {

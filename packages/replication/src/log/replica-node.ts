@@ -42,7 +42,7 @@
 import { ElectionNode, type ElectionNodeInit } from '../election-node';
 import { assert } from '../errors';
 import type { Message } from '../messages';
-import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, Role, ServingWindow, TransferResult } from '../types';
+import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, PersistedElectionState, Role, ServingWindow, TransferResult } from '../types';
 import { ConfigHistory, UNKNOWN_CONFIGURATION, describeChange, membersOf, type Configuration } from './configuration';
 import type { CommitAdvance, LogEntry, LogWrite, PersistedLog, SnapshotRequest } from './log-entry';
 import {
@@ -344,7 +344,7 @@ export class ReplicaNode<P> {
    * the term and vote it may have had in the partition before (a node removed and added again must
    * never vote twice in a term); `log` what it may still hold of it.
    */
-  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: { term: number; votedFor: NodeId | null }; log?: PersistedLog<P> } = {}): void {
+  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: PersistedElectionState; log?: PersistedLog<P> } = {}): void {
     this.advance(nowMs);
     if (this.logs.has(partition)) return;
     const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
@@ -665,6 +665,7 @@ export class ReplicaNode<P> {
     const config = log.configs.current;
     this.events.push({ type: 'ConfigurationChanged', partition: log.partition, index: log.configs.currentIndex, config });
     this.election.setConfiguration(log.partition, config, this.nowMs);
+    this.updateEligibility(log);
     if (log.leaderTerm !== undefined) {
       this.syncProgress(log);
       this.maybeCommit(log); // fewer voters may make a majority already
@@ -711,13 +712,30 @@ export class ReplicaNode<P> {
     this.unsent.add(log);
   }
 
-  /** This node applied the configuration set at `index`: it names this node, or, once one did, removes it. */
+  /**
+   * A voter whose removal is in its log but not committed may still campaign (see
+   * `ElectionNode.setEligible`): with the newest log it may be the only one that can win.
+   */
+  private updateEligibility(log: PartitionLog<P>): void {
+    if (log.configs.current.voters.includes(this.selfId)) return;
+    this.election.setEligible(log.partition, log.configs.currentIndex > log.commit && log.configs.at(log.commit).voters.includes(this.selfId));
+  }
+
+  /** This node applied the configuration set at `index`: once one named it, one that does not may remove it. */
   private noteAppliedConfig(log: PartitionLog<P>, index: number, config: Configuration): void {
-    if (membersOf(config).includes(this.selfId)) {
-      log.memberSeen = true;
-      return;
-    }
+    if (membersOf(config).includes(this.selfId)) log.memberSeen = true;
+    else this.maybeRemoved(log);
+  }
+
+  /**
+   * Removed: the configuration as of what is applied here (committed) does not name this node, one
+   * applied before did, and no later entry in the log names it again (a node added back replays
+   * its earlier removal on the way).
+   */
+  private maybeRemoved(log: PartitionLog<P>): void {
     if (!log.memberSeen || log.removedReported) return;
+    if (membersOf(log.configs.at(log.applied)).includes(this.selfId) || membersOf(log.configs.current).includes(this.selfId)) return;
+    const index = log.configs.currentIndex <= log.applied ? log.configs.currentIndex : log.applied;
     log.removedReported = true;
     this.events.push({ type: 'Removed', partition: log.partition, index });
     if (log.leaderTerm !== undefined) {
@@ -830,6 +848,7 @@ export class ReplicaNode<P> {
     });
     if (candidate <= log.commit || log.window.termAt(candidate) !== log.leaderTerm) return;
     log.commit = candidate;
+    this.updateEligibility(log);
     this.emitCommits(log);
     this.unsent.add(log);
   }
@@ -920,8 +939,12 @@ export class ReplicaNode<P> {
       }
       if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation) log.promotionIndex = entry.index;
     }
+    // A truncated entry may have been the one that added us back (checked once the whole Append is in:
+    // its later entries may add us again).
+    this.maybeRemoved(log);
     const upTo = m.prevIndex + m.entries.length;
     log.commit = Math.max(log.commit, Math.min(m.commit, upTo));
+    this.updateEligibility(log);
     log.pendingAck = { to: from, term: m.term, upTo: Math.max(upTo, prevIndex) };
     this.flushAck(log);
     this.emitCommits(log);
@@ -985,6 +1008,7 @@ export class ReplicaNode<P> {
       this.noteAppliedConfig(log, m.index, m.config);
     } else {
       log.commit = Math.max(log.commit, Math.min(m.index, log.window.lastIndex));
+      this.updateEligibility(log);
     }
     log.pendingAck = { to: from, term: m.term, upTo: m.index };
     this.flushAck(log);
