@@ -159,6 +159,7 @@ export class LogInvariants {
       case 'AppendResponse': {
         if (!check || !message.success) return;
         const p = message.partition;
+        if (!node.partitions.includes(p)) return; // answered before the node forgot the partition
         const d = disk.elections.get(p);
         if ((d?.term ?? 0) < message.term) this.fail(`${node.id} p${p}: answers in term ${message.term} with term ${d?.term ?? 0} on disk`);
         const state = disk.state(p);

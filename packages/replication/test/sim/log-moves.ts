@@ -71,7 +71,9 @@ function stepMove(sim: LogSimulation, rng: Prng, move: Move): void {
   const hosts = sim.replicaSets.get(p)!;
 
   if (move.aborted) {
+    // The removal of the learner may have been truncated (a new leader): propose it again.
     if (!member(move.add)) finish(sim, move, 'join given up');
+    else if (learners.includes(move.add)) propose({ voters, learners: learners.filter((id) => id !== move.add) });
     return;
   }
   if (!member(move.add)) {
