@@ -2,6 +2,7 @@ import { ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
   type CommitAdvance,
+  type Configuration,
   decodeMessage,
   type Message,
   type PersistedElectionState,
@@ -137,8 +138,8 @@ export class ReplicaDriver implements Leadership {
   private readonly rewritesInFlight = new Map<number, number>();
   /** Writes proposed here, by partition and log index, until applied or replaced. */
   private readonly proposals = new Map<number, Map<number, Proposal>>();
-  /** Per partition, the last entry applied here: (index, term). */
-  private readonly appliedAt = new Map<number, { index: number; term: number }>();
+  /** Per partition, the last entry applied here: (index, term), and the configuration as of it (if the log or a snapshot set one). */
+  private readonly appliedAt = new Map<number, { index: number; term: number; config?: Configuration }>();
   /** Partitions a leader stopped serving for a moment while it switches them to a new replica set. */
   private readonly paused = new Set<number>();
   private readonly leaderlessSince = new Map<number, number>();
@@ -180,7 +181,7 @@ export class ReplicaDriver implements Leadership {
     this.generation = generation;
     const partitions = this.replicaSets();
     const logs = await this.c.logStore.load(partitions.keys());
-    for (const [p, log] of logs) this.appliedAt.set(p, log.applied);
+    for (const [p, log] of logs) this.appliedAt.set(p, { ...log.applied, config: log.config });
     this.node = new ReplicaNode<EntryPayload>({
       selfId: this.c.nodeId,
       partitions,
@@ -254,7 +255,7 @@ export class ReplicaDriver implements Leadership {
     // The state machine first, in one step with the driver's own bookkeeping: an apply running
     // meanwhile must never see a partition the node still has but whose applied position is gone.
     this.node.reconfigure(partitions, this.now(), { persisted, keepLeadership, logs });
-    for (const [p, log] of logs ?? []) this.appliedAt.set(p, log.applied);
+    for (const [p, log] of logs ?? []) this.appliedAt.set(p, { ...log.applied, config: log.config });
     const lost = [...this.appliedAt.keys()].filter((p) => !partitions.has(p));
     for (const p of lost) {
       // An apply still queued for the partition belongs to this incarnation of it: it ends.
@@ -458,6 +459,7 @@ export class ReplicaDriver implements Leadership {
     if (!current() || !at || index <= at.index) return;
     const leads = node.roleOf(partition) === 'leader';
     let term = at.term;
+    let config = at.config;
     let from = at.index + 1;
     while (from <= index) {
       // A run of entries up to the next switch of the replica set (or the end), applied together.
@@ -479,6 +481,7 @@ export class ReplicaDriver implements Leadership {
         const keys = entry.payload?.records.map((r) => dataKey(partition, r.itemKey)) ?? [];
         if (keys.length > 0) this.c.overlay.applied(partition, entry.index, keys);
         term = entry.term;
+        if (entry.config) config = entry.config;
         if (entry.payload?.layout) {
           await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
           if (!current()) return;
@@ -487,9 +490,9 @@ export class ReplicaDriver implements Leadership {
       }
       from += run.length;
     }
-    this.appliedAt.set(partition, { index, term });
+    this.appliedAt.set(partition, { index, term, config });
     // Unsynced, after the records in the same ordered stream: a crash loses this position only with them.
-    for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.writeUnsynced(op);
+    for (const op of this.c.logStore.appliedOps(partition, index, term, config)) void this.c.store.writeUnsynced(op);
     node.applied(partition, index, this.now());
   }
 
