@@ -341,7 +341,12 @@ export class ElectionNode {
   reconfigure(
     partitions: ReadonlyMap<PartitionId, readonly NodeId[]>,
     nowMs: number,
-    options: { persisted?: ReadonlyMap<PartitionId, PersistedElectionState>; keepLeadership?: ReadonlySet<PartitionId> } = {},
+    options: {
+      persisted?: ReadonlyMap<PartitionId, PersistedElectionState>;
+      keepLeadership?: ReadonlySet<PartitionId>;
+      /** Partitions whose configuration the log decides (see `ReplicaNode`): `setConfiguration` semantics, not the layout's. */
+      configurations?: ReadonlyMap<PartitionId, Configuration>;
+    } = {},
   ): void {
     this.advance(nowMs);
     assert(partitions.size <= PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
@@ -355,11 +360,18 @@ export class ElectionNode {
     }
     for (const [partition, replicas] of [...partitions].sort((a, b) => a[0] - b[0])) {
       const ps = this.partitions.get(partition);
+      const config = options.configurations?.get(partition);
       if (!ps) {
-        const created = this.newPartitionState(partition, replicas, options.persisted?.get(partition));
+        const created = this.newPartitionState(partition, replicas, options.persisted?.get(partition), config);
         this.partitions.set(partition, created);
         const at = this.partitionList.findIndex((other) => other.partition > partition);
         this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);
+        continue;
+      }
+      if (config) {
+        // The layout's preference order is kept for the voters the log names.
+        const voters = [...replicas.filter((id) => config.voters.includes(id)), ...config.voters.filter((id) => !replicas.includes(id))];
+        this.applyConfiguration(ps, { voters, learners: config.learners });
         continue;
       }
       this.assertReplicaSet(partition, replicas);
@@ -401,7 +413,12 @@ export class ElectionNode {
     this.advance(nowMs);
     const ps = this.partitions.get(partition);
     if (!ps) return;
-    this.assertConfiguration(partition, config);
+    this.applyConfiguration(ps, config);
+    this.rebuildPeers();
+  }
+
+  private applyConfiguration(ps: PartitionState, config: Configuration): void {
+    this.assertConfiguration(ps.partition, config);
     const members = membersOf(config);
     ps.replicas = members;
     ps.voters = [...config.voters];
@@ -418,7 +435,6 @@ export class ElectionNode {
       this.becomeFollower(ps, ps.term, undefined, 'reconfigured');
     }
     this.reportServing(ps);
-    this.rebuildPeers();
   }
 
   /** Starts replicating a partition outside a layout step (a node joining it through its log; see `ReplicaNode.joinPartition`). */

@@ -170,6 +170,8 @@ class PartitionLog<P> {
   /** This node applied a configuration naming it (so a later one without it removes it). */
   memberSeen: boolean;
   removedReported = false;
+  /** A configuration came from the log (an entry, a snapshot, or the applied state): the layout no longer decides the members. */
+  configured = false;
 
   constructor(
     readonly partition: PartitionId,
@@ -241,11 +243,17 @@ export class ReplicaNode<P> {
     const window = new LogWindow<P>(applied.index, applied.term);
     const base = persisted?.config ?? (Array.isArray(fallback) ? { voters: [...fallback], learners: [] } : (fallback as Configuration));
     const configs = new ConfigHistory(applied.index, base);
+    let configured = persisted?.config !== undefined;
     for (const entry of persisted?.entries ?? []) {
       window.append(entry);
-      if (entry.config) configs.append(entry.index, entry.config);
+      if (entry.config) {
+        configs.append(entry.index, entry.config);
+        configured = true;
+      }
     }
-    return new PartitionLog(partition, window, configs, this.selfId);
+    const log = new PartitionLog(partition, window, configs, this.selfId);
+    log.configured = configured;
+    return log;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -465,14 +473,29 @@ export class ReplicaNode<P> {
     options: { persisted?: ElectionNodeInit['persisted']; keepLeadership?: ReadonlySet<PartitionId>; logs?: ReadonlyMap<PartitionId, PersistedLog<P>> } = {},
   ): void {
     this.advance(nowMs);
-    for (const partition of [...this.logs.keys()]) if (!partitions.has(partition)) this.logs.delete(partition);
+    for (const partition of [...this.logs.keys()]) {
+      if (partitions.has(partition)) continue;
+      this.unsent.delete(this.logs.get(partition)!);
+      this.logs.delete(partition);
+    }
     for (const partition of partitions.keys()) {
       if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition), partitions.get(partition)!));
     }
-    this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership });
+    // The log decides the members of a partition it holds a configuration for, and of one this node
+    // joins (it is in no configuration yet): the layout only orders the voters.
+    const configurations = new Map<PartitionId, Configuration>();
+    for (const [partition, replicas] of partitions) {
+      const log = this.logs.get(partition)!;
+      if (log.configured || !replicas.includes(this.selfId)) configurations.set(partition, log.configs.current);
+    }
+    this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership, configurations });
     for (const [partition, replicas] of partitions) {
       const log = this.logs.get(partition)!;
       if (log.leaderTerm === undefined) continue;
+      if (configurations.has(partition)) {
+        this.syncProgress(log);
+        continue;
+      }
       for (const id of [...log.progress.keys()]) if (!replicas.includes(id)) log.progress.delete(id);
       for (const id of replicas) if (id !== this.selfId && !log.progress.has(id)) log.progress.set(id, new Progress(log.window.lastIndex + 1));
     }
@@ -662,6 +685,7 @@ export class ReplicaNode<P> {
 
   /** The configuration in force changed: elections and leases follow it, and a leader replicates to its members. */
   private configurationChanged(log: PartitionLog<P>): void {
+    log.configured = true;
     const config = log.configs.current;
     this.events.push({ type: 'ConfigurationChanged', partition: log.partition, index: log.configs.currentIndex, config });
     this.election.setConfiguration(log.partition, config, this.nowMs);

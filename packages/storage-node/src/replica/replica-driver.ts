@@ -55,6 +55,16 @@ export class NotAppliedError extends Error {
 /** This node does not serve the partition now (not its leader, no lease, paused, draining). */
 export class NotServingError extends Error {}
 
+/** The node refused a configuration change (`reason` as `ReplicaNode.proposeConfiguration` says). */
+export class ConfigChangeRefused extends Error {
+  constructor(
+    readonly reason: string,
+    detail?: string,
+  ) {
+    super(`configuration change refused: ${reason}${detail ? ` (${detail})` : ''}`);
+  }
+}
+
 export interface ReplicaDriverComponents {
   nodeId: string;
   /** The layout adopted last: replica sets change with joins and decommissions (see `reconfigure`). */
@@ -159,9 +169,16 @@ export class ReplicaDriver implements Leadership {
     return this.c.env.monotonicMs();
   }
 
+  /**
+   * The partitions this node replicates, with their layout replica sets (preference order): those it
+   * holds, and those moving to it (it joins their logs, as a learner once the leader adds it; until
+   * its log names it, it is no member). Which nodes vote is the log's to say (see `ReplicaNode`).
+   */
   private replicaSets(): Map<number, string[]> {
     const partitions = new Map<number, string[]>();
-    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) {
+    const ring = this.c.ring.ring;
+    const incoming = ring.movingPartitions().filter((p) => ring.incoming(p).some((n) => n.id === this.c.nodeId));
+    for (const p of [...this.c.ring.partitionsOf(this.c.nodeId), ...incoming]) {
       const ids = this.c.ring.replicaSet(p).map((n) => n.id);
       // While the partition moves, a replica it is leaving comes last in the preferred order: else
       // balancing hands leadership back to it and it hands it on again, and the move never runs.
@@ -236,6 +253,30 @@ export class ReplicaDriver implements Leadership {
     this.scheduleAppends();
     this.pump();
     return { term: result.term, index: result.index, applied };
+  }
+
+  /**
+   * Proposes the partition's next configuration (one single-server step; see
+   * `ReplicaNode.proposeConfiguration`). Resolves once the entry is applied here; rejects with
+   * `NotAppliedError` if it never will be, or a `ConfigChangeRefused` if the node refused it.
+   */
+  proposeConfiguration(partition: number, next: Configuration): Promise<void> {
+    if (!this.node || this.paused.has(partition)) return Promise.reject(new NotServingError('not serving'));
+    const result = this.node.proposeConfiguration(partition, next, this.now());
+    if (!result.ok) return Promise.reject(new ConfigChangeRefused(result.reason, result.detail));
+    let pending = this.proposals.get(partition);
+    if (!pending) this.proposals.set(partition, (pending = new Map()));
+    let settle!: Pick<Proposal, 'resolve' | 'reject'>;
+    const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
+    this.scheduleAppends();
+    this.pump();
+    return applied;
+  }
+
+  /** The partition's configuration in force here (voters and learners), and whether its entry is committed. */
+  configuration(partition: number): { config: Configuration; committed: boolean } | undefined {
+    return this.node?.configuration(partition);
   }
 
   /** Resolves once every write proposed here for the partition is applied or known not to be. */
@@ -642,6 +683,13 @@ export class ReplicaDriver implements Leadership {
       case 'Truncated':
         this.c.log.info('partition log truncated', { partition: event.partition, from: event.from });
         break;
+      case 'ConfigurationChanged':
+        this.c.log.info('partition configuration in force', { partition: event.partition, index: event.index, voters: event.config.voters, learners: event.config.learners });
+        break;
+      case 'Removed':
+        // The layout that follows takes the partition (and its data) away; until then it neither votes nor campaigns.
+        this.c.log.info('partition: this node applied its removal from the replica set', { partition: event.partition, index: event.index });
+        break;
       case 'Promoted':
         this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
         void this.c.identities.promoted(event.partition);
@@ -671,10 +719,20 @@ export class ReplicaDriver implements Leadership {
     return this.node?.termOf(partition) ?? 0;
   }
 
-  /** Records a leader sends outside the log are only for a partition moving here (the stream of a move). */
+  /**
+   * Records a leader sends outside the log are only for a partition moving here (the stream of a
+   * move), while the log does not make this node a voter of it: a learner (or a node not yet added)
+   * takes the bulk copy beside the log, whose entries and snapshot bring it the rest.
+   */
   acceptsReplication(partition: number): boolean {
-    if (this.node?.roleOf(partition) !== undefined) return false;
-    return this.c.ring.receives(this.c.nodeId, partition);
+    if (!this.c.ring.receives(this.c.nodeId, partition) || this.c.ring.replicaSet(partition).some((n) => n.id === this.c.nodeId)) return false;
+    const status = this.node?.configuration(partition);
+    return status === undefined || !status.config.voters.includes(this.c.nodeId);
+  }
+
+  /** The index the partition's leader (this node) knows `follower` to hold, or undefined. */
+  followerMatch(partition: number, follower: string): number | undefined {
+    return this.node?.followerMatches(partition).get(follower);
   }
 
   /** The partition's log positions, for status and metrics. */
