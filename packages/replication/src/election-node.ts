@@ -118,6 +118,12 @@ class PartitionState {
    * `ReplicaNode`) a voter whose removal is not committed yet. Set with the configuration.
    */
   eligible = true;
+  /**
+   * Whether this node gives votes (see `ReplicaNode`): not while its log of the partition is one it
+   * started empty on joining, until that log names it — it has forgotten what it held before, and
+   * only its log's recency keeps it from electing a candidate of an outdated configuration.
+   */
+  grantsVotes = true;
   /** The term in which a transfer campaign may skip the lease wait (see `TimeoutNow.leasesClear`). */
   leasesClearTerm = -1;
   /** After handing leadership away: the `TimeoutNow` to resend while nobody has taken over. */
@@ -472,6 +478,12 @@ export class ElectionNode {
     if (ps) ps.eligible = eligible || ps.voters.includes(this.selfId);
   }
 
+  /** Whether this node may grant votes in the partition (see `PartitionState.grantsVotes`). */
+  setGrantsVotes(partition: PartitionId, grants: boolean): void {
+    const ps = this.partitions.get(partition);
+    if (ps) ps.grantsVotes = grants;
+  }
+
   /** Steps down from leading `partition` (the log removed this node from its voters; see `ReplicaNode`). */
   stepDown(partition: PartitionId, nowMs: number): void {
     this.advance(nowMs);
@@ -686,8 +698,9 @@ export class ElectionNode {
     // A node outside our configuration cannot force its way past stickiness: only our leader sends
     // `TimeoutNow`, and only to a voter of its configuration, which is ours or one step on.
     if ((!m.force || !ps.replicas.includes(from)) && this.isSticky(ps)) return reply(false, ps.term);
-    // A learner's term and vote may have been lost with its disk: it gives no vote at all.
-    if (!ps.voting) return reply(false, ps.term);
+    // A learner's term and vote may have been lost with its disk: it gives no vote at all. Nor does
+    // a node whose log of the partition started empty when it joined and does not name it yet.
+    if (!ps.voting || !ps.grantsVotes) return reply(false, ps.term);
     // Raft's election restriction: only a candidate holding every entry we hold can win with our
     // vote, so every committed entry (on a majority) is in the next leader's log.
     const logOk = isAtLeastAsUpToDate({ term: m.lastLogTerm, index: m.lastLogIndex }, this.logPosition(ps.partition));

@@ -110,6 +110,11 @@ export class ConfigHistory {
     return { config: this.items[this.items.length - 2].config, replacedAt: this.currentIndex };
   }
 
+  /** Whether any configuration remembered (the base included) names `id`. */
+  names(id: NodeId): boolean {
+    return this.items.some((item) => membersOf(item.config).includes(id));
+  }
+
   /** The configuration as of the entry at `index` (the last one set at or before it). */
   at(index: number): Configuration {
     for (let i = this.items.length - 1; i > 0; i--) if (this.items[i].index <= index) return this.items[i].config;

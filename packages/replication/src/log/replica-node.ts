@@ -170,6 +170,11 @@ class PartitionLog<P> {
   /** This node applied a configuration naming it (so a later one without it removes it). */
   memberSeen: boolean;
   removedReported = false;
+  /**
+   * The highest commit index a leader told this follower (not clamped to what it sent): until it has
+   * applied that far, a configuration without it may still be followed by one that adds it back.
+   */
+  leaderCommit = 0;
   /** A configuration came from the log (an entry, a snapshot, or the applied state): the layout no longer decides the members. */
   configured = false;
 
@@ -234,6 +239,7 @@ export class ReplicaNode<P> {
         return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
       },
     });
+    for (const [partition, log] of this.logs) if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
     this.pullElection();
   }
 
@@ -358,6 +364,9 @@ export class ReplicaNode<P> {
     const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
     this.logs.set(partition, log);
     this.election.addPartition(partition, log.configs.current, options.persisted, nowMs);
+    // What it held of the partition before is gone: its vote could elect a candidate of an outdated
+    // configuration (one it had left) until its log names it again.
+    this.election.setGrantsVotes(partition, log.configs.names(this.selfId));
     this.pullElection();
   }
 
@@ -432,7 +441,7 @@ export class ReplicaNode<P> {
       term,
       index,
       snapshotTerm,
-      commit: log.commit,
+      commit: Math.min(log.commit, progress.retiringAt ?? Infinity),
       generation: progress.snapshotGeneration,
       config: log.configs.at(index),
     };
@@ -489,6 +498,7 @@ export class ReplicaNode<P> {
       if (log.configured || !replicas.includes(this.selfId)) configurations.set(partition, log.configs.current);
     }
     this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership, configurations });
+    for (const [partition, log] of this.logs) if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
     for (const [partition, replicas] of partitions) {
       const log = this.logs.get(partition)!;
       if (log.leaderTerm === undefined) continue;
@@ -686,6 +696,7 @@ export class ReplicaNode<P> {
   /** The configuration in force changed: elections and leases follow it, and a leader replicates to its members. */
   private configurationChanged(log: PartitionLog<P>): void {
     log.configured = true;
+    if (log.configs.names(this.selfId)) this.election.setGrantsVotes(log.partition, true);
     const config = log.configs.current;
     this.events.push({ type: 'ConfigurationChanged', partition: log.partition, index: log.configs.currentIndex, config });
     this.election.setConfiguration(log.partition, config, this.nowMs);
@@ -757,7 +768,7 @@ export class ReplicaNode<P> {
    * its earlier removal on the way).
    */
   private maybeRemoved(log: PartitionLog<P>): void {
-    if (!log.memberSeen || log.removedReported) return;
+    if (!log.memberSeen || log.removedReported || log.leaderCommit > log.applied) return;
     if (membersOf(log.configs.at(log.applied)).includes(this.selfId) || membersOf(log.configs.current).includes(this.selfId)) return;
     const index = log.configs.currentIndex <= log.applied ? log.configs.currentIndex : log.applied;
     log.removedReported = true;
@@ -821,11 +832,14 @@ export class ReplicaNode<P> {
       bytes += size;
     }
     if (entries.length === 0 && !force && progress.commitSent >= Math.min(log.commit, cap)) return;
-    const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit: log.commit };
+    // A retiring node is told the commit index only up to its removal: once it applied that far, it
+    // knows nothing that names it again can follow (see `maybeRemoved`).
+    const commit = Math.min(log.commit, cap);
+    const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit };
     this.appends.push({ to, message });
     progress.inFlight += 1;
     progress.lastSentMs = this.nowMs;
-    progress.commitSent = log.commit;
+    progress.commitSent = commit;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
   }
 
@@ -924,6 +938,7 @@ export class ReplicaNode<P> {
     }
     this.pullElection();
     log.leaderContactMs = this.nowMs;
+    log.leaderCommit = Math.max(log.leaderCommit, m.commit);
     assert(log.leaderTerm === undefined || log.leaderTerm === m.term, () => `partition ${m.partition}: Append of term ${m.term} while replicating ${log.leaderTerm}`);
     const window = log.window;
     let prevIndex = m.prevIndex;
@@ -1015,6 +1030,7 @@ export class ReplicaNode<P> {
       this.respond(from, m.partition, false, log.window.lastIndex);
       return;
     }
+    log.leaderCommit = Math.max(log.leaderCommit, m.commit);
     if (m.index > log.commit && log.window.termAt(m.index) !== m.snapshotTerm) {
       // Our log holds nothing the snapshot keeps: it restarts after the snapshot's position.
       log.window.reset(m.index, m.snapshotTerm);
