@@ -239,7 +239,10 @@ export class ReplicaNode<P> {
         return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
       },
     });
-    for (const [partition, log] of this.logs) if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+    for (const [partition, log] of this.logs) {
+      if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+      this.updateEligibility(log);
+    }
     this.pullElection();
   }
 
@@ -498,7 +501,10 @@ export class ReplicaNode<P> {
       if (log.configured || !replicas.includes(this.selfId)) configurations.set(partition, log.configs.current);
     }
     this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership, configurations });
-    for (const [partition, log] of this.logs) if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+    for (const [partition, log] of this.logs) {
+      if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+      this.updateEligibility(log);
+    }
     for (const [partition, replicas] of partitions) {
       const log = this.logs.get(partition)!;
       if (log.leaderTerm === undefined) continue;
