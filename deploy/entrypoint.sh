@@ -18,7 +18,9 @@ fi
 case "$role" in
   router)    exec node --enable-source-maps dist/router.js "$@" ;;
   storage)   exec node --enable-source-maps dist/storage-node.js "$@" ;;
-  local)     exec node --enable-source-maps dist/local-cluster.js --data-dir "${TRIAD_DATA_DIR:-/data}" "$@" ;;
+  # The all-in-one cluster's routers listen on every address of the container (to be published);
+  # they then enforce auth unless told `--auth-open-insecure` (or `--auth enforce --credentials FILE`).
+  local)     exec node --enable-source-maps dist/local-cluster.js --data-dir "${TRIAD_DATA_DIR:-/data}" --router-host 0.0.0.0 "$@" ;;
   cli)       exec node --enable-source-maps dist/cli.js "$@" ;;
   node-zone) exec node /usr/local/lib/triad/node-zone.mjs "$@" ;;
   *) echo "usage: triad-entrypoint router|storage|local|cli|node-zone [flags]  (or set TRIAD_ROLE)" >&2; exit 2 ;;

@@ -94,6 +94,9 @@ export class Supervisor {
       '--zone', r.zone,
       '--port', String(r.httpPort),
       '--host', r.ip,
+      // The lab's addresses exist only inside this machine's network namespaces, and its load
+      // driver does not sign: open mode, which a non-loopback address otherwise refuses.
+      '--auth', 'open', '--auth-open-insecure',
       '--gossip-listen', r.gossipAddress,
       '--layout', this.layoutPath,
     ];

@@ -6,7 +6,11 @@ import { DEFAULT_OPTIONS, type LocalClusterOptions } from '@triad/harness/local-
 /**
  * Local cluster settings from a JSON config file (`--config`) and flags; flags win. Run from the
  * bundle `npm run build` makes, the cluster runs the bundled storage node and router.
- * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host.
+ * Flags: --data-dir, --port, --storage-nodes, --routers, --zones a,b,c, --partitions, --base-port, --host,
+ * --auth open|enforce (default open: routers listen on loopback), --credentials FILE (access keys
+ * to enforce, `ACCESS_KEY_ID SECRET_ACCESS_KEY [admin]` per line), --audit-log (each router writes
+ * logs/<router>.audit.jsonl), --router-host (where routers listen; default 127.0.0.1; open mode
+ * on any other address also needs --auth-open-insecure).
  */
 export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   const { values } = parseArgs({
@@ -21,6 +25,11 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
       partitions: { type: 'string' },
       'base-port': { type: 'string' },
       host: { type: 'string' },
+      auth: { type: 'string' },
+      credentials: { type: 'string' },
+      'audit-log': { type: 'boolean' },
+      'router-host': { type: 'string' },
+      'auth-open-insecure': { type: 'boolean' },
     },
     allowPositionals: false,
   });
@@ -34,6 +43,21 @@ export function parseClusterOptions(argv: string[]): LocalClusterOptions {
   if (values.partitions) options.partitions = Number(values.partitions);
   if (values['base-port']) options.basePort = Number(values['base-port']);
   if (values.host) options.host = values.host;
+  if (values.auth !== undefined && values.auth !== 'open' && values.auth !== 'enforce') throw new Error(`--auth must be open or enforce, not '${values.auth}'`);
+  if (values.credentials && values.auth !== 'enforce') throw new Error('--credentials seeds the keys of --auth enforce: add --auth enforce');
+  if (values['router-host']) options.routerListenHost = values['router-host'];
+  if (values.auth || values['audit-log'] || values['auth-open-insecure']) {
+    options.auth = {
+      mode: (values.auth as 'open' | 'enforce' | undefined) ?? options.auth?.mode ?? 'open',
+      credentialsFile: values.credentials,
+      auditLog: values['audit-log'],
+      insecureOpen: values['auth-open-insecure'],
+    };
+  }
+  if (options.auth?.mode === 'enforce' && !options.auth.credentialsFile) {
+    throw new Error('--auth enforce needs --credentials FILE (one `ACCESS_KEY_ID SECRET_ACCESS_KEY` pair per line; add `admin` to a line to let that key manage keys)');
+  }
+  if (options.auth?.credentialsFile) options.auth.credentialsFile = path.resolve(options.auth.credentialsFile);
   options.dataDir = path.resolve(options.dataDir);
   if (typeof TRIAD_BUNDLE_ENTRIES === 'object') {
     const run = (bundle: string) => ['--enable-source-maps', path.join(__dirname, bundle)];

@@ -6,6 +6,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { TEST_CREDENTIALS } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 
 const SLOT = 19;
@@ -60,8 +61,8 @@ describeWithBoto3(`small-shop flow through boto3 (${boto3Version ?? 'skipped'}, 
   test('app_flow.py runs every step against the cluster', async () => {
     const env: Record<string, string | undefined> = {
       ...process.env,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       AWS_DEFAULT_REGION: 'us-east-1',
       // Nothing from the machine's own AWS setup may leak in.
       AWS_CONFIG_FILE: '/nonexistent/aws-config',

@@ -28,7 +28,7 @@ import {
   type BatchWriteCommandOutput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { eventually } from '@triad/harness';
+import { TEST_CREDENTIALS, eventually } from '@triad/harness';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import {
   BATCH_WRITE_REQUESTS_MAX,
@@ -62,11 +62,11 @@ let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
-  // As an application configures it for AWS, but for the endpoint (and dummy credentials).
+  // As an application configures it for AWS, but for the endpoint (and the test suite's credentials).
   client = new DynamoDBClient({
     endpoint: tc.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: TEST_CREDENTIALS,
   });
   doc = DynamoDBDocumentClient.from(client);
 });

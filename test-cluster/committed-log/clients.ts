@@ -5,6 +5,7 @@
  * router's own answer (up to its 10 s deadline) or forever.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TEST_CREDENTIALS } from '@triad/harness';
 
 export interface ClientOptions {
   /** Attempts per request, first included; undefined: the SDK's default retry strategy (3 attempts). */
@@ -17,7 +18,7 @@ export function timedClient(endpoint: string, options: ClientOptions): DynamoDBC
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    credentials: TEST_CREDENTIALS,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 5_000, throwOnRequestTimeout: true },
   });

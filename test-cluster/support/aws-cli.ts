@@ -4,6 +4,7 @@
  * is installed but broken fails them.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { TEST_CREDENTIALS } from '@triad/harness';
 
 /** Where `aws` is on PATH, or undefined. */
 export const awsOnPath = spawnSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).stdout.trim() || undefined;
@@ -50,13 +51,15 @@ export interface AwsCliOptions {
    */
   defaultRetries?: boolean;
   timeoutMs?: number;
+  /** Default: TEST_CREDENTIALS (any do in open mode; a suite run with TRIAD_TEST_AUTH=enforce seeds them). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 function cliEnv(options: AwsCliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'y',
+    AWS_ACCESS_KEY_ID: options.credentials?.accessKeyId ?? TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: options.credentials?.secretAccessKey ?? TEST_CREDENTIALS.secretAccessKey,
     AWS_DEFAULT_REGION: 'us-east-1',
     // Nothing from the machine's own AWS setup may leak in.
     AWS_CONFIG_FILE: '/nonexistent/aws-config',

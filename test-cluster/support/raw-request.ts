@@ -1,6 +1,11 @@
 import http from 'node:http';
+import { TEST_CREDENTIALS, signRawRequest } from '@triad/harness';
 
-/** A SigV4-looking Authorization header: the router checks that one is present, not the signature. */
+/**
+ * A SigV4-looking Authorization header: a router in open mode checks that one is present, not the
+ * signature. Against a cluster that enforces authentication (TRIAD_TEST_AUTH=enforce), requests
+ * are signed for real with TEST_CREDENTIALS instead.
+ */
 export const FAKE_SIGV4_AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=a/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc';
 
@@ -11,10 +16,12 @@ export interface RawRequest {
   target?: string;
   /** Sent as is when a string or Buffer, else as JSON. */
   body?: unknown;
-  /** Send the fake SigV4 Authorization header (default true). */
+  /** Send an Authorization header (default true): the fake one, or a real signature when the test suite enforces auth. */
   authorization?: boolean;
   headers?: Record<string, string>;
   method?: string;
+  /** Path and query (default '/'): a presigned request carries its signature in the query. */
+  path?: string;
 }
 
 export interface RawResponse {
@@ -38,12 +45,14 @@ export function rawRequest(endpoint: string, request: RawRequest): Promise<RawRe
     ...(request.target !== undefined || request.operation !== undefined
       ? { 'X-Amz-Target': request.target ?? `DynamoDB_20120810.${request.operation}` }
       : {}),
-    ...(request.authorization === false ? {} : { Authorization: FAKE_SIGV4_AUTHORIZATION }),
     ...request.headers,
   };
+  if (request.authorization !== false && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+    Object.assign(headers, process.env.TRIAD_TEST_AUTH === 'enforce' && (request.path ?? '/') === '/' ? signRawRequest(endpoint, headers, body, TEST_CREDENTIALS) : { Authorization: FAKE_SIGV4_AUTHORIZATION });
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: url.hostname, port: url.port, path: '/', method: request.method ?? 'POST', headers, agent: false },
+      { hostname: url.hostname, port: url.port, path: request.path ?? '/', method: request.method ?? 'POST', headers, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OPTIONS, LocalCluster, TEST_CLUSTER_SLOTS, claimPorts, patienceMs, slotBasePorts, type LocalClusterOptions } from '@triad/harness';
+import { DEFAULT_OPTIONS, LocalCluster, TEST_CLUSTER_SLOTS, TEST_CREDENTIALS, claimPorts, patienceMs, slotBasePorts, type LocalClusterOptions } from '@triad/harness';
 
 /** The storage node ids of the default three-zone cluster, and its router. */
 export const STORAGE_NODE_IDS = ['storage-a-1', 'storage-b-1', 'storage-c-1'] as const;
@@ -32,6 +32,9 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
   }
   const claim = await claimPorts(slot, slotBasePorts(slot), overrides.storageNodes ?? DEFAULT_OPTIONS.storageNodes, overrides.routers ?? DEFAULT_OPTIONS.routers);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `triad-cluster-test-${slot}-`));
+  // TRIAD_TEST_AUTH=enforce runs the suite with authentication enforced: the routers seed the key
+  // the test clients sign with (TEST_CREDENTIALS, admin). A test that sets `auth` itself keeps it.
+  const auth = overrides.auth ?? (process.env.TRIAD_TEST_AUTH === 'enforce' ? { mode: 'enforce' as const, credentialsFile: testCredentialsFile(dataDir) } : undefined);
   const cluster = new LocalCluster({
     ...DEFAULT_OPTIONS,
     dataDir,
@@ -40,6 +43,7 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
     partitions: 16,
     startTimeoutMs: patienceMs(60_000),
     ...overrides,
+    auth,
   });
   const unexpectedExits: string[] = [];
   cluster.onUnexpectedExit = (id, code, signal) => unexpectedExits.push(`${id} code=${code} signal=${signal}`);
@@ -65,6 +69,12 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
     throw new Error(`${(error as Error).message} (logs in ${dataDir}/logs; set TRIAD_TEST_KEEP_DATA=1 to keep them)`);
   }
   return { cluster, dataDir, endpoint: cluster.endpoint(0), unexpectedExits, stop };
+}
+
+function testCredentialsFile(dataDir: string): string {
+  const file = path.join(dataDir, 'test-credentials');
+  fs.writeFileSync(file, `${TEST_CREDENTIALS.accessKeyId} ${TEST_CREDENTIALS.secretAccessKey} admin\n`, { mode: 0o600 });
+  return file;
 }
 
 /** The last lines of a process's log, for failure messages. */

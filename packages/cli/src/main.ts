@@ -5,6 +5,7 @@ import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
 import { GrpcChangeCluster } from './grpc-cluster';
+import { keysCommand } from './keys-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
   status                       layout epoch and partition movement; nodes by zone: up or down,
@@ -16,11 +17,22 @@ const USAGE = `usage: triad <command> [--layout FILE]
                                stream it its partitions, with progress; run again to resume
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
+  keys create|list|enable|disable|delete
+                               manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
 the newest layout the nodes hold (after joins and decommissions) is used from there.`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  // Keys are managed through a router's HTTP API (signed), not the storage nodes' gRPC: no layout needed.
+  if (command === 'keys') {
+    try {
+      return await keysCommand(rest, (line) => console.log(line), (line) => console.error(line));
+    } catch (error) {
+      console.error(`triad keys: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

@@ -6,6 +6,7 @@ export * from './port-claim';
 export * from './pace';
 export * from './eventually';
 export * from './sdk-client';
+export * from './sigv4';
 export * from './tables';
 // The chaos engine: workloads, fault injectors, checks, report (see src/chaos/README.md).
 export * from './chaos/chaos-run';

@@ -43,6 +43,33 @@ export class MissingAuthenticationTokenException extends DynamoDbError {
   readonly namespace = CORAL_SERVICE_NAMESPACE;
 }
 
+/** The request's access key is not one the cluster knows (or is disabled). HTTP 400, as DynamoDB sends it. */
+export class UnrecognizedClientException extends DynamoDbError {
+  override readonly name = 'UnrecognizedClientException';
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
+  constructor(message = 'The security token included in the request is invalid.') {
+    super(message);
+  }
+}
+
+/** The SigV4 signature does not match, or was made outside the 5-minute window. HTTP 400. */
+export class InvalidSignatureException extends DynamoDbError {
+  override readonly name = 'InvalidSignatureException';
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
+}
+
+/** The Authorization header (or presigned query) is malformed or lacks a part. HTTP 400. */
+export class IncompleteSignatureException extends DynamoDbError {
+  override readonly name = 'IncompleteSignatureException';
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
+}
+
+/** A request its credentials' policies do not allow (IAM's decision; the message names principal, action and resource). */
+export class AccessDeniedException extends DynamoDbError {
+  override readonly name = 'AccessDeniedException';
+  readonly namespace = CORAL_SERVICE_NAMESPACE;
+}
+
 export class ResourceNotFoundException extends DynamoDbError {
   override readonly name = 'ResourceNotFoundException';
   readonly namespace = DYNAMODB_NAMESPACE;
@@ -117,6 +144,10 @@ const ERROR_CLASSES: Record<string, new (message: string) => DynamoDbError> = {
   SerializationException,
   UnknownOperationException,
   MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+  InvalidSignatureException,
+  IncompleteSignatureException,
+  AccessDeniedException,
   ResourceNotFoundException,
   ResourceInUseException,
   LimitExceededException,

@@ -12,3 +12,4 @@ export { createOperationRegistry } from './operations';
 export type { Operation, OperationRegistry } from './operations/operation';
 export type { OperationContext } from './operations/operation-context';
 export { createRouterMetrics } from './router-metrics';
+export { policyCaller, UNRESTRICTED_CALLER, type Caller, type PolicyPrincipal, type RequestOrigin } from './authorization';

@@ -15,6 +15,9 @@ import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
+import { resolveAuthMode } from './auth/auth-mode';
+import { startAuth } from './auth/start-auth';
+import { UNRESTRICTED_CALLER } from './authorization';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
@@ -23,6 +26,11 @@ const STARTUP_RETRY_MS = 200;
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
  * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
+ * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
+ * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
+ * (access keys to seed, `ID SECRET [admin]` per line; also TRIAD_CREDENTIALS), `--audit-log FILE`,
+ * `--audit-tables a,b`, `--audit-skip-tables c`.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -37,9 +45,18 @@ async function main(): Promise<void> {
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
       'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
       'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
+      auth: { type: 'string', default: process.env.TRIAD_AUTH },
+      'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
+      'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
+      credentials: { type: 'string', default: process.env.TRIAD_CREDENTIALS_FILE },
+      'audit-log': { type: 'string', default: process.env.TRIAD_AUDIT_LOG },
+      'audit-tables': { type: 'string', default: process.env.TRIAD_AUDIT_TABLES },
+      'audit-skip-tables': { type: 'string', default: process.env.TRIAD_AUDIT_SKIP_TABLES },
     },
   });
   if (!values.layout) throw new Error('--layout is required');
+  // Decided before anything starts: a router that would listen open on a network refuses to start.
+  const authMode = resolveAuthMode({ requested: values.auth, host: values.host, insecureOpen: values['auth-open-insecure'] });
   // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
   const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
@@ -85,17 +102,6 @@ async function main(): Promise<void> {
   };
   let ready = false;
 
-  const server = createHttpServer({
-    operations: createOperationRegistry(),
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env },
-    registry,
-    metrics,
-    log,
-    ready: () => ready,
-  });
-  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
-  server.keepAliveTimeout = 65_000;
-
   for (;;) {
     try {
       await catalog.start();
@@ -105,6 +111,33 @@ async function main(): Promise<void> {
       await sleep(env, STARTUP_RETRY_MS);
     }
   }
+  const auth = await startAuth(
+    {
+      mode: authMode,
+      masterKeyFile: values['master-key-file'],
+      credentialsFile: values.credentials,
+      credentialsText: process.env.TRIAD_CREDENTIALS,
+      auditLogFile: values['audit-log'],
+      auditTables: values['audit-tables'],
+      auditSkipTables: values['audit-skip-tables'],
+    },
+    { storage, log, env, registry, region: values.region },
+  );
+  const server = createHttpServer({
+    operations: createOperationRegistry(),
+    // Every request is allowed what it asks until keys carry policies (the policy work wires callerFor).
+    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
+    registry,
+    metrics,
+    log,
+    ready: () => ready,
+    authenticator: auth.authenticator,
+    adminOperations: auth.adminOperations,
+    audit: auth.audit,
+    routerId: values.id,
+  });
+  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
@@ -123,6 +156,7 @@ async function main(): Promise<void> {
     reconciler.stop();
     statistics.stop();
     server.close(async () => {
+      await auth.stop();
       storage.close();
       await membership.stop();
       log.info('router stopped');

@@ -1,7 +1,7 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type ClusterLayout } from '@triad/ring';
 import { MembershipAgent } from '@triad/membership';
-import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry } from '@triad/router';
+import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry, UNRESTRICTED_CALLER } from '@triad/router';
 import type { StorageNodeConnection } from '@triad/rpc';
 import { Simulator, type SimulatedClockOptions, type SimulatedEnvironment } from '@triad/runtime';
 import { MemoryDisk, MemoryStore, StorageNode, type PlantedBugs } from '@triad/storage-node';
@@ -199,7 +199,7 @@ export class SimCluster {
     const statistics = new TableStatistics({ storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } });
     catalog.onRefresh = (tables) => statistics.onCatalog(tables);
     await this.run(catalog.start());
-    const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env };
+    const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER };
     return new SimRouter(this, createOperationRegistry(), context, membership);
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -29,8 +30,17 @@ export interface LocalClusterOptions {
   basePort: number;
   /** The address storage nodes listen on and routers are reached at. */
   host: string;
-  /** The address routers listen on: '::' takes both IPv4 and IPv6, so `localhost` works either way. */
+  /**
+   * The address routers listen on: loopback by default, where open mode is allowed (a non-loopback
+   * address makes routers enforce authentication unless told otherwise; docs/security.md).
+   */
   routerListenHost: string;
+  /**
+   * Authentication of the routers: `open` (any credentials; the default) or `enforce` (SigV4 against
+   * access keys, the secrets sealed under `<dataDir>/master.key`, made on first start), with keys
+   * seeded from `credentialsFile` (`ACCESS_KEY_ID SECRET_ACCESS_KEY [admin]` per line).
+   */
+  auth?: { mode: 'open' | 'enforce'; credentialsFile?: string; auditLog?: boolean; insecureOpen?: boolean };
   /** Extra arguments for node itself, before the entry point (e.g. --cpu-prof to profile every process). */
   nodeArgs?: string[];
   /** Extra environment for every process (log level, test switches). */
@@ -60,7 +70,7 @@ export const DEFAULT_OPTIONS: LocalClusterOptions = {
   partitions: 64,
   basePort: 7100,
   host: '127.0.0.1',
-  routerListenHost: '::',
+  routerListenHost: '127.0.0.1',
 };
 
 interface RouterInfo {
@@ -249,6 +259,7 @@ export class LocalCluster {
       // Routers gossip on basePort + 50 + j, beside the storage nodes' ports.
       '--gossip-listen', `${this.options.host}:${this.options.basePort + 50 + this.routers.indexOf(router)}`,
       '--layout', this.layoutPath,
+      ...this.authArgs(id),
     ]);
     await until(
       `router ${id}`,
@@ -256,6 +267,29 @@ export class LocalCluster {
       () => (this.processes.has(id) ? undefined : `router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
       this.options.startTimeoutMs,
     );
+  }
+
+  /** The master key file of an enforcing cluster: made (0600) on first start, kept with the data. */
+  get masterKeyFile(): string {
+    return path.join(this.options.dataDir, 'master.key');
+  }
+
+  /** A router's audit log file (when `auth.auditLog` is set). */
+  auditLogFile(id: string): string {
+    return path.join(this.options.dataDir, 'logs', `${id}.audit.jsonl`);
+  }
+
+  private authArgs(id: string): string[] {
+    const auth = this.options.auth ?? { mode: 'open' };
+    const args = ['--auth', auth.mode];
+    if (auth.mode === 'enforce') {
+      if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+      args.push('--master-key-file', this.masterKeyFile);
+    }
+    if (auth.insecureOpen) args.push('--auth-open-insecure');
+    if (auth.credentialsFile) args.push('--credentials', path.resolve(auth.credentialsFile));
+    if (auth.auditLog) args.push('--audit-log', this.auditLogFile(id));
+    return args;
   }
 
   isRunning(id: string): boolean {

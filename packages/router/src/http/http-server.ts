@@ -2,14 +2,18 @@ import http from 'node:http';
 import {
   DynamoDbError,
   InternalServerError,
-  MissingAuthenticationTokenException,
   SerializationException,
   UnknownOperationException,
 } from '@triad/model';
 import type { Logger } from '@triad/observability';
 import type { Registry } from 'prom-client';
 import { serveHealth, serveMetrics } from '@triad/observability';
-import type { OperationRegistry } from '../operations/operation';
+import type { AuditLog } from '../auth/audit-log';
+import type { Authenticator } from '../auth/authenticator';
+import { auditEventOf, signedRequestOf, targetOf } from '../auth/http-auth';
+import type { Principal } from '../auth/principal';
+import type { Caller } from '../authorization';
+import type { Operation, OperationRegistry } from '../operations/operation';
 import type { OperationContext } from '../operations/operation-context';
 import type { RouterMetrics } from '../router-metrics';
 import { errorBody } from './error-response';
@@ -25,6 +29,19 @@ export interface HttpServerComponents {
   log: Logger;
   /** True once the router can serve requests (health/ready). */
   ready: () => boolean;
+  /** Checks every request's credentials and says who sent it (auth/: SigV4 in enforce mode). */
+  authenticator: Authenticator;
+  /** Triad's admin API (access keys), by whole X-Amz-Target (auth/admin-operations.ts). */
+  adminOperations?: Map<string, Operation>;
+  /** One JSON line per request (auth/audit-log.ts), when configured. */
+  audit?: AuditLog;
+  /** This router's id, in audit lines. */
+  routerId?: string;
+  /**
+   * The Caller (authorization/) that decides what the request's principal may do: absent, every
+   * request gets the context's caller (UNRESTRICTED_CALLER until keys carry policies).
+   */
+  callerFor?: (principal: Principal, req: http.IncomingMessage) => Caller;
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, requestId: string): void {
@@ -74,26 +91,30 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
   }
   const requestId = newRequestId();
   const started = c.context.env.monotonicMs();
-  const target = String(req.headers['x-amz-target'] ?? '');
+  const startedAtMs = c.context.env.nowMs();
+  const target = targetOf(req);
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   let outcome = 'ok';
+  let principal: Principal | undefined;
+  let body: unknown;
   try {
     if (req.method !== 'POST') throw new UnknownOperationException('');
     const raw = await readBody(req);
     if (raw === undefined) throw new SerializationException('Request body exceeds the maximum size');
-    let body: unknown;
+    // Before anything reads the body: the signature covers the bytes as received.
+    principal = c.authenticator.authenticate(signedRequestOf(req, raw));
     try {
       body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
     } catch {
       throw new SerializationException('');
     }
-    const operation = c.operations.get(operationName);
+    const operation = c.operations.get(operationName) ?? c.adminOperations?.get(target);
     if (!operation) throw new UnknownOperationException('');
-    if (!hasAuthentication(req)) throw new MissingAuthenticationTokenException('Request is missing Authentication Token');
     if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SerializationException(body === undefined ? '' : 'Start of structure or map found where not expected.');
     }
-    const result = await operation(body as Record<string, unknown>, c.context);
+    const caller = c.callerFor?.(principal, req) ?? c.context.caller;
+    const result = await operation(body as Record<string, unknown>, { ...c.context, principal, caller });
     send(res, 200, result, requestId);
   } catch (error) {
     const apiError = error instanceof DynamoDbError ? error : undefined;
@@ -103,15 +124,22 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
     send(res, response.statusCode, errorBody(response), requestId);
   } finally {
     const seconds = (c.context.env.monotonicMs() - started) / 1000;
-    const op = c.operations.has(operationName) ? operationName : 'unknown';
+    const op = c.operations.has(operationName) ? operationName : c.adminOperations?.has(target) ? target : 'unknown';
     c.metrics.requests.inc({ operation: op, outcome });
     c.metrics.latency.observe({ operation: op }, seconds);
+    c.audit?.record(
+      auditEventOf({
+        req,
+        startedAtMs,
+        durationMs: seconds * 1000,
+        operation: op === 'unknown' ? target.slice(0, 128) : op,
+        body,
+        principal,
+        errorCode: outcome === 'ok' ? undefined : outcome,
+        requestId,
+        region: c.context.region,
+        routerId: c.routerId ?? '',
+      }),
+    );
   }
-}
-
-/** Any SigV4 credentials are accepted (as DynamoDB Local does); a request must still carry them. */
-function hasAuthentication(req: http.IncomingMessage): boolean {
-  const header = req.headers.authorization;
-  if (header) return header.trim().startsWith('AWS4-');
-  return (req.url ?? '').includes('X-Amz-Algorithm=');
 }

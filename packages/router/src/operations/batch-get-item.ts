@@ -26,6 +26,7 @@ import {
 import { readUnits } from './consumed-capacity';
 import type { Operation } from './operation';
 import { readItemConsistent } from './run-item-op';
+import { itemRequest, pointReadSelect, resourceArn, topLevelNames } from '../authorization';
 
 export const schema: Schema = {
   RequestItems: {
@@ -80,6 +81,8 @@ interface TablePlan {
   table: string;
   request: KeysAndAttributes;
   shape: (item: Item) => Item;
+  /** The top-level attributes the table's part asks for (undefined: whole items). */
+  projectedNames?: string[];
 }
 
 function planTables(requestItems: Record<string, KeysAndAttributes>): TablePlan[] {
@@ -103,7 +106,8 @@ function planTables(requestItems: Record<string, KeysAndAttributes>): TablePlan[
       if (++keyCount > BATCH_GET_KEYS_MAX) throw new ValidationException('Too many items requested for the BatchGetItem call');
     }
     const shape = projection ? (item: Item) => projectItem(item, projection) : attributes ? (item: Item) => pickAttributes(item, attributes) : (item: Item) => item;
-    return { table, request, shape };
+    const projectedNames = projection ? topLevelNames(projection) : attributes;
+    return { table, request, shape, projectedNames };
   });
 }
 
@@ -118,8 +122,17 @@ export const batchGetItem: Operation = async (raw, context) => {
   for (const plan of plans) {
     const def = await context.catalog.require(plan.table);
     const consistent = plan.request.ConsistentRead === true;
+    const resource = resourceArn(context, def.tableName);
     for (const key of plan.request.Keys) {
       checkKey(def.keySchema, key);
+      context.caller.authorize([
+        itemRequest('BatchGetItem', resource, {
+          leadingKey: key[def.keySchema.partitionKey.name],
+          attributes: plan.projectedNames,
+          select: pointReadSelect(plan.projectedNames !== undefined),
+          returnConsumedCapacity: request.ReturnConsumedCapacity,
+        }),
+      ]);
       const location = locate(context.storage, def, key);
       const run = consistent
         ? () => readItemConsistent(context, location)

@@ -19,6 +19,7 @@ import type { OperationContext } from './operation-context';
 import { runItemWrite } from './run-item-op';
 import { writeTarget, type WriteTarget } from '../catalog/secondary-indexes';
 import type { TableDefinition } from '../catalog/table-definition';
+import { itemNames, itemRequest, resourceArn } from '../authorization';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by BatchWriteItem and BatchGetItem (pure, tested in test/batch-helpers.test.ts).
@@ -249,7 +250,19 @@ export const batchWriteItem: Operation = async (raw, context) => {
   const unitsByTable = new Map<string, TableUnits>();
   for (const [table, requests] of Object.entries(request.RequestItems)) {
     const def = await context.catalog.require(table);
-    planned.push(...planTable(context, writeTarget(def), table, requests));
+    const tablePlan = planTable(context, writeTarget(def), table, requests);
+    const resource = resourceArn(context, def.tableName);
+    context.caller.authorize(
+      tablePlan.map(({ request: write }) => {
+        const written = write.PutRequest ? write.PutRequest.Item : write.DeleteRequest!.Key;
+        return itemRequest('BatchWriteItem', resource, {
+          leadingKey: written[def.keySchema.partitionKey.name],
+          attributes: itemNames(written),
+          returnConsumedCapacity: request.ReturnConsumedCapacity,
+        });
+      }),
+    );
+    planned.push(...tablePlan);
     unitsByTable.set(table, { def, units: 0, indexUnits: {} });
   }
 

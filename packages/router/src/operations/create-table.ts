@@ -14,6 +14,7 @@ import {
 } from '../validation/secondary-indexes';
 import type { Operation } from './operation';
 import { TAGS, checkTagContents, mergeTags } from './tag-resource';
+import { resourceArn, resourceRequest } from '../authorization';
 
 const KEY_SCHEMA: FieldSpec = {
   type: {
@@ -124,6 +125,7 @@ export function checkCreateTable(request: CreateTableRequest): void {
 export const createTable: Operation = async (raw, context) => {
   const request = checkRequest<CreateTableRequest>(raw, schema);
   checkCreateTable(request);
+  context.caller.authorize([resourceRequest('CreateTable', resourceArn(context, request.TableName))]);
   // Table and index ids: 8 random bytes, unique rather than secret, and replayed by a simulation's seed.
   const newId = () => randomHex(context.env, 8);
   if (request.Tags) checkTagContents(request.Tags);

@@ -7,6 +7,7 @@ import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemWrite } from './run-item-op';
 import { writeTarget } from '../catalog/secondary-indexes';
+import { itemNames, itemRequest, resourceArn } from '../authorization';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
@@ -48,6 +49,14 @@ export const deleteItem: Operation = async (raw, context) => {
 
   const def = await context.catalog.require(request.TableName);
   checkKey(def.keySchema, request.Key);
+  context.caller.authorize([
+    itemRequest('DeleteItem', resourceArn(context, def.tableName), {
+      leadingKey: request.Key[def.keySchema.partitionKey.name],
+      attributes: itemNames(request.Key),
+      returnValues: request.ReturnValues,
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   const location = locate(context.storage, def, request.Key);
   const result = await runItemWrite(context, writeTarget(def), location, 'OP_KIND_DELETE', {
     condition,

@@ -5,11 +5,13 @@ import { tableIndexes } from '../catalog/secondary-indexes';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import { TABLE_NAME } from '../validation/common-fields';
 import type { Operation } from './operation';
+import { resourceArn, resourceRequest } from '../authorization';
 
 export const schema: Schema = { TableName: { ...TABLE_NAME, required: true } };
 
 export const deleteTable: Operation = async (raw, context) => {
   const request = checkRequest<{ TableName: string }>(raw, schema);
+  context.caller.authorize([resourceRequest('DeleteTable', resourceArn(context, request.TableName))]);
   const current = await context.catalog.find(request.TableName);
   if (current?.deletionProtectionEnabled) {
     throw new ValidationException('Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.');

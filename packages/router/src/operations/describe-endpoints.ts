@@ -1,5 +1,6 @@
 import { checkRequest } from '../validation/request-schema';
 import type { Operation } from './operation';
+import { resourceRequest } from '../authorization';
 
 /** How long clients may cache the answer, as DynamoDB says (24 hours). */
 export const ENDPOINT_CACHE_MINUTES = 1440;
@@ -12,5 +13,6 @@ export const ENDPOINT_CACHE_MINUTES = 1440;
  */
 export const describeEndpoints: Operation = async (raw, context) => {
   checkRequest(raw, {});
+  context.caller.authorize([resourceRequest('DescribeEndpoints', '*')]);
   return { Endpoints: [{ Address: `dynamodb.${context.region}.amazonaws.com`, CachePeriodInMinutes: ENDPOINT_CACHE_MINUTES }] };
 };

@@ -1,5 +1,6 @@
 import { checkRequest } from '../validation/request-schema';
 import type { Operation } from './operation';
+import { resourceRequest } from '../authorization';
 
 /**
  * DynamoDB's default quotas for an account in a region. Triad records provisioned capacity but
@@ -12,7 +13,8 @@ export const DEFAULT_LIMITS = {
   TableMaxWriteCapacityUnits: 40_000,
 } as const;
 
-export const describeLimits: Operation = async (raw) => {
+export const describeLimits: Operation = async (raw, context) => {
   checkRequest(raw, {});
+  context.caller.authorize([resourceRequest('DescribeLimits', '*')]);
   return { ...DEFAULT_LIMITS };
 };

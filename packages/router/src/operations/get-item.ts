@@ -9,6 +9,7 @@ import { RawJson } from '../http/raw-json';
 import type { Operation } from './operation';
 import { readItemConsistent } from './run-item-op';
 import { itemSizeBytes } from '@triad/model';
+import { itemRequest, pointReadSelect, resourceArn, topLevelNames } from '../authorization';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
@@ -41,6 +42,14 @@ export const getItem: Operation = async (raw, context) => {
 
   const def = await context.catalog.require(request.TableName);
   checkKey(def.keySchema, request.Key);
+  context.caller.authorize([
+    itemRequest('GetItem', resourceArn(context, def.tableName), {
+      leadingKey: request.Key[def.keySchema.partitionKey.name],
+      attributes: projection && topLevelNames(projection),
+      select: pointReadSelect(projection !== undefined),
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   const location = locate(context.storage, def, request.Key);
   if (!request.ConsistentRead && !projection && (request.ReturnConsumedCapacity ?? 'NONE') === 'NONE') {
     // The common case: the stored item is the answer, as stored.

@@ -1,5 +1,6 @@
 import { checkRequest, type Schema } from '../validation/request-schema';
 import type { Operation } from './operation';
+import { resourceRequest } from '../authorization';
 
 /** ListTables returns at most this many names per page (DynamoDB's maximum and default). */
 export const LIST_TABLES_LIMIT_MAX = 100;
@@ -11,6 +12,7 @@ export const schema: Schema = {
 
 export const listTables: Operation = async (raw, context) => {
   const request = checkRequest<{ ExclusiveStartTableName?: string; Limit?: number }>(raw, schema);
+  context.caller.authorize([resourceRequest('ListTables', '*')]);
   const limit = request.Limit ?? LIST_TABLES_LIMIT_MAX;
   const names = await context.catalog.listNames();
   const start = request.ExclusiveStartTableName;

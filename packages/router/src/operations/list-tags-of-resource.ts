@@ -3,6 +3,7 @@ import type { Tag } from '../catalog/table-definition';
 import { checkRequest, type Schema } from '../validation/request-schema';
 import type { Operation } from './operation';
 import { RESOURCE_ARN, TAGS_PER_RESOURCE_MAX, checkResourceArn, findTaggedTable, resourceArnNotFound } from './tag-resource';
+import { resourceRequest } from '../authorization';
 
 /**
  * Tags per ListTagsOfResource page. DynamoDB's service team says the operation does not paginate
@@ -27,6 +28,7 @@ export function tagsPage(tags: Tag[], nextToken: string | undefined, pageSize = 
 export const listTagsOfResource: Operation = async (raw, context) => {
   const request = checkRequest<{ ResourceArn?: string; NextToken?: string }>(raw, schema);
   const arn = checkResourceArn(request.ResourceArn);
+  context.caller.authorize([resourceRequest('ListTagsOfResource', request.ResourceArn!)]);
   const def = await findTaggedTable(arn, context, resourceArnNotFound(request.ResourceArn!));
   return tagsPage(def.tags ?? [], request.NextToken);
 };

@@ -16,6 +16,7 @@ import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemWrite } from './run-item-op';
 import { writeTarget } from '../catalog/secondary-indexes';
+import { itemNames, itemRequest, resourceArn } from '../authorization';
 
 // In the order DynamoDB reports constraint violations (as dynalite, checked against AWS, lists them).
 export const schema: Schema = {
@@ -61,6 +62,14 @@ export const putItem: Operation = async (raw, context) => {
   const def = await context.catalog.require(request.TableName);
   const table = writeTarget(def);
   checkItem(table, request.Item);
+  context.caller.authorize([
+    itemRequest('PutItem', resourceArn(context, def.tableName), {
+      leadingKey: request.Item[def.keySchema.partitionKey.name],
+      attributes: itemNames(request.Item),
+      returnValues: request.ReturnValues,
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   const location = locate(context.storage, def, request.Item);
   const result = await runItemWrite(context, table, location, 'OP_KIND_PUT', {
     item: request.Item,

@@ -26,6 +26,7 @@ import type { Operation } from './operation';
 import { readPage } from './read-page';
 import { readSource, startAfter, type ReadSource } from './read-source';
 import { checkSelect, SELECT } from './select';
+import { itemRequest, resourceArn, topLevelNames } from '../authorization';
 
 /** Legacy KeyConditions / QueryFilter: attribute values inside are validated like any other. */
 const LEGACY_CONDITIONS: FieldSpec = {
@@ -152,6 +153,14 @@ export const query: Operation = async (raw, context) => {
   const { keySchema } = source;
   const { partitionValue, sortCondition } =
     keyTree !== undefined ? extractKeyCondition(keyTree, keySchema) : keyConditionsToKeyCondition(request.KeyConditions!, keySchema);
+  context.caller.authorize([
+    itemRequest('Query', resourceArn(context, def.tableName, request.IndexName), {
+      leadingKey: partitionValue,
+      attributes: projection && topLevelNames(projection),
+      select,
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   if (request.QueryFilter) assertQueryFilterAvoidsKey(request.QueryFilter, keySchema);
   else if (filter) assertFilterAvoidsKey(filter, keySchema);
   const forward = request.ScanIndexForward !== false;

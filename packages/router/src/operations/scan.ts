@@ -17,6 +17,7 @@ import type { Operation } from './operation';
 import { readPage } from './read-page';
 import { readSource, startAfter } from './read-source';
 import { checkSelect, SELECT } from './select';
+import { itemRequest, resourceArn, topLevelNames } from '../authorization';
 
 /** DynamoDB's maximum TotalSegments of a parallel scan. */
 export const TOTAL_SEGMENTS_MAX = 1_000_000;
@@ -124,6 +125,13 @@ export const scan: Operation = async (raw, context) => {
   const def = await context.catalog.require(request.TableName);
   const consistent = request.ConsistentRead === true;
   const source = readSource(def, request.IndexName, consistent, select, request.ExclusiveStartKey !== undefined);
+  context.caller.authorize([
+    itemRequest('Scan', resourceArn(context, def.tableName, request.IndexName), {
+      attributes: projection && topLevelNames(projection),
+      select,
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   const { prefix } = source;
   const end = prefixEnd(prefix);
   const partitions = segmentPartitions(context.storage.partitionCount, request.Segment ?? 0, request.TotalSegments ?? 1);

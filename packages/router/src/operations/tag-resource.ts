@@ -3,6 +3,7 @@ import type { Tag, TableDefinition } from '../catalog/table-definition';
 import { checkRequest, type FieldSpec, type Schema } from '../validation/request-schema';
 import type { Operation } from './operation';
 import type { OperationContext } from './operation-context';
+import { resourceRequest } from '../authorization';
 
 /** DynamoDB's tagging limits (Developer Guide, "Tagging restrictions in DynamoDB"). */
 export const TAGS_PER_RESOURCE_MAX = 50;
@@ -122,6 +123,7 @@ export const tagResource: Operation = async (raw, context) => {
       throw new ValidationException("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
     }
   });
+  context.caller.authorize([resourceRequest('TagResource', request.ResourceArn!)]);
   const tags = request.Tags!;
   if (tags.length === 0) throw new ValidationException('Atleast one Tag needs to be provided as Input.');
   checkTagContents(tags);

@@ -8,6 +8,7 @@ import {
   parseUpdate,
   projectUpdated,
   updateTargetPaths,
+  updatedAttributeNames,
   type AttributeUpdates,
   type ExpectedAttributes,
   type Item,
@@ -21,6 +22,7 @@ import { addWriteMetrics } from './write-response';
 import type { Operation } from './operation';
 import { runItemWrite } from './run-item-op';
 import { writeTarget } from '../catalog/secondary-indexes';
+import { itemNames, itemRequest, resourceArn } from '../authorization';
 
 /** Legacy AttributeUpdates: the value is validated like any other. */
 const ATTRIBUTE_UPDATES: FieldSpec = {
@@ -94,6 +96,14 @@ export const updateItem: Operation = async (raw, context) => {
     assertKeyPathsScalar(updateTargetPaths(update), keyNames(def.keySchema));
     assertUpdateSparesKey(update, def.keySchema);
   }
+  context.caller.authorize([
+    itemRequest('UpdateItem', resourceArn(context, def.tableName), {
+      leadingKey: request.Key[def.keySchema.partitionKey.name],
+      attributes: [...itemNames(request.Key), ...(update ? updatedAttributeNames(update) : [])],
+      returnValues: request.ReturnValues,
+      returnConsumedCapacity: request.ReturnConsumedCapacity,
+    }),
+  ]);
   const returnValues = request.ReturnValues ?? 'NONE';
   const location = locate(context.storage, def, request.Key);
   const result = await runItemWrite(context, writeTarget(def), location, 'OP_KIND_UPDATE', {

@@ -15,6 +15,7 @@ import { checkRequest, type FieldSpec, type Schema } from '../validation/request
 import { TABLE_NAME } from '../validation/common-fields';
 import type { AttributeDefinition } from '../validation/secondary-indexes';
 import type { Operation } from './operation';
+import { resourceArn, resourceRequest } from '../authorization';
 
 /**
  * Times UpdateTable re-reads and re-applies itself when the definition changed between its read
@@ -184,6 +185,7 @@ export function applyUpdateTable(
 export const updateTable: Operation = async (raw, context) => {
   const request = checkRequest<UpdateTableRequest>(raw, schema);
   checkUpdateTable(request);
+  context.caller.authorize([resourceRequest('UpdateTable', resourceArn(context, request.TableName))]);
   const newIndexId = () => randomHex(context.env, 8);
   for (let attempt = 1; ; attempt++) {
     const def = await context.catalog.require(request.TableName, `Requested resource not found: Table: ${request.TableName} not found`);

@@ -1,0 +1,72 @@
+import { AccessDeniedException, ValidationException } from '@triad/model';
+import type { Operation } from '../operations/operation';
+import { newAccessKeyId, newSecretAccessKey, publicInfo, type AccessKeyInfo } from './access-key';
+import type { AccessKeyStore } from './access-key-store';
+
+/**
+ * Triad's own API for access keys (`npx triad keys`), beside DynamoDB's on the same endpoint:
+ * `X-Amz-Target: TriadAdmin_20261207.<Op>`, JSON 1.0, signed like any request. Only an admin key
+ * may call it (in open mode everyone is admin: open mode protects nothing).
+ */
+export const ADMIN_TARGET_PREFIX = 'TriadAdmin_20261207.';
+
+function requireAdmin(context: Parameters<Operation>[1]): void {
+  const principal = context.principal;
+  if (principal && !principal.admin) {
+    throw new AccessDeniedException(
+      `User: ${principal.name} (access key ${principal.accessKeyId}) is not authorized to manage access keys: only an admin key may`,
+    );
+  }
+}
+
+function stringField(request: Record<string, unknown>, name: string, required: true): string;
+function stringField(request: Record<string, unknown>, name: string, required: false): string | undefined;
+function stringField(request: Record<string, unknown>, name: string, required: boolean): string | undefined {
+  const value = request[name];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string') throw new ValidationException(`${name} must be a string`);
+  return value;
+}
+
+/** The JSON shape of a key in answers (AWS-style capitalised names). */
+function shown(info: AccessKeyInfo): Record<string, unknown> {
+  return { AccessKeyId: info.accessKeyId, Name: info.name, Enabled: info.enabled, Admin: info.admin, CreatedAt: info.createdAt, Source: info.source };
+}
+
+/** The admin operations by full X-Amz-Target. */
+export function createAdminOperations(keys: AccessKeyStore): Map<string, Operation> {
+  const ops = new Map<string, Operation>();
+  ops.set(`${ADMIN_TARGET_PREFIX}CreateAccessKey`, async (request, context) => {
+    requireAdmin(context);
+    const admin = request.Admin ?? false;
+    if (typeof admin !== 'boolean') throw new ValidationException('Admin must be a boolean');
+    const accessKeyId = stringField(request, 'AccessKeyId', false) ?? newAccessKeyId();
+    const secret = stringField(request, 'SecretAccessKey', false) ?? newSecretAccessKey();
+    const name = stringField(request, 'Name', true);
+    const record = await keys.create({ accessKeyId, secret, name, admin, source: 'api' });
+    context.log.info('access key created', { accessKeyId, name, admin, by: context.principal?.accessKeyId });
+    // The only time the secret leaves the cluster: it is stored sealed and never shown again.
+    return { AccessKey: { ...shown(publicInfo(record)), SecretAccessKey: secret } };
+  });
+  ops.set(`${ADMIN_TARGET_PREFIX}ListAccessKeys`, async (_request, context) => {
+    requireAdmin(context);
+    await keys.refresh();
+    return { AccessKeys: keys.list().map((record) => shown(publicInfo(record))) };
+  });
+  ops.set(`${ADMIN_TARGET_PREFIX}UpdateAccessKey`, async (request, context) => {
+    requireAdmin(context);
+    const accessKeyId = stringField(request, 'AccessKeyId', true);
+    if (typeof request.Enabled !== 'boolean') throw new ValidationException('Enabled must be a boolean');
+    const record = await keys.setEnabled(accessKeyId, request.Enabled);
+    context.log.info(request.Enabled ? 'access key enabled' : 'access key disabled', { accessKeyId, by: context.principal?.accessKeyId });
+    return { AccessKey: shown(publicInfo(record)) };
+  });
+  ops.set(`${ADMIN_TARGET_PREFIX}DeleteAccessKey`, async (request, context) => {
+    requireAdmin(context);
+    const accessKeyId = stringField(request, 'AccessKeyId', true);
+    await keys.delete(accessKeyId);
+    context.log.info('access key deleted', { accessKeyId, by: context.principal?.accessKeyId });
+    return {};
+  });
+  return ops;
+}

@@ -1,0 +1,75 @@
+import { IncompleteSignatureException } from '@triad/model';
+import type { SignatureParts } from './parse-signature';
+import { queryParameters, type SignedRequest } from './signed-request';
+import { SIGV4_ALGORITHM, sha256Hex, uriEncode } from './sigv4-encoding';
+
+/**
+ * SigV4's canonical request (AWS's "Create a canonical request"):
+ *   METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n HashedPayload
+ * rebuilt from what the request carried, so that any change on the way (another body, header or
+ * query) makes another signature.
+ */
+export function canonicalRequest(request: SignedRequest, parts: SignatureParts, payloadHash: string): string {
+  return [
+    request.method.toUpperCase(),
+    canonicalUri(request.url),
+    canonicalQuery(request.url, parts.presigned),
+    canonicalHeaders(request, parts.signedHeaders),
+    parts.signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
+}
+
+/** AWS4-HMAC-SHA256 \n time \n scope \n hash of the canonical request. */
+export function stringToSign(parts: SignatureParts, canonical: string): string {
+  const { date, region, service, terminator } = parts.scope;
+  return [SIGV4_ALGORITHM, parts.requestDate, `${date}/${region}/${service}/${terminator}`, sha256Hex(canonical)].join('\n');
+}
+
+/**
+ * The path as services other than S3 sign it: "." and ".." segments and empty segments resolved,
+ * then each segment URI-encoded once more than it was sent (the SDKs encode the encoded path).
+ */
+export function canonicalUri(url: string): string {
+  // DynamoDB's requests all go to '/': the common case skips the work.
+  if (url === '/') return '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return uriEncode(normalized).replace(/%2F/g, '/') || '/';
+}
+
+/** Parameters encoded, sorted by name then value; a presigned request's own X-Amz-Signature left out. */
+export function canonicalQuery(url: string, presigned: boolean): string {
+  if (!url.includes('?')) return '';
+  return queryParameters(url)
+    .filter(([name]) => !(presigned && name === 'X-Amz-Signature'))
+    .map(([name, value]) => [uriEncode(name), uriEncode(value)])
+    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+}
+
+/** name:value lines of the signed headers: values trimmed, inner runs of spaces made one, repeats joined by ','. */
+export function canonicalHeaders(request: SignedRequest, signedHeaders: string[]): string {
+  if (!signedHeaders.includes('host') && !signedHeaders.includes(':authority')) {
+    throw new IncompleteSignatureException("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  let lines = '';
+  for (const name of signedHeaders) {
+    const values = request.headers[name];
+    if (values === undefined) throw new IncompleteSignatureException(`'${name}' is named as a SignedHeader, but it does not exist in the HTTP request.`);
+    lines += `${name}:${values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`;
+  }
+  // An x-amz-* header changes what the request does (X-Amz-Target picks the operation): one sent
+  // unsigned could be swapped on the way. The payload hash header is exempt: the body is hashed as received.
+  const unsigned = Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedHeaders.includes(name));
+  if (unsigned.length > 0) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
+  return lines;
+}

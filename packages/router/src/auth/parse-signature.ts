@@ -1,0 +1,144 @@
+import { IncompleteSignatureException, MissingAuthenticationTokenException } from '@triad/model';
+import { PRESIGNED_EXPIRES_SECONDS_MAX, SIGNED_HEADERS_COUNT_MAX } from './auth-limits';
+import { headerValue, queryParameters, type SignedRequest } from './signed-request';
+import { SIGV4_ALGORITHM, parseAmzDate } from './sigv4-encoding';
+
+/** A SigV4 signature as a request carries it (Authorization header or presigned query), not yet checked. */
+export interface SignatureParts {
+  /** True for a presigned URL (X-Amz-* query parameters), false for an Authorization header. */
+  presigned: boolean;
+  accessKeyId: string;
+  /** The credential scope: date (YYYYMMDD), region, service and terminator, as sent. */
+  scope: { date: string; region: string; service: string; terminator: string };
+  /** Lower-case header names, in the order sent (SigV4 has them sorted). */
+  signedHeaders: string[];
+  /** Hex, as sent. */
+  signature: string;
+  /** The request's time as sent (X-Amz-Date, or the Date header), and in ms since the epoch. */
+  requestDate: string;
+  requestTimeMs: number;
+  /** Where the time came from, for the scope-date message. */
+  dateSource: 'X-Amz-Date' | 'Date';
+  /** A presigned request's lifetime in seconds (X-Amz-Expires). */
+  expiresSeconds?: number;
+  /** X-Amz-Security-Token, when sent (Triad issues no session tokens). */
+  sessionToken?: string;
+}
+
+export const MISSING_TOKEN_MESSAGE = 'Request is missing Authentication Token';
+
+/**
+ * Finds and parses the request's signature; throws MissingAuthenticationTokenException when it
+ * carries none and IncompleteSignatureException when what it carries is malformed (AWS's wording).
+ * Checks nothing against keys or clocks.
+ */
+export function parseSignature(request: SignedRequest): SignatureParts {
+  const authorization = headerValue(request, 'authorization');
+  if (authorization !== undefined && authorization.trim() !== '') return parseAuthorizationHeader(request, authorization);
+  const query = new Map<string, string>();
+  for (const [name, value] of queryParameters(request.url)) if (!query.has(name)) query.set(name, value);
+  if (query.has('X-Amz-Algorithm')) return parsePresigned(request, query);
+  throw new MissingAuthenticationTokenException(MISSING_TOKEN_MESSAGE);
+}
+
+function parseAuthorizationHeader(request: SignedRequest, header: string): SignatureParts {
+  const trimmed = header.trim();
+  const space = trimmed.indexOf(' ');
+  const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
+  const rest = space < 0 ? '' : trimmed.slice(space + 1);
+  const fields = new Map<string, string>();
+  for (const part of rest.split(',')) {
+    const pair = part.trim();
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq < 0) {
+      throw new IncompleteSignatureException(`'${pair}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`);
+    }
+    fields.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+  }
+  const credential = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  const xAmzDate = headerValue(request, 'x-amz-date');
+  const date = headerValue(request, 'date');
+  const missing: string[] = [];
+  if (!credential) missing.push("Authorization header requires 'Credential' parameter.");
+  if (!signature) missing.push("Authorization header requires 'Signature' parameter.");
+  if (!signedHeaders) missing.push("Authorization header requires 'SignedHeaders' parameter.");
+  if (xAmzDate === undefined && date === undefined) missing.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  if (missing.length > 0) throw new IncompleteSignatureException(`${missing.join(' ')} Authorization=${header}`);
+  if (algorithm !== SIGV4_ALGORITHM) throw new IncompleteSignatureException(`Unsupported AWS 'algorithm': '${algorithm}'`);
+  const time = requestTime(xAmzDate, date);
+  return {
+    presigned: false,
+    ...credentialParts(credential!),
+    signedHeaders: signedHeaderList(signedHeaders!),
+    signature: signature!,
+    ...time,
+    sessionToken: headerValue(request, 'x-amz-security-token'),
+  };
+}
+
+/** AWS's query-string parameters of a presigned request, in the order its message names them. */
+const PRESIGNED_REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'];
+
+function parsePresigned(request: SignedRequest, query: Map<string, string>): SignatureParts {
+  const missing = PRESIGNED_REQUIRED.filter((name) => !query.get(name));
+  if (missing.length > 0) {
+    throw new IncompleteSignatureException(
+      `${missing.map((name) => `AWS query-string parameters must include '${name}'.`).join(' ')} Re-examine the query-string parameters.`,
+    );
+  }
+  const algorithm = query.get('X-Amz-Algorithm')!;
+  if (algorithm !== SIGV4_ALGORITHM) throw new IncompleteSignatureException(`Unsupported AWS 'algorithm': '${algorithm}'`);
+  let expiresSeconds: number | undefined;
+  const expires = query.get('X-Amz-Expires');
+  if (expires !== undefined) {
+    if (!/^\d{1,10}$/.test(expires)) throw new IncompleteSignatureException(`X-Amz-Expires must be a whole number of seconds, not '${expires}'.`);
+    expiresSeconds = Number(expires);
+    if (expiresSeconds > PRESIGNED_EXPIRES_SECONDS_MAX) {
+      throw new IncompleteSignatureException(`X-Amz-Expires must be less than a week (in seconds) that is; ${PRESIGNED_EXPIRES_SECONDS_MAX}`);
+    }
+  }
+  return {
+    presigned: true,
+    ...credentialParts(query.get('X-Amz-Credential')!),
+    signedHeaders: signedHeaderList(query.get('X-Amz-SignedHeaders')!),
+    signature: query.get('X-Amz-Signature')!,
+    ...requestTime(query.get('X-Amz-Date'), undefined),
+    expiresSeconds,
+    sessionToken: query.get('X-Amz-Security-Token') ?? headerValue(request, 'x-amz-security-token'),
+  };
+}
+
+/** ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request. */
+function credentialParts(credential: string): Pick<SignatureParts, 'accessKeyId' | 'scope'> {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts.some((p) => p === '')) {
+    throw new IncompleteSignatureException(
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+    );
+  }
+  const [accessKeyId, date, region, service, terminator] = parts;
+  return { accessKeyId, scope: { date, region, service, terminator } };
+}
+
+function signedHeaderList(value: string): string[] {
+  const names = value.split(';').map((name) => name.trim().toLowerCase());
+  if (names.some((name) => name === '')) throw new IncompleteSignatureException(`SignedHeaders must list header names separated by ';', got '${value}'.`);
+  if (names.length > SIGNED_HEADERS_COUNT_MAX) throw new IncompleteSignatureException(`SignedHeaders names more than ${SIGNED_HEADERS_COUNT_MAX} headers.`);
+  return names;
+}
+
+function requestTime(xAmzDate: string | undefined, date: string | undefined): Pick<SignatureParts, 'requestDate' | 'requestTimeMs' | 'dateSource'> {
+  if (xAmzDate !== undefined) {
+    const ms = parseAmzDate(xAmzDate);
+    if (ms === undefined) throw new IncompleteSignatureException(`Date must be in ISO-8601 'basic format'. Got '${xAmzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    return { requestDate: xAmzDate, requestTimeMs: ms, dateSource: 'X-Amz-Date' };
+  }
+  // RFC 7231's HTTP date (Mon, 09 Sep 2011 23:36:00 GMT): the SDKs send X-Amz-Date, old clients Date.
+  const ms = date !== undefined && /GMT$/.test(date) ? Date.parse(date) : NaN;
+  if (Number.isNaN(ms)) throw new IncompleteSignatureException(`Date must be in RFC 1123 format with GMT. Got '${date ?? ''}'.`);
+  const basic = new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return { requestDate: basic, requestTimeMs: ms, dateSource: 'Date' };
+}

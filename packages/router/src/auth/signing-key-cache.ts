@@ -1,0 +1,48 @@
+import { SIGNING_KEY_CACHE_ENTRIES_MAX } from './auth-limits';
+import { SCOPE_TERMINATOR, hmac } from './sigv4-encoding';
+
+/** SigV4's derived key: HMAC chain of "AWS4"+secret over date, region, service and "aws4_request". */
+export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), SCOPE_TERMINATOR);
+}
+
+interface Entry {
+  /** The secret the key was derived from: a rotated secret must not meet the old key. */
+  secret: string;
+  key: Buffer;
+}
+
+/**
+ * Derived signing keys by access key, day, region and service (four HMACs saved per request, as AWS
+ * intends: the key changes once a day). Bounded, least recently used dropped first.
+ */
+export class SigningKeyCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly capacity = SIGNING_KEY_CACHE_ENTRIES_MAX) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  signingKey(accessKeyId: string, secret: string, date: string, region: string, service: string): Buffer {
+    const id = `${accessKeyId}/${date}/${region}/${service}`;
+    const hit = this.entries.get(id);
+    if (hit && hit.secret === secret) {
+      // Map order is insertion order: moving the entry to the end keeps the least recent first.
+      this.entries.delete(id);
+      this.entries.set(id, hit);
+      return hit.key;
+    }
+    const key = deriveSigningKey(secret, date, region, service);
+    this.entries.delete(id);
+    this.entries.set(id, { secret, key });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return key;
+  }
+
+  /** Forgets a key's derived keys (disabled, deleted, or its secret replaced). */
+  forget(accessKeyId: string): void {
+    for (const id of [...this.entries.keys()]) if (id.startsWith(`${accessKeyId}/`)) this.entries.delete(id);
+  }
+}

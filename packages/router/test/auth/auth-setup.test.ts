@@ -1,0 +1,103 @@
+/** The pure parts around verification: modes, credentials files, sealing secrets, audit lines. */
+import { resolveAuthMode, isLoopback } from '../../src/auth/auth-mode';
+import { parseCredentials } from '../../src/auth/credentials-file';
+import { MasterKeySealer, newMasterKeyText, parseMasterKey } from '../../src/auth/master-key-sealer';
+import { isAudited, parseAuditTableFilter, tablesOf } from '../../src/auth/audit-event';
+import { OpenAuthenticator } from '../../src/auth/authenticator';
+
+describe('auth mode', () => {
+  test('open by default on loopback, enforce on any other address', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) expect(resolveAuthMode({ host, insecureOpen: false })).toBe('open');
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'router-1']) expect(resolveAuthMode({ host, insecureOpen: false })).toBe('enforce');
+    expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
+  });
+
+  test('open on a network address needs the insecure flag', () => {
+    expect(() => resolveAuthMode({ requested: 'open', host: '0.0.0.0', insecureOpen: false })).toThrow(/--auth-open-insecure/);
+    expect(resolveAuthMode({ requested: 'open', host: '0.0.0.0', insecureOpen: true })).toBe('open');
+    expect(resolveAuthMode({ requested: 'enforce', host: '127.0.0.1', insecureOpen: false })).toBe('enforce');
+    expect(() => resolveAuthMode({ requested: 'none', host: '127.0.0.1', insecureOpen: false })).toThrow(/enforce or open/);
+  });
+});
+
+describe('credentials files', () => {
+  test('one pair per line, an optional admin word, comments and blank lines skipped', () => {
+    expect(parseCredentials('# keys\nAKIDONE secretsecretsecret1\n\n  AKIDTWO secretsecretsecret2 admin \n', 'f')).toEqual([
+      { accessKeyId: 'AKIDONE', secret: 'secretsecretsecret1', admin: false },
+      { accessKeyId: 'AKIDTWO', secret: 'secretsecretsecret2', admin: true },
+    ]);
+  });
+
+  test('a malformed line is refused with its number, without echoing the secret', () => {
+    expect(() => parseCredentials('AKIDONE\n', 'creds')).toThrow('creds:1: expected');
+    let message = '';
+    try {
+      parseCredentials('A s3cr3tvalue0000 root\n', 'creds');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^creds:1/);
+    expect(message).not.toContain('s3cr3tvalue0000');
+  });
+});
+
+describe('the master key sealer', () => {
+  const key = parseMasterKey(newMasterKeyText());
+
+  test('round-trips, bound to its context, and fails under another master key', () => {
+    const sealer = new MasterKeySealer(key);
+    const sealed = sealer.seal(Buffer.from('the secret'), 'KEY1');
+    expect(sealed).not.toContain('the secret');
+    expect(sealer.open(sealed, 'KEY1').toString()).toBe('the secret');
+    expect(() => sealer.open(sealed, 'KEY2')).toThrow();
+    expect(() => new MasterKeySealer(parseMasterKey(newMasterKeyText())).open(sealed, 'KEY1')).toThrow(/master key/);
+    const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect(() => sealer.open(tampered, 'KEY1')).toThrow();
+  });
+
+  test('key files: hex or base64 of 32 bytes, nothing else', () => {
+    expect(parseMasterKey(key.toString('base64')).equals(key)).toBe(true);
+    expect(() => parseMasterKey('abcd')).toThrow(/32 bytes/);
+  });
+});
+
+describe('audit lines', () => {
+  test('name the tables of single, batch and transactional requests, never their items', () => {
+    expect(tablesOf({ TableName: 't', Item: { id: { S: 'card-4111' } } })).toEqual(['t']);
+    expect(tablesOf({ RequestItems: { b: [], a: [] } })).toEqual(['a', 'b']);
+    expect(tablesOf({ TransactItems: [{ Put: { TableName: 'x', Item: {} } }, { Update: { TableName: 'y' } }] })).toEqual(['x', 'y']);
+    expect(tablesOf({ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/tagged' })).toEqual(['tagged']);
+    expect(tablesOf(undefined)).toEqual([]);
+  });
+
+  test('per-table filter: all by default, skip wins, requests without a table always written', () => {
+    const all = parseAuditTableFilter(undefined, 'noisy');
+    expect(isAudited(all, ['t'])).toBe(true);
+    expect(isAudited(all, ['noisy'])).toBe(false);
+    expect(isAudited(all, ['noisy', 't'])).toBe(true);
+    expect(isAudited(all, [])).toBe(true);
+    const only = parseAuditTableFilter('payments', '');
+    expect(isAudited(only, ['t'])).toBe(false);
+    expect(isAudited(only, ['payments'])).toBe(true);
+  });
+});
+
+describe('open mode', () => {
+  const open = new OpenAuthenticator();
+  const request = (headers: Record<string, string[]>, url = '/') => ({ method: 'POST', url, headers, body: Buffer.alloc(0) });
+
+  test('accepts any SigV4-looking credentials, unverified', () => {
+    expect(open.authenticate(request({ authorization: ['AWS4-HMAC-SHA256 Credential=anything/20240101/x/y/aws4_request, SignedHeaders=host, Signature=0'] }))).toEqual({
+      accessKeyId: 'anything',
+      name: 'anonymous',
+      admin: true,
+      authenticated: false,
+    });
+    expect(open.authenticate(request({}, '/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=k%2F1')).accessKeyId).toBe('k');
+  });
+
+  test('still wants credentials', () => {
+    expect(() => open.authenticate(request({}))).toThrow('Request is missing Authentication Token');
+    expect(() => open.authenticate(request({ authorization: ['Bearer x'] }))).toThrow('Request is missing Authentication Token');
+  });
+});
