@@ -86,6 +86,11 @@ export interface ElectionNodeInit {
   configurations?: ReadonlyMap<PartitionId, Configuration>;
 }
 
+/** `ids` in the order of `preference`, those it does not name after them (in their own order). */
+function ordered(preference: readonly NodeId[], ids: readonly NodeId[]): NodeId[] {
+  return [...preference.filter((id) => ids.includes(id)), ...ids.filter((id) => !preference.includes(id))];
+}
+
 /** A log entry's position: its term, then its index. */
 export interface LogPosition {
   term: number;
@@ -124,6 +129,12 @@ class PartitionState {
    * only its log's recency keeps it from electing a candidate of an outdated configuration.
    */
   grantsVotes = true;
+  /**
+   * The layout's preference order (set by the constructor and `reconfigure`): voters are kept in it
+   * whatever order a configuration entry names them in, so that balancing and ranked timeouts follow
+   * the layout (a node leaving or joining a partition comes last) and not the log's order.
+   */
+  preference: readonly NodeId[] = [];
   /** The term in which a transfer campaign may skip the lease wait (see `TimeoutNow.leasesClear`). */
   leasesClearTerm = -1;
   /** After handing leadership away: the `TimeoutNow` to resend while nobody has taken over. */
@@ -234,6 +245,8 @@ export class ElectionNode {
     const votedFor = saved?.votedFor ?? undefined;
     const ps = new PartitionState(partition, [...members], [...voters], members.filter((r) => r !== this.selfId), term, votedFor);
     ps.eligible = voters.includes(this.selfId);
+    ps.preference = [...replicas];
+    if (config) ps.voters = ordered(ps.preference, config.voters);
     this.resetElectionTimer(ps);
     return ps;
   }
@@ -375,13 +388,13 @@ export class ElectionNode {
         continue;
       }
       if (config) {
-        // The layout's preference order is kept for the voters the log names.
-        const voters = [...replicas.filter((id) => config.voters.includes(id)), ...config.voters.filter((id) => !replicas.includes(id))];
-        this.applyConfiguration(ps, { voters, learners: config.learners });
+        ps.preference = [...replicas];
+        this.applyConfiguration(ps, config);
         continue;
       }
       this.assertReplicaSet(partition, replicas);
       const sameMembers = replicas.length === ps.replicas.length && replicas.every((id) => ps.replicas.includes(id));
+      ps.preference = [...replicas];
       ps.replicas = [...replicas];
       ps.voters = [...replicas];
       ps.peers = replicas.filter((r) => r !== this.selfId);
@@ -425,9 +438,10 @@ export class ElectionNode {
 
   private applyConfiguration(ps: PartitionState, config: Configuration): void {
     this.assertConfiguration(ps.partition, config);
-    const members = membersOf(config);
+    const voters = ordered(ps.preference, config.voters);
+    const members = [...voters, ...config.learners];
     ps.replicas = members;
-    ps.voters = [...config.voters];
+    ps.voters = voters;
     ps.peers = members.filter((r) => r !== this.selfId);
     ps.eligible = ps.voters.includes(this.selfId);
     if (ps.transferOut && !ps.voters.includes(ps.transferOut.to)) ps.transferOut = undefined;
