@@ -14,21 +14,11 @@
  * its learner entry reached it) is cleaned up by the driver after a while, as the storage node's
  * layout keeper would; those are counted apart from the nodes that forgot on their own `Removed`.
  */
-import type { Configuration, NodeId, PartitionId } from '../../src';
+import type { Configuration, NodeId } from '../../src';
 import type { LogSimulation } from './log-simulation';
+import type { Move } from './log-sim-node';
 import type { Prng } from './prng';
 
-export interface Move {
-  partition: PartitionId;
-  add: NodeId;
-  remove: NodeId;
-  /** Give the join up once `add` is a learner. */
-  abort: boolean;
-  aborted: boolean;
-  /** The mover made `add` replicate the partition (it may have done so before the learner entry was accepted). */
-  joined: boolean;
-  startedMs: number;
-}
 
 /** How often the mover looks at its moves (each look proposes at most one change per partition). */
 export const MOVE_STEP_INTERVAL_MS = 120;

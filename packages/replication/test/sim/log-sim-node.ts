@@ -144,3 +144,16 @@ export class LogSimNode {
     return this.shadows.get(partition)!;
   }
 }
+
+/** A partition move the simulator's mover drives (log-moves.ts). */
+export interface Move {
+  partition: PartitionId;
+  add: NodeId;
+  remove: NodeId;
+  /** Give the join up once `add` is a learner. */
+  abort: boolean;
+  aborted: boolean;
+  /** The mover made `add` replicate the partition (it may have done so before the learner entry was accepted). */
+  joined: boolean;
+  startedMs: number;
+}

@@ -47,8 +47,7 @@ import {
 } from '../../src';
 import { EventQueue } from './event-queue';
 import { LogInvariants } from './log-invariants';
-import type { Move } from './log-moves';
-import { LogSimNode, type AppliedState, type Batch, type Proposal, type SimEntry, type WritePayload } from './log-sim-node';
+import { LogSimNode, type AppliedState, type Batch, type Move, type Proposal, type SimEntry, type WritePayload } from './log-sim-node';
 import { InvariantViolation } from './invariants';
 import { DRIVER_BUGS, plantBugs, type PlantedBug } from './planted-bugs';
 import { Prng } from './prng';
