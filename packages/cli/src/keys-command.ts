@@ -1,14 +1,19 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { signedHeaders, type SigningCredentials } from './sigv4-sign';
 
 /** The router's admin API for access keys (router/src/auth/admin-operations.ts). */
 const ADMIN_TARGET_PREFIX = 'TriadAdmin_20261207.';
 
-export const KEYS_USAGE = `usage: triad keys <create|list|enable|disable|delete> [options]
+export const KEYS_USAGE = `usage: triad keys <create|list|enable|disable|delete|policy> [options]
   create --name NAME [--admin] [--json]   make a key; its secret is printed once, never again
   list [--json]                            every key: id, name, enabled, admin, created, source
   disable ID | enable ID                   stop (or restart) a key signing requests
   delete ID                                remove a key
+  policy put ID NAME FILE                  attach an IAM-style policy (JSON file, - for stdin) to a key;
+                                           a key with policies may do only what they allow
+  policy delete ID NAME                    detach a policy
+  policy list ID                           a key's policies (name and document)
 Options: --endpoint URL (default $TRIAD_ENDPOINT or http://localhost:8000), --region (default
 $AWS_REGION or us-east-1). Signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the
 environment: an admin key when the cluster enforces authentication.`;
@@ -20,6 +25,7 @@ interface KeyJson {
   Admin: boolean;
   CreatedAt: string;
   Source: string;
+  PolicyNames?: string[];
   SecretAccessKey?: string;
 }
 
@@ -78,16 +84,48 @@ export async function keysCommand(args: string[], out: (line: string) => void, e
       out(`${id} ${action}d`);
       return 0;
     }
+    case 'policy':
+      return policyCommand(positionals.slice(1), call, values.json === true, out, err);
     default:
       err(KEYS_USAGE);
       return 2;
   }
 }
 
+type AdminCall = (op: string, body: Record<string, unknown>) => Promise<unknown>;
+
+/** `triad keys policy put|delete|list`: IAM-style identity policies on a key. */
+async function policyCommand(args: string[], call: AdminCall, json: boolean, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const [action, id, name, file] = args;
+  if (action === 'put' && id && name && file) {
+    const document = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    await call('PutKeyPolicy', { AccessKeyId: id, PolicyName: name, PolicyDocument: document });
+    out(`policy ${name} attached to ${id}`);
+    return 0;
+  }
+  if (action === 'delete' && id && name) {
+    await call('DeleteKeyPolicy', { AccessKeyId: id, PolicyName: name });
+    out(`policy ${name} detached from ${id}`);
+    return 0;
+  }
+  if (action === 'list' && id) {
+    const reply = (await call('ListKeyPolicies', { AccessKeyId: id })) as { Policies: { PolicyName: string; PolicyDocument: string }[] };
+    if (json) out(JSON.stringify(reply.Policies));
+    else if (reply.Policies.length === 0) out(`${id} has no policies: it may use every DynamoDB operation`);
+    else for (const p of reply.Policies) out(`# ${p.PolicyName}\n${p.PolicyDocument.trim()}`);
+    return 0;
+  }
+  err(KEYS_USAGE);
+  return 2;
+}
+
 /** `triad keys list` as a table. */
 export function formatKeys(keys: KeyJson[]): string {
   if (keys.length === 0) return 'no access keys';
-  const rows = [['ACCESS KEY ID', 'NAME', 'STATE', 'ADMIN', 'CREATED', 'SOURCE'], ...keys.map((k) => [k.AccessKeyId, k.Name, k.Enabled ? 'enabled' : 'disabled', k.Admin ? 'yes' : 'no', k.CreatedAt, k.Source])];
+  const rows = [
+    ['ACCESS KEY ID', 'NAME', 'STATE', 'ADMIN', 'CREATED', 'SOURCE', 'POLICIES'],
+    ...keys.map((k) => [k.AccessKeyId, k.Name, k.Enabled ? 'enabled' : 'disabled', k.Admin ? 'yes' : 'no', k.CreatedAt, k.Source, (k.PolicyNames ?? []).join(',') || '-']),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }

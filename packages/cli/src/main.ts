@@ -17,7 +17,7 @@ const USAGE = `usage: triad <command> [--layout FILE]
                                stream it its partitions, with progress; run again to resume
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
-  keys create|list|enable|disable|delete
+  keys create|list|enable|disable|delete|policy
                                manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
 the newest layout the nodes hold (after joins and decommissions) is used from there.`;

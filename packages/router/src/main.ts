@@ -18,6 +18,10 @@ import { createRouterMetrics } from './router-metrics';
 import { resolveAuthMode } from './auth/auth-mode';
 import { startAuth } from './auth/start-auth';
 import { UNRESTRICTED_CALLER } from './authorization';
+import { keyPolicyCallers } from './auth/key-policy-callers';
+
+/** The account id ARNs and policies name: one cluster is one account. */
+const ACCOUNT_ID = '000000000000';
 
 /** Pause between attempts to load the catalog while storage nodes start. */
 const STARTUP_RETRY_MS = 200;
@@ -125,13 +129,13 @@ async function main(): Promise<void> {
   );
   const server = createHttpServer({
     operations: createOperationRegistry(),
-    // Every request is allowed what it asks until keys carry policies (the policy work wires callerFor).
-    context: { storage, catalog, statistics, region: values.region, accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER },
+    context: { storage, catalog, statistics, region: values.region, accountId: ACCOUNT_ID, log, env, caller: UNRESTRICTED_CALLER },
     registry,
     metrics,
     log,
     ready: () => ready,
     authenticator: auth.authenticator,
+    callerFor: keyPolicyCallers(auth.keys, ACCOUNT_ID, env),
     adminOperations: auth.adminOperations,
     audit: auth.audit,
     routerId: values.id,

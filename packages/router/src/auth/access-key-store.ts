@@ -10,11 +10,12 @@ import {
   parseCondition,
 } from '@triad/model';
 import { decodeJson, encodeJson, type ItemOp, type OpResultBody } from '@triad/rpc';
+import { parsePolicyDocument, PolicyError, type PolicyDocument } from '@triad/iam';
 import type { Logger } from '@triad/observability';
 import type { Environment, TimerHandle } from '@triad/runtime';
 import type { StorageClient } from '../cluster/storage-client';
 import { checkAccessKeyId, checkName, checkSecret, type AccessKeyRecord } from './access-key';
-import { ACCESS_KEYS_COUNT_MAX, ACCESS_KEYS_REFRESH_MS } from './auth-limits';
+import { ACCESS_KEYS_COUNT_MAX, ACCESS_KEYS_REFRESH_MS, KEY_POLICIES_MAX, POLICY_NAME_PATTERN } from './auth-limits';
 import type { SeedCredential } from './credentials-file';
 import type { SecretSealer } from './secret-sealer';
 import type { VerificationKey } from './verify-signature';
@@ -37,7 +38,12 @@ interface Cached {
   record: AccessKeyRecord;
   /** The opened secret; undefined when it could not be opened (no master key, or another one). */
   secret?: string;
+  /** The key's policies, parsed (empty: none attached). */
+  policies: readonly PolicyDocument[];
 }
+
+/** Stands in for a stored policy that no longer parses: it allows nothing, so the key fails closed. */
+const DENY_EVERYTHING: PolicyDocument = { version: '2012-10-17', statements: [{ effect: 'Deny', actions: ['*'], resources: ['*'], conditions: [] }] };
 
 /**
  * Access keys, kept in the cluster's system partition beside the table definitions and written
@@ -86,6 +92,14 @@ export class AccessKeyStore {
     return { accessKeyId, secret: cached.secret, name: record.name, enabled: record.enabled, admin: record.admin };
   }
 
+  /**
+   * The identity policies attached to a key (from memory): empty when none is attached (the key
+   * may use every DynamoDB operation), undefined for an unknown key.
+   */
+  policiesOf(accessKeyId: string): readonly PolicyDocument[] | undefined {
+    return this.cache.get(accessKeyId)?.policies;
+  }
+
   /** Every key, sorted by id (from memory). */
   list(): AccessKeyRecord[] {
     return [...this.cache.values()].map((c) => c.record).sort((a, b) => (a.accessKeyId < b.accessKeyId ? -1 : 1));
@@ -119,10 +133,11 @@ export class AccessKeyStore {
   /** A record with its secret opened, reusing the opened secret when the sealed one is unchanged. */
   private opened(record: AccessKeyRecord): Cached {
     const known = this.cache.get(record.accessKeyId);
-    if (known && known.record.sealedSecret === record.sealedSecret) return { record, secret: known.secret };
-    if (!this.sealer) return { record };
+    const policies = known && samePolicies(known.record, record) ? known.policies : this.parsedPolicies(record);
+    if (known && known.record.sealedSecret === record.sealedSecret) return { record, secret: known.secret, policies };
+    if (!this.sealer) return { record, policies };
     try {
-      return { record, secret: this.sealer.open(record.sealedSecret, record.accessKeyId).toString('utf8') };
+      return { record, secret: this.sealer.open(record.sealedSecret, record.accessKeyId).toString('utf8'), policies };
     } catch (error) {
       if (!this.unopenable.has(record.sealedSecret)) {
         this.unopenable.add(record.sealedSecret);
@@ -131,8 +146,47 @@ export class AccessKeyStore {
           error: String(error),
         });
       }
-      return { record };
+      return { record, policies };
     }
+  }
+
+  private parsedPolicies(record: AccessKeyRecord): readonly PolicyDocument[] {
+    return (record.policies ?? []).map((attached) => {
+      try {
+        return parsePolicyDocument(attached.document);
+      } catch (error) {
+        this.log.error('an access key\'s stored policy does not parse: the key is denied everything until it is replaced', {
+          accessKeyId: record.accessKeyId,
+          policy: attached.name,
+          error: String(error),
+        });
+        return DENY_EVERYTHING;
+      }
+    });
+  }
+
+  /** Attaches (or replaces) a named policy, as IAM's PutUserPolicy; MalformedPolicyDocument is a ValidationException. */
+  async putPolicy(accessKeyId: string, name: string, document: string): Promise<AccessKeyRecord> {
+    if (!POLICY_NAME_PATTERN.test(name)) throw new ValidationException(`PolicyName must be 1-128 characters of letters, digits and +=,.@_- (got '${name.slice(0, 128)}')`);
+    try {
+      parsePolicyDocument(document);
+    } catch (error) {
+      if (error instanceof PolicyError) throw new ValidationException(`MalformedPolicyDocument: ${error.message}`);
+      throw error;
+    }
+    return this.modify(accessKeyId, (record) => {
+      const others = (record.policies ?? []).filter((p) => p.name !== name);
+      if (others.length >= KEY_POLICIES_MAX) throw new LimitExceededException(`An access key carries at most ${KEY_POLICIES_MAX} policies`);
+      return { ...record, policies: [...others, { name, document }] };
+    });
+  }
+
+  /** Detaches a named policy, as IAM's DeleteUserPolicy. */
+  async deletePolicy(accessKeyId: string, name: string): Promise<AccessKeyRecord> {
+    return this.modify(accessKeyId, (record) => {
+      if (!(record.policies ?? []).some((p) => p.name === name)) throw new ResourceNotFoundException(`Access key ${accessKeyId} has no policy named ${name}`);
+      return { ...record, policies: (record.policies ?? []).filter((p) => p.name !== name) };
+    });
   }
 
   private key(accessKeyId: string): Buffer {
@@ -268,4 +322,8 @@ export class AccessKeyStore {
 function decodeRecord(itemJson: Buffer): AccessKeyRecord {
   const item = JSON.parse(itemJson.toString('utf8')) as { record: { S: string } };
   return JSON.parse(item.record.S) as AccessKeyRecord;
+}
+
+function samePolicies(a: AccessKeyRecord, b: AccessKeyRecord): boolean {
+  return JSON.stringify(a.policies ?? []) === JSON.stringify(b.policies ?? []);
 }

@@ -21,6 +21,17 @@ export interface AccessKeyRecord {
   source: 'api' | 'seed';
   /** The secret sealed under the master key, bound to the key id. */
   sealedSecret: string;
+  /**
+   * IAM-style identity policies attached to the key (`triad keys policy put`), by name. A key
+   * without any may use every DynamoDB operation; with some, only what they allow (docs/security.md).
+   */
+  policies?: AttachedPolicy[];
+}
+
+export interface AttachedPolicy {
+  name: string;
+  /** The policy document as given (JSON text), checked by `parsePolicyDocument` when attached. */
+  document: string;
 }
 
 /** What `triad keys list` shows: never the secret, sealed or not. */

@@ -1,4 +1,4 @@
-import { AccessDeniedException, ValidationException } from '@triad/model';
+import { AccessDeniedException, ResourceNotFoundException, ValidationException } from '@triad/model';
 import type { Operation } from '../operations/operation';
 import { newAccessKeyId, newSecretAccessKey, publicInfo, type AccessKeyInfo } from './access-key';
 import type { AccessKeyStore } from './access-key-store';
@@ -30,7 +30,15 @@ function stringField(request: Record<string, unknown>, name: string, required: b
 
 /** The JSON shape of a key in answers (AWS-style capitalised names). */
 function shown(info: AccessKeyInfo): Record<string, unknown> {
-  return { AccessKeyId: info.accessKeyId, Name: info.name, Enabled: info.enabled, Admin: info.admin, CreatedAt: info.createdAt, Source: info.source };
+  return {
+    AccessKeyId: info.accessKeyId,
+    Name: info.name,
+    Enabled: info.enabled,
+    Admin: info.admin,
+    CreatedAt: info.createdAt,
+    Source: info.source,
+    PolicyNames: (info.policies ?? []).map((p) => p.name),
+  };
 }
 
 /** The admin operations by full X-Amz-Target. */
@@ -67,6 +75,31 @@ export function createAdminOperations(keys: AccessKeyStore): Map<string, Operati
     await keys.delete(accessKeyId);
     context.log.info('access key deleted', { accessKeyId, by: context.principal?.accessKeyId });
     return {};
+  });
+  // IAM-style identity policies on a key, as IAM's PutUserPolicy / DeleteUserPolicy / ListUserPolicies.
+  ops.set(`${ADMIN_TARGET_PREFIX}PutKeyPolicy`, async (request, context) => {
+    requireAdmin(context);
+    const accessKeyId = stringField(request, 'AccessKeyId', true);
+    const policyName = stringField(request, 'PolicyName', true);
+    const record = await keys.putPolicy(accessKeyId, policyName, stringField(request, 'PolicyDocument', true));
+    context.log.info('access key policy attached', { accessKeyId, policyName, by: context.principal?.accessKeyId });
+    return { AccessKey: shown(publicInfo(record)) };
+  });
+  ops.set(`${ADMIN_TARGET_PREFIX}DeleteKeyPolicy`, async (request, context) => {
+    requireAdmin(context);
+    const accessKeyId = stringField(request, 'AccessKeyId', true);
+    const policyName = stringField(request, 'PolicyName', true);
+    const record = await keys.deletePolicy(accessKeyId, policyName);
+    context.log.info('access key policy detached', { accessKeyId, policyName, by: context.principal?.accessKeyId });
+    return { AccessKey: shown(publicInfo(record)) };
+  });
+  ops.set(`${ADMIN_TARGET_PREFIX}ListKeyPolicies`, async (request, context) => {
+    requireAdmin(context);
+    const accessKeyId = stringField(request, 'AccessKeyId', true);
+    await keys.refresh();
+    const record = keys.list().find((k) => k.accessKeyId === accessKeyId);
+    if (!record) throw new ResourceNotFoundException(`Access key not found: ${accessKeyId}`);
+    return { Policies: (record.policies ?? []).map((p) => ({ PolicyName: p.name, PolicyDocument: p.document })) };
   });
   return ops;
 }

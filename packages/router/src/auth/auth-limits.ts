@@ -36,3 +36,7 @@ export const AUDIT_BUFFER_BYTES_MAX = 16 * 1024 * 1024;
  * Secret in place within a minute or so of an update): a rotated secret counts without a restart.
  */
 export const CREDENTIALS_FILE_CHECK_MS = 10_000;
+/** Inline policies one access key may carry (IAM allows a user's inline policies 2,048 characters in all; Triad counts documents). */
+export const KEY_POLICIES_MAX = 10;
+/** A policy's name, as IAM's PolicyName: 1-128 of letters, digits and +=,.@_-. */
+export const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
