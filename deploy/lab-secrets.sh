@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes the compose lab's secrets (deploy/secrets/, kept out of git) if they are missing: the master
-# key that seals access keys' secrets, and a credentials file with one admin key. The routers read
+# key that seals access keys' secrets (routers) and wraps data keys (storage nodes' encryption at
+# rest), and a credentials file with one admin key. The processes read
 # them as compose secrets (/run/secrets/...), as Kubernetes pods read the Secret triad-auth.
 #   sh deploy/lab-secrets.sh && docker compose -f deploy/docker-compose.yml up -d --build
 set -e

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { focusTrace, formatSimReport, runSeed, summarize, type SimRunResult } from '@triad/sim';
-import { USAGE, parseSimOptions, type SimOptions } from './sim/sim-options';
+import { USAGE, parseSimOptions, plantedBugsOf, type SimOptions } from './sim/sim-options';
 import type { WorkerReply, WorkerRequest, WorkerSettings } from './sim/sim-worker';
 
 process.env.TRIAD_LOG_LEVEL ??= 'error';
@@ -27,7 +27,7 @@ async function runMany(options: SimOptions): Promise<SimRunResult[]> {
       { length: workers },
       () =>
         new Promise<void>((resolve, reject) => {
-          const worker = startWorker({ steps: options.steps, plantBug: options.plantBug });
+          const worker = startWorker({ steps: options.steps, plantBugs: options.plantBugs, moves: options.moves, indexes: options.indexes, short: options.short });
           const send = () => worker.postMessage((next <= last ? { seed: next++ } : {}) satisfies WorkerRequest);
           worker.on('message', (reply: WorkerReply) => {
             if ('result' in reply) {
@@ -46,8 +46,9 @@ async function runMany(options: SimOptions): Promise<SimRunResult[]> {
 }
 
 async function replay(options: SimOptions, seed: number): Promise<SimRunResult> {
-  const result = await runSeed({ seed, steps: options.steps, plantedBugs: options.plantBug ? { followerAckBeforeSync: true } : undefined, keepTrace: true });
+  const result = await runSeed({ seed, steps: options.steps, plantedBugs: plantedBugsOf(options.plantBugs), scenarios: { moves: options.moves, indexes: options.indexes }, short: options.short, keepTrace: true });
   const trace = result.trace ?? [];
+  console.log(`fault points enabled: ${result.faultPointsEnabled.join(', ') || 'none'}; planted: ${options.plantBugs.join(', ') || 'none'}`);
   console.log(`trace of seed ${seed} (the last ${Math.min(options.traceLines, trace.length)} of ${trace.length} events; --trace-lines for more):`);
   for (const line of options.traceLines > 0 ? trace.slice(-options.traceLines) : []) console.log(line);
   if (result.failures.length > 0) {

@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   }
   const endpoints = cluster.routers.map((_, i) => cluster.endpoint(i)).join(', ');
   console.log(`triad: ready at ${endpoints} (logs in ${options.dataDir}/logs; Ctrl-C stops)`);
+  if (cluster.grpcTls) console.log(`triad: gRPC over mutual TLS; cluster CA ${options.dataDir}/tls/ca/ca.crt${options.httpsApi ? ' (trust it for the HTTPS endpoint)' : ''}`);
+  else console.log('triad: gRPC in plaintext (--grpc-insecure)');
 }
 
 void main();

@@ -175,7 +175,7 @@ test('a router that cannot refresh its catalog gets no write past an index it do
 /** The table's definition as the catalog holds it (read from a storage node, bypassing the routers). */
 async function catalogDefinition(table: string): Promise<{ tableId: string; schemaVersion?: number }> {
   const node = tc.cluster.allStorageNodes[0];
-  const client = new StorageNodeClient(node.address, 5_000);
+  const client = new StorageNodeClient(node.address, 5_000, tc.cluster.grpcSecurity);
   try {
     const reply = await client.readRange({
       ranges: [{ partition: PARTITIONS, start: Buffer.alloc(8), startExclusive: false, end: Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), endInclusive: false }],
@@ -210,7 +210,7 @@ async function writeBehindTheIndex(table: { tableId: string; schemaVersion?: num
   };
   await eventually(`${kind} of ${id} at its leader`, async () => {
     for (const node of tc.cluster.allStorageNodes) {
-      const client = new StorageNodeClient(node.address, 5_000);
+      const client = new StorageNodeClient(node.address, 5_000, tc.cluster.grpcSecurity);
       try {
         const [result] = (await client.execute({ ops: [op] })).results;
         if (result.errorName === NOT_LEADER) continue;

@@ -27,7 +27,7 @@ const groupOf = (i: number, round: number) => `group-${(i * 7 + round) % GROUPS}
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint);
-  inspector = new ReplicaInspector(tc.cluster.layout);
+  inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
   await client.send(
     new CreateTableCommand({
       TableName: TABLE,

@@ -107,7 +107,7 @@ function triad(args: string[], killWhen?: (stdout: string) => boolean): Promise<
 async function currentLayout(): Promise<ClusterLayout> {
   let newest: ClusterLayout = tc.cluster.layout;
   for (const node of tc.cluster.allStorageNodes) {
-    const c = new StorageNodeClient(node.address, 5_000);
+    const c = new StorageNodeClient(node.address, 5_000, tc.cluster.grpcSecurity);
     try {
       const reply = await c.getLayout({ knownEpoch: newest.epoch ?? 0 });
       if (reply.layout.length > 0) newest = parseClusterLayout(JSON.parse(reply.layout.toString('utf8')));
@@ -203,7 +203,7 @@ async function expectAllReadable(): Promise<void> {
 
 /** Every expected item on all three replicas of its partition (as the nodes report), and no copy anywhere else. */
 async function expectPlacedOn(layout: ClusterLayout): Promise<void> {
-  const inspector = new ReplicaInspector(layout, 30_000);
+  const inspector = new ReplicaInspector(layout, tc.cluster.grpcSecurity, 30_000);
   try {
     await eventually(
       'every item on every replica of its partition, and nowhere else',
@@ -254,7 +254,7 @@ async function expectEpochEverywhere(layout: ClusterLayout): Promise<void> {
 
 /** How many items of the table one node stores, over all partitions (its own copy, held or not). */
 async function itemsStoredOn(address: string): Promise<number> {
-  const c = new StorageNodeClient(address, 30_000);
+  const c = new StorageNodeClient(address, 30_000, tc.cluster.grpcSecurity);
   try {
     const start = Buffer.from(table.tableId, 'hex');
     const end = Buffer.from(start);
@@ -282,7 +282,7 @@ it(`loads ${ITEMS.toLocaleString('en-US')} items`, async () => {
     for (const item of batch) expected.set(item.id.S!, item);
   });
   console.log(`loaded ${ITEMS} items in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const inspector = new ReplicaInspector(tc.cluster.layout);
+  const inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
   table = (await inspector.table('storage-a-1', TABLE))!;
   inspector.close();
   expect(table).toBeDefined();

@@ -34,7 +34,7 @@ beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint);
   loader = dynamoClient(tc.endpoint, { maxAttempts: 5 });
-  inspector = new ReplicaInspector(tc.cluster.layout);
+  inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
   await createTable(loader, TABLE, ['id', 'S']);
   await mapLimit(items, 16, (item) => loader.send(new PutItemCommand({ TableName: TABLE, Item: item as never })));
   table = await eventually(`${TABLE} in the catalog of storage-a-1`, async () => {

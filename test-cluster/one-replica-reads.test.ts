@@ -47,7 +47,7 @@ beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint, { requestTimeoutMs: ANSWER_MS_MAX + 10_000 });
   loader = dynamoClient(tc.endpoint, { maxAttempts: 5 });
-  inspector = new ReplicaInspector(tc.cluster.layout);
+  inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
   await createTable(loader, TABLE, ['g', 'S'], ['n', 'N']);
   await mapLimit(items, 8, (item) => loader.send(new PutItemCommand({ TableName: TABLE, Item: item as never })));
   table = await eventually(`${TABLE} in the catalog of storage-a-1`, async () => {

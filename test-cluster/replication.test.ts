@@ -17,7 +17,7 @@ let inspector: ReplicaInspector;
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint);
-  inspector = new ReplicaInspector(tc.cluster.layout);
+  inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
 });
 
 afterAll(async () => {

@@ -28,7 +28,7 @@ const acknowledged = new Map<string, Item>();
 beforeAll(async () => {
   tc = await startTestCluster(SLOT);
   client = dynamoClient(tc.endpoint);
-  inspector = new ReplicaInspector(tc.cluster.layout);
+  inspector = new ReplicaInspector(tc.cluster.layout, tc.cluster.grpcSecurity);
   await createTable(client, TABLE, ['pk', 'S'], ['sk', 'N']);
 });
 

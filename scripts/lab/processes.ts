@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, httpOk } from '@triad/harness/local-cluster';
-import { StorageNodeClient } from '@triad/rpc';
+import { ensureLocalCertificates } from '@triad/cli';
+import { StorageNodeClient, loadGrpcTls, type GrpcSecurity } from '@triad/rpc';
 import type { LabNetwork } from './network';
 import type { ClusterPlan, LabHost, RouterHost, StorageHost } from './plan';
 
@@ -14,9 +15,9 @@ const POLL_INTERVAL_MS = 200;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function storageAnswers(address: string): Promise<boolean> {
+async function storageAnswers(address: string, security: GrpcSecurity): Promise<boolean> {
   // A fresh channel per attempt: a reused one backs off after the refusals before the node listens.
-  const client = new StorageNodeClient(address, 1_000);
+  const client = new StorageNodeClient(address, 1_000, security);
   try {
     await client.ping({ from: 'fault-lab' });
     return true;
@@ -56,7 +57,14 @@ export class Supervisor {
   ) {
     fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
     for (const host of plan.hosts) this.managed.set(host.id, { host, paused: false, expectingExit: false });
+    // Every gRPC channel of the lab runs over mutual TLS, as production does: a CA in <data>/tls on first run.
+    this.tlsDirs = ensureLocalCertificates(path.join(dataDir, 'tls'), [...plan.hosts.map((h) => h.id), 'admin'], Date.now());
+    this.security = { kind: 'mtls', tls: loadGrpcTls(this.tlsDirs.get('admin')!) };
   }
+
+  private readonly tlsDirs: Map<string, string>;
+  /** What the lab's own gRPC clients present (the admin certificate). */
+  readonly security: GrpcSecurity;
 
   logFile(id: string): string {
     return path.join(this.dataDir, 'logs', `${id}.log`);
@@ -85,6 +93,7 @@ export class Supervisor {
         '--data-dir', path.join(this.dataDir, s.id),
         '--layout', this.layoutPath,
         '--metrics-port', String(s.metricsPort),
+        '--grpc-tls-dir', this.tlsDirs.get(s.id)!,
       ];
     }
     const r = host as RouterHost;
@@ -99,6 +108,7 @@ export class Supervisor {
       '--auth', 'open', '--auth-open-insecure',
       '--gossip-listen', r.gossipAddress,
       '--layout', this.layoutPath,
+      '--grpc-tls-dir', this.tlsDirs.get(r.id)!,
     ];
   }
 
@@ -136,7 +146,7 @@ export class Supervisor {
     const child = this.spawnHost(m);
     const ready =
       m.host.role === 'storage'
-        ? () => storageAnswers((m.host as StorageHost).address)
+        ? () => storageAnswers((m.host as StorageHost).address, this.security)
         : () => httpOk(`${(m.host as RouterHost).endpoint}/health/ready`);
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {

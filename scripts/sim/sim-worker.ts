@@ -4,10 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSeed, type SimRunResult } from '@triad/sim';
+import { plantedBugsOf, type PlantedBugName } from './sim-options';
 
 export interface WorkerSettings {
   steps: number;
-  plantBug: boolean;
+  plantBugs: PlantedBugName[];
+  moves: boolean;
+  indexes: boolean;
+  short: boolean;
 }
 
 /** Main thread → worker: the next seed, or undefined when none is left. */
@@ -23,7 +27,7 @@ port.on('message', (request: WorkerRequest) => {
     port.close();
     return;
   }
-  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: settings.plantBug ? { followerAckBeforeSync: true } : undefined }).then((result) =>
+  void runSeed({ seed: request.seed, steps: settings.steps, plantedBugs: plantedBugsOf(settings.plantBugs), scenarios: { moves: settings.moves, indexes: settings.indexes }, short: settings.short }).then((result) =>
     port.postMessage({ result } satisfies WorkerReply),
   );
 });

@@ -56,7 +56,7 @@ describe('npm run build: the bundles', () => {
         storageNodes: ['a', 'b', 'c'].map((zone, i) => ({ id: `s-${zone}`, zone, address: `127.0.0.1:${i + 1}` })),
       }),
     );
-    const result = spawnSync(process.execPath, ['--enable-source-maps', path.join(outDir, 'cli.js'), 'status', '--layout', layout], {
+    const result = spawnSync(process.execPath, ['--enable-source-maps', path.join(outDir, 'cli.js'), 'status', '--layout', layout, '--grpc-insecure'], {
       // Resolves node_modules from the checkout, as the image's /app/node_modules does for /app/dist.
       env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
       encoding: 'utf8',

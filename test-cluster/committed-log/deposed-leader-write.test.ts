@@ -71,7 +71,7 @@ describeCommittedLog('a leader deposed while a write is in flight (issue 11, fai
 
     // A key of a partition that storage-a-1 leads now (it leads those where it is the preferred replica).
     const { key, partition } = await eventually('a partition led by storage-a-1', async () => {
-      const status = await withNode(oldLeader.address, (c) => c.nodeStatus({}));
+      const status = await withNode(cluster, oldLeader.address, (c) => c.nodeStatus({}));
       const led = new Set(status.partitionsLed.filter((p) => p !== ring.systemPartition));
       for (let i = 0; i < 1_000; i++) {
         const id = `${KEY_MARKER}${i}`;
@@ -106,13 +106,13 @@ describeCommittedLog('a leader deposed while a write is in flight (issue 11, fai
     timeline.push(`${at()} W1 held on ${OLD_LEADER} (partition ${partition}, key ${key})`);
 
     // Drain the old leader: leadership of the partition moves to one of the other two replicas.
-    await withNode(oldLeader.address, (c) => c.drain({ draining: true }));
+    await withNode(cluster, oldLeader.address, (c) => c.drain({ draining: true }));
     timeline.push(`${at()} ${OLD_LEADER} draining`);
     const newLeader = await eventually(
       'a new serving leader of the partition',
       async () => {
         for (const id of others) {
-          const status = await withNode(cluster.storageNode(id).address, (c) => c.nodeStatus({}), 1_000);
+          const status = await withNode(cluster, cluster.storageNode(id).address, (c) => c.nodeStatus({}), 1_000);
           if (status.partitionsLed.includes(partition)) return id;
         }
         throw new Error('none yet');
@@ -136,12 +136,12 @@ describeCommittedLog('a leader deposed while a write is in flight (issue 11, fai
     timeline.push(`${at()} ${OLD_LEADER}'s replication failures to ${newLeader}: ${failures}`);
 
     // Let everything that repairs replicas run: the old leader serves again, hints replay, anti-entropy rounds.
-    await withNode(oldLeader.address, (c) => c.drain({ draining: false }));
+    await withNode(cluster, oldLeader.address, (c) => c.drain({ draining: false }));
     await settle(cluster, STORAGE_NODE_IDS);
     timeline.push(`${at()} settled (no hints pending, two anti-entropy rounds on every node)`);
 
     const strong = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } }, ConsistentRead: true }))).Item;
-    const inspector = new ReplicaInspector(cluster.layout);
+    const inspector = new ReplicaInspector(cluster.layout, cluster.grpcSecurity);
     const copies: Record<string, unknown> = {};
     try {
       const table = (await inspector.table(newLeader, TABLE))!;

@@ -247,10 +247,10 @@ describeLongFault('a partition move during a network split (issue 11, failure 3)
       const leader = await eventually(
         `a staying leader of partition ${partition}, every node on the newest layout`,
         async () => {
-          const epochs = await Promise.all(allStorage().map((id) => withNode(tc.cluster.storageNode(id).address, (c) => c.getLayout({ knownEpoch: 0 }), 2_000)));
+          const epochs = await Promise.all(allStorage().map((id) => withNode(tc.cluster, tc.cluster.storageNode(id).address, (c) => c.getLayout({ knownEpoch: 0 }), 2_000)));
           if (new Set(epochs.map((e) => Number(e.epoch))).size !== 1) throw new Error(`layout epochs differ: ${epochs.map((e) => e.epoch).join(', ')}`);
           for (const id of STAYING) {
-            const status = await withNode(tc.cluster.storageNode(id).address, (c) => c.nodeStatus({}), 2_000);
+            const status = await withNode(tc.cluster, tc.cluster.storageNode(id).address, (c) => c.nodeStatus({}), 2_000);
             if (status.partitionsLed.includes(partition)) return id;
           }
           throw new Error('no staying node leads it');
@@ -345,7 +345,7 @@ describeLongFault('a partition move during a network split (issue 11, failure 3)
         }
         for (const item of wanted.slice(i, i + 100)) if (!found.has(item.id.S)) unreadable.push(`${item.id.S} (${item.side.S}, attempt ${item.attempt.N})`);
       }
-      const inspector = new ReplicaInspector(layout, 30_000);
+      const inspector = new ReplicaInspector(layout, tc.cluster.grpcSecurity, 30_000);
       let lostCopies: string[];
       try {
         const table = (await inspector.table(STAYING[0], TABLE))!;

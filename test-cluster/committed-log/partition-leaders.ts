@@ -16,7 +16,7 @@ export async function nodeStatuses(cluster: LocalCluster, ids?: readonly string[
     nodes.map(async (node) => {
       if (!cluster.isRunning(node.id)) return;
       // A fresh channel per call: a reused one to a restarted node fails fast through its reconnect backoff.
-      const client = new StorageNodeClient(node.address, STATUS_CALL_DEADLINE_MS);
+      const client = new StorageNodeClient(node.address, STATUS_CALL_DEADLINE_MS, cluster.grpcSecurity);
       try {
         result.set(node.id, await client.nodeStatus({}));
       } catch {

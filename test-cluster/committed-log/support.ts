@@ -48,8 +48,8 @@ export function logEvents(dataDir: string, processId: string, message: string): 
 }
 
 /** One call to a storage node on a fresh channel, bounded by `deadlineMs`. */
-export async function withNode<T>(address: string, call: (client: StorageNodeClient) => Promise<T>, deadlineMs = 5_000): Promise<T> {
-  const client = new StorageNodeClient(address, deadlineMs);
+export async function withNode<T>(cluster: LocalCluster, address: string, call: (client: StorageNodeClient) => Promise<T>, deadlineMs = 5_000): Promise<T> {
+  const client = new StorageNodeClient(address, deadlineMs, cluster.grpcSecurity);
   try {
     return await call(client);
   } finally {
@@ -62,7 +62,7 @@ export async function newestLayout(cluster: LocalCluster, nodeIds: readonly stri
   let newest: ClusterLayout = cluster.layout;
   for (const id of nodeIds) {
     try {
-      const reply = await withNode(cluster.storageNode(id).address, (c) => c.getLayout({ knownEpoch: newest.epoch ?? 0 }));
+      const reply = await withNode(cluster, cluster.storageNode(id).address, (c) => c.getLayout({ knownEpoch: newest.epoch ?? 0 }));
       if (reply.layout.length > 0) newest = parseClusterLayout(JSON.parse(reply.layout.toString('utf8')));
     } catch {
       // A node that does not answer: the others know.

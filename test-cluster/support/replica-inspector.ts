@@ -1,6 +1,6 @@
 import { encodeKeyValue, prefixEnd, type Item, type KeySchema } from '@triad/model';
 import { Ring, partitionOfKey, type ClusterLayout } from '@triad/ring';
-import { StorageNodeClient } from '@triad/rpc';
+import { StorageNodeClient, type GrpcSecurity } from '@triad/rpc';
 import type { TableDefinition } from '../../packages/router/src/catalog/table-definition';
 
 /** The catalog's table id inside the system partition: 8 zero bytes. */
@@ -32,7 +32,12 @@ export class ReplicaInspector {
   readonly ring: Ring;
   private readonly clients = new Map<string, StorageNodeClient>();
 
-  constructor(readonly layout: ClusterLayout, private readonly deadlineMs = 5_000) {
+  constructor(
+    readonly layout: ClusterLayout,
+    /** The cluster's mutual TLS (LocalCluster.grpcSecurity). */
+    private readonly security: GrpcSecurity,
+    private readonly deadlineMs = 5_000,
+  ) {
     this.ring = new Ring(layout);
   }
 
@@ -41,7 +46,7 @@ export class ReplicaInspector {
     if (!client) {
       const node = this.ring.node(nodeId);
       if (!node) throw new Error(`no storage node ${nodeId} in the layout`);
-      client = new StorageNodeClient(node.address, this.deadlineMs);
+      client = new StorageNodeClient(node.address, this.deadlineMs, this.security);
       this.clients.set(nodeId, client);
     }
     return client;

@@ -42,6 +42,8 @@ export async function startTestCluster(slot: number, overrides: Partial<LocalClu
     basePort: claim.basePort,
     partitions: 16,
     startTimeoutMs: patienceMs(60_000),
+    // Mutual TLS on every gRPC channel, as production runs; TRIAD_TEST_GRPC_INSECURE=1 runs plaintext (to compare, or to debug).
+    grpcTls: process.env.TRIAD_TEST_GRPC_INSECURE !== '1',
     ...overrides,
     auth,
   });

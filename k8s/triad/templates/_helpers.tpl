@@ -61,3 +61,25 @@ The cluster layout: every storage pod of every zone's StatefulSet, by its stable
 {{- end -}}
 {{- dict "partitionCount" (int .Values.partitionCount) "storageNodes" $nodes | toPrettyJson -}}
 {{- end -}}
+
+{{/* The Secret holding the gRPC mutual TLS certificate (ca.crt, tls.crt, tls.key). */}}
+{{- define "triad.grpcTlsSecret" -}}
+{{- if and (eq .Values.tls.grpc.source "certManager") (not .Values.tls.grpc.secretName) -}}
+{{- printf "%s-grpc-tls" (include "triad.fullname" .) -}}
+{{- else -}}
+{{- .Values.tls.grpc.secretName -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the routers' HTTPS certificate. */}}
+{{- define "triad.httpTlsSecret" -}}
+{{- if and (eq .Values.tls.http.source "certManager") (not .Values.tls.http.secretName) -}}
+{{- printf "%s-http-tls" (include "triad.fullname" .) -}}
+{{- else -}}
+{{- .Values.tls.http.secretName -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the gRPC certificate is mounted in every pod. */}}
+{{- define "triad.grpcTlsDir" -}}/etc/triad-tls/grpc{{- end -}}
+{{- define "triad.httpTlsDir" -}}/etc/triad-tls/http{{- end -}}

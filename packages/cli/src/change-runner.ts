@@ -32,6 +32,8 @@ export interface ChangeCluster {
   /** The moves a node runs now (for progress while a MovePartition call is in flight). */
   moveProgress(node: StorageNodeInfo): Promise<MoveProgress[]>;
   sleep(ms: number): Promise<void>;
+  /** Milliseconds on a monotonic clock: how long a move has made no progress. */
+  nowMs(): number;
 }
 
 export type ChangeIntent = { kind: 'join'; node: StorageNodeInfo } | { kind: 'decommission'; nodeId: string };
@@ -93,8 +95,17 @@ export async function runChange(cluster: ChangeCluster, seed: ClusterLayout, int
     if (step.kind === 'idle') break;
     if (step.kind === 'finish') {
       const next = finishChange(layout);
-      // Every node of the change hears of its end, the leaving node included (it drops what it still has).
-      await cluster.pushLayout(next, new Ring(layout).nodes);
+      // Every node of the change hears of its end, the leaving node included (it drops what it still
+      // has). One that took it is enough (the others pull it within a second or so); none is not:
+      // the change would be over for this command and still in progress for the cluster.
+      const since = cluster.nowMs();
+      while ((await cluster.pushLayout(next, new Ring(layout).nodes)).length === 0) {
+        if (cluster.nowMs() - since > MOVE_STALL_MS_MAX) {
+          throw new Error(`no storage node took the final layout (epoch ${layoutEpoch(next)}) for ${MOVE_STALL_MS_MAX / 1000} s; run the command again once they answer`);
+        }
+        listener.note(`no storage node took the final layout (epoch ${layoutEpoch(next)}) yet; trying again`);
+        await cluster.sleep(MOVE_RETRY_PAUSE_MS);
+      }
       layout = next;
       break;
     }
@@ -113,7 +124,7 @@ async function moveOne(cluster: ChangeCluster, layout: ClusterLayout, move: Part
     return { movesDone: p.movesDone, movesTotal: p.movesTotal };
   };
   let hint: string | undefined;
-  let lastProgressAt = Date.now();
+  let lastProgressAt = cluster.nowMs();
   for (;;) {
     const order = hint ? [...replicas.filter((n) => n.id === hint), ...replicas.filter((n) => n.id !== hint)] : replicas;
     hint = undefined;
@@ -122,10 +133,10 @@ async function moveOne(cluster: ChangeCluster, layout: ClusterLayout, move: Part
       listener.moving({ move, leader: node.id, ...counts() });
       try {
         reply = await withProgress(cluster, node, move, cluster.movePartition(node, move.partition, layoutEpoch(layout)), (p) => {
-          lastProgressAt = Date.now();
+          lastProgressAt = cluster.nowMs();
           listener.moving({ move, leader: node.id, progress: p, ...counts() });
         });
-        lastProgressAt = Date.now();
+        lastProgressAt = cluster.nowMs();
       } catch (error) {
         listener.note(`partition ${move.partition}: ${node.id} did not answer (${(error as Error).message.split('\n')[0]}); trying another replica`);
         continue;
@@ -155,7 +166,7 @@ async function moveOne(cluster: ChangeCluster, layout: ClusterLayout, move: Part
         break;
       }
     }
-    if (Date.now() - lastProgressAt > MOVE_STALL_MS_MAX) {
+    if (cluster.nowMs() - lastProgressAt > MOVE_STALL_MS_MAX) {
       throw new Error(`partition ${move.partition} could not be moved for ${MOVE_STALL_MS_MAX / 1000} s: no replica of ${ids(replicas)} could run it; run the command again once they answer`);
     }
     await cluster.sleep(MOVE_RETRY_PAUSE_MS);

@@ -1,10 +1,14 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { GRPC_TLS_ENV, GRPC_TLS_FILES, envFlag, grpcSecurityFromFlags } from '@triad/rpc';
+import { certsCommand } from './certs/certs-command';
 import { LayoutChangeError, Ring, parseClusterLayout } from '@triad/ring';
 import { ChangeProgressDisplay } from './change-progress';
 import { runChange } from './change-runner';
 import { formatStatus, type NodeRow } from './format-status';
-import { GrpcChangeCluster } from './grpc-cluster';
+import { GrpcChangeCluster } from './node-change-cluster';
+import { ENCRYPTION_USAGE, runEncryptionCommand } from './encryption-command';
 import { keysCommand } from './keys-command';
 
 const USAGE = `usage: triad <command> [--layout FILE]
@@ -17,13 +21,27 @@ const USAGE = `usage: triad <command> [--layout FILE]
                                stream it its partitions, with progress; run again to resume
   decommission --node ID       move every partition off the node, with progress, then drop it from
                                the layout; run again to resume
+${ENCRYPTION_USAGE}
+  certs init | issue           a development cluster CA and node certificates (triad certs help)
   keys create|list|enable|disable|delete|policy
                                manage access keys through a router (\`triad keys help\`)
 The cluster is found from its layout file (default ./data/cluster-layout.json, written by npm start);
-the newest layout the nodes hold (after joins and decommissions) is used from there.`;
+the newest layout the nodes hold (after joins and decommissions) is used from there. gRPC uses
+mutual TLS with --grpc-tls-dir DIR (default: tls/admin beside the layout file, which npm start
+makes), or plaintext with --grpc-insecure.`;
+
+/** The CLI's certificate: given, or the one `npm start` issued beside the layout file. */
+function cliTlsDir(given: string | undefined, layoutFile: string): string | undefined {
+  if (given) return given;
+  const local = path.join(path.dirname(layoutFile), 'tls', 'admin');
+  return fs.existsSync(path.join(local, GRPC_TLS_FILES.cert)) ? local : undefined;
+}
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  // Works on files in data directories, not through the cluster.
+  if (command === 'encryption') return runEncryptionCommand(rest);
+  if (command === 'certs') return certsCommand(rest, Date.now(), (line) => console.log(line));
   // Keys are managed through a router's HTTP API (signed), not the storage nodes' gRPC: no layout needed.
   if (command === 'keys') {
     try {
@@ -42,6 +60,8 @@ async function main(): Promise<number> {
       zone: { type: 'string' },
       address: { type: 'string' },
       undo: { type: 'boolean', default: false },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
     },
   });
   if (!command || command === 'help' || command === '--help') {
@@ -49,7 +69,8 @@ async function main(): Promise<number> {
     return command ? 0 : 2;
   }
   const seed = parseClusterLayout(JSON.parse(fs.readFileSync(values.layout!, 'utf8')));
-  const cluster = new GrpcChangeCluster();
+  const insecure = values['grpc-insecure'];
+  const cluster = new GrpcChangeCluster(grpcSecurityFromFlags({ tlsDir: insecure ? undefined : cliTlsDir(values['grpc-tls-dir'], values.layout!), insecure }));
   try {
     const layout = await cluster.newestLayout(seed);
     const ring = new Ring(layout);

@@ -81,6 +81,10 @@ class FakeCluster implements ChangeCluster {
   }
 
   async sleep(): Promise<void> {}
+
+  nowMs(): number {
+    return 0;
+  }
 }
 
 /** Records what the runner reports; `crashAfterMoves`: throws (the CLI dies) once that many partitions moved. */
@@ -117,6 +121,23 @@ describe('runChange', () => {
     expect(listener.events[0]).toBe(`started join a2 resumed=false 0/${moves}`);
     expect(listener.events[listener.events.length - 1]).toBe(`finished join a2 epoch=${final.epoch} alreadyDone=false`);
     expect(new Ring(final).partitionsOf('a2').length).toBe(moves);
+  });
+
+  it('does not call a change done before a node took its final layout (every node down at the end: it waits for them)', async () => {
+    const cluster = new FakeCluster([...BASE.storageNodes, A2], BASE);
+    const listener = recorder();
+    let movesLeft = Infinity;
+    listener.started = (i) => (movesLeft = i.movesTotal - i.movesDone);
+    // The last move done, every node loses power; they are back after the runner's first pause.
+    listener.moved = () => {
+      if (--movesLeft === 0) for (const n of cluster.layouts.keys()) cluster.down.add(n);
+    };
+    listener.note = (message) => listener.events.push(`note ${message}`);
+    cluster.sleep = async () => cluster.down.clear();
+    const final = await runChange(cluster, BASE, { kind: 'join', node: A2 }, listener);
+    expect(final.change).toBeUndefined();
+    expect(listener.events.some((e) => e.startsWith('note no storage node took the final layout'))).toBe(true);
+    for (const layout of cluster.layouts.values()) expect(layout).toEqual(final);
   });
 
   it('resumes after the CLI died in the middle, without moving anything twice', async () => {

@@ -23,5 +23,19 @@ export const MEMBER_FIELD_LENGTH_MAX = 256;
 export const GOSSIP_PAYLOAD_BYTES_MAX = 1024 * 1024;
 /** Gossip calls one agent has in flight; beyond it a message is dropped (SWIM tolerates loss). */
 export const SENDS_IN_FLIGHT_MAX = 512;
+/**
+ * The highest incarnation a message may carry: far above any real one (a member raises its own by
+ * one per refutation), far enough below 2^53 that `incarnation + INCARNATION_STEP_MAX + 1` is
+ * still an exact integer, so that a member can always outbid a claim about itself.
+ */
+export const INCARNATION_MAX = 2 ** 48;
+/**
+ * How far one claim may move a member's incarnation beyond what this process holds: a member
+ * refutes one claim at a time (+1 each), so a real jump is a handful of refutations missed; a
+ * restarted member at 0 catches up with its old incarnation in steps of this. A claim further
+ * ahead (a forged or corrupt incarnation) is taken as this far ahead only, so that no message can
+ * push a member where it cannot refute (issue 13: one forged 2^53 - 1 made every node dead).
+ */
+export const INCARNATION_STEP_MAX = 1024;
 /** Peer addresses with an open gRPC client; the least recently used is closed beyond it. */
 export const CLIENTS_MAX = MEMBERS_MAX;

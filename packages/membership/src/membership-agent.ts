@@ -10,7 +10,7 @@ import {
   type SwimConfig,
   type SwimMessage,
 } from './swim';
-import { GrpcMembershipTransport, type MembershipHandler, type MembershipTransport } from './transport';
+import type { MembershipHandler, MembershipTransport } from './transport';
 
 /** What the operator configures (js-libp2p's `*Init`). */
 export interface MembershipAgentInit {
@@ -46,8 +46,8 @@ export interface MembershipAgentInit {
 
 /** What the agent is given rather than creates (js-libp2p's `*Components`): swap them in tests. */
 export interface MembershipAgentComponents {
-  /** @default a GrpcMembershipTransport from `self.address` */
-  transport?: MembershipTransport;
+  /** How messages travel: a `GrpcMembershipTransport` (with the cluster's mutual TLS) or the simulator's. */
+  transport: MembershipTransport;
   /**
    * Clocks, timers and randomness: SWIM's timeouts run on its monotonic clock, its choices on its
    * randomness. @default realEnvironment
@@ -93,10 +93,10 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
   /** Calls that failed (unreachable peer, deadline): silence to SWIM, a number for metrics. */
   sendsFailed = 0;
 
-  constructor(init: MembershipAgentInit, components: MembershipAgentComponents = {}) {
+  constructor(init: MembershipAgentInit, components: MembershipAgentComponents) {
     super();
     this.env = components.environment ?? realEnvironment;
-    this.transport = components.transport ?? new GrpcMembershipTransport(init.self.address);
+    this.transport = components.transport;
     this.seeds = init.seeds;
     this.tickIntervalMs = init.tickIntervalMs ?? 100;
     this.syncDeadlineMs = init.syncDeadlineMs ?? 2_000;
@@ -106,6 +106,11 @@ export class MembershipAgent extends EventEmitter<MembershipAgentEvents> impleme
 
   get id(): string {
     return this.swim.id;
+  }
+
+  /** Claims whose incarnation jumped further than INCARNATION_STEP_MAX and were bounded: forged or corrupt gossip. */
+  get incarnationsBounded(): number {
+    return this.swim.incarnationsBounded;
   }
 
   /** Every known member, this one included (copies). */

@@ -21,6 +21,15 @@ export function observeMembership(agent: MembershipAgent, log: Logger, registry:
       for (const member of agent.members()) this.inc({ status: member.status, role: member.role });
     },
   });
+  new promClient.Counter({
+    name: 'triad_membership_incarnations_bounded_total',
+    help: 'Gossip claims whose incarnation jumped further than a member can move it (INCARNATION_STEP_MAX) and was bounded: forged or corrupt gossip',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(agent.incarnationsBounded);
+    },
+  });
   agent.on('change', (member, previousStatus) => {
     if (previousStatus === member.status) return;
     changes.inc({ status: member.status });

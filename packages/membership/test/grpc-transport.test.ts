@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, loadProto } from '@triad/rpc';
+import { CHANNEL_OPTIONS, INSECURE, loadProto } from '@triad/rpc';
 import { GrpcMembershipTransport, startMembershipServer, type SwimMessage } from '../src';
 
 /** The gRPC transport on its own: a message out, the direct reply back, bad packets refused. */
@@ -19,7 +19,7 @@ describe('GrpcMembershipTransport', () => {
           ? { type: 'ack', seqNo: message.seqNo, from: 'b', fromAddress: 'b:1', updates: [] }
           : null;
       },
-    });
+    }, INSECURE);
     server = started.server;
     address = `127.0.0.1:${started.port}`;
   });
@@ -27,7 +27,7 @@ describe('GrpcMembershipTransport', () => {
   afterAll(() => server.forceShutdown());
 
   it('returns the direct reply (a ping is answered by its ack) and null when there is none', async () => {
-    const transport = new GrpcMembershipTransport('10.0.0.1:7000');
+    const transport = new GrpcMembershipTransport('10.0.0.1:7000', INSECURE);
     await expect(transport.send(address, ping, 2_000)).resolves.toEqual({ type: 'ack', seqNo: 1, from: 'b', fromAddress: 'b:1', updates: [] });
     const gossip: SwimMessage = { type: 'gossip', from: 'a', fromAddress: 'a:1', updates: [] };
     await expect(transport.send(address, gossip, 2_000)).resolves.toBeNull();
@@ -37,7 +37,7 @@ describe('GrpcMembershipTransport', () => {
   });
 
   it('rejects when the peer is unreachable', async () => {
-    const transport = new GrpcMembershipTransport('10.0.0.1:7000');
+    const transport = new GrpcMembershipTransport('10.0.0.1:7000', INSECURE);
     await expect(transport.send('127.0.0.1:1', ping, 500)).rejects.toMatchObject({ code: expect.any(Number) });
     transport.close();
   });

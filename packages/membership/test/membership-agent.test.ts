@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { MembershipAgent, startMembershipServer, type MemberStatus, type SwimConfig } from '../src';
+import { INSECURE } from '@triad/rpc';
+import { GrpcMembershipTransport, MembershipAgent, startMembershipServer, type MemberStatus, type SwimConfig } from '../src';
 
 /**
  * Real agents over real gRPC on loopback. Synchronisation is by polling with a deadline, never by
@@ -26,7 +27,7 @@ async function startAgent(index: number, seeds: string[]): Promise<RunningAgent>
   // Port 0: the OS picks a free port; the agent is created once we know it.
   const { server, port } = await startMembershipServer('127.0.0.1:0', {
     handleGossip: (message, fromAddress) => (agent ? agent.handleGossip(message, fromAddress) : null),
-  });
+  }, INSECURE);
   const address = `127.0.0.1:${port}`;
   agent = new MembershipAgent(
     {
@@ -35,7 +36,7 @@ async function startAgent(index: number, seeds: string[]): Promise<RunningAgent>
       swim: SWIM,
       tickIntervalMs: TICK_MS,
     },
-    {},
+    { transport: new GrpcMembershipTransport(address, INSECURE) },
   );
   const running: RunningAgent = { agent, server, address, changes: [] };
   agent.on('change', (member, from) => running.changes.push({ id: member.id, from, to: member.status }));

@@ -11,6 +11,7 @@ import {
   type MemberStatus,
   type SwimMessage,
 } from '../src/swim';
+import { INCARNATION_MAX, INCARNATION_STEP_MAX } from '../src/limits';
 import { seededRandom } from './support/prng';
 
 /** Step-by-step cases of the pure core: one member, messages written by hand, time by hand. */
@@ -186,6 +187,48 @@ describe('SwimMember', () => {
     const a = new SwimMember({ id: 'a', zone: 'zone-a', role: 'storage', address: 'a:7001' }, {}, seededRandom(1));
     a.receive(gossip([{ ...state('a', 'alive', 4), address: 'a:7000' }]), 0);
     expect(a.member('a')).toEqual({ ...state('a', 'alive', 5), address: 'a:7001' });
+  });
+
+  describe('incarnations move by bounded steps (issue 13: a forged 2^53 - 1 made every node dead)', () => {
+    it('refuses a message whose incarnation exceeds INCARNATION_MAX', () => {
+      expect(() => parseSwimMessage(gossip([state('b', 'dead', Number.MAX_SAFE_INTEGER)]))).toThrow(/incarnation exceeds/);
+      expect(() => parseSwimMessage(gossip([state('b', 'dead', INCARNATION_MAX)]))).not.toThrow();
+    });
+
+    it('takes a claim far ahead of what it holds as INCARNATION_STEP_MAX ahead, and a death it never saw as a suspicion', () => {
+      const a = memberKnowing(['b', 'c']);
+      a.receive(gossip([state('b', 'dead', INCARNATION_MAX)]), 0);
+      expect(a.member('b')).toEqual(state('b', 'suspect', INCARNATION_STEP_MAX));
+      expect(a.incarnationsBounded).toBe(1);
+      // b hears it, refutes one above, and is alive again everywhere.
+      a.receive(gossip([state('b', 'alive', INCARNATION_STEP_MAX + 1)], 'b'), 1);
+      expect(a.member('b')).toEqual(state('b', 'alive', INCARNATION_STEP_MAX + 1));
+      // A small jump is news as before, and a death at the incarnation it holds is a death.
+      a.receive(gossip([state('c', 'alive', 3)]), 2);
+      expect(a.member('c')).toEqual(state('c', 'alive', 3));
+      a.receive(gossip([state('c', 'dead', 3)]), 3);
+      expect(a.member('c')!.status).toBe('dead');
+    });
+
+    it('outbids a forged claim about itself by a bounded step, where a refutation is still a valid message', () => {
+      const a = memberKnowing(['b']);
+      a.receive(gossip([state('a', 'dead', INCARNATION_MAX)]), 0);
+      expect(a.incarnation).toBe(INCARNATION_STEP_MAX + 1);
+      expect(a.member('a')!.status).toBe('alive');
+      expect(() => parseSwimMessage(gossip([a.member('a')!]))).not.toThrow();
+    });
+
+    it('a restarted member climbs to the incarnation the cluster remembers in bounded steps', () => {
+      const a = newMember();
+      const remembered = 3 * INCARNATION_STEP_MAX + 5;
+      let rounds = 0;
+      while (a.incarnation <= remembered) {
+        a.receive(gossip([state('a', 'dead', remembered)], 'b'), rounds);
+        rounds++;
+      }
+      expect(a.incarnation).toBe(remembered + 1);
+      expect(rounds).toBe(4);
+    });
   });
 
   it('tells a member it believes not alive what it believes, so that it can refute', () => {

@@ -11,6 +11,7 @@ import { SerializationException, ValidationException } from './errors';
 import { NESTING_DEPTH_MAX } from './limits';
 import { canonicalNumber, compareNumbers } from './number';
 import type { AttributeValue, Item } from './types';
+import { setOwn } from './own-property';
 
 export type AttributeType = 'S' | 'N' | 'B' | 'BOOL' | 'NULL' | 'L' | 'M' | 'SS' | 'NS' | 'BS';
 
@@ -161,15 +162,6 @@ export function checkItemSerialization(item: unknown): void {
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: validation. Input has passed pass 1, so member JSON types are known to be right.
-
-/** Assigns an own property even for the key "__proto__", which plain assignment would swallow. */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
-}
 
 function collectionText(values: readonly string[]): string {
   return `[${values.join(', ')}]`;

@@ -2,6 +2,7 @@ export * from './types';
 export * from './errors';
 export * from './limits';
 export * from './number';
+export * from './own-property';
 export * from './attribute-value';
 export * from './item-size';
 export * from './key-codec';

@@ -1,6 +1,7 @@
 import { ValidationException } from './errors';
 import { encodeKeyValue } from './key-codec';
 import type { AttributeValue, Item, KeyAttribute, KeySchema } from './types';
+import { getOwn, setOwn } from './own-property';
 
 /** What the key checks and the entry key need to know of an index. */
 export interface IndexKeys {
@@ -26,7 +27,7 @@ function typeOf(value: AttributeValue): string {
 export function indexEntryKey(indexId: Buffer, index: KeySchema, table: KeySchema, item: Item): Buffer | undefined {
   const parts = [indexId];
   for (const attribute of [...keyAttributes(index), ...keyAttributes(table)]) {
-    const value = item[attribute.name];
+    const value = getOwn(item, attribute.name);
     if (value === undefined || typeOf(value) !== attribute.type) return undefined;
     if ((value as Record<string, unknown>)[attribute.type] === '') return undefined;
     parts.push(encodeKeyValue(attribute.type, value));
@@ -37,7 +38,10 @@ export function indexEntryKey(indexId: Buffer, index: KeySchema, table: KeySchem
 /** The item's attributes among `attributes` (an index's projection of it). */
 export function pickAttributes(item: Item, attributes: readonly string[]): Item {
   const out: Item = {};
-  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
+  for (const name of attributes) {
+    const value = getOwn(item, name);
+    if (value !== undefined) setOwn(out, name, value);
+  }
   return out;
 }
 
@@ -50,7 +54,7 @@ export function checkIndexKeys(indexes: readonly IndexKeys[], item: Item, origin
   const byName = [...indexes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const index of byName) {
     for (const attribute of keyAttributes(index.keySchema)) {
-      const value = item[attribute.name];
+      const value = getOwn(item, attribute.name);
       if (value === undefined) continue;
       const actual = typeOf(value);
       if (actual !== attribute.type) {

@@ -33,6 +33,30 @@ export interface Placement {
  * change is in progress, a partition whose move is not done yet keeps its old replica set (the
  * move's `from`), and the node it moves to is `incoming`.
  */
+/**
+ * Ring walks already computed, by node ids and partition count. Hashing every node's virtual nodes
+ * is most of the cost of a `Ring`, and a process builds one per layout it sees (each node, router
+ * and restart of the simulator's runs builds several of the same), while the set of nodes rarely
+ * changes. Bounded: a long-lived process sees few node sets; an evicted one is computed again.
+ */
+const RING_WALKS_CACHED_MAX = 32;
+const ringWalkCache = new Map<string, readonly (readonly string[])[]>();
+
+/** Per partition (0..lastPartition), every node id in ring order from the partition's position. */
+function ringWalks(nodeIds: readonly string[], lastPartition: number): readonly (readonly string[])[] {
+  const key = `${lastPartition}:${nodeIds.join(',')}`;
+  const cached = ringWalkCache.get(key);
+  if (cached) return cached;
+  const servers: Record<string, { vnodes: number }> = {};
+  for (const id of nodeIds) servers[id] = { vnodes: VNODES_PER_NODE };
+  const ring = new HashRing(servers, 'md5');
+  const walks: string[][] = [];
+  for (let p = 0; p <= lastPartition; p++) walks.push(ring.range(`partition-${p}`, nodeIds.length, true));
+  if (ringWalkCache.size >= RING_WALKS_CACHED_MAX) ringWalkCache.delete(ringWalkCache.keys().next().value!);
+  ringWalkCache.set(key, walks);
+  return walks;
+}
+
 export class Ring implements Placement {
   readonly partitionCount: number;
   /** The partition that holds the catalog (table definitions), placed like any other. */
@@ -50,13 +74,11 @@ export class Ring implements Placement {
     this.systemPartition = layout.partitionCount;
     this.epoch = layoutEpoch(layout);
     this.nodesById = new Map(layout.storageNodes.map((n) => [n.id, n]));
-    const servers: Record<string, { vnodes: number }> = {};
-    for (const node of layout.storageNodes) servers[node.id] = { vnodes: VNODES_PER_NODE };
-    const ring = new HashRing(servers, 'md5');
+    const walks = ringWalks(layout.storageNodes.map((n) => n.id), this.systemPartition);
     this.replicaSets = [];
     this.incomingSets = [];
     for (let p = 0; p <= this.systemPartition; p++) {
-      this.replicaSets.push(this.place(ring, p, layout.storageNodes.length));
+      this.replicaSets.push(this.place(walks[p]!));
       this.incomingSets.push([]);
     }
     this.balancePreferredLeaders();
@@ -96,8 +118,8 @@ export class Ring implements Placement {
     }
   }
 
-  private place(ring: HashRing, partition: number, nodeCount: number): StorageNodeInfo[] {
-    const walk = ring.range(`partition-${partition}`, nodeCount, true).map((id) => this.nodesById.get(id)!);
+  private place(walkIds: readonly string[]): StorageNodeInfo[] {
+    const walk = walkIds.map((id) => this.nodesById.get(id)!);
     const chosen: StorageNodeInfo[] = [];
     const zones = new Set<string>();
     for (const node of walk) {

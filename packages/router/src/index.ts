@@ -3,6 +3,8 @@
  * `main.ts` wires the same parts for a real process.
  */
 export { Catalog } from './catalog/catalog';
+export { IndexBuilder } from './catalog/index-builder';
+export { IndexReconciler, type ReconcileOutcome } from './catalog/index-reconciler';
 export { TableStatistics } from './catalog/table-statistics';
 export { GrpcStorageClient } from './cluster/grpc-storage-client';
 export { LayoutFollower } from './cluster/layout-follower';

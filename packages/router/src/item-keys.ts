@@ -1,3 +1,4 @@
+import { getOwn, setOwn } from '@triad/model';
 import {
   PARTITION_KEY_BYTES_MAX,
   SORT_KEY_BYTES_MAX,
@@ -63,7 +64,7 @@ function checkSize(attribute: KeyAttribute, value: AttributeValue, isPartitionKe
 /** Checks the key attributes of a whole item (PutItem) as DynamoDB does. */
 export function checkItemKey(schema: KeySchema, item: Item): void {
   keyAttributes(schema).forEach((attribute, i) => {
-    const value = item[attribute.name];
+    const value = getOwn(item, attribute.name);
     if (value === undefined) {
       throw new ValidationException(`One or more parameter values were invalid: Missing the key ${attribute.name} in the item`);
     }
@@ -89,7 +90,7 @@ export function checkKey(schema: KeySchema, key: Item): void {
   const attributes = keyAttributes(schema);
   if (Object.keys(key).length !== attributes.length) throw new ValidationException(MATCH_SCHEMA);
   attributes.forEach((attribute, i) => {
-    const value = key[attribute.name];
+    const value = getOwn(key, attribute.name);
     if (value === undefined || valueOf(value, attribute.type) === undefined) throw new ValidationException(MATCH_SCHEMA);
     checkNotEmpty(attribute, value, 'One or more parameter values were invalid:');
     checkSize(attribute, value, i === 0);
@@ -114,7 +115,7 @@ export function locate(storage: StorageClient, def: TableDefinition, item: Item)
   const keyItem: Item = { [partitionKey.name]: item[partitionKey.name] };
   if (sortKey) {
     parts.push(encodeKeyValue(sortKey.type, item[sortKey.name]));
-    keyItem[sortKey.name] = item[sortKey.name];
+    setOwn(keyItem, sortKey.name, item[sortKey.name]);
   }
   return { partition: storage.partitionOf(encodedPartitionKey), key: Buffer.concat(parts), keyItem };
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import type https from 'node:https';
 import { parseArgs } from 'node:util';
-import { createLogger, createMetricsRegistry } from '@triad/observability';
-import { MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { createLogger, createMetricsRegistry, type Logger } from '@triad/observability';
+import { GrpcMembershipTransport, MembershipAgent, observeMembership, startMembershipServer } from '@triad/membership';
+import { GRPC_TLS_ENV, envFlag, grpcSecurityFromFlags, grpcStorageConnector } from '@triad/rpc';
 import { ClusterView, parseClusterLayout } from '@triad/ring';
 import { realEnvironment, sleep } from '@triad/runtime';
 import { Catalog } from './catalog/catalog';
@@ -13,6 +15,9 @@ import { GrpcStorageClient } from './cluster/grpc-storage-client';
 import { LayoutFollower } from './cluster/layout-follower';
 import { NodeHealth } from './cluster/node-health';
 import { createHttpServer } from './http/http-server';
+import { createHttpEdge } from './http/http-edge';
+import { HTTP_EDGE_LIMITS_DEFAULT, connectionsMaxForFdLimit, openFilesSoftLimit, type HttpEdgeLimits } from './http/http-limits';
+import { TLS_RELOAD_INTERVAL_MS_DEFAULT, TlsReloader, readHttpTls } from './http/tls-reloader';
 import { createOperationRegistry } from './operations';
 import { createRouterMetrics } from './router-metrics';
 import { resolveAuthMode } from './auth/auth-mode';
@@ -29,7 +34,14 @@ const STARTUP_RETRY_MS = 200;
 /**
  * Starts one request router: `--id`, `--zone`, `--port`, `--host`, `--layout file`, `--region`,
  * `--table-stats-interval-ms` (how often tables' item counts and sizes are recounted),
- * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never).
+ * `--gsi-reconcile-interval-ms` (how often global indexes are compared with their tables; 0: never),
+ * `--tls-cert FILE --tls-key FILE` (serve the API over HTTPS, reloading renewed files; checked
+ * every `--tls-reload-interval-ms`),
+ * `--grpc-tls-dir DIR` (mutual TLS with the cluster CA on gossip and calls to storage nodes) or
+ * `--grpc-insecure`.
+ * The HTTP edge's limits (http/http-limits.ts): `--max-connections` (lowered to fit the process's
+ * open-files limit), `--headers-timeout-ms`, `--idle-timeout-ms`, `--request-timeout-ms`,
+ * `--body-bytes-in-flight-max`.
  * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
  * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
  * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
@@ -49,6 +61,16 @@ async function main(): Promise<void> {
       'gossip-advertise': { type: 'string', default: process.env.TRIAD_GOSSIP_ADVERTISE },
       'table-stats-interval-ms': { type: 'string', default: process.env.TRIAD_TABLE_STATS_INTERVAL_MS ?? String(TABLE_STATS_INTERVAL_MS_DEFAULT) },
       'gsi-reconcile-interval-ms': { type: 'string', default: process.env.TRIAD_GSI_RECONCILE_INTERVAL_MS ?? String(GSI_RECONCILE_INTERVAL_MS_DEFAULT) },
+      'max-connections': { type: 'string', default: process.env.TRIAD_MAX_CONNECTIONS ?? String(HTTP_EDGE_LIMITS_DEFAULT.connectionsMax) },
+      'headers-timeout-ms': { type: 'string', default: process.env.TRIAD_HEADERS_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.headersTimeoutMs) },
+      'idle-timeout-ms': { type: 'string', default: process.env.TRIAD_IDLE_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.idleTimeoutMs) },
+      'request-timeout-ms': { type: 'string', default: process.env.TRIAD_REQUEST_TIMEOUT_MS ?? String(HTTP_EDGE_LIMITS_DEFAULT.requestTimeoutMs) },
+      'body-bytes-in-flight-max': { type: 'string', default: process.env.TRIAD_BODY_BYTES_IN_FLIGHT_MAX ?? String(HTTP_EDGE_LIMITS_DEFAULT.bodyBytesInFlightMax) },
+      'tls-cert': { type: 'string', default: process.env.TRIAD_TLS_CERT },
+      'tls-key': { type: 'string', default: process.env.TRIAD_TLS_KEY },
+      'tls-reload-interval-ms': { type: 'string', default: process.env.TRIAD_TLS_RELOAD_INTERVAL_MS ?? String(TLS_RELOAD_INTERVAL_MS_DEFAULT) },
+      'grpc-tls-dir': { type: 'string', default: process.env[GRPC_TLS_ENV.dir] },
+      'grpc-insecure': { type: 'boolean', default: envFlag(process.env[GRPC_TLS_ENV.insecure]) },
       auth: { type: 'string', default: process.env.TRIAD_AUTH },
       'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
       'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
@@ -61,6 +83,9 @@ async function main(): Promise<void> {
   if (!values.layout) throw new Error('--layout is required');
   // Decided before anything starts: a router that would listen open on a network refuses to start.
   const authMode = resolveAuthMode({ requested: values.auth, host: values.host, insecureOpen: values['auth-open-insecure'] });
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new Error('--tls-cert and --tls-key go together');
+  const httpTlsFiles = values['tls-cert'] ? { certFile: values['tls-cert'], keyFile: values['tls-key']! } : undefined;
+  const grpcSecurity = grpcSecurityFromFlags({ tlsDir: values['grpc-tls-dir'], insecure: values['grpc-insecure'] });
   // Every part takes its clocks, timers and randomness from here (a simulator would pass its own).
   const env = realEnvironment;
   const identity = { nodeId: values.id, zone: values.zone, role: 'router' as const };
@@ -74,13 +99,14 @@ async function main(): Promise<void> {
   const membership = new MembershipAgent({
     self: { id: values.id, zone: values.zone, role: 'router', address: gossipAddress },
     seeds: ring.nodes.map((n) => n.address),
-  }, { environment: env });
+  }, { environment: env, transport: new GrpcMembershipTransport(gossipAddress, grpcSecurity) });
   observeMembership(membership, log, registry);
-  await startMembershipServer(values['gossip-listen'], membership);
+  await startMembershipServer(values['gossip-listen'], membership, grpcSecurity);
   membership.start();
   const health = new NodeHealth((id) => membership.member(id)?.status, env);
-  const storage = new GrpcStorageClient(ring, values.zone, health, log, env);
-  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env);
+  const connector = grpcStorageConnector(env, grpcSecurity);
+  const storage = new GrpcStorageClient(ring, values.zone, health, log, env, connector);
+  const layoutFollower = new LayoutFollower(ring, (node) => health.isUp(node), log, registry, env, connector);
   storage.onStaleLayout = () => layoutFollower.refreshSoon();
   layoutFollower.start();
   const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
@@ -139,14 +165,16 @@ async function main(): Promise<void> {
     adminOperations: auth.adminOperations,
     audit: auth.audit,
     routerId: values.id,
+    edge: createHttpEdge(edgeLimitsFrom(values, log), env, metrics, log),
+    tls: httpTlsFiles && readHttpTls(httpTlsFiles),
   });
-  // Clients keep connections open between requests; Node's default 5 s idle timeout races them.
-  server.keepAliveTimeout = 65_000;
+  const tlsReloader = httpTlsFiles && new TlsReloader(server as https.Server, httpTlsFiles, log, env, Number(values['tls-reload-interval-ms']));
+  tlsReloader?.start();
   await new Promise<void>((resolve) => server.listen(Number(values.port), values.host, resolve));
   statistics.start();
   reconciler.start();
   ready = true;
-  log.info('router ready', { port: Number(values.port) });
+  log.info('router ready', { port: Number(values.port), https: Boolean(httpTlsFiles), grpc: grpcSecurity.kind });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -159,6 +187,7 @@ async function main(): Promise<void> {
     indexBuilder.stop();
     reconciler.stop();
     statistics.stop();
+    tlsReloader?.stop();
     server.close(async () => {
       await auth.stop();
       storage.close();
@@ -170,6 +199,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The HTTP edge's limits from the flags; the connection cap fits the open-files limit. */
+function edgeLimitsFrom(values: Record<string, string | boolean | undefined>, log: Logger): HttpEdgeLimits {
+  const number = (name: string): number => {
+    const value = Number(values[name]);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${String(values[name])}`);
+    return value;
+  };
+  let openFiles: number | undefined;
+  try {
+    openFiles = openFilesSoftLimit(fs.readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    openFiles = undefined; // not Linux: the cap stays as asked
+  }
+  const requested = number('max-connections');
+  const connectionsMax = connectionsMaxForFdLimit(requested, openFiles);
+  if (connectionsMax < requested) log.warn('connection cap lowered to fit the open-files limit', { requested, connectionsMax, openFiles });
+  return {
+    connectionsMax,
+    headersTimeoutMs: number('headers-timeout-ms'),
+    idleTimeoutMs: number('idle-timeout-ms'),
+    requestTimeoutMs: number('request-timeout-ms'),
+    bodyBytesInFlightMax: number('body-bytes-in-flight-max'),
+  };
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,39 @@
 import { promClient } from '@triad/observability';
 import type { Registry } from 'prom-client';
 
+/** What the HTTP edge reports at each scrape (createHttpEdge fills it in). */
+export interface HttpEdgeSnapshot {
+  connections: () => Record<string, number>;
+  bodyBytesInFlight: () => number;
+}
+
 export function createRouterMetrics(registry: Registry) {
+  const edge: HttpEdgeSnapshot = { connections: () => ({}), bodyBytesInFlight: () => 0 };
   return {
+    edge,
+    connections: new promClient.Gauge({
+      name: 'triad_router_connections',
+      help: 'Client connections held, by state: fresh (no request yet), idle (keep-alive between requests), receiving (a body arriving), executing',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        for (const [state, count] of Object.entries(edge.connections())) this.set({ state }, count);
+      },
+    }),
+    connectionsClosed: new promClient.Counter({
+      name: 'triad_router_connections_closed_total',
+      help: 'Client connections the router closed itself, by reason (headers_timeout, idle_timeout, request_timeout, evicted at the connection cap, refused at the cap) and the state they were in',
+      labelNames: ['reason', 'state'],
+      registers: [registry],
+    }),
+    bodyBytesInFlight: new promClient.Gauge({
+      name: 'triad_router_request_body_bytes_in_flight',
+      help: 'Request body bytes buffered in memory across requests (bounded by the body budget)',
+      registers: [registry],
+      collect() {
+        this.set(edge.bodyBytesInFlight());
+      },
+    }),
     requests: new promClient.Counter({
       name: 'triad_router_requests_total',
       help: 'DynamoDB API requests by operation and outcome (ok or the error type)',

@@ -20,6 +20,23 @@ describe('checkRequest', () => {
     expect(error({ Limit: 'x' })).toEqual({ name: 'SerializationException', message: 'STRING_VALUE cannot be converted to Integer' });
   });
 
+  it('refuses integer fields that are not integers or do not fit, instead of truncating them', () => {
+    expect(error({ Limit: 1.5 })).toEqual({ name: 'SerializationException', message: 'DECIMAL_VALUE cannot be converted to Integer' });
+    expect(error({ Limit: 4294967297 })).toEqual({ name: 'SerializationException', message: 'NUMBER_VALUE cannot be converted to Integer' });
+    expect(error({ Limit: 2147483648 })).toEqual({ name: 'SerializationException', message: 'NUMBER_VALUE cannot be converted to Integer' });
+    expect(checkRequest<{ Limit: number }>({ TableName: 'abc', Key: { id: { S: 'x' } }, Limit: 2147483647 }, schema).Limit).toBe(2147483647);
+    const longSchema: Schema = { Units: { type: 'Long' } };
+    expect(() => checkRequest({ Units: 2 ** 53 }, longSchema)).toThrow('NUMBER_VALUE cannot be converted to Long');
+    expect(() => checkRequest({ Units: 0.5 }, longSchema)).toThrow('DECIMAL_VALUE cannot be converted to Long');
+    expect(checkRequest({ Units: 2 ** 53 - 1 }, longSchema)).toEqual({ Units: 2 ** 53 - 1 });
+  });
+
+  it('keeps a map member named __proto__ as an own member', () => {
+    const typed = checkRequest<{ Key: Record<string, unknown> }>(JSON.parse('{"TableName":"abc","Key":{"__proto__":{"S":"x"}}}'), schema);
+    expect(Object.keys(typed.Key)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(typed.Key)).toBe(Object.prototype);
+  });
+
   it('gathers constraint violations into one message', () => {
     expect(error({ TableName: 'a!', Limit: 0 })).toEqual({
       name: 'ValidationException',

@@ -7,3 +7,5 @@ export * from './item-op-body';
 export * from './fault-gate';
 export * from './leadership-contract';
 export * from './index-fence-contract';
+export * from './grpc-tls';
+export * from './listen-address';

@@ -14,6 +14,7 @@ import type {
   StorageNodeService,
 } from './storage-messages';
 import { StorageNodeClient } from './storage-service';
+import type { GrpcSecurity } from './grpc-tls';
 
 /**
  * The client side of one storage node, as the other processes call it: every method of the
@@ -51,9 +52,9 @@ export interface StorageConnector {
   connect(address: string, deadlines: ConnectionDeadlines): StorageNodeConnection;
 }
 
-/** Connections over gRPC (production); `env` times the batches on their streams. */
-export function grpcStorageConnector(env: Environment): StorageConnector {
+/** Connections over gRPC (production), secured by `security`; `env` times the batches on their streams. */
+export function grpcStorageConnector(env: Environment, security: GrpcSecurity): StorageConnector {
   return {
-    connect: (address, { deadlineMs, executeDeadlineMs }) => new StorageNodeClient(address, deadlineMs, executeDeadlineMs ?? deadlineMs, env),
+    connect: (address, { deadlineMs, executeDeadlineMs }) => new StorageNodeClient(address, deadlineMs, security, { executeDeadlineMs, env }),
   };
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { realEnvironment, systemDeadline, type Environment } from '@triad/runtime';
 import { faultGate } from './fault-gate';
+import { channelCredentials, channelOptions, serverCredentials, type GrpcSecurity } from './grpc-tls';
 import { CHANNEL_OPTIONS, loadProto } from './proto-loader';
 import { BatchStreamClient, BatchStreamServer } from './batch-stream';
 import type { ElectionPacket, ExecuteBatch, ExecuteBatchReply, ReadBatch, ReadBatchReply, ReplicateBatch, ReplicateBatchReply, StorageNodeService } from './storage-messages';
@@ -99,6 +100,8 @@ class StorageGrpcServer extends grpc.Server {
 export async function startStorageServer(
   service: StorageNodeService,
   address: string,
+  /** Mutual TLS with the cluster CA (clients without a certificate it signed are refused), or plaintext. */
+  security: GrpcSecurity,
   /** Adds the process's other services (membership) before the server binds. */
   addServices: (server: grpc.Server) => void = () => undefined,
 ): Promise<{ server: grpc.Server; port: number }> {
@@ -115,7 +118,7 @@ export async function startStorageServer(
   for (const [method, stream] of Object.entries(streams)) implementation[method] = stream.handler as grpc.UntypedHandleCall;
   server.addService(storageServiceConstructor().service, implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(address, serverCredentials(security), (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });
@@ -136,16 +139,17 @@ export class StorageNodeClient implements StorageNodeService {
   /**
    * `deadlineMs` bounds every call; `executeDeadlineMs` (default the same) bounds item operations,
    * whose writes a leader answers definitively within its own, shorter wait. `env` times the
-   * batches on the streams (grpc-js times unary calls itself).
+   * batches on the streams (grpc-js times unary calls itself). `security`: the cluster's mutual
+   * TLS (see grpc-tls.ts), or plaintext.
    */
   constructor(
     readonly address: string,
     private readonly deadlineMs: number,
-    executeDeadlineMs = deadlineMs,
-    env: Environment = realEnvironment,
+    security: GrpcSecurity,
+    { executeDeadlineMs = deadlineMs, env = realEnvironment }: { executeDeadlineMs?: number; env?: Environment } = {},
   ) {
     const Constructor = storageServiceConstructor();
-    this.client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = new Constructor(address, channelCredentials(security), channelOptions(security));
     this.reads = new BatchStreamClient(this.client, address, 'ReadStream', deadlineMs, (request) => this.call('read', request), env);
     this.executes = new BatchStreamClient(this.client, address, 'ExecuteStream', executeDeadlineMs, (request) => this.call('execute', request, executeDeadlineMs), env);
     this.replications = new BatchStreamClient(this.client, address, 'ReplicateStream', deadlineMs, (request) => this.call('replicate', request), env);

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../src/proto-loader';
+import { INSECURE } from '../src/grpc-tls';
 import { StorageNodeClient, isUnreachable, startStorageServer } from '../src/storage-service';
 import type { ReadBatch, ReadBatchReply, StorageNodeService } from '../src/storage-messages';
 
@@ -32,9 +33,9 @@ describe('batches over long-lived streams (ReadStream and the others alike)', ()
   });
 
   async function start(read: (request: ReadBatch) => Promise<ReadBatchReply>, deadlineMs = 2_000, more: Partial<StorageNodeService> = {}): Promise<StorageNodeClient> {
-    const started = await startStorageServer(serviceWithRead(read, more), '127.0.0.1:0');
+    const started = await startStorageServer(serviceWithRead(read, more), '127.0.0.1:0', INSECURE);
     server = started.server;
-    client = new StorageNodeClient(`127.0.0.1:${started.port}`, deadlineMs);
+    client = new StorageNodeClient(`127.0.0.1:${started.port}`, deadlineMs, INSECURE);
     return client;
   }
 
@@ -103,7 +104,7 @@ describe('batches over long-lived streams (ReadStream and the others alike)', ()
       legacy.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
     server = legacy;
-    client = new StorageNodeClient(`127.0.0.1:${port}`, 2_000);
+    client = new StorageNodeClient(`127.0.0.1:${port}`, 2_000, INSECURE);
     const first = await client.read({ keys: [{ partition: 1, key: key(0, 'one') }] });
     const second = await client.read({ keys: [{ partition: 1, key: key(0, 'two') }] });
     expect([first, second].map((r) => r.results[0].item.subarray(1).toString())).toEqual(['one', 'two']);

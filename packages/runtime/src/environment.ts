@@ -1,3 +1,5 @@
+import type { FaultPoints } from './fault-points';
+
 /**
  * What a process takes from the machine it runs on: its clocks, its timers and its randomness.
  * Production code reads none of Node's globals for these (`Date.now`, `performance.now`,
@@ -36,6 +38,11 @@ export interface Environment {
   defer(callback: () => void): void;
   /** Uniform in [0, 1) (Math.random semantics; not for secrets). */
   random(): number;
+  /**
+   * The process's fault points (fault-points.ts): `NO_FAULTS` in a real process, the seed's
+   * choices in a simulated one. Not a method: read it as `env.faults.delayMs(point)`.
+   */
+  readonly faults: FaultPoints;
 }
 
 /** A pending timer, as Node's `Timeout` is one. */

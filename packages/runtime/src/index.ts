@@ -1,4 +1,5 @@
 export * from './environment';
+export * from './fault-points';
 export * from './clock-offset';
 export * from './real-environment';
 export * from './simulator';

@@ -1,5 +1,6 @@
 import { parseClockOffsetMs } from './clock-offset';
 import type { Environment } from './environment';
+import { NO_FAULTS } from './fault-points';
 
 /**
  * The one place production code meets Node's clocks, timers and randomness (a test in this
@@ -19,6 +20,8 @@ export const realEnvironment: Environment = {
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout | undefined),
   defer: (callback) => void setImmediate(callback),
   random: () => Math.random(),
+  // Fault points fire only in simulation.
+  faults: NO_FAULTS,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Environment, TimerHandle } from './environment';
+import { NO_FAULTS, type FaultPoints } from './fault-points';
 import { EventQueue } from './event-queue';
 import { SIM_CLOCK_DRIFT_RATE_MAX, SIM_RUN_EVENTS_MAX, TIMER_DELAY_MS_MAX } from './limits';
 import { Prng } from './prng';
@@ -228,6 +229,12 @@ export class SimulatedEnvironment implements Environment {
   };
 
   readonly random = (): number => this.prng.next();
+
+  /**
+   * Its fault points: none unless the simulation sets them (a run's seeded choices), before the
+   * process's code starts, so that what the code asks is answered from one seed.
+   */
+  faults: FaultPoints = NO_FAULTS;
 
   /** Steps the wall clock (an operator or NTP setting it): `nowMs` jumps, the monotonic clock and timers do not. */
   setOffsetMs(offsetMs: number): void {

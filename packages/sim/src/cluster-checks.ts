@@ -1,5 +1,7 @@
 import { sleep, type SimulatedEnvironment, type TimerHandle } from '@triad/runtime';
+import { Ring } from '@triad/ring';
 import type { SimCluster } from './sim-cluster';
+import { newestLayout } from './placement-checks';
 import { LEADER_SAMPLE_INTERVAL_MS, VIOLATIONS_KEPT_MAX } from './limits';
 
 /**
@@ -75,24 +77,27 @@ export function hintsPending(cluster: SimCluster): number {
 }
 
 /**
- * Partitions whose replicas' Merkle roots differ, as each node's MerkleRoots service answers
- * (every node holds every partition in a cluster of three); a node that does not answer counts as
+ * Partitions whose replicas' Merkle roots differ, as each node's MerkleRoots service answers; the
+ * replicas are those of the newest layout the nodes hold (after joins and decommissions; in a
+ * cluster of three every node holds every partition). A replica that does not answer counts as
  * differing.
  */
 export async function divergentPartitions(cluster: SimCluster): Promise<string[]> {
+  const ring = new Ring(await newestLayout(cluster));
   const partitions = Array.from({ length: cluster.layout.partitionCount + 1 }, (_, p) => p);
   const roots = new Map<string, string[] | undefined>();
-  for (const id of cluster.nodes.keys()) {
+  for (const n of ring.nodes) {
     try {
-      roots.set(id, (await cluster.probe(id).merkleRoots({ partitions })).roots);
+      roots.set(n.id, (await cluster.probe(n.id).merkleRoots({ partitions })).roots);
     } catch {
-      roots.set(id, undefined);
+      roots.set(n.id, undefined);
     }
   }
   const differing: string[] = [];
   for (const p of partitions) {
-    const seen = new Set([...roots.values()].map((r) => r?.[p] ?? 'no answer'));
-    if (seen.size > 1) differing.push(`partition ${p}: ${[...roots].map(([id, r]) => `${id} ${r?.[p]?.slice(0, 12) ?? 'no answer'}`).join(', ')}`);
+    const replicas = ring.replicaSet(p).map((n) => [n.id, roots.get(n.id)] as const);
+    const seen = new Set(replicas.map(([, r]) => r?.[p] ?? 'no answer'));
+    if (seen.size > 1) differing.push(`partition ${p}: ${replicas.map(([id, r]) => `${id} ${r?.[p]?.slice(0, 12) ?? 'no answer'}`).join(', ')}`);
   }
   return differing;
 }

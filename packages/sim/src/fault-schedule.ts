@@ -5,9 +5,9 @@ import { learnerPartitions } from './cluster-checks';
 import { FAULT_CLOCK_DRIFT_RATE_MAX, FAULT_CLOCK_STEP_MS_MAX } from './limits';
 
 /** The faults a schedule injects. */
-export type FaultKind = 'crash' | 'power-loss' | 'stop' | 'wipe' | 'partition' | 'one-way' | 'lossy' | 'clock-step' | 'clock-drift';
+export type FaultKind = 'crash' | 'power-loss' | 'stop' | 'wipe' | 'partition' | 'one-way' | 'lossy' | 'clock-step' | 'clock-drift' | 'transfer' | 'wipe-lagging';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'power-loss', 'stop', 'wipe', 'partition', 'one-way', 'lossy', 'clock-step', 'clock-drift'];
+export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'power-loss', 'stop', 'wipe', 'partition', 'one-way', 'lossy', 'clock-step', 'clock-drift', 'transfer', 'wipe-lagging'];
 
 /** One line of the schedule's trace. */
 export interface FaultEvent {
@@ -19,10 +19,21 @@ export interface FaultEvent {
 /**
  * A seeded fault schedule for a run: one fault at a time (crash with a seeded number of unsynced
  * log records kept, a power loss of every node, a graceful stop, a wiped disk, a partition of a
- * random shape, one-way cuts, a lossy network, a wall-clock step, a new drift at restart), held
- * for a while and then healed, with a pause between faults. It keeps at most one replica's disk
+ * random shape, one-way cuts, a lossy network, a wall-clock step, a new drift at restart, a drain
+ * that transfers a node's leaderships away, and a composed fault: a lagging replica, then a kill
+ * and a wipe of the other two at once), held for a while and then healed, with a pause between faults. It keeps at most one replica's disk
  * lost at a time: a wipe waits until every node runs and none is a learner any more.
  */
+/** How a schedule paces its faults; a short seed (the ones `npm test` runs) has one fault, early and briefly held. */
+export interface FaultScheduleOptions {
+  /** Faults injected at most (then the schedule only waits to be stopped). @default unbounded */
+  faultsMax?: number;
+  /** The wait before the first fault, uniform in [min, max] ms. @default [200, 1500], as between faults */
+  firstFaultMs?: readonly [number, number];
+  /** Every hold (how long a fault lasts, and the gaps of a staged one) is multiplied by this. @default 1 */
+  holdScale?: number;
+}
+
 export class FaultSchedule {
   readonly events: FaultEvent[] = [];
   readonly counts = new Map<FaultKind, number>();
@@ -36,6 +47,7 @@ export class FaultSchedule {
     private readonly env: SimulatedEnvironment,
     /** Processes a partition may separate: storage nodes and routers. */
     private readonly processes: readonly string[],
+    private readonly options: FaultScheduleOptions = {},
   ) {
     cluster.network.setFaults(composeFaults(this.cuts.hook, (message, random) => this.lossy?.(message, random)));
   }
@@ -50,8 +62,9 @@ export class FaultSchedule {
 
   /** Injects faults until `stop` is called (then heals what is still broken and restarts every node). */
   async run(): Promise<void> {
-    while (!this.stopped) {
-      await sleep(this.env, this.prng.real(200, 1_500));
+    const [firstMin, firstMax] = this.options.firstFaultMs ?? [200, 1_500];
+    for (let injected = 0; !this.stopped && injected < (this.options.faultsMax ?? Infinity); injected++) {
+      await sleep(this.env, injected === 0 ? this.prng.real(firstMin, firstMax) : this.prng.real(200, 1_500));
       if (this.stopped) break;
       await this.inject(this.prng.pick(FAULT_KINDS));
     }
@@ -71,7 +84,7 @@ export class FaultSchedule {
 
   /** Holds a fault for a seeded while. */
   private hold(minMs: number, maxMs: number): Promise<void> {
-    return sleep(this.env, this.prng.real(minMs, maxMs));
+    return sleep(this.env, this.prng.real(minMs, maxMs) * (this.options.holdScale ?? 1));
   }
 
   private async inject(kind: FaultKind): Promise<void> {
@@ -123,7 +136,7 @@ export class FaultSchedule {
       }
       case 'wipe': {
         // One replica's disk lost at a time: only when all run and none still catches up as a learner.
-        if (this.running().length < ids.length || (await learnerPartitions(this.cluster)) > 0) {
+        if (!(await this.mayWipe())) {
           this.log('skip', 'wipe: a node is down or still a learner');
           return;
         }
@@ -186,6 +199,47 @@ export class FaultSchedule {
         this.heal();
         return;
       }
+      case 'transfer': {
+        // Drains (`triad drain`) of seeded nodes one after another: each hands its leaderships over
+        // (leadership transfers under load, with writes in flight) and sends requests elsewhere,
+        // then serves again; leaderships move back as balancing prefers them.
+        const rounds = this.prng.int(1, 4);
+        this.count(kind);
+        for (let round = 0; round < rounds && !this.stopped; round++) {
+          const id = this.prng.pick(this.running());
+          if (!id) return;
+          this.log(kind, `${id} drains (its leaderships move away)`);
+          await this.drain(id, true);
+          await this.hold(300, 2_000);
+          this.log('heal', `${id} serves again`);
+          await this.drain(id, false);
+          await this.hold(100, 1_000);
+        }
+        return;
+      }
+      case 'wipe-lagging': {
+        // Composed, without waiting for health in between (issue 11): one replica lags, cut off
+        // while writes commit on the other two; then one of those is killed and the other loses
+        // its disk at once, and the lagging one comes back. Committed entries live only on the
+        // killed node's disk: the lagging replica and the wiped one must not elect a leader
+        // between them (the wiped node is a learner until it has caught up).
+        if (!(await this.mayWipe())) {
+          this.log('skip', 'wipe-lagging: a node is down or still a learner');
+          return;
+        }
+        const [lagging, killed, wiped] = this.prng.shuffle([...ids]) as [string, string, string];
+        this.count(kind);
+        this.log(kind, `${lagging} lags (cut off), then ${killed} killed and ${wiped} wiped at once`);
+        this.cuts.isolate(lagging, this.processes.filter((p) => p !== lagging));
+        await this.hold(500, 4_000);
+        if (this.cluster.node(killed).process) this.cluster.crashNode(killed);
+        this.cluster.wipeNode(wiped);
+        this.heal();
+        await this.restart([wiped]);
+        await this.hold(500, 5_000);
+        await this.restart([killed]);
+        return;
+      }
       case 'clock-step': {
         const id = this.prng.pick(this.running());
         if (!id) return;
@@ -205,6 +259,23 @@ export class FaultSchedule {
         this.cluster.nodeClocks.set(id, { ...this.cluster.nodeClocks.get(id), driftRate });
         return;
       }
+    }
+  }
+
+  /** Every node runs and none is a learner still catching up: a disk may be lost now. */
+  private async mayWipe(): Promise<boolean> {
+    return this.running().length === this.storageIds().length && (await learnerPartitions(this.cluster)) === 0;
+  }
+
+  /** An operator's call to a node (`triad drain`); a node that died meanwhile just fails it. */
+  private async drain(id: string, draining: boolean): Promise<void> {
+    const probe = this.cluster.probe(id);
+    try {
+      await probe.drain({ draining });
+    } catch {
+      // down, or cut off: the schedule goes on
+    } finally {
+      probe.close();
     }
   }
 

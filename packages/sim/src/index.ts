@@ -11,3 +11,7 @@ export * from './fault-schedule';
 export * from './cluster-checks';
 export * from './sim-run';
 export * from './sim-report';
+export * from './placement-checks';
+export * from './membership-changes';
+export * from './index-workload';
+export * from './side-scenarios';

@@ -39,3 +39,35 @@ export const FAULT_CLOCK_STEP_MS_MAX = 3_000;
 
 /** A clock's drift the schedule gives a node (±): within what the lease margin (150 ms of a 1.2 s lease) covers between two nodes. */
 export const FAULT_CLOCK_DRIFT_RATE_MAX = 5e-4;
+
+/**
+ * A short seed's one fault comes this soon after the workload starts (uniform in [min, max] ms):
+ * its few operations per client end within a second or two, and the fault must meet them.
+ */
+export const SHORT_SEED_FIRST_FAULT_MS: readonly [number, number] = [0, 400];
+
+/** A short seed holds its fault for this fraction of a long run's hold: still past an election timeout at most, at half the simulated time. */
+export const SHORT_SEED_HOLD_SCALE = 0.5;
+
+/** Joins and decommissions (membership-changes.ts): a change not over within this long (simulated) is stuck. */
+export const CHANGE_FINISH_SIMULATED_MS_MAX = 600_000;
+
+/** A split around a move armed for the leader's push across it goes up anyway after this long (the move may have been run elsewhere). */
+export const MOVE_SPLIT_PUSH_WAIT_MS = 10_000;
+
+/** A split around a move is held for a seeded while in [min, max]: beyond an election timeout, so that the far side may elect. */
+export const MOVE_SPLIT_HELD_MS_MIN = 1_500;
+export const MOVE_SPLIT_HELD_MS_MAX = 6_000;
+
+/** Keys of the index workload's table (index-workload.ts): few, so that writes with an old index list meet items the index holds. */
+export const INDEX_KEYS = 24;
+
+/** A global index not ACTIVE this long after UpdateTable (or after healing) is stuck; also how long the check lets its entries settle. */
+export const INDEX_ACTIVE_SIMULATED_MS_MAX = 120_000;
+
+/** The router cut off from the catalog stays cut a seeded while in [min, max] after its index is ACTIVE, writing with its old index list. */
+export const INDEX_CUT_HELD_MS_MIN = 1_000;
+export const INDEX_CUT_HELD_MS_MAX = 8_000;
+
+/** Items written once before the joins and decommissions and read back after them: a few per partition, cheap to stream. */
+export const MOVED_ITEMS = 48;

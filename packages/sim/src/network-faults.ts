@@ -20,6 +20,12 @@ export interface SimMessage {
   direction: 'request' | 'reply';
   /** Serialized size. */
   bytes: number;
+  /**
+   * The partitions a storage request names (its item operations', keys' or ranges', or its own
+   * `partition`), for faults shaped by partition (a router cut off from the system partition);
+   * empty for gossip and for calls that name none. A reply carries its request's.
+   */
+  partitions: readonly number[];
 }
 
 /**

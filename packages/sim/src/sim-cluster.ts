@@ -1,10 +1,11 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type ClusterLayout } from '@triad/ring';
 import { MembershipAgent } from '@triad/membership';
-import { Catalog, GrpcStorageClient, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry, UNRESTRICTED_CALLER } from '@triad/router';
+import { Catalog, GrpcStorageClient, IndexBuilder, IndexReconciler, LayoutFollower, NodeHealth, TableStatistics, createOperationRegistry, createRouterMetrics, type OperationContext, type OperationRegistry, UNRESTRICTED_CALLER } from '@triad/router';
 import type { StorageNodeConnection } from '@triad/rpc';
 import { Simulator, type SimulatedClockOptions, type SimulatedEnvironment } from '@triad/runtime';
-import { MemoryDisk, MemoryStore, StorageNode, type PlantedBugs } from '@triad/storage-node';
+import { MemoryDisk, MemoryStore, StorageNode, type PlantedBugs, type StorageFault, type StorageFaultPoint } from '@triad/storage-node';
+import type { SeededFaultPoints } from './seeded-fault-points';
 import { runUntilSettled } from './run-until-settled';
 import { SimNetwork, type SimNetworkOptions, type SimProcessNetwork } from './sim-network';
 
@@ -27,6 +28,8 @@ export interface SimClusterOptions {
   network?: SimNetworkOptions;
   /** Bugs planted in every node, to show that the checks catch them (never in a real run). */
   plantedBugs?: PlantedBugs;
+  /** The run's fault points, asked by every node's code (default: none fires). */
+  faultPoints?: SeededFaultPoints;
 }
 
 /** Attempts of a retried request: the AWS SDKs' default for DynamoDB is 10. */
@@ -50,6 +53,11 @@ export class SimCluster {
   /** Each node's clock (offset, drift) for its next process: a restart may come with another. */
   readonly nodeClocks = new Map<string, Omit<SimulatedClockOptions, 'name'>>();
   private readonly plantedBugs?: PlantedBugs;
+  readonly faultPoints?: SeededFaultPoints;
+  /** Processes that died at a failed sync, restarted by their supervisor (for the trace). */
+  readonly syncFailures: { atMs: number; id: string }[] = [];
+  /** Nodes stopping gracefully: a failed sync would leave their stop waiting for ever. */
+  private readonly stopping = new Set<string>();
 
   constructor(options: SimClusterOptions) {
     this.simulator = new Simulator(options.seed);
@@ -62,6 +70,7 @@ export class SimCluster {
     this.layout = { partitionCount: options.partitions ?? 8, storageNodes: nodes.map((n) => ({ ...n, address: `${n.id}:7000` })) };
     for (const n of this.layout.storageNodes) this.nodes.set(n.id, { ...n, disk: new MemoryDisk() });
     this.plantedBugs = options.plantedBugs;
+    this.faultPoints = options.faultPoints;
   }
 
   /** Drives the simulator until `promise` settles (see `runUntilSettled`). */
@@ -72,6 +81,18 @@ export class SimCluster {
   /** Lets simulated time pass (every event due runs). */
   advance(ms: number): Promise<void> {
     return this.simulator.advanceBy(ms);
+  }
+
+  /**
+   * A storage node outside the seed layout (one to join later, with the change runner): its disk
+   * and address, no process yet. Started with `openNode`, it asks the layout's nodes for the
+   * current layout and holds nothing until a join adds it.
+   */
+  addNode(id: string, zone: string): SimStorageNode {
+    if (this.nodes.has(id)) throw new Error(`storage node ${id} exists`);
+    const node: SimStorageNode = { id, zone, address: `${id}:7000`, disk: new MemoryDisk() };
+    this.nodes.set(id, node);
+    return node;
   }
 
   node(id: string): SimStorageNode {
@@ -95,9 +116,11 @@ export class SimCluster {
     const env = this.simulator.environment({ name: id, ...this.nodeClocks.get(id) });
     const network = this.network.process(id, env);
     n.process = { env, network };
+    if (this.faultPoints) env.faults = this.faultPoints.points;
     const store = new MemoryStore(n.disk, {
       // Every step RocksDB completes later is an event of the node's own: a dead node's never run.
       schedule: (run, _step, delayMs) => (delayMs > 0 ? env.setTimeout(run, delayMs) : env.defer(run)),
+      fault: (point) => this.storageFault(id, env, point),
     });
     const opened = StorageNode.open({
       id,
@@ -118,6 +141,29 @@ export class SimCluster {
     });
     const node = await opened;
     if (n.process?.env === env) n.process.node = node;
+  }
+
+  /**
+   * The storage engine's fault points, from the run's: a slow sync; a sync that fails, where the
+   * storage node would exit (memory ahead of disk, see ReplicaDriver): its process dies at that
+   * sync with a seeded part of its unsynced records kept, and its supervisor starts it again a
+   * seeded while later. Only once the node is open: a process that dies while opening is the
+   * schedule's business, not a supervisor's.
+   */
+  private storageFault(id: string, env: SimulatedEnvironment, point: StorageFaultPoint): StorageFault | undefined {
+    if (point.kind !== 'sync' || !this.faultPoints || this.node(id).process?.env !== env || !this.node(id).process?.node || this.stopping.has(id)) return undefined;
+    if (env.faults.fires('store.syncFails')) {
+      const kept = this.simulator.random.int(0, this.node(id).disk.unsyncedRecords);
+      this.syncFailures.push({ atMs: this.simulator.nowMs, id });
+      this.crashNode(id, kept);
+      const supervisor = this.simulator.environment({ name: `supervisor-${id}` });
+      supervisor.setTimeout(() => {
+        if (!this.node(id).process) this.openNode(id).catch(() => undefined);
+      }, this.simulator.random.real(300, 3_000));
+      return { kind: 'slow', delayMs: 1 }; // never completes: the process is gone
+    }
+    const slowMs = env.faults.delayMs('store.slowSync');
+    return slowMs > 0 ? { kind: 'slow', delayMs: slowMs } : undefined;
   }
 
   /**
@@ -157,7 +203,12 @@ export class SimCluster {
     const n = this.node(id);
     const running = n.process;
     if (!running?.node) throw new Error(`${id} is not running`);
-    await running.node.stop('SIGTERM');
+    this.stopping.add(id);
+    try {
+      await running.node.stop('SIGTERM');
+    } finally {
+      this.stopping.delete(id);
+    }
     running.env.stop();
     this.network.crash(running.network);
     n.process = undefined;
@@ -179,7 +230,7 @@ export class SimCluster {
     const network = this.network.process(id, env);
     const identity = { nodeId: id, zone, role: 'router' as const };
     const log = createLogger(identity, undefined, env);
-    const registry = createMetricsRegistry(identity);
+    const registry = createMetricsRegistry(identity, { processMetrics: false });
     const metrics = createRouterMetrics(registry);
     const ring = new ClusterView(this.layout);
     // As main.ts wires a router: it gossips as a member that owns no data, to learn which nodes are down.
@@ -196,22 +247,36 @@ export class SimCluster {
     storage.onStaleLayout = () => layoutFollower.refreshSoon();
     layoutFollower.start();
     const catalog = new Catalog(storage, log, env, metrics.staleIndexListRetries);
+    // UpdateTable's index work (fences, backfill, drop), as every router runs it.
+    const indexBuilder = new IndexBuilder(catalog, storage, log, env, metrics.indexBackfillProgress);
+    // Never on a timer here (interval 0): a check runs a pass when it wants one (`SimRouter.reconciler.runOnce`).
+    const reconciler = new IndexReconciler(
+      { catalog, storage, log, metrics: { repairs: metrics.gsiReconcilerRepairs, progress: metrics.gsiReconcilerProgress, passes: metrics.gsiReconcilerPasses }, isReconciler: () => true, env },
+      { intervalMs: 0 },
+    );
     const statistics = new TableStatistics({ storage, log, env, metrics: { refreshes: metrics.tableStatisticsRefreshes, refreshSeconds: metrics.tableStatisticsRefreshSeconds } });
-    catalog.onRefresh = (tables) => statistics.onCatalog(tables);
+    catalog.onRefresh = (tables) => {
+      indexBuilder.onCatalog(tables);
+      statistics.onCatalog(tables);
+    };
     await this.run(catalog.start());
     const context: OperationContext = { storage, catalog, statistics, region: 'us-east-1', accountId: '000000000000', log, env, caller: UNRESTRICTED_CALLER };
-    return new SimRouter(this, createOperationRegistry(), context, membership);
+    return new SimRouter(id, this, createOperationRegistry(), context, membership, reconciler);
   }
 }
 
 /** A router's operations, called as its HTTP layer calls them (request JSON in, response JSON or a DynamoDB error out). */
 export class SimRouter {
   constructor(
+    /** Its process name (on the network and in fault hooks). */
+    readonly id: string,
     private readonly cluster: SimCluster,
     private readonly operations: OperationRegistry,
     readonly context: OperationContext,
     /** Its gossip: which storage nodes it sees as alive, suspect or dead. */
     readonly membership: MembershipAgent,
+    /** The global-index reconciler, passes run only when a check calls `runOnce`. */
+    readonly reconciler: IndexReconciler,
   ) {}
 
   /** Runs one operation by its X-Amz-Target name, driving the simulation until it answers. */

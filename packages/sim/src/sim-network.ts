@@ -66,6 +66,8 @@ export class SimNetwork {
   private readonly wire: SimulatedEnvironment;
   private readonly listeners = new Map<string, Listener>();
   private faults: FaultHook | undefined;
+  /** Hooks of scenarios beside the main one (a move's split, a router's catalog cut): asked first, in the order added. */
+  private readonly extraFaults: FaultHook[] = [];
   private readonly latency: { min: number; max: number };
   private nextCallId = 1;
   private traceLines: string[] = [];
@@ -89,6 +91,18 @@ export class SimNetwork {
 
   setFaults(hook: FaultHook | undefined): void {
     this.faults = hook;
+  }
+
+  /**
+   * A hook asked before the one `setFaults` installs (the fault schedule's), so that a scenario
+   * can shape faults of its own beside it; returns its removal.
+   */
+  addFaults(hook: FaultHook): () => void {
+    this.extraFaults.push(hook);
+    return () => {
+      const at = this.extraFaults.indexOf(hook);
+      if (at >= 0) this.extraFaults.splice(at, 1);
+    };
   }
 
   /** The trace of every message and its fate, oldest first (the newest TRACE_LINES_MAX). */
@@ -177,7 +191,7 @@ export class SimNetwork {
         return;
       }
       listener.open.add(fail);
-      const message: SimMessage = { callId, from: c.caller.name, to, address: c.address, service: c.service, method: c.method, direction: 'request', bytes: requestBytes.length };
+      const message: SimMessage = { callId, from: c.caller.name, to, address: c.address, service: c.service, method: c.method, direction: 'request', bytes: requestBytes.length, partitions: partitionsNamed(c.request) };
       const verdict = this.verdict(message);
       this.note(`${label} sent ${requestBytes.length}B ${describe(verdict)}`);
 
@@ -263,7 +277,10 @@ export class SimNetwork {
   }
 
   private verdict(message: SimMessage): LinkVerdict {
-    const verdict = this.faults?.(message, () => this.random.next()) ?? { kind: 'deliver' };
+    const random = () => this.random.next();
+    let verdict: LinkVerdict | undefined;
+    for (const hook of this.extraFaults) if ((verdict = hook(message, random))) break;
+    verdict ??= this.faults?.(message, random) ?? { kind: 'deliver' };
     this.count(`${message.direction} ${verdict.kind}`);
     return verdict;
   }
@@ -296,6 +313,19 @@ export class SimNetwork {
     this.traceLines.push(`${this.simulator.nowMs.toFixed(3)} ${line}`);
     if (this.traceLines.length > TRACE_LINES_MAX) this.traceLines = this.traceLines.slice(-Math.floor(TRACE_LINES_MAX / 2));
   }
+}
+
+/** The partitions a storage request names (see `SimMessage.partitions`). */
+export function partitionsNamed(request: unknown): number[] {
+  if (typeof request !== 'object' || request === null) return [];
+  const r = request as { partition?: unknown; ops?: { partition?: unknown }[]; keys?: { partition?: unknown }[]; ranges?: { partition?: unknown }[]; records?: { partition?: unknown }[] };
+  const found = new Set<number>();
+  if (typeof r.partition === 'number') found.add(r.partition);
+  for (const list of [r.ops, r.keys, r.ranges, r.records]) {
+    if (!Array.isArray(list)) continue;
+    for (const part of list) if (typeof part?.partition === 'number') found.add(part.partition);
+  }
+  return [...found];
 }
 
 function describe(verdict: LinkVerdict): string {

@@ -7,6 +7,8 @@ export interface SimReport {
   operations: number;
   outcomes: Record<string, number>;
   faults: Record<string, number>;
+  /** Fault points that struck, by name. */
+  faultPoints: Record<string, number>;
   leaderSamples: number;
   failed: { seed: number; failures: string[] }[];
 }
@@ -16,7 +18,7 @@ function add(into: Record<string, number>, from: Partial<Record<string, number>>
 }
 
 export function summarize(results: readonly SimRunResult[]): SimReport {
-  const report: SimReport = { seeds: 0, simulatedMs: 0, operations: 0, outcomes: {}, faults: {}, leaderSamples: 0, failed: [] };
+  const report: SimReport = { seeds: 0, simulatedMs: 0, operations: 0, outcomes: {}, faults: {}, faultPoints: {}, leaderSamples: 0, failed: [] };
   for (const r of results) {
     report.seeds++;
     report.simulatedMs += r.simulatedMs;
@@ -24,6 +26,7 @@ export function summarize(results: readonly SimRunResult[]): SimReport {
     report.leaderSamples += r.leaderSamples;
     add(report.outcomes, r.outcomes);
     add(report.faults, r.faults);
+    add(report.faultPoints, r.faultPoints ?? {});
     if (r.failures.length > 0) report.failed.push({ seed: r.seed, failures: r.failures });
   }
   report.failed.sort((a, b) => a.seed - b.seed);
@@ -47,6 +50,7 @@ export function formatSimReport(report: SimReport, wallMs: number, failureLinesM
     `simulated time:  ${formatSimulated(report.simulatedMs)} in ${(wallMs / 1000).toFixed(1)} s of wall time`,
     `operations:      ${report.operations} (${pairs(report.outcomes)})`,
     `faults by kind:  ${pairs(report.faults)}`,
+    `fault points:    ${pairs(report.faultPoints)}`,
     `leader samples:  ${report.leaderSamples}`,
   ];
   for (const f of report.failed) {
@@ -76,6 +80,6 @@ export function focusTrace(trace: readonly string[], failures: readonly string[]
     // `<time> call   <client> <key> <operation …>` (and `answer`): the key comes right after the client.
     const m = /^\s*\S+ (?:call|answer) +\S+ (\S+)/.exec(line);
     if (!m) return false;
-    return keys.has(m[1]!) || groups.has(m[1]!);
+    return keys.has(m[1]!) || groups.has(m[1]!) || m[1] === '*'; // a Scan reads every key
   });
 }

@@ -1,10 +1,13 @@
 import { checkHistory, type RegisterOperation } from '@triad/linearizability';
 import { Prng, sleep } from '@triad/runtime';
 import type { PlantedBugs } from '@triad/storage-node';
+import type { FaultPoint } from '@triad/runtime';
+import { SeededFaultPoints } from './seeded-fault-points';
 import { LeadershipMonitor, divergentPartitions, eventually, everyPartitionLed, hintsPending, learnerPartitions } from './cluster-checks';
 import { FaultSchedule, type FaultEvent, type FaultKind } from './fault-schedule';
-import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX } from './limits';
+import { CHECK_READ_ATTEMPTS_MAX, RUN_SIMULATED_MS_MAX, SETTLE_SIMULATED_MS_MAX, SHORT_SEED_FIRST_FAULT_MS, SHORT_SEED_HOLD_SCALE } from './limits';
 import { SimCluster } from './sim-cluster';
+import { SideScenarios, type SideScenarioOptions } from './side-scenarios';
 import { RegisterWorkload, type OperationOutcome, type WorkloadEvent } from './workload';
 
 export interface SimRunOptions {
@@ -16,8 +19,17 @@ export interface SimRunOptions {
   /** Data partitions. @default 4 */
   partitions?: number;
   plantedBugs?: PlantedBugs;
+  /** The fault points enabled in the run (each strikes rarely, see FAULT_POINT_RATES); default: a seeded half of them. */
+  faultPoints?: readonly FaultPoint[];
+  /**
+   * A short seed (the ones `npm test` runs, a fraction of a second of CPU each): one fault, early
+   * (SHORT_SEED_FIRST_FAULT_MS) and held half as long; with `steps` a few per client. @default false
+   */
+  short?: boolean;
   /** Keep the events for a replay's trace (the network's, the schedule's, the clients'). */
   keepTrace?: boolean;
+  /** Scenarios beside the workload: joins and decommissions (`moves`), a global index added (`indexes`). */
+  scenarios?: SideScenarioOptions;
 }
 
 export interface SimRunResult {
@@ -26,6 +38,10 @@ export interface SimRunResult {
   operations: number;
   outcomes: Partial<Record<OperationOutcome, number>>;
   faults: Partial<Record<FaultKind, number>>;
+  /** Fault points that struck, by name. */
+  faultPoints: Partial<Record<FaultPoint, number>>;
+  /** The fault points enabled in the run. */
+  faultPointsEnabled: FaultPoint[];
   leaderSamples: number;
   /** Failed checks, one line each; empty when the seed passed. */
   failures: string[];
@@ -49,27 +65,34 @@ const ROUTERS = [
 export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const { seed, steps = 30, clients = 4, partitions = 4 } = options;
   const failures: string[] = [];
-  const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs });
   const prng = new Prng(seed);
+  const workloadPrng = prng.fork();
+  const schedulePrng = prng.fork();
+  const faultPoints = new SeededFaultPoints(prng.fork(), options.faultPoints);
+  const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints });
   const env = cluster.simulator.environment({ name: 'simulation' });
-  const workload = new RegisterWorkload(cluster, prng.fork(), env);
-  const schedule = new FaultSchedule(cluster, prng.fork(), env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)]);
+  const workload = new RegisterWorkload(cluster, workloadPrng, env);
+  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE } : {};
+  const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)], pacing);
   const monitor = new LeadershipMonitor(cluster, env);
+  const side = new SideScenarios(cluster, prng, env, options.scenarios ?? {});
   try {
     await cluster.startNodes(...cluster.nodes.keys());
     await cluster.run(eventually(cluster, env, 30_000, () => everyPartitionLed(cluster), 100));
     const routers = [];
     for (const r of ROUTERS) routers.push(await cluster.startRouter(r.id, r.zone));
     await cluster.run(workload.setup(routers[0]!));
+    await cluster.run(side.setup(routers));
     monitor.start();
 
     const faults = schedule.run();
     await cluster.run(
-      workload.run(routers, clients, steps).finally(() => schedule.stop()),
+      Promise.all([workload.run(routers, clients, steps), side.run(routers)]).finally(() => schedule.stop()),
       RUN_SIMULATED_MS_MAX,
     );
     await cluster.run(faults, RUN_SIMULATED_MS_MAX);
     await cluster.run(schedule.healAll());
+    await cluster.run(side.finish(failures), RUN_SIMULATED_MS_MAX);
 
     await cluster.run(
       (async () => {
@@ -80,6 +103,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
         if (!converged) failures.push(`replicas differ after healing: ${(await divergentPartitions(cluster)).join('; ')}`);
         const drained = await eventually(cluster, env, SETTLE_SIMULATED_MS_MAX, () => hintsPending(cluster) === 0);
         if (!drained) failures.push(`hints not drained after healing: ${hintsPending(cluster)} pending`);
+        await side.check(routers, failures);
       })(),
       4 * SETTLE_SIMULATED_MS_MAX,
     );
@@ -97,11 +121,16 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
     simulatedMs: cluster.simulator.nowMs,
     operations: workload.events.length,
     outcomes: Object.fromEntries(workload.outcomes),
-    faults: Object.fromEntries(schedule.counts),
+    faults: { ...Object.fromEntries(schedule.counts), ...side.counts } as SimRunResult['faults'],
+    faultPoints: Object.fromEntries(faultPoints.fired),
+    faultPointsEnabled: [...faultPoints.enabled],
     leaderSamples: monitor.samples,
     failures,
   };
-  if (options.keepTrace) result.trace = mergeTrace(cluster.network.trace, schedule.events, workload.events);
+  if (options.keepTrace) {
+    const died = cluster.syncFailures.map((f) => ({ atMs: f.atMs, kind: 'crash' as const, what: `${f.id} at a failed sync (fault point store.syncFails); its supervisor restarts it` }));
+    result.trace = mergeTrace(cluster.network.trace, [...schedule.events, ...(side.events as FaultEvent[]), ...died], workload.events);
+  }
   return result;
 }
 

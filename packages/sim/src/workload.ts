@@ -76,7 +76,7 @@ class ClientTimeout extends Error {
 /**
  * The register workload, shaped setup / run / check: several simulated clients issue a seeded mix
  * of PutItem, UpdateItem (SET, conditional, ADD), DeleteItem (plain and conditional), strong
- * GetItem and strong Query over six registers in three groups and two counters, concurrently,
+ * GetItem, strong Query and strong Scan over six registers in three groups and two counters, concurrently,
  * through the router's real operations; every attempt is recorded with its invocation and
  * response in simulated time, as the chaos run records its history.
  */
@@ -166,7 +166,8 @@ export class RegisterWorkload {
       () => undefined,
       () => undefined,
     );
-    if (r < 0.3) return this.query(router, client, this.prng.pick(GROUPS));
+    if (r < 0.26) return this.query(router, client, this.prng.pick(GROUPS));
+    if (r < 0.3) return this.scan(router, client);
     if (r < 0.42) return this.counterAdd(router, client, this.prng.pick(COUNTERS));
     if (r < 0.57) return this.write(router, client, key, 'PutItem');
     if (r < 0.67) return this.write(router, client, key, 'UpdateItem');
@@ -225,6 +226,37 @@ export class RegisterWorkload {
     } catch (error) {
       const { outcome, name } = classify(error);
       this.record({ client, operation: 'Query', key: pk, invokeMs, completeMs: this.now(), outcome, detail: name });
+    }
+  }
+
+  /**
+   * A strong Scan of the whole table, page after page: every register is recorded as read somewhere
+   * inside the Scan's interval (absent when no page held it). Pages are separate storage reads,
+   * so the Scan is no snapshot of several groups.
+   */
+  private async scan(router: SimRouter, client: string): Promise<void> {
+    const invokeMs = this.now();
+    try {
+      const values = new Map<string, Value>();
+      let start: unknown;
+      for (let page = 0; page === 0 || start !== undefined; page++) {
+        const reply = (await this.call(router, 'Scan', { TableName: WORKLOAD_TABLE, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) })) as {
+          Items?: Record<string, { S?: string }>[];
+          LastEvaluatedKey?: unknown;
+        };
+        for (const item of reply.Items ?? []) if (item.pk?.S !== COUNTER_PK) values.set(registerKey(item.pk?.S ?? '?', item.sk?.S ?? '?'), valueOf(item));
+        start = reply.LastEvaluatedKey;
+      }
+      const completeMs = this.now();
+      for (const key of new Set([...REGISTERS, ...values.keys()])) {
+        const value = values.get(key);
+        if (REGISTERS.includes(key)) this.seen.set(key, value);
+        this.history.push({ kind: 'read', key, clientId: client, invokeMs, completeMs, ok: true, output: value });
+      }
+      this.record({ client, operation: 'Scan', key: '*', invokeMs, completeMs, outcome: 'ok', detail: `→ ${JSON.stringify(Object.fromEntries(values))}` });
+    } catch (error) {
+      const { outcome, name } = classify(error);
+      this.record({ client, operation: 'Scan', key: '*', invokeMs, completeMs: this.now(), outcome, detail: name });
     }
   }
 

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureLocalCertificates } from '@triad/cli';
 import type { MembershipHandler, MembershipTransport, SwimMessage } from '@triad/membership';
-import { certainlyNotSent, isUnreachable, type StorageNodeConnection, type StorageNodeService } from '@triad/rpc';
+import { INSECURE, certainlyNotSent, isUnreachable, loadGrpcTls, type GrpcSecurity, type StorageNodeConnection, type StorageNodeService } from '@triad/rpc';
 import { Simulator, realEnvironment } from '@triad/runtime';
 import { grpcNodeNetwork, type ServedNode, type StorageNodeNetwork } from '@triad/storage-node';
 import { SimNetwork, runUntilSettled } from '../src';
@@ -27,16 +31,26 @@ interface TransportUnderTest {
   run<T>(promise: Promise<T>): Promise<T>;
 }
 
-function grpcTransport(): TransportUnderTest {
+function grpcTransport(security: () => [GrpcSecurity, GrpcSecurity] = () => [INSECURE, INSECURE]): TransportUnderTest {
+  const [server, client] = security();
   return {
-    server: grpcNodeNetwork(realEnvironment),
-    client: grpcNodeNetwork(realEnvironment),
+    server: grpcNodeNetwork(realEnvironment, server),
+    client: grpcNodeNetwork(realEnvironment, client),
     listen: '127.0.0.1:0',
     addressOf: (served) => `127.0.0.1:${served.port}`,
     // Port 1 (tcpmux) is not served on a test machine: the connection is refused.
     nobody: '127.0.0.1:1',
     run: (promise) => promise,
   };
+}
+
+/** gRPC as every real cluster runs it: mutual TLS, each side with its own certificate from one CA. */
+function mutualTlsTransport(): TransportUnderTest {
+  return grpcTransport(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-compliance-tls-'));
+    const dirs = ensureLocalCertificates(dir, ['server', 'client'], Date.now());
+    return [{ kind: 'mtls', tls: loadGrpcTls(dirs.get('server')!) }, { kind: 'mtls', tls: loadGrpcTls(dirs.get('client')!) }];
+  });
 }
 
 function simulatedTransport(): TransportUnderTest {
@@ -99,7 +113,8 @@ async function failure(t: TransportUnderTest, promise: Promise<unknown>): Promis
 }
 
 describe.each([
-  ['gRPC', grpcTransport],
+  ['gRPC', () => grpcTransport()],
+  ['gRPC with mutual TLS', mutualTlsTransport],
   ['simulated', simulatedTransport],
 ])('the %s transport', (_name, make) => {
   let t: TransportUnderTest;

@@ -1,5 +1,5 @@
 import { GrpcMembershipTransport, addMembershipService, type MembershipHandler, type MembershipTransport } from '@triad/membership';
-import { grpcStorageConnector, startStorageServer, type StorageConnector, type StorageNodeService } from '@triad/rpc';
+import { grpcStorageConnector, startStorageServer, type GrpcSecurity, type StorageConnector, type StorageNodeService } from '@triad/rpc';
 import type { Environment } from '@triad/runtime';
 
 /** What a node serves while it runs: the bound port, and a graceful shutdown. */
@@ -24,13 +24,17 @@ export interface StorageNodeNetwork {
   serve(listen: string, storage: StorageNodeService, membership: MembershipHandler): Promise<ServedNode>;
 }
 
-/** gRPC, as every real storage node runs: one server for both services; `env` times the clients' stream batches. */
-export function grpcNodeNetwork(env: Environment): StorageNodeNetwork {
+/**
+ * gRPC, as every real storage node runs: one server for both services; `env` times the clients'
+ * stream batches; `security` is the cluster's mutual TLS on the server and on every client (or
+ * plaintext). TLS lives here only: the simulator's network has no such layer.
+ */
+export function grpcNodeNetwork(env: Environment, security: GrpcSecurity): StorageNodeNetwork {
   return {
-    storage: grpcStorageConnector(env),
-    membership: (selfAddress) => new GrpcMembershipTransport(selfAddress),
+    storage: grpcStorageConnector(env, security),
+    membership: (selfAddress) => new GrpcMembershipTransport(selfAddress, security),
     serve: async (listen, storage, membership) => {
-      const { server, port } = await startStorageServer(storage, listen, (grpcServer) => addMembershipService(grpcServer, membership));
+      const { server, port } = await startStorageServer(storage, listen, security, (grpcServer) => addMembershipService(grpcServer, membership));
       return { port, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
     },
   };

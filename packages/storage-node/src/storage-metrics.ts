@@ -4,6 +4,16 @@ import type { Registry } from 'prom-client';
 /** The storage node's own metrics, registered on the process registry. */
 export function createStorageMetrics(registry: Registry) {
   return {
+    diskFreeBytes: new promClient.Gauge({
+      name: 'triad_storage_disk_free_bytes',
+      help: 'Free bytes on the data directory\'s filesystem (for the service user); client writes are refused below triad_storage_disk_reserve_bytes',
+      registers: [registry],
+    }),
+    diskReserveBytes: new promClient.Gauge({
+      name: 'triad_storage_disk_reserve_bytes',
+      help: 'The free-space reserve: below it the node refuses client writes (ServiceUnavailableException) and reports not ready',
+      registers: [registry],
+    }),
     itemOps: new promClient.Counter({
       name: 'triad_storage_item_ops_total',
       help: 'Item operations executed as partition leader, by kind and outcome',

@@ -15,6 +15,8 @@ import { IdentityStore, decideIdentity } from './replica/node-identity';
 import { PeerClients } from './replica/peer-clients';
 import { ReplicaState } from './replica/replica-state';
 import { createRocksStore } from './storage/rocks-store';
+import { engineWithEncryption } from './storage/encryption-at-rest';
+import type { KeyProvider } from '@triad/encryption';
 import type { StorageEngineFactory } from './storage/storage-engine';
 import { LayoutKeeper, fetchNewestLayout, loadPersistedLayout } from './movement/layout-keeper';
 import { PartitionMover } from './movement/partition-mover';
@@ -23,7 +25,10 @@ import { createMovementMetrics, createRocksDbMetrics, createStorageMetrics } fro
 import { StorageServiceImpl } from './grpc/storage-service-impl';
 import { GlobalIndexPropagator } from './indexes/global-index-propagator';
 import { grpcNodeNetwork, type StorageNodeNetwork } from './node-network';
+import { listenHost, type GrpcSecurity } from '@triad/rpc';
 import { IndexFences } from './indexes/index-fences';
+import { DISK_RESERVE_BYTES_DEFAULT, DiskReserve } from './storage/disk-reserve';
+import { freeDiskBytes, makePrivateDirectory } from './storage/private-files';
 import type { PlantedBugs } from './planted-bugs';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
@@ -69,6 +74,19 @@ export interface StorageNodeConfig {
   layout?: ClusterLayout;
   /** Where Prometheus scrapes the node and probes its readiness; none: no metrics server (the simulator). */
   metricsPort?: number;
+  /** The address the metrics server binds; default: the host of `listen` (a node binds what it is told). */
+  metricsHost?: string;
+  /**
+   * Client writes are refused (retriable) while the data directory's filesystem has less free
+   * space than this; default DISK_RESERVE_BYTES_DEFAULT. Only with the default RocksDB engine
+   * (the simulator's in-memory disk has no free space to read).
+   */
+  diskReserveBytes?: number;
+  /**
+   * The gRPC network's security when `network` is not given: the cluster's mutual TLS (a client
+   * without a certificate the cluster CA signed is refused), or plaintext when turned off.
+   */
+  grpcSecurity?: GrpcSecurity;
   antiEntropyIntervalMs: number;
   hintWindowMs: number;
   hintBytesMax: number;
@@ -76,6 +94,12 @@ export interface StorageNodeConfig {
   itemCollectionBytesMax: number;
   /** Builds the storage engine; default: RocksDB in `<dataDir>/rocksdb` (the simulator passes an in-memory one). */
   storageEngine?: StorageEngineFactory;
+  /**
+   * Encryption at rest: the master key source that wraps the node's data keys
+   * (`<dataDir>/keyring.json`); every value is then sealed with AES-256-GCM before RocksDB sees it
+   * (storage/sealed-engine.ts). Default: none, values are written plain.
+   */
+  keyProvider?: KeyProvider;
   /**
    * The node's clocks, timers and randomness, handed to every part it builds; default
    * `realEnvironment` (the simulator passes one `SimulatedEnvironment` per node).
@@ -103,6 +127,8 @@ export interface StorageNodeInspection {
   servingLeaderships(): Map<number, number>;
   learnerPartitions(): Promise<number>;
   hintsPending(): number;
+  /** Whether the node has any record of the partition on its disk (a node that is no replica of it should not, once the move's sweep ran). */
+  holdsAny(partition: number): Promise<boolean>;
 }
 
 /**
@@ -126,15 +152,25 @@ export class StorageNode {
   static async open(config: StorageNodeConfig): Promise<StorageNode> {
     const state = { stopping: false };
     const env = config.environment ?? realEnvironment;
-    const network = config.network ?? grpcNodeNetwork(env);
+    const network = config.network ?? grpcNodeNetwork(env, config.grpcSecurity ?? missingSecurity());
     const identity = { nodeId: config.id, zone: config.zone, role: 'storage' as const };
     const log = createLogger(identity, undefined, env);
-    const registry = createMetricsRegistry(identity);
+    // Without a metrics server nobody scrapes the process's own metrics (the simulator runs many nodes in one process).
+    const registry = createMetricsRegistry(identity, { processMetrics: config.metricsPort !== undefined });
     const metrics = createStorageMetrics(registry);
     const movementMetrics = createMovementMetrics(registry);
     for (const outcome of ['done', 'retry', 'failed']) movementMetrics.moves.inc({ outcome }, 0);
 
-    const store = (config.storageEngine ?? createRocksStore)({
+    // Data is the service user's alone (main.ts sets the umask for the files inside).
+    if (!config.storageEngine) makePrivateDirectory(config.dataDir);
+    const diskReserve = config.storageEngine
+      ? undefined
+      : new DiskReserve(() => freeDiskBytes(config.dataDir), config.diskReserveBytes ?? DISK_RESERVE_BYTES_DEFAULT, env, log, (reading) => {
+          metrics.diskFreeBytes.set(reading.freeBytes);
+          metrics.diskReserveBytes.set(reading.reserveBytes);
+        });
+    await diskReserve?.start();
+    const store = engineWithEncryption(config.storageEngine ?? createRocksStore, config.keyProvider, config.storageEngine === undefined)({
       dataDir: config.dataDir,
       onGroupCommit: (ops, seconds) => {
         metrics.groupCommitOps.observe(ops);
@@ -242,7 +278,7 @@ export class StorageNode {
         }
       },
     });
-    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env });
+    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env, plantedBugs: config.plantedBugs });
     forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
     const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
       nodeId: config.id,
@@ -270,7 +306,8 @@ export class StorageNode {
       overlay,
       globalIndexes,
       identities,
-      indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log }),
+      plantedBugs: config.plantedBugs,
+      indexFences: new IndexFences({ replicas, termOf: (p) => election.termOf(p), refusals: metrics.indexFenceRefusals, log, plantedBugs: config.plantedBugs }),
       admin: new AdminOperations({
         nodeId: config.id,
         zone: config.zone,
@@ -285,6 +322,7 @@ export class StorageNode {
       }),
       movement: mover,
       itemCollectionBytesMax: config.itemCollectionBytesMax,
+      writeRefusal: () => diskReserve?.refusal(),
       prefixStats: new PrefixStats({ store, partitionCount: ring.partitionCount, holds: (p) => mover.holds(p), log, env }),
       env,
     });
@@ -292,7 +330,8 @@ export class StorageNode {
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
     const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
-    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
+    const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);
@@ -312,7 +351,10 @@ export class StorageNode {
     });
     membership.start();
     // Ready once elections run: from then on the node takes its part in serving its partitions.
-    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, '0.0.0.0', () => !state.stopping);
+    // Not ready while stopping, or while the disk is below its reserve (reads are still served).
+    const ready = () => (state.stopping ? false : diskReserve?.refusal() ?? true);
+    const metricsHost = config.metricsHost ?? listenHost(config.listen);
+    const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort, metricsHost, ready);
     handoff.start();
     antiEntropy.start(config.antiEntropyIntervalMs);
     globalIndexes.start();
@@ -348,6 +390,7 @@ export class StorageNode {
       env.clearInterval(sweep);
       handoff.stop();
       antiEntropy.stop();
+      diskReserve?.stop();
       await membership.stop();
       await server.close();
       metricsServer?.close();
@@ -364,6 +407,7 @@ export class StorageNode {
       },
       learnerPartitions: async () => (await metrics.learnerPartitions.get()).values[0]?.value ?? 0,
       hintsPending: () => ring.nodes.reduce((sum, n) => sum + hints.pending(n.id), 0),
+      holdsAny: (partition) => replicas.holdsAny(partition),
     };
     return new StorageNode(
       log,
@@ -380,4 +424,9 @@ export class StorageNode {
     this.stopping ??= this.stopParts(signal);
     return this.stopping;
   }
+}
+
+/** A node on the real network is told how to secure it: plaintext is never a silent default. */
+function missingSecurity(): never {
+  throw new Error('StorageNodeConfig.grpcSecurity is required unless a network is given');
 }

@@ -2,9 +2,11 @@ import type { Logger } from '@triad/observability';
 import type { Environment } from '@triad/runtime';
 
 /**
- * Test-only delays at named points of the write path (FoundationDB-style fault points): they widen
- * a race window that is otherwise a few microseconds wide, so that a cluster test can hit it every
- * time. Without TRIAD_TEST_DELAYS they do nothing; the variable is read once, at start.
+ * Delays at named fault points of the write path (FoundationDB-style): they widen a race window
+ * that is otherwise a few microseconds wide. In the simulator the delay comes from the process's
+ * seeded fault points (`Environment.faults`, @triad/runtime's fault-points.ts); in a real process only a
+ * cluster test sets one, by TRIAD_TEST_DELAYS (read once, at start), so that it hits the window
+ * every time. Without either they do nothing.
  *
  *   TRIAD_TEST_DELAYS='{"write.afterLeaseCheck": 1500}'
  *   TRIAD_TEST_DELAYS='{"write.afterLeaseCheck": {"ms": 1500, "keyContains": "stale-"}}'
@@ -56,7 +58,9 @@ const delays = parseTestDelays(process.env.TRIAD_TEST_DELAYS);
  * The delay configured for `point` and this item's storage key, logged so that a test can wait for
  * it to begin; undefined (nothing to await) when there is none, which is always outside tests.
  */
-export function testDelay(point: TestDelayPoint, key: Uint8Array, log: Logger, env: Pick<Environment, 'setTimeout'>): Promise<void> | undefined {
+export function testDelay(point: TestDelayPoint, key: Uint8Array, log: Logger, env: Pick<Environment, 'setTimeout' | 'faults'>): Promise<void> | undefined {
+  const faultMs = env.faults.delayMs(point);
+  if (faultMs > 0) return new Promise((resolve) => env.setTimeout(resolve, faultMs));
   if (delays.size === 0) return undefined;
   const spec = delays.get(point);
   if (!spec || (spec.keyContains && !Buffer.from(key.buffer, key.byteOffset, key.byteLength).includes(spec.keyContains))) return undefined;

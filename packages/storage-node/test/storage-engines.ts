@@ -5,6 +5,9 @@ import { MemoryDisk } from '../src/storage/memory-disk';
 import { MemoryStore } from '../src/storage/memory-store';
 import { RocksStore } from '../src/storage/rocks-store';
 import type { StorageEngine } from '../src/storage/storage-engine';
+import { SealedEngine } from '../src/storage/sealed-engine';
+import { FileKeyProvider, keyringPath, openKeyring } from '@triad/encryption';
+import { randomBytes } from 'node:crypto';
 
 /** An engine under test, on data of its own. */
 export interface EngineFixture {
@@ -43,6 +46,18 @@ export const STORAGE_ENGINES: [string, () => EngineFixture][] = [
     () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-engine-'));
       return fixture(() => new RocksStore(dir), () => fs.rmSync(dir, { recursive: true, force: true }));
+    },
+  ],
+  [
+    // RocksDB with encryption at rest: the same behaviour, whatever the values look like on disk.
+    'SealedEngine(RocksStore)',
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-engine-'));
+      const provider = new FileKeyProvider(randomBytes(32));
+      return fixture(
+        () => new SealedEngine(new RocksStore(path.join(dir, 'rocksdb')), () => openKeyring(keyringPath(dir), provider)),
+        () => fs.rmSync(dir, { recursive: true, force: true }),
+      );
     },
   ],
   [

@@ -171,7 +171,7 @@ export class ClusterProbe {
    * just restarted fails fast through its reconnect backoff for up to 2 s.
    */
   async withNode<T>(node: StorageNodeInfo, call: (client: StorageNodeClient) => Promise<T>): Promise<T> {
-    const client = new StorageNodeClient(node.address, PROBE_CALL_DEADLINE_MS);
+    const client = new StorageNodeClient(node.address, PROBE_CALL_DEADLINE_MS, this.cluster.grpcSecurity);
     try {
       return await call(client);
     } finally {

@@ -64,12 +64,14 @@ export function splitAround(move: PartitionMove, leader: string): [string[], str
 }
 
 export class MembershipScenario implements FaultScenario {
-  private readonly admin = new GrpcChangeCluster();
+  private readonly admin: GrpcChangeCluster;
   /** The change running now (in the background of a fault, or finishing in heal()). */
   private change?: Promise<ClusterLayout>;
   private spareStarted = false;
 
-  constructor(private readonly c: MembershipInit) {}
+  constructor(private readonly c: MembershipInit) {
+    this.admin = new GrpcChangeCluster(c.cluster.grpcSecurity);
+  }
 
   private get spareId(): string {
     const sameZone = this.c.cluster.layout.storageNodes.filter((n) => n.zone === SPARE_ZONE).length;

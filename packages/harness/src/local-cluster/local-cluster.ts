@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
-import { StorageNodeClient } from '@triad/rpc';
+import { ensureLocalCertificates } from '@triad/cli';
+import { GRPC_TLS_FILES, INSECURE, StorageNodeClient, loadGrpcTls, type GrpcSecurity } from '@triad/rpc';
 import type { ClusterLayout, StorageNodeInfo } from '@triad/ring';
 import { bundledEntry } from './bundle-entry';
 
@@ -59,7 +61,24 @@ export interface LocalClusterOptions {
    * the cluster starts (bundle-entry.ts).
    */
   prebuiltEntries?: { storage: string[]; router: string[] };
+  /**
+   * Encryption at rest (default on): storage nodes seal every value under data keys wrapped by the
+   * cluster's master key, `<dataDir>/master.key` (made, mode 0600, on first start). Off: values
+   * are written plain (a data directory that was encrypted then refuses to start).
+   */
+  encryptionAtRest?: boolean;
+  /**
+   * Mutual TLS on every gRPC channel (default true): a CA is made in <dataDir>/tls/ca on first
+   * start and each process gets its own certificate there (<dataDir>/tls/<id>); the launcher and
+   * `triad` use <dataDir>/tls/admin. False runs gRPC in plaintext.
+   */
+  grpcTls?: boolean;
+  /** Serve the routers' DynamoDB API over HTTPS with their certificates (default false: http://). */
+  httpsApi?: boolean;
 }
+
+/** The certificate the launcher, the CLI and tests' own gRPC clients present. */
+export const ADMIN_CERT_NAME = 'admin';
 
 export const DEFAULT_OPTIONS: LocalClusterOptions = {
   dataDir: path.join(process.cwd(), 'data'),
@@ -96,13 +115,14 @@ async function until(what: string, check: () => Promise<boolean>, failure: () =>
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Whether a GET of `url` answers 200 within a second (a router's /health/ready); never rejects. */
-export function httpOk(url: string): Promise<boolean> {
+/** Whether a GET of `url` answers 200 within a second (a router's /health/ready); never rejects. `ca` is trusted for https. */
+export function httpOk(url: string, ca?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
+    const onResponse = (res: http.IncomingMessage) => {
       res.resume();
       resolve(res.statusCode === 200);
-    });
+    };
+    const req = url.startsWith('https:') ? https.get(url, { ca }, onResponse) : http.get(url, onResponse);
     req.on('error', () => resolve(false));
     req.setTimeout(1_000, () => req.destroy());
   });
@@ -143,7 +163,40 @@ export class LocalCluster {
   /** The DynamoDB endpoint of router `index`. */
   endpoint(index = 0): string {
     const host = this.options.host === '127.0.0.1' ? 'localhost' : this.options.host;
-    return `http://${host}:${this.routers[index].port}`;
+    return `${this.options.httpsApi ? 'https' : 'http'}://${host}:${this.routers[index].port}`;
+  }
+
+  private get tlsRoot(): string {
+    return path.join(this.options.dataDir, 'tls');
+  }
+
+  /** Whether gRPC runs over mutual TLS (the default). */
+  get grpcTls(): boolean {
+    return this.options.grpcTls ?? true;
+  }
+
+  /** The TLS directory of process `name` (ca.crt, tls.crt, tls.key), issued by the cluster CA when missing. */
+  tlsDir(name: string): string {
+    fs.mkdirSync(this.options.dataDir, { recursive: true });
+    return ensureLocalCertificates(this.tlsRoot, [name], Date.now()).get(name)!;
+  }
+
+  /** The cluster CA certificate (PEM): what an HTTPS client of the routers trusts. */
+  get caCertificate(): Buffer {
+    return fs.readFileSync(path.join(this.tlsDir(ADMIN_CERT_NAME), GRPC_TLS_FILES.ca));
+  }
+
+  private security?: GrpcSecurity;
+
+  /** The security an operator's gRPC client of this cluster uses (the admin certificate), for tools and tests. */
+  get grpcSecurity(): GrpcSecurity {
+    this.security ??= this.grpcTls ? { kind: 'mtls', tls: loadGrpcTls(this.tlsDir(ADMIN_CERT_NAME)) } : INSECURE;
+    return this.security;
+  }
+
+  /** A process's flags for its gRPC security. */
+  private grpcFlags(id: string): string[] {
+    return this.grpcTls ? ['--grpc-tls-dir', this.tlsDir(id)] : ['--grpc-insecure'];
   }
 
   private prepareDataDir(): void {
@@ -230,13 +283,15 @@ export class LocalCluster {
       '--data-dir', path.join(this.options.dataDir, id),
       '--layout', this.layoutPath,
       '--metrics-port', String(this.options.basePort + 100 + index),
+      ...this.encryptionArgs(),
+      ...this.grpcFlags(id),
     ]);
     await until(
       `storage node ${id}`,
       async () => {
         // A fresh channel per attempt: a reused one fails fast through its reconnect backoff (up to
         // 2 s) after the refusals that come before the node listens.
-        const client = new StorageNodeClient(node.address, 1_000);
+        const client = new StorageNodeClient(node.address, 1_000, this.grpcSecurity);
         try {
           await client.ping({ from: 'launcher' });
           return true;
@@ -249,6 +304,11 @@ export class LocalCluster {
     );
   }
 
+  private encryptionArgs(): string[] {
+    if (this.options.encryptionAtRest === false) return [];
+    return ['--master-key-file', this.ensureMasterKeyFile()];
+  }
+
   async startRouter(id: string): Promise<void> {
     const router = this.routers.find((r) => r.id === id)!;
     this.spawnProcess(id, ROUTER_ENTRY, [
@@ -259,19 +319,32 @@ export class LocalCluster {
       // Routers gossip on basePort + 50 + j, beside the storage nodes' ports.
       '--gossip-listen', `${this.options.host}:${this.options.basePort + 50 + this.routers.indexOf(router)}`,
       '--layout', this.layoutPath,
+      ...this.grpcFlags(id),
+      ...(this.options.httpsApi ? ['--tls-cert', path.join(this.tlsDir(id), GRPC_TLS_FILES.cert), '--tls-key', path.join(this.tlsDir(id), GRPC_TLS_FILES.key)] : []),
       ...this.authArgs(id),
     ]);
+    const scheme = this.options.httpsApi ? 'https' : 'http';
+    const ca = this.options.httpsApi ? this.caCertificate : undefined;
     await until(
       `router ${id}`,
-      () => httpOk(`http://${this.options.host}:${router.port}/health/ready`),
+      () => httpOk(`${scheme}://${this.options.host}:${router.port}/health/ready`, ca),
       () => (this.processes.has(id) ? undefined : `router ${id} exited during start; see ${this.options.dataDir}/logs/${id}.log`),
       this.options.startTimeoutMs,
     );
   }
 
-  /** The master key file of an enforcing cluster: made (0600) on first start, kept with the data. */
+  /**
+   * The cluster's master key file: it wraps the storage nodes' data keys (encryption at rest) and
+   * seals the access keys' secrets of an enforcing cluster. Made (0600) on first start, kept with the data.
+   */
   get masterKeyFile(): string {
     return path.join(this.options.dataDir, 'master.key');
+  }
+
+  /** The master key file, made if missing: 32 random bytes as hex ('wx': a key made once is kept). */
+  private ensureMasterKeyFile(): string {
+    if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return this.masterKeyFile;
   }
 
   /** A router's audit log file (when `auth.auditLog` is set). */
@@ -283,8 +356,7 @@ export class LocalCluster {
     const auth = this.options.auth ?? { mode: 'open' };
     const args = ['--auth', auth.mode];
     if (auth.mode === 'enforce') {
-      if (!fs.existsSync(this.masterKeyFile)) fs.writeFileSync(this.masterKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-      args.push('--master-key-file', this.masterKeyFile);
+      args.push('--master-key-file', this.ensureMasterKeyFile());
     }
     if (auth.insecureOpen) args.push('--auth-open-insecure');
     if (auth.credentialsFile) args.push('--credentials', path.resolve(auth.credentialsFile));

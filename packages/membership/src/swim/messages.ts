@@ -1,4 +1,4 @@
-import { MEMBERS_MAX, MEMBER_FIELD_LENGTH_MAX, PIGGYBACK_UPDATES_MAX } from '../limits';
+import { INCARNATION_MAX, MEMBERS_MAX, MEMBER_FIELD_LENGTH_MAX, PIGGYBACK_UPDATES_MAX } from '../limits';
 import { MEMBER_STATUSES, type MemberState } from './types';
 
 /**
@@ -114,6 +114,7 @@ function memberState(value: unknown, field: string): MemberState {
     status: status as MemberState['status'],
     incarnation: count(value.incarnation, `${field}.incarnation`),
   };
+  if (state.incarnation > INCARNATION_MAX) fail(`${field}.incarnation exceeds ${INCARNATION_MAX}`);
   const metricsAddress = text(value.metricsAddress, `${field}.metricsAddress`, true);
   if (metricsAddress !== undefined) state.metricsAddress = metricsAddress;
   return state;

@@ -1,4 +1,5 @@
 import {
+  INCARNATION_STEP_MAX,
   LEAVE_NOTIFY_MEMBERS_MAX,
   MEMBERS_MAX,
   RELAYS_PENDING_MAX,
@@ -365,13 +366,28 @@ export class SwimMember {
     for (const state of states) this.apply(state, nowMs, source);
   }
 
+  /**
+   * A claim whose incarnation is more than INCARNATION_STEP_MAX beyond `known` is taken as that
+   * far ahead only: an incarnation moves by bounded steps, however large the number a message
+   * carries, so that the member it names can always outbid it.
+   */
+  private bounded(claim: MemberState, known: number | undefined): MemberState {
+    if (known === undefined || claim.incarnation <= known + INCARNATION_STEP_MAX) return claim;
+    this.incarnationsBounded++;
+    return { ...claim, incarnation: known + INCARNATION_STEP_MAX };
+  }
+
+  /** Claims whose incarnation jumped further than INCARNATION_STEP_MAX (see `bounded`): a sign of forged or corrupt gossip. */
+  incarnationsBounded = 0;
+
   /** Applies one claim about a member if it supersedes what we believe. */
-  private apply(claim: MemberState, nowMs: number, source: ClaimSource): void {
-    if (claim.id === this.self.id) {
-      this.considerClaimAboutSelf(claim);
+  private apply(unbounded: MemberState, nowMs: number, source: ClaimSource): void {
+    if (unbounded.id === this.self.id) {
+      this.considerClaimAboutSelf(this.bounded(unbounded, this.self.incarnation));
       return;
     }
-    const record = this.others.get(claim.id);
+    const record = this.others.get(unbounded.id);
+    const claim = this.bounded(unbounded, record?.state.incarnation);
     if (!record) {
       const removedAt = this.tombstones.get(claim.id);
       if (removedAt !== undefined && claim.incarnation <= removedAt) return;
@@ -394,6 +410,10 @@ export class SwimMember {
       // memberlist's mergeState: a synced "dead" counts as "suspect", leaving time to refute.
       if (claim.status === 'dead') next = { ...claim, status: 'suspect' };
     }
+    // "Dead at an incarnation we never saw": whoever declared it saw the member refute past what
+    // we know, or the claim is made up. Either way we suspect first, and our own suspicion timeout
+    // decides, so that the member has time to refute.
+    if (next.status === 'dead' && claim.incarnation > record.state.incarnation) next = { ...next, status: 'suspect' };
     if (!supersedes(next, record.state)) return;
     const previous = record.state;
     record.state = copyState(next);

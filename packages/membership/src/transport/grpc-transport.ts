@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, faultGate, loadProto } from '@triad/rpc';
+import { CHANNEL_OPTIONS, channelCredentials, channelOptions, faultGate, loadProto, serverCredentials, type GrpcSecurity } from '@triad/rpc';
 import { systemDeadline } from '@triad/runtime';
 import { CLIENTS_MAX, GOSSIP_PAYLOAD_BYTES_MAX } from '../limits';
 import { InvalidSwimMessageError, parseSwimMessage, type SwimMessage } from '../swim';
@@ -72,17 +72,19 @@ export function addMembershipService(server: grpc.Server, handler: MembershipHan
 }
 
 /**
- * A gRPC server with only the Membership service, for tests and tools; resolves with the bound
- * port (pass port 0 to get a free one).
+ * A gRPC server with only the Membership service (a router's gossip port, tests and tools);
+ * resolves with the bound port (pass port 0 to get a free one). With mutual TLS, a peer without a
+ * certificate the cluster CA signed cannot gossip at all.
  */
 export async function startMembershipServer(
   address: string,
   handler: MembershipHandler,
+  security: GrpcSecurity,
 ): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(CHANNEL_OPTIONS);
   addMembershipService(server, handler);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(address, serverCredentials(security), (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });
@@ -98,8 +100,14 @@ export class GrpcMembershipTransport implements MembershipTransport {
   private readonly clients = new Map<string, grpc.Client>();
   private closed = false;
 
-  /** `localAddress` goes in every packet's from_address (for the receiver's logs). */
-  constructor(private readonly localAddress: string) {}
+  /**
+   * `localAddress` goes in every packet's from_address (for the receiver's logs); `security`: the
+   * cluster's mutual TLS, or plaintext.
+   */
+  constructor(
+    private readonly localAddress: string,
+    private readonly security: GrpcSecurity,
+  ) {}
 
   send(toAddress: string, message: SwimMessage, deadlineMs: number): Promise<SwimMessage | null> {
     const faulted = faultGate.intercept(toAddress, deadlineMs);
@@ -137,7 +145,7 @@ export class GrpcMembershipTransport implements MembershipTransport {
       this.clients.delete(address);
     } else {
       const Constructor = membershipServiceConstructor();
-      client = new Constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      client = new Constructor(address, channelCredentials(this.security), channelOptions(this.security));
       if (this.clients.size >= CLIENTS_MAX) {
         const [oldestAddress, oldest] = this.clients.entries().next().value as [string, grpc.Client];
         oldest.close();

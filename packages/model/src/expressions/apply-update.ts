@@ -13,6 +13,7 @@ import type { AttributeValue, Item } from '../types';
 import type { DocumentPath, PathElement, UpdateExpression, UpdateValue } from './ast';
 import { valueAtPath } from './document-path';
 import { projectItem } from './projection';
+import { setOwn } from '../own-property';
 
 export const INVALID_UPDATE_PATH_MESSAGE = 'The document path provided in the update expression is invalid for update';
 export const INCORRECT_OPERAND_TYPE_MESSAGE = 'An operand in the update expression has an incorrect data type';
@@ -108,10 +109,10 @@ function getIn(parent: Parent, last: PathElement): AttributeValue | undefined {
 function putIn(parent: Parent, last: PathElement, value: AttributeValue): void {
   switch (parent.kind) {
     case 'item':
-      parent.item[last as string] = value;
+      setOwn(parent.item, last as string, value);
       return;
     case 'map':
-      parent.map[last as string] = value;
+      setOwn(parent.map, last as string, value);
       return;
     case 'list':
       if ((last as number) < parent.list.length) parent.list[last as number] = value;

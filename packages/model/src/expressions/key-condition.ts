@@ -11,6 +11,7 @@ import type { AttributeValue, KeySchema } from '../types';
 import type { Condition, Operand } from './ast';
 import type { ExpressionContext } from './context';
 import { parseCondition } from './condition-parser';
+import { getOwn } from '../own-property';
 
 export type SortKeyOperator = 'EQ' | 'LT' | 'LE' | 'GT' | 'GE' | 'BETWEEN' | 'BEGINS_WITH';
 
@@ -173,12 +174,12 @@ export function sortKeyMatches(condition: SortKeyCondition, value: AttributeValu
  * sort key condition, in the queried partition key; with one, matching it first.
  */
 export function checkStartKeyInBounds(start: Record<string, AttributeValue>, keySchema: KeySchema, condition: KeyCondition): void {
-  const samePartition = compareScalar(start[keySchema.partitionKey.name], condition.partitionValue) === 0;
+  const samePartition = compareScalar(getOwn(start, keySchema.partitionKey.name)!, condition.partitionValue) === 0;
   if (!keySchema.sortKey || !condition.sortCondition) {
     if (!samePartition) throw new ValidationException('The provided starting key is outside query boundaries based on provided conditions');
     return;
   }
-  if (!sortKeyMatches(condition.sortCondition, start[keySchema.sortKey.name])) {
+  if (!sortKeyMatches(condition.sortCondition, getOwn(start, keySchema.sortKey.name)!)) {
     throw new ValidationException('The provided starting key does not match the range key predicate');
   }
   if (!samePartition) throw new ValidationException('The query can return at most one row and cannot be restarted');

@@ -7,6 +7,7 @@
 import { cloneAttributeValue } from '../attribute-value';
 import type { AttributeValue, Item } from '../types';
 import type { DocumentPath } from './ast';
+import { setOwn } from '../own-property';
 
 interface ProjectionNode {
   /** The whole value at this node is projected. */
@@ -47,7 +48,7 @@ function project(value: AttributeValue, node: ProjectionNode): AttributeValue | 
       if (!Object.prototype.hasOwnProperty.call(value.M, key)) continue;
       const projected = project(value.M[key]!, child);
       if (projected !== undefined) {
-        out[key] = projected;
+        setOwn(out, key, projected);
         any = true;
       }
     }
@@ -72,7 +73,7 @@ export function projectItem(item: Item, paths: readonly DocumentPath[]): Item {
   for (const [name, node] of tree.keys) {
     if (!Object.prototype.hasOwnProperty.call(item, name)) continue;
     const projected = project(item[name]!, node);
-    if (projected !== undefined) out[name] = projected;
+    if (projected !== undefined) setOwn(out, name, projected);
   }
   return out;
 }

@@ -115,6 +115,13 @@ export interface ReplicaNodeInit<P> extends Omit<ElectionNodeInit, 'logPosition'
   generation: number;
   /** A payload's size in bytes, to bound Append messages. */
   payloadBytes: (payload: P) => number;
+  /**
+   * A bug planted on purpose (issue 11's failure 2, for the simulator's proof that it finds it;
+   * never set in a real process): `propose` takes the caller's earlier leadership check as still
+   * good, and stamps the entry with the term it reads now — a deposed leader appends in the new
+   * leader's term and sends it to the followers. See `plantedAppend`.
+   */
+  plantedStaleTermAppends?: boolean;
 }
 
 /** What the leader knows of one follower's log. */
@@ -199,6 +206,7 @@ export class ReplicaNode<P> {
   private readonly election: ElectionNode;
   private readonly logs = new Map<PartitionId, PartitionLog<P>>();
   private readonly payloadBytes: (payload: P) => number;
+  private readonly plantedStaleTermAppends: boolean;
   private nowMs: number;
 
   private persist: PersistRecord[] = [];
@@ -219,6 +227,7 @@ export class ReplicaNode<P> {
     this.selfId = init.selfId;
     this.generation = init.generation;
     this.payloadBytes = init.payloadBytes;
+    this.plantedStaleTermAppends = init.plantedStaleTermAppends ?? false;
     this.nowMs = init.nowMs;
     const configurations = new Map<PartitionId, Configuration>();
     for (const [partition, replicas] of init.partitions) {
@@ -320,6 +329,7 @@ export class ReplicaNode<P> {
   propose(partition: PartitionId, build: (term: number, index: number) => P, nowMs: number): ProposeResult {
     this.advance(nowMs);
     const log = this.logs.get(partition);
+    if (log && this.plantedStaleTermAppends && !this.election.isServingLeader(partition, nowMs)) return this.plantedAppend(log, build);
     if (!log || !this.election.isServingLeader(partition, nowMs)) return { ok: false, reason: 'not-leader' };
     const term = this.election.termOf(partition)!;
     assert(log.leaderTerm === term, () => `partition ${partition}: serving in term ${term} but replicating ${log.leaderTerm}`);
@@ -382,6 +392,29 @@ export class ReplicaNode<P> {
     this.unsent.delete(log);
     this.election.removePartition(partition, nowMs);
     this.pullElection();
+  }
+
+  /**
+   * The planted bug `plantedStaleTermAppends` (simulation only): the entry gets the term this node
+   * knows now, whether or not it leads it, and goes to every other replica as an Append of that
+   * term; followers take a same-term Append from whoever sends it. Two different entries then
+   * share one (term, index), and the log matching property no longer holds.
+   */
+  private plantedAppend(log: PartitionLog<P>, build: (term: number, index: number) => P): ProposeResult {
+    const term = this.election.termOf(log.partition) ?? 0;
+    const index = log.window.lastIndex + 1;
+    const entry: LogEntry<P> = { term, index, payload: build(term, index) };
+    if (log.leaderTerm === term) {
+      this.appendOwn(log, entry);
+      return { ok: true, term, index };
+    }
+    const prevTerm = log.window.termAt(index - 1) ?? 0;
+    log.window.append(entry);
+    this.pushLogWrite(log.partition, undefined, entry);
+    for (const to of this.election.status(log.partition)?.replicas ?? []) {
+      if (to !== this.selfId) this.appends.push({ to, message: { type: 'Append', partition: log.partition, term, prevIndex: index - 1, prevTerm, entries: [entry], commit: log.commit } });
+    }
+    return { ok: true, term, index };
   }
 
   /** The entries of a `LogWrite` up to (index, term) are durable here. */
@@ -499,10 +532,12 @@ export class ReplicaNode<P> {
     for (const [partition, replicas] of partitions) {
       const log = this.logs.get(partition)!;
       if (log.configured || !replicas.includes(this.selfId)) configurations.set(partition, log.configs.current);
+      // A log without a configuration follows the layout: its base is the layout's set.
+      else log.configs.reset(log.configs.currentIndex, { voters: [...replicas], learners: [] });
     }
     this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership, configurations });
     for (const [partition, log] of this.logs) {
-      if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+      this.election.setGrantsVotes(partition, log.configs.names(this.selfId));
       this.updateEligibility(log);
     }
     for (const [partition, replicas] of partitions) {

@@ -1,4 +1,4 @@
-import { encodeKeyValue, indexEntryKey, pickAttributes, type AttributeValue, type Item, type KeySchema } from '@triad/model';
+import { encodeKeyValue, getOwn, indexEntryKey, pickAttributes, type AttributeValue, type Item, type KeySchema } from '@triad/model';
 import { projectedAttributes } from './secondary-indexes';
 import type { IndexDefinition, TableDefinition } from './table-definition';
 
@@ -52,7 +52,7 @@ export function isExtraEntry(partition: number, key: Buffer, expected: IndexEntr
 /** The table key attributes an entry holds (every projection keeps them), or undefined if one is missing. */
 export function tableKeyOfEntry(schema: KeySchema, entry: Item): Item | undefined {
   const names = schema.sortKey ? [schema.partitionKey.name, schema.sortKey.name] : [schema.partitionKey.name];
-  if (names.some((name) => entry[name] === undefined)) return undefined;
+  if (names.some((name) => getOwn(entry, name) === undefined)) return undefined;
   return pickAttributes(entry, names);
 }
 

@@ -1,4 +1,5 @@
 import type { KeySchema, ScalarAttributeType } from '@triad/model';
+import type { TableSse } from './table-encryption';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
@@ -49,6 +50,8 @@ export interface TableDefinition {
   tableStatus: TableStatus;
   /** Resource tags (TagResource, CreateTable's Tags), in the order they were first added. */
   tags?: Tag[];
+  /** SSESpecification's setting (reported by DescribeTable; absent: the service's own key). See table-encryption.ts. */
+  sse?: TableSse;
   /** DeleteTable refuses while this is true. */
   deletionProtectionEnabled?: boolean;
   /** When the table last switched to PAY_PER_REQUEST (absent: never, or at creation). */

@@ -1,6 +1,7 @@
 import { describeIndexes } from './index-description';
 import { NO_SIZE_ESTIMATES, type SizeEstimates } from './size-estimates';
 import type { IndexDefinition, IndexStatus, TableDefinition, TableStatus } from './table-definition';
+import { describeSse } from './table-encryption';
 
 /**
  * DynamoDB's TableDescription of a catalog definition (DescribeTable, and the answers of
@@ -62,6 +63,8 @@ export function describeTable(def: TableDefinition, region: string, accountId: s
     };
   }
   Object.assign(description, describeIndexes(def, arn, options.indexStatusOf, sizes));
+  const sse = describeSse(def.sse, region, accountId);
+  if (sse) description.SSEDescription = sse;
   description.DeletionProtectionEnabled = def.deletionProtectionEnabled ?? false;
   return description;
 }

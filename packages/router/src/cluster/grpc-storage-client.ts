@@ -6,7 +6,7 @@ import {
   UNSAFE_FOLLOWER_READS,
   certainlyNotSent,
   faultGate,
-  grpcStorageConnector,
+  
   isUnreachable,
   type ItemOp,
   type OpResult,
@@ -105,8 +105,8 @@ export class GrpcStorageClient implements StorageClient {
     private readonly log: Logger,
     /** Clocks and timers of the retries, the hedges and the channels' batches. */
     private readonly env: Environment,
-    /** Opens the connections to storage nodes; default gRPC. */
-    private readonly connector: StorageConnector = grpcStorageConnector(env),
+    /** Opens the connections to storage nodes: `grpcStorageConnector` with the cluster's TLS, or the simulator's. */
+    private readonly connector: StorageConnector,
   ) {}
 
   get partitionCount(): number {

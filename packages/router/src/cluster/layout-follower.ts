@@ -1,5 +1,5 @@
 import { parseClusterLayout, type ClusterView, type StorageNodeInfo } from '@triad/ring';
-import { grpcStorageConnector, type StorageConnector, type StorageNodeConnection } from '@triad/rpc';
+import { type StorageConnector, type StorageNodeConnection } from '@triad/rpc';
 import { promClient, type Logger } from '@triad/observability';
 import type { Registry } from 'prom-client';
 import type { Environment, TimerHandle } from '@triad/runtime';
@@ -30,8 +30,8 @@ export class LayoutFollower {
     private readonly log: Logger,
     registry: Registry,
     private readonly env: Environment,
-    /** Opens the connections to storage nodes; default gRPC. */
-    private readonly connector: StorageConnector = grpcStorageConnector(env),
+    /** Opens the connections to storage nodes: `grpcStorageConnector` with the cluster's TLS, or the simulator's. */
+    private readonly connector: StorageConnector,
   ) {
     this.epochGauge = new promClient.Gauge({
       name: 'triad_layout_epoch',

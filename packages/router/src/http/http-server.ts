@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import {
   DynamoDbError,
   InternalServerError,
@@ -17,7 +18,9 @@ import type { Operation, OperationRegistry } from '../operations/operation';
 import type { OperationContext } from '../operations/operation-context';
 import type { RouterMetrics } from '../router-metrics';
 import { errorBody } from './error-response';
-import { JSON_CONTENT_TYPE, REQUEST_BODY_BYTES_MAX, TARGET_PREFIX } from './http-limits';
+import { answerEdgeRefusal, guardConnections, isEdgeRefusal, readRequestBody, type HttpEdge } from './http-edge';
+import { CONNECTION_SWEEP_INTERVAL_MS, JSON_CONTENT_TYPE, TARGET_PREFIX, type HttpEdgeLimits } from './http-limits';
+import { parseJsonBody } from './request-body';
 import { RawJson } from './raw-json';
 import { newRequestId } from './request-id';
 
@@ -27,8 +30,12 @@ export interface HttpServerComponents {
   registry: Registry;
   metrics: RouterMetrics;
   log: Logger;
+  /** Connection and body limits (createHttpEdge), shared by every server of the router. */
+  edge: HttpEdge;
   /** True once the router can serve requests (health/ready). */
   ready: () => boolean;
+  /** Serve HTTPS with this certificate chain and key (PEM); none: plain HTTP. See tls-reloader.ts for renewals. */
+  tls?: { cert: Buffer; key: Buffer };
   /** Checks every request's credentials and says who sent it (auth/: SigV4 in enforce mode). */
   authenticator: Authenticator;
   /** Triad's admin API (access keys), by whole X-Amz-Target (auth/admin-operations.ts). */
@@ -54,34 +61,41 @@ function send(res: http.ServerResponse, status: number, body: unknown, requestId
   res.end(payload);
 }
 
-/** Reads the body up to the limit; undefined when it is larger. */
-function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > REQUEST_BODY_BYTES_MAX) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/**
+ * Node's own timeouts, set to the edge limits (the guard enforces them too, and the silent-connection
+ * case Node does not). Every server the router creates (HTTP, HTTPS) takes its options from here.
+ */
+export function httpServerOptions(limits: HttpEdgeLimits): http.ServerOptions {
+  return {
+    // Node insists that a head cannot take longer than the whole request.
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    // Node checks headersTimeout and requestTimeout this often (its default is 30 s).
+    connectionsCheckingInterval: CONNECTION_SWEEP_INTERVAL_MS,
+  };
 }
 
-/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks. */
+/** The DynamoDB JSON 1.0 endpoint: POST / with X-Amz-Target, plus /metrics and health checks; HTTPS when given `tls`. */
 export function createHttpServer(c: HttpServerComponents): http.Server {
-  return http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(c, req, res).catch((error: unknown) => {
       c.log.error('request handling failed', { error: String(error) });
       if (!res.headersSent) send(res, 500, errorBody(new InternalServerError('Internal server error')), newRequestId());
     });
-  });
+  };
+  const options = httpServerOptions(c.edge.limits);
+  const server = c.tls
+    ? // A client that never finishes its handshake is dropped as one that never sends its headers.
+      https.createServer({ ...options, handshakeTimeout: options.headersTimeout, cert: c.tls.cert, key: c.tls.key }, listener)
+    : http.createServer(options, listener);
+  guardConnections(server, c.edge);
+  return server;
 }
 
 async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method === 'GET') {
+    c.edge.guard.executing(req.socket);
     if (await serveMetrics(c.registry, req, res)) return;
     if (serveHealth(req, res, c.ready)) return;
     // DynamoDB answers a plain GET with a health line; load balancers rely on it.
@@ -95,19 +109,16 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
   const target = targetOf(req);
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   let outcome = 'ok';
+  let releaseBody = () => {};
   let principal: Principal | undefined;
   let body: unknown;
   try {
     if (req.method !== 'POST') throw new UnknownOperationException('');
-    const raw = await readBody(req);
-    if (raw === undefined) throw new SerializationException('Request body exceeds the maximum size');
+    const raw = await readRequestBody(c.edge, req);
+    releaseBody = raw.release;
     // Before anything reads the body: the signature covers the bytes as received.
-    principal = c.authenticator.authenticate(signedRequestOf(req, raw));
-    try {
-      body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new SerializationException('');
-    }
+    principal = c.authenticator.authenticate(signedRequestOf(req, raw.body));
+    body = parseJsonBody(raw.body);
     const operation = c.operations.get(operationName) ?? c.adminOperations?.get(target);
     if (!operation) throw new UnknownOperationException('');
     if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -117,12 +128,17 @@ async function handle(c: HttpServerComponents, req: http.IncomingMessage, res: h
     const result = await operation(body as Record<string, unknown>, { ...c.context, principal, caller });
     send(res, 200, result, requestId);
   } catch (error) {
+    if (isEdgeRefusal(error)) {
+      outcome = answerEdgeRefusal(c.edge, error, req, res, requestId);
+      return;
+    }
     const apiError = error instanceof DynamoDbError ? error : undefined;
     if (!apiError) c.log.error('operation failed', { operation: operationName, requestId, error: error instanceof Error ? error.stack : String(error) });
     const response = apiError ?? new InternalServerError('Internal server error');
     outcome = response.name;
     send(res, response.statusCode, errorBody(response), requestId);
   } finally {
+    releaseBody();
     const seconds = (c.context.env.monotonicMs() - started) / 1000;
     const op = c.operations.has(operationName) ? operationName : c.adminOperations?.has(target) ? target : 'unknown';
     c.metrics.requests.inc({ operation: op, outcome });

@@ -1,3 +1,4 @@
+import { getOwn, setOwn } from '@triad/model';
 import {
   BATCH_GET_KEYS_MAX,
   BATCH_REQUEST_BYTES_MAX,
@@ -72,7 +73,7 @@ function withKeys(request: KeysAndAttributes, keys: Item[]): KeysAndAttributes {
 /** An item limited to the top-level attributes of the legacy AttributesToGet. */
 function pickAttributes(item: Item, names: string[]): Item {
   const out: Item = {};
-  for (const name of names) if (Object.prototype.hasOwnProperty.call(item, name)) out[name] = item[name];
+  for (const name of names) if (Object.prototype.hasOwnProperty.call(item, name)) setOwn(out, name, item[name]);
   return out;
 }
 
@@ -159,7 +160,7 @@ export const batchGetItem: Operation = async (raw, context) => {
   const unprocessedKeys: Record<string, Item[]> = {};
   const unitsByTable = new Map<string, number>();
   for (const plan of plans) {
-    responses[plan.table] = [];
+    setOwn(responses, plan.table, []);
     unitsByTable.set(plan.table, 0);
   }
   let responseBytes = 0;
@@ -191,7 +192,7 @@ export const batchGetItem: Operation = async (raw, context) => {
   const unprocessed: Record<string, KeysAndAttributes> = {};
   for (const plan of plans) {
     const keys = unprocessedKeys[plan.table];
-    if (keys) unprocessed[plan.table] = withKeys(plan.request, keys);
+    if (keys) setOwn(unprocessed, plan.table, withKeys(plan.request, keys));
   }
   const response: Record<string, unknown> = { Responses: responses, UnprocessedKeys: unprocessed };
   const capacity = batchConsumedCapacity(request.ReturnConsumedCapacity, unitsByTable);

@@ -15,6 +15,7 @@ import {
 import type { Operation } from './operation';
 import { TAGS, checkTagContents, mergeTags } from './tag-resource';
 import { resourceArn, resourceRequest } from '../authorization';
+import { SSE_SPECIFICATION, tableSseOf, type SseSpecification } from '../catalog/table-encryption';
 
 const KEY_SCHEMA: FieldSpec = {
   type: {
@@ -63,6 +64,7 @@ export const schema: Schema = {
   GlobalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES,
   Tags: TAGS,
   DeletionProtectionEnabled: { type: 'Boolean' },
+  SSESpecification: SSE_SPECIFICATION,
 };
 
 export interface CreateTableRequest {
@@ -75,6 +77,7 @@ export interface CreateTableRequest {
   GlobalSecondaryIndexes?: GlobalSecondaryIndexRequest[];
   Tags?: { Key: string; Value: string }[];
   DeletionProtectionEnabled?: boolean;
+  SSESpecification?: SseSpecification;
 }
 
 const invalid = (message: string) => new ValidationException(`One or more parameter values were invalid: ${message}`);
@@ -112,6 +115,7 @@ export function checkCreateTable(request: CreateTableRequest): void {
   if (new Set(defined).size !== defined.length) {
     throw invalid('Duplicate AttributeName in AttributeDefinitions');
   }
+  if (request.SSESpecification) tableSseOf(request.SSESpecification);
   if (request.LocalSecondaryIndexes || request.GlobalSecondaryIndexes) {
     // With indexes, AttributeDefinitions must cover every index key too; checked there.
     checkCreateTableIndexes(request);
@@ -132,6 +136,7 @@ export const createTable: Operation = async (raw, context) => {
   const typeOf = (name: string) => request.AttributeDefinitions.find((d) => d.AttributeName === name)!.AttributeType;
   const [hash, range] = request.KeySchema;
   const billingMode = request.BillingMode ?? 'PROVISIONED';
+  const sse = request.SSESpecification && tableSseOf(request.SSESpecification);
   const def: TableDefinition = {
     tableName: request.TableName,
     tableId: newId(),
@@ -148,6 +153,7 @@ export const createTable: Operation = async (raw, context) => {
     tableStatus: 'ACTIVE',
     ...(request.Tags?.length ? { tags: mergeTags([], request.Tags) } : {}),
     ...(request.DeletionProtectionEnabled ? { deletionProtectionEnabled: true } : {}),
+    ...(sse ? { sse } : {}),
     ...createTableIndexDefinitions(request, newId),
   };
   await context.catalog.create(def);

@@ -1,3 +1,4 @@
+import { getOwn, setOwn } from '@triad/model';
 import {
   ValidationException,
   encodeKeyValue,
@@ -82,7 +83,7 @@ function checkStartKey(schema: KeySchema, key: Item): void {
  * Scan of a table does).
  */
 export function startAfter(storage: StorageClient, source: ReadSource, start: Item, forQuery: boolean): { partition: number; key: Buffer } {
-  if (forQuery && (Object.keys(start).length !== source.keyNames.length || source.keyNames.some((name) => start[name] === undefined))) {
+  if (forQuery && (Object.keys(start).length !== source.keyNames.length || source.keyNames.some((name) => getOwn(start, name) === undefined))) {
     throw new ValidationException(INVALID_START_KEY);
   }
   if (!source.index) {
@@ -90,11 +91,11 @@ export function startAfter(storage: StorageClient, source: ReadSource, start: It
     const location = locate(storage, source.table, start);
     return { partition: location.partition, key: location.key };
   }
-  if (Object.keys(start).length !== source.keyNames.length || source.keyNames.some((name) => start[name] === undefined)) {
+  if (Object.keys(start).length !== source.keyNames.length || source.keyNames.some((name) => getOwn(start, name) === undefined)) {
     throw new ValidationException(INVALID_START_KEY);
   }
   const tableKey: Item = {};
-  for (const name of keyNames(source.table.keySchema)) tableKey[name] = start[name];
+  for (const name of keyNames(source.table.keySchema)) setOwn(tableKey, name, start[name]);
   checkStartKey(source.table.keySchema, tableKey);
   const key = indexEntryKey(source.prefix, source.keySchema, source.table.keySchema, start);
   if (!key) throw new ValidationException(INVALID_START_KEY);
@@ -106,6 +107,6 @@ export function startAfter(storage: StorageClient, source: ReadSource, start: It
 /** LastEvaluatedKey for the last entry read. */
 export function lastKeyOf(source: ReadSource, item: Item): Item {
   const key: Item = {};
-  for (const name of source.keyNames) key[name] = item[name];
+  for (const name of source.keyNames) setOwn(key, name, item[name]);
   return key;
 }

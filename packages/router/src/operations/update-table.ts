@@ -16,6 +16,7 @@ import { TABLE_NAME } from '../validation/common-fields';
 import type { AttributeDefinition } from '../validation/secondary-indexes';
 import type { Operation } from './operation';
 import { resourceArn, resourceRequest } from '../authorization';
+import { SSE_SPECIFICATION, tableSseOf, type SseSpecification } from '../catalog/table-encryption';
 
 /**
  * Times UpdateTable re-reads and re-applies itself when the definition changed between its read
@@ -35,7 +36,6 @@ const PROVISIONED_THROUGHPUT: FieldSpec = {
 const UNSUPPORTED = [
   'StreamSpecification',
   'ReplicaUpdates',
-  'SSESpecification',
   'TableClass',
   'OnDemandThroughput',
   'WarmThroughput',
@@ -70,7 +70,7 @@ export const schema: Schema = {
     },
   },
   ReplicaUpdates: { type: { list: { type: { struct: {} } } } },
-  SSESpecification: { type: { struct: {} } },
+  SSESpecification: SSE_SPECIFICATION,
   TableClass: { type: 'String', enumValues: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
   OnDemandThroughput: { type: { struct: {} } },
   WarmThroughput: { type: { struct: {} } },
@@ -87,7 +87,7 @@ export interface UpdateTableRequest {
   GlobalSecondaryIndexUpdates?: GlobalSecondaryIndexUpdate[];
   StreamSpecification?: unknown;
   ReplicaUpdates?: unknown[];
-  SSESpecification?: unknown;
+  SSESpecification?: SseSpecification;
   TableClass?: string;
   OnDemandThroughput?: unknown;
   WarmThroughput?: unknown;
@@ -104,6 +104,7 @@ export function checkUpdateTable(request: UpdateTableRequest): void {
     request.BillingMode !== undefined ||
     request.DeletionProtectionEnabled !== undefined ||
     (request.GlobalSecondaryIndexUpdates !== undefined && request.GlobalSecondaryIndexUpdates.length > 0) ||
+    request.SSESpecification !== undefined ||
     UNSUPPORTED.some((field) => request[field] !== undefined);
   if (!changesSomething) {
     throw new ValidationException(
@@ -123,6 +124,11 @@ export function checkUpdateTable(request: UpdateTableRequest): void {
     }
   }
   checkGlobalIndexUpdatesRequest(request);
+  if (request.SSESpecification !== undefined) {
+    const others = request.ProvisionedThroughput ?? request.BillingMode ?? request.DeletionProtectionEnabled ?? UNSUPPORTED.find((field) => request[field] !== undefined);
+    if (others !== undefined) throw invalid('Server-Side Encryption modification must be the only operation in the request');
+    tableSseOf(request.SSESpecification);
+  }
   for (const field of UNSUPPORTED) {
     if (request[field] !== undefined) throw new ValidationException(`${field} is not supported by this version of Triad`);
   }
@@ -179,6 +185,11 @@ export function applyUpdateTable(
     next.writeCapacityUnits = throughput.WriteCapacityUnits;
   }
   if (request.DeletionProtectionEnabled !== undefined) next.deletionProtectionEnabled = request.DeletionProtectionEnabled;
+  if (request.SSESpecification !== undefined) {
+    const sse = tableSseOf(request.SSESpecification);
+    if (sse) next.sse = sse;
+    else delete next.sse;
+  }
   return next;
 }
 

@@ -1,4 +1,4 @@
-import { SerializationException, ValidationException, validateAttributeValue } from '@triad/model';
+import { SerializationException, ValidationException, setOwn, validateAttributeValue } from '@triad/model';
 
 /**
  * Declarative request checks, in DynamoDB's order: first every field's JSON type (a
@@ -40,6 +40,15 @@ export interface FieldSpec extends Constraints {
 }
 
 export type Schema = Record<string, FieldSpec>;
+
+/**
+ * The numbers an Integer (Java's int) or a Long field can hold. A Long is held exactly only up to
+ * 2^53 in JavaScript, so larger ones are refused rather than rounded.
+ */
+const INTEGER_RANGES = {
+  Integer: [-(2 ** 31), 2 ** 31 - 1],
+  Long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+} as const;
 
 /** DynamoDB reports at most this many constraint violations in one message. */
 const VIOLATIONS_REPORTED_MAX = 10;
@@ -97,7 +106,13 @@ function checkType(value: unknown, type: FieldType): unknown {
     describeJsonType(value, 'Boolean');
   }
   if (type === 'Integer' || type === 'Long') {
-    if (typeof value === 'number') return Math.floor(value);
+    if (typeof value === 'number') {
+      // Not truncated: a Limit of 1.5 or 4294967297 (1 once cut to 32 bits further on) is a mistake to report.
+      if (!Number.isInteger(value)) throw serialization(`DECIMAL_VALUE cannot be converted to ${type}`);
+      const [min, max] = INTEGER_RANGES[type];
+      if (value < min || value > max) throw serialization(`NUMBER_VALUE cannot be converted to ${type}`);
+      return value;
+    }
     if (typeof value === 'string') throw serialization(`STRING_VALUE cannot be converted to ${type}`);
     describeJsonType(value, type);
   }
@@ -126,7 +141,7 @@ function checkType(value: unknown, type: FieldType): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const checked = checkMapValue(child, type.map.type);
-      if (checked !== undefined) out[key] = checked;
+      if (checked !== undefined) setOwn(out, key, checked);
     }
     return out;
   }

@@ -66,11 +66,14 @@ import type { ProposalOverlay } from '../write-path/proposal-overlay';
 import type { IdentityStore } from '../replica/node-identity';
 import { KEY_OPERATIONS_QUEUED_MAX, WRITE_APPLY_WAIT_MS_MAX } from '../limits';
 import { testDelay } from '../test-delays';
+import type { PlantedBugs } from '../planted-bugs';
 import { FENCE_PREFIX } from '../indexes/index-fence';
 import type { IndexFences } from '../indexes/index-fences';
 
 export interface StorageServiceComponents {
   nodeId: string;
+  /** Why client writes are refused now (the disk is below its reserve), if they are. */
+  writeRefusal?: () => string | undefined;
   zone: string;
   store: StorageEngine;
   replicas: ReplicaState;
@@ -92,6 +95,8 @@ export interface StorageServiceComponents {
   /** Admits or refuses writes by the index list they carry (index-fences.ts). */
   indexFences: IndexFences;
   env: Environment;
+  /** The simulator's planted bugs (never set in a real process). */
+  plantedBugs?: PlantedBugs;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -200,6 +205,9 @@ export class StorageServiceImpl implements StorageNodeService {
       // A hot key: refuse before anything is applied, so that the client's retry is safe.
       return this.errorResult(op, new ThrottlingException());
     }
+    const refusal = op.kind === 'OP_KIND_GET' ? undefined : this.c.writeRefusal?.();
+    // Refused before anything is decided or applied: the client's retry (elsewhere, later) is safe.
+    if (refusal) return this.errorResult(op, new ServiceUnavailableException(`${this.c.nodeId}: ${refusal}`));
     try {
       const { result, applied, refusal } = await this.c.replicas.withKey<{ result?: OpResultBody; applied: Promise<void>; refusal?: unknown }>(op.partition, op.key, async (key) => {
         if (!this.mayServe(op.kind, op.partition)) return { result: undefined, applied: Promise.resolve() };
@@ -208,7 +216,8 @@ export class StorageServiceImpl implements StorageNodeService {
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         await this.c.indexFences.admit(op, body); // refuses a write made with an old index list (index-fence.ts)
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
-        const current = op.kind === 'OP_KIND_GET' ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
+        const appliedOnly = op.kind === 'OP_KIND_GET' && !this.c.plantedBugs?.strongReadsSeeUncommitted; // planted: reads see the log
+        const current = appliedOnly ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
         // A decision on this leader's own write still in the log is only as good as that write: an
         // answer without a write of its own waits for it to be applied (and is void if it never is).
         const decidedOn = op.kind === 'OP_KIND_GET' ? undefined : this.c.overlay.pendingWrite(op.partition, key);
@@ -397,7 +406,9 @@ export class StorageServiceImpl implements StorageNodeService {
 
   async readRange(request: RangeRequest): Promise<RangeReply> {
     this.refuseIfDraining();
-    if (request.consistent && !UNSAFE_FOLLOWER_READS) {
+    // The planted bug `strongReadsSeeUncommitted` (simulation only) skips both lease checks.
+    const leaseChecked = request.consistent && !UNSAFE_FOLLOWER_READS && !this.c.plantedBugs?.strongReadsSeeUncommitted;
+    if (leaseChecked) {
       const notLed = request.ranges.find((r) => !this.c.replication.isServingLeader(r.partition));
       if (notLed) {
         throw Object.assign(new Error(`${NOT_LEADER}:${this.c.replication.leaderHint(notLed.partition) ?? ''}`), {
@@ -437,7 +448,7 @@ export class StorageServiceImpl implements StorageNodeService {
       // Checked after reading, as for point reads; the router tries another replica.
       throw Object.assign(new Error(`${NOT_LEADER}:`), { grpcCode: grpc.status.FAILED_PRECONDITION });
     }
-    if (request.consistent && !UNSAFE_FOLLOWER_READS) {
+    if (leaseChecked) {
       // The lease may have ended while reading: a strong read counts only if it was served inside it.
       const lost = request.ranges.find((r) => !this.c.replication.isServingLeader(r.partition));
       if (lost) throw Object.assign(new Error(`${NOT_LEADER}:${this.c.replication.leaderHint(lost.partition) ?? ''}`), { grpcCode: grpc.status.FAILED_PRECONDITION });

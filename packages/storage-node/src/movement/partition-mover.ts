@@ -13,6 +13,7 @@ import type { ReplicaState } from '../replica/replica-state';
 import type { StorageEngine, RangeOptions } from '../storage/storage-engine';
 import { itemKeyOf, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 import type { MovementMetrics } from '../storage-metrics';
+import type { PlantedBugs } from '../planted-bugs';
 
 /** Records read from RocksDB per step of the stream, and sent in one Replicate message at most. */
 const STREAM_BATCH_RECORDS_MAX = 512;
@@ -30,6 +31,8 @@ const SWITCH_STEP_POLL_MS = 50;
  * is the long part.
  */
 const SWITCH_STEPS_MS_MAX = 120_000;
+/** The planted bug `moveSwitchWithoutLog` only: how long its switch pushes the layout before adopting it whatever the answers. */
+const SWITCH_PUSH_WAIT_MS = 2_000;
 
 export interface PartitionMoverComponents {
   nodeId: string;
@@ -43,6 +46,8 @@ export interface PartitionMoverComponents {
   metrics: MovementMetrics;
   log: Logger;
   env: Environment;
+  /** Only the simulator sets it (planted-bugs.ts). */
+  plantedBugs?: PlantedBugs;
 }
 
 /**
@@ -275,7 +280,9 @@ export class PartitionMover implements Movement {
     const retry = (detail: string, leaderHint = ''): MovePartitionReply => ({ status: 'MOVE_STATUS_RETRY', leaderHint, epoch: this.c.view.epoch, recordsStreamed: 0, detail });
     const steps = { incoming: targets.map((t) => t.id), leaving: move.from.filter((id) => !move.to.includes(id)), order: move.to };
     const startedMs = this.c.env.monotonicMs();
-    for (;;) {
+    // Planted (issue 11, failure 3; simulation only): no configuration steps through the log.
+    const planted = this.c.plantedBugs?.moveSwitchWithoutLog === true;
+    while (!planted) {
       if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition, or its move ended');
       if (this.c.env.monotonicMs() - startedMs > SWITCH_STEPS_MS_MAX) return retry('the configuration changes did not complete in time');
       const status = this.c.election.configuration(partition);
@@ -308,8 +315,14 @@ export class PartitionMover implements Movement {
     const next = completeMove(this.c.view.layout, partition);
     this.c.keeper.keepLeadershipOf(partition);
     try {
-      const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(next)) }));
-      await applied;
+      if (planted) {
+        // Planted: the layout is pushed for a while whatever the answers, then adopted here; no log entry.
+        await Promise.race([this.c.keeper.push(next, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
+        await this.c.keeper.adopt(next, new Set([partition]));
+      } else {
+        const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(next)) }));
+        await applied;
+      }
     } catch (error) {
       return retry(`the layout of the move did not commit: ${String(error)}`);
     } finally {

@@ -14,7 +14,7 @@ import {
 import type { ClusterView, StorageNodeInfo } from '@triad/ring';
 import type { ElectionPacket } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
-import type { Environment, TimerHandle } from '@triad/runtime';
+import { sleep, type Environment, type TimerHandle } from '@triad/runtime';
 import type { AntiEntropy } from '../repair/anti-entropy';
 import type { ElectionStore } from './election-store';
 import type { Leadership } from './leadership';
@@ -207,6 +207,7 @@ export class ReplicaDriver implements Leadership {
       learners,
       generation,
       payloadBytes,
+      plantedStaleTermAppends: this.c.plantedBugs?.staleTermAppends,
       config: ELECTION_CONFIG,
       random: this.c.env.random,
       nowMs: this.now(),
@@ -389,8 +390,11 @@ export class ReplicaDriver implements Leadership {
       if (this.rewritesInFlight.has(commit.partition)) waiting.push(commit);
       else this.scheduleApply(commit.partition, commit.index);
     }
+    // Fault point (simulation only): a pause between the sync and what depends on it (acknowledgements, votes).
+    const ackDelayMs = ready.logWrites.length + ready.persist.length > 0 ? this.c.env.faults.delayMs('replica.beforeAck') : 0;
     const next = this.afterPersist
       .then(() => written)
+      .then(() => (ackDelayMs > 0 ? sleep(this.c.env, ackDelayMs) : undefined))
       .then(() => this.afterWrite(ready, rewritten, waiting, replies))
       .catch((error: unknown) => {
         // Memory is ahead of disk: only a restart is safe.
@@ -512,6 +516,11 @@ export class ReplicaDriver implements Leadership {
         if (entry.payload?.layout) break;
       }
       const records = run.flatMap((entry) => entry.payload?.records ?? []);
+      const slowMs = this.c.env.faults.delayMs('replica.slowApply'); // fault point (simulation only)
+      if (slowMs > 0) {
+        await sleep(this.c.env, slowMs);
+        if (!current()) return;
+      }
       if (records.length > 0) {
         await this.c.replicas.applyCommitted(partition, records);
         if (leads) this.c.forwardToIncoming(partition, records);
@@ -631,6 +640,8 @@ export class ReplicaDriver implements Leadership {
     const reply: PendingReply = { contents: { election: [], log: [] }, resolve, done };
     this.repliesWaiting.set(packet.from, reply);
     await done;
+    // Fault point (simulation only): the answer is lost after its effects were synced here.
+    if (this.c.env.faults.fires('replica.dropReply')) return { from: this.c.nodeId, payload: EMPTY };
     return this.packet(reply.contents);
   }
 

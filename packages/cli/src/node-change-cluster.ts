@@ -1,18 +1,31 @@
 import { Ring, layoutEpoch, parseClusterLayout, type ClusterLayout, type StorageNodeInfo } from '@triad/ring';
-import { StorageNodeClient, type MovePartitionReply, type MoveProgress } from '@triad/rpc';
+import { grpcStorageConnector, type GrpcSecurity, type MovePartitionReply, type MoveProgress, type StorageConnector, type StorageNodeConnection } from '@triad/rpc';
+import { realEnvironment, sleep, type Environment } from '@triad/runtime';
 import type { ChangeCluster } from './change-runner';
 
 /** Admin calls wait this long for a node that does not answer (MovePartition has its own, long deadline). */
 export const ADMIN_CALL_DEADLINE_MS = 5_000;
 
-/** The cluster as the CLI reaches it: one gRPC client per storage node address. */
-export class GrpcChangeCluster implements ChangeCluster {
-  private readonly clients = new Map<string, StorageNodeClient>();
+/**
+ * The cluster as the CLI reaches it: one connection per storage node address, opened through a
+ * `StorageConnector` (gRPC in the `triad` command; the simulator's network in `@triad/sim`, which
+ * runs the same change runner over simulated links), timed by an `Environment`.
+ */
+export class NodeChangeCluster implements ChangeCluster {
+  private readonly clients = new Map<string, StorageNodeConnection>();
 
-  client(node: StorageNodeInfo): StorageNodeClient {
+  constructor(
+    private readonly connector: StorageConnector,
+    /** Times the runner's pauses and its stall limit. */
+    private readonly env: Environment,
+    /** Named in the pings it sends. */
+    private readonly name = 'triad-cli',
+  ) {}
+
+  client(node: StorageNodeInfo): StorageNodeConnection {
     let client = this.clients.get(node.address);
     if (!client) {
-      client = new StorageNodeClient(node.address, ADMIN_CALL_DEADLINE_MS);
+      client = this.connector.connect(node.address, { deadlineMs: ADMIN_CALL_DEADLINE_MS });
       this.clients.set(node.address, client);
     }
     return client;
@@ -48,7 +61,7 @@ export class GrpcChangeCluster implements ChangeCluster {
   }
 
   async reachable(node: StorageNodeInfo): Promise<boolean> {
-    return this.client(node).ping({ from: 'triad-cli' }).then(() => true, () => false);
+    return this.client(node).ping({ from: this.name }).then(() => true, () => false);
   }
 
   movePartition(node: StorageNodeInfo, partition: number, minEpoch: number): Promise<MovePartitionReply> {
@@ -60,11 +73,22 @@ export class GrpcChangeCluster implements ChangeCluster {
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return sleep(this.env, ms);
+  }
+
+  nowMs(): number {
+    return this.env.monotonicMs();
   }
 
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+  }
+}
+
+/** The `triad` command's cluster: gRPC with the cluster's mutual TLS, real time. */
+export class GrpcChangeCluster extends NodeChangeCluster {
+  constructor(security: GrpcSecurity) {
+    super(grpcStorageConnector(realEnvironment, security), realEnvironment);
   }
 }

@@ -1,0 +1,3 @@
+import { describeShortSeeds } from './short-seeds';
+
+describeShortSeeds(3);
