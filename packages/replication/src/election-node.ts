@@ -19,6 +19,7 @@
  *    timeout) keeps a rejoining replica from deposing a healthy leader, together with pre-vote.
  */
 import { resolveElectionConfig, type ElectionConfig } from './config';
+import { membersOf, quorumOf, type Configuration } from './log/configuration';
 import { assert } from './errors';
 import {
   BOOT_ID_MAX,
@@ -28,7 +29,6 @@ import {
   PARTITION_ID_MAX,
   PEERS_MAX,
   PEER_ACK_GAP_HEARTBEATS_MAX,
-  QUORUM,
   REPLICATION_FACTOR,
   TERM_MAX,
   TRANSFER_RESENDS_MAX,
@@ -79,6 +79,16 @@ export interface ElectionNodeInit {
    * nor campaigns until `setVoting` promotes it, once it has caught up.
    */
   learners?: ReadonlySet<PartitionId>;
+  /**
+   * Each partition's configuration as its log says it (see `ReplicaNode`), where it differs from
+   * `partitions` (whose sets are then all voters). Changed later by `setConfiguration`.
+   */
+  configurations?: ReadonlyMap<PartitionId, Configuration>;
+}
+
+/** `ids` in the order of `preference`, those it does not name after them (in their own order). */
+function ordered(preference: readonly NodeId[], ids: readonly NodeId[]): NodeId[] {
+  return [...preference.filter((id) => ids.includes(id)), ...ids.filter((id) => !preference.includes(id))];
 }
 
 /** A log entry's position: its term, then its index. */
@@ -108,6 +118,23 @@ class PartitionState {
   readonly rejected = new Set<NodeId>();
   /** A learner neither votes nor campaigns (see `ElectionNodeInit.learners`). */
   voting = true;
+  /**
+   * Whether this node may campaign as far as its configuration goes: a voter of it, or (see
+   * `ReplicaNode`) a voter whose removal is not committed yet. Set with the configuration.
+   */
+  eligible = true;
+  /**
+   * Whether this node gives votes (see `ReplicaNode`): not while its log of the partition is one it
+   * started empty on joining, until that log names it — it has forgotten what it held before, and
+   * only its log's recency keeps it from electing a candidate of an outdated configuration.
+   */
+  grantsVotes = true;
+  /**
+   * The layout's preference order (set by the constructor and `reconfigure`): voters are kept in it
+   * whatever order a configuration entry names them in, so that balancing and ranked timeouts follow
+   * the layout (a node leaving or joining a partition comes last) and not the log's order.
+   */
+  preference: readonly NodeId[] = [];
   /** The term in which a transfer campaign may skip the lease wait (see `TimeoutNow.leasesClear`). */
   leasesClearTerm = -1;
   /** After handing leadership away: the `TimeoutNow` to resend while nobody has taken over. */
@@ -128,8 +155,14 @@ class PartitionState {
 
   constructor(
     readonly partition: PartitionId,
-    /** Changed only by `reconfigure` (a join or decommission step). */
+    /**
+     * Every member the partition's log goes to (voters first, in preference order, then learners),
+     * and the voters alone: who elects, and whose acks make leases. Changed by `reconfigure` (a
+     * layout step) and `setConfiguration` (the log's configuration). This node need not be a member
+     * (a node that joins before its log arrives, or one its log has just removed).
+     */
     public replicas: readonly NodeId[],
+    public voters: readonly NodeId[],
     public peers: readonly NodeId[],
     public term: number,
     public votedFor: NodeId | undefined,
@@ -191,7 +224,7 @@ export class ElectionNode {
 
     const ids = [...init.partitions.keys()].sort((a, b) => a - b);
     for (const partition of ids) {
-      const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition));
+      const ps = this.newPartitionState(partition, init.partitions.get(partition)!, init.persisted?.get(partition), init.configurations?.get(partition));
       if (init.learners?.has(partition)) ps.voting = false;
       this.partitions.set(partition, ps);
       this.partitionList.push(ps);
@@ -200,14 +233,20 @@ export class ElectionNode {
   }
 
   /** A partition this node starts to replicate (at start, or when a layout change gives it one). */
-  private newPartitionState(partition: PartitionId, replicas: readonly NodeId[], saved: PersistedElectionState | undefined): PartitionState {
-    this.assertReplicaSet(partition, replicas);
+  private newPartitionState(partition: PartitionId, replicas: readonly NodeId[], saved: PersistedElectionState | undefined, config?: Configuration): PartitionState {
+    if (config === undefined) this.assertReplicaSet(partition, replicas);
+    else this.assertConfiguration(partition, config);
+    const voters = config ? config.voters : replicas;
+    const members = config ? membersOf(config) : replicas;
     const term = saved?.term ?? 0;
     assert(Number.isInteger(term) && term >= 0 && term <= TERM_MAX, () => `partition ${partition}: bad persisted term ${term}`);
     // The vote may name a node that is no longer a replica (the set changed since): it is kept all
     // the same, so that this node still votes at most once in that term.
     const votedFor = saved?.votedFor ?? undefined;
-    const ps = new PartitionState(partition, [...replicas], replicas.filter((r) => r !== this.selfId), term, votedFor);
+    const ps = new PartitionState(partition, [...members], [...voters], members.filter((r) => r !== this.selfId), term, votedFor);
+    ps.eligible = voters.includes(this.selfId);
+    ps.preference = [...replicas];
+    if (config) ps.voters = ordered(ps.preference, config.voters);
     this.resetElectionTimer(ps);
     return ps;
   }
@@ -217,6 +256,12 @@ export class ElectionNode {
     assert(replicas.length === REPLICATION_FACTOR, () => `partition ${partition} has ${replicas.length} replicas`);
     assert(new Set(replicas).size === REPLICATION_FACTOR, () => `partition ${partition} repeats a replica`);
     assert(replicas.includes(this.selfId), () => `partition ${partition} is not replicated by ${this.selfId}`);
+  }
+
+  private assertConfiguration(partition: PartitionId, config: Configuration): void {
+    assert(Number.isInteger(partition) && partition >= 0 && partition <= PARTITION_ID_MAX, () => `bad partition ${partition}`);
+    const members = membersOf(config);
+    assert(new Set(members).size === members.length, () => `partition ${partition}: a member appears twice in ${JSON.stringify(config)}`);
   }
 
   /** Recomputes which partitions each peer shares with this node, keeping what is known of the peers that remain. */
@@ -250,7 +295,7 @@ export class ElectionNode {
         // Its lease ended long ago (lease < that timeout); stepping down lets it vote and tells
         // the router to look elsewhere.
         if (nowMs - ps.quorumContactMs > this.config.electionTimeoutMinMs) this.becomeFollower(ps, ps.term, undefined, 'quorum-lost');
-      } else if (nowMs >= ps.electionDeadlineMs && ps.voting) {
+      } else if (nowMs >= ps.electionDeadlineMs && this.campaigns(ps)) {
         this.preCampaign(ps);
       }
     }
@@ -265,7 +310,11 @@ export class ElectionNode {
   /** A message from `from` (as authenticated by the transport; see `decodeMessage`). */
   receive(from: NodeId, message: Message, nowMs: number): void {
     this.advance(nowMs);
-    if (from === this.selfId || !this.peers.has(from)) return; // not a replica of anything we share
+    if (from === this.selfId) return;
+    // A vote request is answered whoever sends it (Raft §4.1): the candidate may be a voter of a
+    // configuration our log does not hold yet, and only our vote can elect it. Everything else
+    // comes only from replicas of partitions we share.
+    if (!this.peers.has(from) && message.type !== 'VoteRequest') return;
     switch (message.type) {
       case 'VoteRequest':
         return this.onVoteRequest(from, message);
@@ -311,7 +360,12 @@ export class ElectionNode {
   reconfigure(
     partitions: ReadonlyMap<PartitionId, readonly NodeId[]>,
     nowMs: number,
-    options: { persisted?: ReadonlyMap<PartitionId, PersistedElectionState>; keepLeadership?: ReadonlySet<PartitionId> } = {},
+    options: {
+      persisted?: ReadonlyMap<PartitionId, PersistedElectionState>;
+      keepLeadership?: ReadonlySet<PartitionId>;
+      /** Partitions whose configuration the log decides (see `ReplicaNode`): `setConfiguration` semantics, not the layout's. */
+      configurations?: ReadonlyMap<PartitionId, Configuration>;
+    } = {},
   ): void {
     this.advance(nowMs);
     assert(partitions.size <= PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
@@ -325,17 +379,26 @@ export class ElectionNode {
     }
     for (const [partition, replicas] of [...partitions].sort((a, b) => a[0] - b[0])) {
       const ps = this.partitions.get(partition);
+      const config = options.configurations?.get(partition);
       if (!ps) {
-        const created = this.newPartitionState(partition, replicas, options.persisted?.get(partition));
+        const created = this.newPartitionState(partition, replicas, options.persisted?.get(partition), config);
         this.partitions.set(partition, created);
         const at = this.partitionList.findIndex((other) => other.partition > partition);
         this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);
         continue;
       }
+      if (config) {
+        ps.preference = [...replicas];
+        this.applyConfiguration(ps, config);
+        continue;
+      }
       this.assertReplicaSet(partition, replicas);
       const sameMembers = replicas.length === ps.replicas.length && replicas.every((id) => ps.replicas.includes(id));
+      ps.preference = [...replicas];
       ps.replicas = [...replicas];
+      ps.voters = [...replicas];
       ps.peers = replicas.filter((r) => r !== this.selfId);
+      ps.eligible = ps.voters.includes(this.selfId);
       if (sameMembers) continue; // only the preference order changed
       if (ps.transferOut && !replicas.includes(ps.transferOut.to)) ps.transferOut = undefined;
       if (ps.role === 'leader' && !options.keepLeadership?.has(partition)) {
@@ -356,6 +419,90 @@ export class ElectionNode {
       this.reportServing(ps);
     }
     this.rebuildPeers();
+  }
+
+  /**
+   * The partition's configuration in force changed (a configuration entry entered or left its log,
+   * or a snapshot replaced it; see `ReplicaNode`). Term, vote and role are kept: a leader goes on
+   * leading (it appended the entry itself, and keeps its lease only as far as a majority of the new
+   * voters acked — so it may shrink), a candidate starts over as a follower (its votes were counted
+   * against the old voters). A node that is no voter neither campaigns nor takes over.
+   */
+  setConfiguration(partition: PartitionId, config: Configuration, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (!ps) return;
+    this.applyConfiguration(ps, config);
+    this.rebuildPeers();
+  }
+
+  private applyConfiguration(ps: PartitionState, config: Configuration): void {
+    this.assertConfiguration(ps.partition, config);
+    const voters = ordered(ps.preference, config.voters);
+    const members = [...voters, ...config.learners];
+    ps.replicas = members;
+    ps.voters = voters;
+    ps.peers = members.filter((r) => r !== this.selfId);
+    ps.eligible = ps.voters.includes(this.selfId);
+    if (ps.transferOut && !ps.voters.includes(ps.transferOut.to)) ps.transferOut = undefined;
+    if (ps.role === 'leader') {
+      for (const id of [...ps.followerAckSentAtMs.keys()]) if (!members.includes(id)) ps.followerAckSentAtMs.delete(id);
+      const contact = this.majorityContactMs(ps);
+      ps.leaseUntilMs = contact + this.config.leaseDurationMs;
+      ps.quorumContactMs = Math.max(contact, ps.electedAtMs);
+      this.roundUrgent = true; // a new member hears from its leader at once
+    } else if (ps.role !== 'follower') {
+      this.becomeFollower(ps, ps.term, undefined, 'reconfigured');
+    }
+    this.reportServing(ps);
+  }
+
+  /** Starts replicating a partition outside a layout step (a node joining it through its log; see `ReplicaNode.joinPartition`). */
+  addPartition(partition: PartitionId, config: Configuration, persisted: PersistedElectionState | undefined, nowMs: number): void {
+    this.advance(nowMs);
+    if (this.partitions.has(partition)) return;
+    assert(this.partitions.size < PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
+    const created = this.newPartitionState(partition, membersOf(config), persisted, config);
+    this.partitions.set(partition, created);
+    const at = this.partitionList.findIndex((other) => other.partition > partition);
+    this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);
+    this.rebuildPeers();
+  }
+
+  /** Stops replicating a partition (its log removed this node): it stops serving it first. */
+  removePartition(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (!ps) return;
+    if (ps.role === 'leader') this.becomeFollower(ps, ps.term, undefined, 'removed');
+    this.reportServing(ps, false);
+    // A term or vote changed in this step is still written by the next `ready()` (a vote may be on its way).
+    this.partitions.delete(partition);
+    this.partitionList.splice(this.partitionList.indexOf(ps), 1);
+    this.rebuildPeers();
+  }
+
+  /**
+   * Lets a node its log is removing still campaign while the removal is uncommitted (it may hold
+   * the newest log, and no one else may be able to win without it); it counts votes against the
+   * configuration in force, which does not include it, and hands over once the removal commits.
+   */
+  setEligible(partition: PartitionId, eligible: boolean): void {
+    const ps = this.partitions.get(partition);
+    if (ps) ps.eligible = eligible || ps.voters.includes(this.selfId);
+  }
+
+  /** Whether this node may grant votes in the partition (see `PartitionState.grantsVotes`). */
+  setGrantsVotes(partition: PartitionId, grants: boolean): void {
+    const ps = this.partitions.get(partition);
+    if (ps) ps.grantsVotes = grants;
+  }
+
+  /** Steps down from leading `partition` (the log removed this node from its voters; see `ReplicaNode`). */
+  stepDown(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const ps = this.partitions.get(partition);
+    if (ps && ps.role === 'leader') this.becomeFollower(ps, ps.term, undefined, 'removed');
   }
 
   /** Membership believes `nodeId` is up. Only a hint: it re-enables transfers to that node. */
@@ -391,7 +538,7 @@ export class ElectionNode {
     this.advance(nowMs);
     const ps = this.partitions.get(partition);
     if (!ps || ps.role !== 'leader') return { ok: false, reason: 'not-leader' };
-    if (target !== undefined && (target === this.selfId || !ps.replicas.includes(target))) return { ok: false, reason: 'invalid-target' };
+    if (target !== undefined && (target === this.selfId || !ps.voters.includes(target))) return { ok: false, reason: 'invalid-target' };
     for (const candidate of target !== undefined ? [target] : ps.peers) {
       if (this.isFitTarget(ps, candidate, false)) {
         this.transferTo(ps, candidate, 'admin');
@@ -420,7 +567,10 @@ export class ElectionNode {
   acceptsReplication(partition: PartitionId, term: number, from: NodeId, nowMs: number): boolean {
     this.advance(nowMs);
     const ps = this.partitions.get(partition);
-    if (!ps || !ps.replicas.includes(from)) return false;
+    // The sender need not be in our configuration: a node whose log lacks the entries that added
+    // the leader (or lacks its own removal) learns them only from that leader. Only the leader of
+    // a term sends that term's log messages (one leader per term), so the term alone decides.
+    if (!ps) return false;
     if (term < ps.term) return false;
     if (term > ps.term) {
       this.becomeFollower(ps, term, from === this.selfId ? undefined : from, 'higher-term');
@@ -529,6 +679,7 @@ export class ElectionNode {
     return {
       partition,
       replicas: ps.replicas,
+      voters: ps.voters,
       role: ps.role,
       term: ps.term,
       votedFor: ps.votedFor ?? null,
@@ -552,15 +703,18 @@ export class ElectionNode {
 
   private onVoteRequest(from: NodeId, m: VoteRequest): void {
     const ps = this.partitions.get(m.partition);
-    if (!ps || !ps.replicas.includes(from)) return;
+    if (!ps) return;
     const reply = (granted: boolean, term: number) =>
       this.send(from, { type: 'VoteResponse', partition: ps.partition, term, preVote: m.preVote, granted });
     // Leader stickiness: while we lead, or acked a live leader less than a minimum election timeout
     // ago, we neither vote nor adopt the candidate's term, unless the leader itself asked for this
     // election (a transfer).
-    if (!m.force && this.isSticky(ps)) return reply(false, ps.term);
-    // A learner's term and vote may have been lost with its disk: it gives no vote at all.
-    if (!ps.voting) return reply(false, ps.term);
+    // A node outside our configuration cannot force its way past stickiness: only our leader sends
+    // `TimeoutNow`, and only to a voter of its configuration, which is ours or one step on.
+    if ((!m.force || !ps.replicas.includes(from)) && this.isSticky(ps)) return reply(false, ps.term);
+    // A learner's term and vote may have been lost with its disk: it gives no vote at all. Nor does
+    // a node whose log of the partition started empty when it joined and does not name it yet.
+    if (!ps.voting || !ps.grantsVotes) return reply(false, ps.term);
     // Raft's election restriction: only a candidate holding every entry we hold can win with our
     // vote, so every committed entry (on a majority) is in the next leader's log.
     const logOk = isAtLeastAsUpToDate({ term: m.lastLogTerm, index: m.lastLogIndex }, this.logPosition(ps.partition));
@@ -587,12 +741,12 @@ export class ElectionNode {
       if (ps.role !== 'pre-candidate') return;
       if (m.granted && m.term === ps.term + 1) {
         ps.granted.add(from);
-        if (ps.granted.size >= QUORUM) this.campaign(ps, undefined);
+        if (this.votersIn(ps, ps.granted) >= quorumOf(ps.voters.length)) this.campaign(ps, undefined);
       } else if (!m.granted && m.term > ps.term) {
         this.becomeFollower(ps, m.term, undefined, 'higher-term');
       } else if (!m.granted) {
         ps.rejected.add(from);
-        if (ps.rejected.size > REPLICATION_FACTOR - QUORUM) this.becomeFollower(ps, ps.term, undefined, 'pre-vote-lost');
+        if (this.votersIn(ps, ps.rejected) > ps.voters.length - quorumOf(ps.voters.length)) this.becomeFollower(ps, ps.term, undefined, 'pre-vote-lost');
       }
       return;
     }
@@ -600,10 +754,10 @@ export class ElectionNode {
     if (ps.role !== 'candidate' || m.term !== ps.term) return;
     if (m.granted) {
       ps.granted.add(from);
-      if (ps.granted.size >= QUORUM) this.becomeLeader(ps);
+      if (this.votersIn(ps, ps.granted) >= quorumOf(ps.voters.length)) this.becomeLeader(ps);
     } else {
       ps.rejected.add(from);
-      if (ps.rejected.size > REPLICATION_FACTOR - QUORUM) this.becomeFollower(ps, ps.term, undefined, 'vote-lost');
+      if (this.votersIn(ps, ps.rejected) > ps.voters.length - quorumOf(ps.voters.length)) this.becomeFollower(ps, ps.term, undefined, 'vote-lost');
     }
   }
 
@@ -656,15 +810,17 @@ export class ElectionNode {
       // cannot lead a term again once we left it), so the round's send time starts a lease.
       if (!entry.ok || entry.term !== ps.term || ps.role !== 'leader' || sentAtMs === undefined) continue;
       ps.followerAckSentAtMs.set(from, Math.max(ps.followerAckSentAtMs.get(from) ?? -Infinity, sentAtMs));
-      ps.quorumContactMs = Math.max(ps.quorumContactMs, sentAtMs);
-      ps.leaseUntilMs = Math.max(ps.leaseUntilMs, sentAtMs + this.config.leaseDurationMs);
+      if (!ps.voters.includes(from)) continue; // a learner's ack keeps nobody from voting
+      const contact = this.majorityContactMs(ps);
+      ps.quorumContactMs = Math.max(ps.quorumContactMs, contact);
+      ps.leaseUntilMs = Math.max(ps.leaseUntilMs, contact + this.config.leaseDurationMs);
     }
   }
 
   private onTimeoutNow(from: NodeId, m: TimeoutNow): void {
     const ps = this.partitions.get(m.partition);
     // Only the leader of our current term sends one; anything else is stale (a later term exists).
-    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader' || !ps.voting) return;
+    if (!ps || !ps.replicas.includes(from) || m.term !== ps.term || ps.role === 'leader' || !this.campaigns(ps)) return;
     this.campaign(ps, { leasesClear: m.leasesClear });
   }
 
@@ -692,7 +848,8 @@ export class ElectionNode {
     ps.granted.add(this.selfId);
     this.resetElectionTimer(ps);
     const last = this.logPosition(ps.partition);
-    for (const peer of ps.peers) {
+    for (const peer of ps.voters) {
+      if (peer === this.selfId) continue;
       this.send(peer, { type: 'VoteRequest', partition: ps.partition, term: ps.term + 1, preVote: true, force: false, lastLogTerm: last.term, lastLogIndex: last.index });
     }
   }
@@ -709,7 +866,8 @@ export class ElectionNode {
     ps.leasesClearTerm = transfer?.leasesClear ? ps.term : -1;
     this.resetElectionTimer(ps);
     const last = this.logPosition(ps.partition);
-    for (const peer of ps.peers) {
+    for (const peer of ps.voters) {
+      if (peer === this.selfId) continue;
       this.send(peer, {
         type: 'VoteRequest',
         partition: ps.partition,
@@ -843,7 +1001,7 @@ export class ElectionNode {
    * membership hints and drain flags only, never on lost heartbeats, so it does not flap.
    */
   private preferredLeader(ps: PartitionState): NodeId {
-    for (const id of ps.replicas) {
+    for (const id of ps.voters) {
       if (id === this.selfId) return id;
       const peer = this.peers.get(id)!;
       if (!peer.down && !peer.draining) return id;
@@ -854,7 +1012,7 @@ export class ElectionNode {
   /** Reachable now, in our term, not draining; for balancing also steadily reachable. */
   private isFitTarget(ps: PartitionState, target: NodeId, steady: boolean): boolean {
     const peer = this.peers.get(target);
-    if (!peer || peer.down || peer.draining || !ps.peers.includes(target) || !this.transferable(ps.partition, target)) return false;
+    if (!peer || peer.down || peer.draining || !ps.voters.includes(target) || target === this.selfId || !this.transferable(ps.partition, target)) return false;
     const ackedSentAtMs = ps.followerAckSentAtMs.get(target);
     if (ackedSentAtMs === undefined) return false;
     if (this.nowMs - ackedSentAtMs > this.config.heartbeatIntervalMs * TRANSFER_TARGET_ACK_AGE_HEARTBEATS_MAX) return false;
@@ -863,6 +1021,36 @@ export class ElectionNode {
 
   // ---------------------------------------------------------------------------------------------
   // Helpers
+
+  /** Whether this node may campaign: it votes (no lost disk) and is eligible (see `setEligible`). */
+  private campaigns(ps: PartitionState): boolean {
+    return ps.voting && ps.eligible;
+  }
+
+  private votersIn(ps: PartitionState, ids: ReadonlySet<NodeId>): number {
+    let n = 0;
+    for (const id of ids) if (ps.voters.includes(id)) n++;
+    return n;
+  }
+
+  /**
+   * The send time of the newest round that a majority of the voters acked (this node counting as
+   * one if it is a voter): a lease runs from it. With three voters, the newest ack of either
+   * follower. -Infinity while too few voters acked.
+   */
+  private majorityContactMs(ps: PartitionState): number {
+    const needed = quorumOf(ps.voters.length) - (ps.voters.includes(this.selfId) ? 1 : 0);
+    if (needed <= 0) return this.nowMs;
+    const acks: number[] = [];
+    for (const id of ps.voters) {
+      if (id === this.selfId) continue;
+      const at = ps.followerAckSentAtMs.get(id);
+      if (at !== undefined) acks.push(at);
+    }
+    if (acks.length < needed) return -Infinity;
+    acks.sort((a, b) => b - a);
+    return acks[needed - 1];
+  }
 
   private isServing(ps: PartitionState, nowMs: number): boolean {
     return ps.role === 'leader' && ps.caughtUp && nowMs >= ps.servingNotBeforeMs && nowMs < ps.leaseUntilMs;
@@ -888,8 +1076,8 @@ export class ElectionNode {
   private resetElectionTimer(ps: PartitionState): void {
     const { electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = this.config;
     const r = this.nextRandom();
-    const slots = this.config.rankedElectionTimeouts ? Math.max(1, ps.replicas.length) : 1;
-    const rank = slots > 1 ? Math.max(0, ps.replicas.indexOf(this.selfId)) : 0;
+    const slots = this.config.rankedElectionTimeouts ? Math.max(1, ps.voters.length) : 1;
+    const rank = slots > 1 ? Math.max(0, ps.voters.indexOf(this.selfId)) : 0;
     const slice = (max - min + 1) / slots;
     ps.electionTimeoutMs = min + Math.floor((rank + r) * slice) + (this.draining ? max : 0);
     this.restartElectionDeadline(ps);

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './limits';
 export * from './messages';
 export * from './types';
+export * from './log/configuration';
 export * from './log/log-entry';
 export * from './log/log-limits';
 export * from './log/log-messages';

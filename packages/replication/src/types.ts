@@ -44,7 +44,9 @@ export type RoleChangeReason =
   | 'transfer-out'
   | 'timeout-now'
   /** The partition's replica set changed members (a join or decommission) and this leader did not switch it. */
-  | 'reconfigured';
+  | 'reconfigured'
+  /** A committed configuration entry removed this leader from the partition's voters. */
+  | 'removed';
 
 export type TransferReason = 'balance' | 'drain' | 'admin';
 
@@ -84,7 +86,10 @@ export type TransferResult =
 /** A snapshot of one partition, for status pages and debugging. */
 export interface PartitionStatus {
   partition: PartitionId;
+  /** Every member the log goes to: voters (preferred first), then learners. */
   replicas: readonly NodeId[];
+  /** The members that elect leaders and count towards commits and leases. */
+  voters: readonly NodeId[];
   role: Role;
   term: number;
   votedFor: NodeId | null;

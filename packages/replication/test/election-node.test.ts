@@ -76,14 +76,22 @@ describe('ElectionNode: elections', () => {
     expect(sent(next, 'VoteResponse')[0].message.granted).toBe(true);
   });
 
-  it('ignores partitions it does not replicate and senders that are not replicas', () => {
+  it('ignores partitions it does not replicate, and heartbeats of senders that are not replicas', () => {
     const node = makeNode('n0', { partitions: new Map([[0, ['n0', 'n1', 'n2']], [1, ['n0', 'n3', 'n4']]]) });
-    node.receive('n9', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
-    node.receive('n3', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
+    node.receive('n9', { type: 'Heartbeat', round: 1, boot: 1, draining: false, entries: [{ partition: 0, term: 5 }] }, 1);
+    node.receive('n3', { type: 'Heartbeat', round: 1, boot: 1, draining: false, entries: [{ partition: 0, term: 5 }] }, 1);
     node.receive('n1', { type: 'VoteRequest', partition: 42, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
     expect(node.hasReady()).toBe(false);
     expect(node.termOf(0)).toBe(0);
     expect(node.termOf(42)).toBeUndefined();
+  });
+
+  it('answers a vote request from a node outside its configuration (a voter of one its log does not hold yet)', () => {
+    const node = makeNode('n0', { partitions: new Map([[0, ['n0', 'n1', 'n2']]]) });
+    node.receive('n9', { type: 'VoteRequest', partition: 0, term: 5, preVote: false, force: false, lastLogTerm: 0, lastLogIndex: 0 }, 1);
+    const ready = node.ready();
+    expect(ready.persist).toEqual([{ partition: 0, term: 5, votedFor: 'n9' }]);
+    expect(sent(ready, 'VoteResponse')).toEqual([{ to: 'n9', message: { type: 'VoteResponse', partition: 0, term: 5, preVote: false, granted: true } }]);
   });
 });
 

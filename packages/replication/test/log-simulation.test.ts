@@ -44,12 +44,16 @@ describe('log simulation', () => {
       expect(sum('truncations')).toBeGreaterThan(0);
       expect(sum('promotions')).toBeGreaterThan(0);
       expect(sum('failed')).toBeGreaterThan(0);
+      // Replica-set changes: moves finish, and removed replicas learn it from their logs.
+      expect(sum('movesDone')).toBeGreaterThan(0);
+      expect(sum('removals')).toBeGreaterThan(0);
     }
     if (process.env.SEED !== undefined || process.env.SIM_SUMMARY) {
       console.log(
         `${results.length} seeds, ${(sum('simulatedMs') / 1000).toFixed(0)} s simulated: ${sum('steps')} steps, ${sum('elections')} elections, ` +
           `${sum('transfers')} transfers, ${sum('crashes')} crashes, ${sum('wipes')} wipes, ${sum('snapshots')} snapshots, ` +
-          `${sum('truncations')} truncations, ${sum('promotions')} promotions; writes: ${sum('proposed')} proposed, ` +
+          `${sum('truncations')} truncations, ${sum('promotions')} promotions, ${sum('configChanges')} configuration changes, ` +
+          `${sum('movesDone')} moves done, ${sum('removals')} removals learned from the log, ${sum('cleanups')} joins cleaned up; writes: ${sum('proposed')} proposed, ` +
           `${sum('acknowledged')} acknowledged, ${sum('failed')} failed, ${sum('unknown')} unknown; ${sum('reads')} strong reads; ` +
           `served at most ${max('servedAfterMs').toFixed(0)} ms after healing, converged at most ${max('convergedAfterMs').toFixed(0)} ms after that`,
       );

@@ -61,9 +61,9 @@ describe('ElectionNode.reconfigure', () => {
     expect(node.leaderOf(0)).toBe('n0');
     node.reconfigure(NEW_SET, 20);
     node.ready();
-    // n2 is no replica any more: its vote requests get no answer.
+    // n2 is no replica any more: it cannot force its way past stickiness (it is refused).
     node.receive('n2', { type: 'VoteRequest', partition: 0, term: 9, preVote: false, force: true, lastLogTerm: 0, lastLogIndex: 0 }, 30);
-    expect(node.ready().messages).toEqual([]);
+    expect(node.ready().messages).toEqual([{ to: 'n2', message: { type: 'VoteResponse', partition: 0, term: 3, preVote: false, granted: false } }]);
     expect(node.termOf(0)).toBe(3);
     // n3 is: a heartbeat of a newer term from it makes it the leader.
     node.receive('n3', { type: 'Heartbeat', round: 1, boot: 2, draining: false, entries: [{ partition: 0, term: 4 }] }, 40);

@@ -8,6 +8,7 @@ import { ReplicaNode, type LogEntry, type NodeId, type PersistedLog, type Replic
 const P = 0;
 const REPLICAS = ['n0', 'n1', 'n2'];
 const PARTITIONS = new Map([[P, REPLICAS]]);
+const CONFIG = { voters: REPLICAS, learners: [] };
 
 interface Envelope {
   from: NodeId;
@@ -143,8 +144,8 @@ describe('ReplicaNode', () => {
       random: () => 0.5,
       nowMs: 0,
     });
-    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 5, snapshotTerm: 2, commit: 5, generation: 0 }, 10);
-    expect(node.ready().logWrites).toEqual([{ partition: P, reset: { index: 5, term: 2 }, entries: [] }]);
+    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 5, snapshotTerm: 2, commit: 5, generation: 0, config: CONFIG }, 10);
+    expect(node.ready().logWrites).toEqual([{ partition: P, reset: { index: 5, term: 2, config: CONFIG }, entries: [] }]);
     expect(node.logStatus(P)).toMatchObject({ last: 5, persisted: 4, applied: 5 });
     node.logPersisted(P, 5, 2, 11); // the driver reports the reset's position durable
     expect(node.logStatus(P)!.persisted).toBe(5);
@@ -215,7 +216,7 @@ describe('ReplicaNode', () => {
       random: () => 0.5,
       nowMs: 0,
     });
-    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 97, snapshotTerm: 2, commit: 97, generation: 1 }, 10);
+    node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 97, snapshotTerm: 2, commit: 97, generation: 1, config: CONFIG }, 10);
     const ready = node.ready();
     expect(ready.logWrites).toEqual([]);
     expect(node.logStatus(P)).toMatchObject({ last: 0, commit: 0, applied: 0 });

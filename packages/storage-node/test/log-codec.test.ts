@@ -9,6 +9,7 @@ describe('log codec', () => {
     { term: 3, index: 8, payload: { records: [record('a', 'x'), record('b', '')] } },
     { term: 4, index: 9, payload: undefined, promote: { node: 'storage-b-1', generation: 2 } },
     { term: 4, index: 2 ** 40, payload: { records: [], layout: Buffer.from('{"epoch":3}') } },
+    { term: 4, index: 10, payload: undefined, config: { voters: ['storage-a-1', 'storage-b-1', 'storage-c-1'], learners: ['storage-a-2'] } },
   ];
 
   it('round-trips entries as stored', () => {
@@ -20,7 +21,17 @@ describe('log codec', () => {
       { type: 'Append', partition: 5, term: 4, prevIndex: 6, prevTerm: 3, commit: 6, entries: entries.slice(0, 3) },
       { type: 'AppendResponse', partition: 5, term: 4, success: true, match: 9, learner: false, generation: 1 },
       { type: 'AppendResponse', partition: 0, term: 9, success: false, match: 0, learner: true, generation: 3 },
-      { type: 'InstallSnapshot', partition: 64, term: 4, index: 100, snapshotTerm: 2, commit: 120, generation: 2 },
+      { type: 'Append', partition: 5, term: 4, prevIndex: 9, prevTerm: 4, commit: 9, entries: entries.slice(4) },
+      {
+        type: 'InstallSnapshot',
+        partition: 64,
+        term: 4,
+        index: 100,
+        snapshotTerm: 2,
+        commit: 120,
+        generation: 2,
+        config: { voters: ['storage-a-2', 'storage-b-1', 'storage-c-1'], learners: [] },
+      },
     ];
     expect(decodeLogMessages(encodeLogMessages(messages))).toEqual(messages);
   });

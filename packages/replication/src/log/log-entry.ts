@@ -1,4 +1,5 @@
 import type { NodeId, PartitionId } from '../types';
+import type { Configuration } from './configuration';
 
 /**
  * One entry of a partition's replicated log. `payload` is the driver's (the records a write
@@ -16,6 +17,12 @@ export interface LogEntry<P> {
    * leader would otherwise hand it to the new learner with nothing committed in the current term.
    */
   promote?: { node: NodeId; generation: number };
+  /**
+   * A configuration entry: the partition's replica set from this entry on (see configuration.ts).
+   * It takes effect on each replica as soon as it is in its log, committed or not, and is undone
+   * if the entry is truncated. Its payload is undefined.
+   */
+  config?: Configuration;
 }
 
 /**
@@ -26,6 +33,13 @@ export interface LogEntry<P> {
 export interface PersistedLog<P> {
   applied: { index: number; term: number };
   entries: readonly LogEntry<P>[];
+  /**
+   * The configuration as of the applied position: the last configuration entry applied, or the one
+   * a snapshot brought (`LogWrite.reset.config`). The driver keeps it durable with its applied
+   * state. Missing: no configuration entry ever reached this node's state, and the replica set the
+   * node was started with (the layout's, all voters) is in force until one does.
+   */
+  config?: Configuration;
 }
 
 /**
@@ -37,7 +51,8 @@ export interface PersistedLog<P> {
 export interface LogWrite<P> {
   partition: PartitionId;
   truncateFrom?: number;
-  reset?: { index: number; term: number };
+  /** `config`: the configuration as of the snapshot's position, to keep with the applied state. */
+  reset?: { index: number; term: number; config: Configuration };
   entries: LogEntry<P>[];
 }
 

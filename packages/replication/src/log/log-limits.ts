@@ -38,3 +38,12 @@ export const LOG_APPEND_RETRY_MS = 500;
 
 /** Entries a window may hold beyond what is needed before it is compacted: compaction copies the window, so not on every answer. */
 export const LOG_COMPACTION_SLACK_ENTRIES = 1024;
+
+/** Voters a configuration entry may leave: two, so that a removal never leaves a partition that one crash stops (a 4→3 or 3→2 step). */
+export const CONFIG_VOTERS_MIN = 2;
+
+/** Members (voters and learners) of one partition: three, one joining and one leaving, and room for a split's extra. */
+export const CONFIG_MEMBERS_MAX = 7;
+
+/** Configurations a replica remembers by index (the base included): changes come three per move, and are looked up only at recent positions. */
+export const CONFIG_HISTORY_MAX = 16;

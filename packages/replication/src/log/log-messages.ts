@@ -1,5 +1,6 @@
 import { MalformedMessageError } from '../errors';
 import { PARTITION_ID_MAX, TERM_MAX } from '../limits';
+import { configurationProblem, type Configuration } from './configuration';
 import type { LogEntry } from './log-entry';
 import { LOG_APPEND_ENTRIES_MAX } from './log-limits';
 
@@ -50,12 +51,19 @@ export interface InstallSnapshot {
   snapshotTerm: number;
   commit: number;
   generation: number;
+  /** The configuration as of (index, snapshotTerm): the follower's base once its log restarts there. */
+  config: Configuration;
 }
 
 export type LogMessage<P> = Append<P> | AppendResponse | InstallSnapshot;
 
 const isIndex = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isTerm = (v: unknown) => isIndex(v) && (v as number) <= TERM_MAX;
+
+function isConfiguration(v: unknown): boolean {
+  const c = v as Configuration | null;
+  return typeof c === 'object' && c !== null && Array.isArray(c.voters) && Array.isArray(c.learners) && configurationProblem(c) === undefined;
+}
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new MalformedMessageError(what);
@@ -77,6 +85,7 @@ export function checkLogMessage<P>(message: LogMessage<P>): LogMessage<P> {
       message.entries.forEach((entry, i) => {
         check(entry.index === message.prevIndex + 1 + i, `Append: entry ${i} has index ${entry.index}`);
         check(entry.promote === undefined || (typeof entry.promote.node === 'string' && isIndex(entry.promote.generation)), `Append: entry ${i} has a bad promotion`);
+        check(entry.config === undefined || isConfiguration(entry.config), `Append: entry ${i} has a bad configuration`);
         check(isTerm(entry.term) && entry.term >= term && entry.term <= message.term, `Append: entry ${i} has term ${entry.term}`);
         term = entry.term;
       });
@@ -88,7 +97,7 @@ export function checkLogMessage<P>(message: LogMessage<P>): LogMessage<P> {
       return message;
     case 'InstallSnapshot':
       check(
-        isIndex(message.index) && isTerm(message.snapshotTerm) && message.snapshotTerm <= message.term && isIndex(message.commit) && isIndex(message.generation),
+        isIndex(message.index) && isTerm(message.snapshotTerm) && message.snapshotTerm <= message.term && isIndex(message.commit) && isIndex(message.generation) && isConfiguration(message.config),
         'InstallSnapshot: bad fields',
       );
       return message;

@@ -23,11 +23,27 @@
  *  - A node that lost its disk replicates as a learner: no vote, no campaign, no count towards a
  *    majority, until a promotion entry naming it (and its generation) commits — which needs every
  *    other replica to accept the leader's term, so it never helps a stale leader.
+ *
+ * Replica-set changes (Raft's single-server changes; configuration.ts):
+ *  - A configuration entry names the voters and learners from its index on. It takes effect on
+ *    each replica as soon as it is in its log (committed or not) and is undone if truncated; commits
+ *    and leases always count the voters of the configuration in the leader's log.
+ *  - Each entry differs from the one before by one step: a learner added or removed, a learner
+ *    promoted, a voter removed. Any majority of the old voters then meets any majority of the new.
+ *  - A leader proposes a change only once an entry of its own term is committed (its no-op: an
+ *    uncommitted change from an earlier term is then committed or gone everywhere that matters —
+ *    without this, two changes made in different terms could each be one step from the base and
+ *    two steps from each other), and only while no change in its log is uncommitted.
+ *  - A learner gets the log but counts for nothing; it is promoted only once it holds the whole
+ *    committed log. A leader removed from the voters keeps leading (not counting itself) until the
+ *    entry commits, then hands over. A removed node learns of its removal from the leader (which
+ *    keeps sending to it up to that entry), and reports `Removed` once it applied the entry.
  */
 import { ElectionNode, type ElectionNodeInit } from '../election-node';
 import { assert } from '../errors';
 import type { Message } from '../messages';
-import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, Role, ServingWindow, TransferResult } from '../types';
+import type { ElectionEvent, NodeId, PartitionId, PartitionStatus, PersistRecord, PersistedElectionState, Role, ServingWindow, TransferResult } from '../types';
+import { ConfigHistory, UNKNOWN_CONFIGURATION, describeChange, membersOf, type Configuration } from './configuration';
 import type { CommitAdvance, LogEntry, LogWrite, PersistedLog, SnapshotRequest } from './log-entry';
 import {
   LOG_APPEND_BYTES_MAX,
@@ -53,7 +69,11 @@ export interface ReplicaOutbound<P> {
 export type ReplicaEvent =
   | ElectionEvent
   | { type: 'Truncated'; partition: PartitionId; from: number }
-  | { type: 'Promoted'; partition: PartitionId; term: number };
+  | { type: 'Promoted'; partition: PartitionId; term: number }
+  /** The configuration in force here changed (an entry at `index` arrived, or was truncated, or a snapshot replaced the log). */
+  | { type: 'ConfigurationChanged'; partition: PartitionId; index: number; config: Configuration }
+  /** This node applied the committed entry (at `index`) that removed it from the partition: the driver may forget the partition. */
+  | { type: 'Removed'; partition: PartitionId; index: number };
 
 /**
  * Everything produced since the last `ready()`. The driver:
@@ -75,6 +95,16 @@ export interface ReplicaReady<P> {
 }
 
 export type ProposeResult = { ok: true; term: number; index: number } | { ok: false; reason: 'not-leader' | 'busy' };
+
+/**
+ * Why a configuration change was refused: `not-leader` (not serving), `own-term-uncommitted` (no
+ * entry of this leader's term committed yet), `change-pending` (an earlier change is uncommitted),
+ * `learner-behind` (a promotion of a learner that lacks part of the committed log), `invalid` (not
+ * one step from the configuration in force; `detail` says why).
+ */
+export type ConfigChangeResult =
+  | { ok: true; term: number; index: number }
+  | { ok: false; reason: 'not-leader' | 'own-term-uncommitted' | 'change-pending' | 'learner-behind' | 'invalid'; detail?: string };
 
 export interface ReplicaNodeInit<P> extends Omit<ElectionNodeInit, 'logPosition' | 'learners'> {
   /** Each partition's log as persisted (missing: empty). */
@@ -113,6 +143,11 @@ class Progress {
   snapshotGeneration = 0;
   /** Send at the next flush even with nothing new (a probe after a refusal, a transfer's catch-up). */
   forceSend = false;
+  /**
+   * A node the configuration no longer has: it is sent the log only up to the entry that removed
+   * it (this index), so that it learns of its removal, and counts for nothing.
+   */
+  retiringAt: number | undefined = undefined;
 
   constructor(next: number) {
     this.next = next;
@@ -139,11 +174,25 @@ class PartitionLog<P> {
   promotionIndex = 0;
   /** A follower's last Append or snapshot from its leader, or its last reminder (see `remindLeader`). */
   leaderContactMs = -Infinity;
+  /** This node applied a configuration naming it (so a later one without it removes it). */
+  memberSeen: boolean;
+  removedReported = false;
+  /**
+   * The highest commit index a leader told this follower (not clamped to what it sent): until it has
+   * applied that far, a configuration without it may still be followed by one that adds it back.
+   */
+  leaderCommit = 0;
+  /** A configuration came from the log (an entry, a snapshot, or the applied state): the layout no longer decides the members. */
+  configured = false;
 
   constructor(
     readonly partition: PartitionId,
     readonly window: LogWindow<P>,
+    /** The configurations set in the log, and the base before them. */
+    readonly configs: ConfigHistory,
+    selfId: NodeId,
   ) {
+    this.memberSeen = membersOf(configs.at(window.prevIndex)).includes(selfId);
     this.commit = window.prevIndex;
     this.persisted = window.lastIndex;
     this.applied = window.prevIndex;
@@ -180,24 +229,49 @@ export class ReplicaNode<P> {
     this.payloadBytes = init.payloadBytes;
     this.plantedStaleTermAppends = init.plantedStaleTermAppends ?? false;
     this.nowMs = init.nowMs;
-    for (const partition of init.partitions.keys()) this.logs.set(partition, this.newLog(partition, init.logs.get(partition)));
+    const configurations = new Map<PartitionId, Configuration>();
+    for (const [partition, replicas] of init.partitions) {
+      const log = this.newLog(partition, init.logs.get(partition), replicas);
+      this.logs.set(partition, log);
+      configurations.set(partition, log.configs.current);
+    }
     this.election = new ElectionNode({
       ...init,
+      configurations,
       learners: init.learners,
-      transferable: (partition, peer) => !(this.logs.get(partition)?.progress.get(peer)?.learner ?? false),
+      transferable: (partition, peer) => {
+        const progress = this.logs.get(partition)?.progress.get(peer);
+        return !(progress?.learner ?? false) && progress?.retiringAt === undefined;
+      },
       logPosition: (partition) => {
         const log = this.logs.get(partition);
         return log ? { term: log.window.lastTerm, index: log.window.lastIndex } : { term: 0, index: 0 };
       },
     });
+    for (const [partition, log] of this.logs) {
+      if (!log.configs.names(this.selfId)) this.election.setGrantsVotes(partition, false);
+      this.updateEligibility(log);
+    }
     this.pullElection();
   }
 
-  private newLog(partition: PartitionId, persisted: PersistedLog<P> | undefined): PartitionLog<P> {
+  /** A partition's log as persisted; its base configuration is the persisted one, else `fallback` (the layout's set, all voters). */
+  private newLog(partition: PartitionId, persisted: PersistedLog<P> | undefined, fallback: readonly NodeId[] | Configuration): PartitionLog<P> {
     const applied = persisted?.applied ?? { index: 0, term: 0 };
     const window = new LogWindow<P>(applied.index, applied.term);
-    for (const entry of persisted?.entries ?? []) window.append(entry);
-    return new PartitionLog(partition, window);
+    const base = persisted?.config ?? (Array.isArray(fallback) ? { voters: [...fallback], learners: [] } : (fallback as Configuration));
+    const configs = new ConfigHistory(applied.index, base);
+    let configured = persisted?.config !== undefined;
+    for (const entry of persisted?.entries ?? []) {
+      window.append(entry);
+      if (entry.config) {
+        configs.append(entry.index, entry.config);
+        configured = true;
+      }
+    }
+    const log = new PartitionLog(partition, window, configs, this.selfId);
+    log.configured = configured;
+    return log;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -219,7 +293,8 @@ export class ReplicaNode<P> {
           progress.probing = true;
           progress.next = progress.match + 1;
         }
-        if (progress.inFlight === 0 && (progress.match < log.window.lastIndex || progress.commitSent < log.commit) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
+        const upTo = Math.min(log.window.lastIndex, progress.retiringAt ?? Infinity);
+        if (progress.inFlight === 0 && (progress.match < upTo || progress.commitSent < Math.min(log.commit, upTo)) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
           this.sendAppend(log, id, progress, true);
         }
       }
@@ -228,6 +303,7 @@ export class ReplicaNode<P> {
 
   receive(from: NodeId, message: ReplicaMessage<P>, nowMs: number): void {
     this.advance(nowMs);
+    if (message.type === 'VoteRequest' || message.type === 'AppendResponse') this.noticeNonMember(from, message.partition);
     switch (message.type) {
       case 'Append':
         this.onAppend(from, message);
@@ -262,6 +338,60 @@ export class ReplicaNode<P> {
     const entry: LogEntry<P> = { term, index, payload: build(term, index) };
     this.appendOwn(log, entry);
     return { ok: true, term, index: entry.index };
+  }
+
+  /**
+   * Proposes the partition's next configuration: one step from the one in force (see
+   * `describeChange`), at the serving leader, once an entry of its term is committed and while no
+   * other change is uncommitted. Like a write, it takes effect when it is applied at (term, index),
+   * or fails if truncated; unlike a write, it takes effect here at once (commits and leases count
+   * the new voters from now on).
+   */
+  proposeConfiguration(partition: PartitionId, next: Configuration, nowMs: number): ConfigChangeResult {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log || !this.election.isServingLeader(partition, nowMs) || log.leaderTerm === undefined) return { ok: false, reason: 'not-leader' };
+    if (log.commit < log.noopIndex) return { ok: false, reason: 'own-term-uncommitted' };
+    if (log.configs.currentIndex > log.commit) return { ok: false, reason: 'change-pending' };
+    const change = describeChange(log.configs.current, next);
+    if (typeof change === 'string') return { ok: false, reason: 'invalid', detail: change };
+    if (change.type === 'promote') {
+      const progress = log.progress.get(change.node);
+      if (!progress || progress.learner || progress.match < log.commit) return { ok: false, reason: 'learner-behind' };
+    }
+    const config: Configuration = { voters: [...next.voters], learners: [...next.learners] };
+    const entry: LogEntry<P> = { term: log.leaderTerm, index: log.window.lastIndex + 1, payload: undefined, config };
+    this.appendOwn(log, entry);
+    return { ok: true, term: entry.term, index: entry.index };
+  }
+
+  /**
+   * Starts replicating a partition this node is joining (a learner the leader added, or is about to
+   * add): it learns the configuration from the log, and until then is no voter. `persisted` keeps
+   * the term and vote it may have had in the partition before (a node removed and added again must
+   * never vote twice in a term); `log` what it may still hold of it.
+   */
+  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: PersistedElectionState; log?: PersistedLog<P> } = {}): void {
+    this.advance(nowMs);
+    if (this.logs.has(partition)) return;
+    const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
+    this.logs.set(partition, log);
+    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs);
+    // What it held of the partition before is gone: its vote could elect a candidate of an outdated
+    // configuration (one it had left) until its log names it again.
+    this.election.setGrantsVotes(partition, log.configs.names(this.selfId));
+    this.pullElection();
+  }
+
+  /** Stops replicating a partition (after `Removed`, or when an aborted join is given up): everything about it is dropped. */
+  forgetPartition(partition: PartitionId, nowMs: number): void {
+    this.advance(nowMs);
+    const log = this.logs.get(partition);
+    if (!log) return;
+    this.logs.delete(partition);
+    this.unsent.delete(log);
+    this.election.removePartition(partition, nowMs);
+    this.pullElection();
   }
 
   /**
@@ -305,7 +435,9 @@ export class ReplicaNode<P> {
     const log = this.logs.get(partition);
     if (!log || index <= log.applied) return;
     assert(index <= log.emitted, () => `partition ${partition}: applied ${index} beyond ${log.emitted}`);
+    const before = log.applied;
     log.applied = index;
+    for (const set of log.configs.setBetween(before, index)) this.noteAppliedConfig(log, set.index, set.config);
     if (log.leaderTerm !== undefined && !log.caughtUpReported && log.noopIndex > 0 && index >= log.noopIndex) {
       log.caughtUpReported = true;
       this.election.catchUpComplete(partition, log.leaderTerm, nowMs);
@@ -339,7 +471,16 @@ export class ReplicaNode<P> {
     progress.inFlight = 1;
     progress.lastSentMs = nowMs;
     progress.next = index + 1;
-    const message: InstallSnapshot = { type: 'InstallSnapshot', partition, term, index, snapshotTerm, commit: log.commit, generation: progress.snapshotGeneration };
+    const message: InstallSnapshot = {
+      type: 'InstallSnapshot',
+      partition,
+      term,
+      index,
+      snapshotTerm,
+      commit: Math.min(log.commit, progress.retiringAt ?? Infinity),
+      generation: progress.snapshotGeneration,
+      config: log.configs.at(index),
+    };
     this.appends.push({ to, message });
   }
 
@@ -377,14 +518,35 @@ export class ReplicaNode<P> {
     options: { persisted?: ElectionNodeInit['persisted']; keepLeadership?: ReadonlySet<PartitionId>; logs?: ReadonlyMap<PartitionId, PersistedLog<P>> } = {},
   ): void {
     this.advance(nowMs);
-    for (const partition of [...this.logs.keys()]) if (!partitions.has(partition)) this.logs.delete(partition);
-    for (const partition of partitions.keys()) {
-      if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition)));
+    for (const partition of [...this.logs.keys()]) {
+      if (partitions.has(partition)) continue;
+      this.unsent.delete(this.logs.get(partition)!);
+      this.logs.delete(partition);
     }
-    this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership });
+    for (const partition of partitions.keys()) {
+      if (!this.logs.has(partition)) this.logs.set(partition, this.newLog(partition, options.logs?.get(partition), partitions.get(partition)!));
+    }
+    // The log decides the members of a partition it holds a configuration for, and of one this node
+    // joins (it is in no configuration yet): the layout only orders the voters.
+    const configurations = new Map<PartitionId, Configuration>();
+    for (const [partition, replicas] of partitions) {
+      const log = this.logs.get(partition)!;
+      if (log.configured || !replicas.includes(this.selfId)) configurations.set(partition, log.configs.current);
+      // A log without a configuration follows the layout: its base is the layout's set.
+      else log.configs.reset(log.configs.currentIndex, { voters: [...replicas], learners: [] });
+    }
+    this.election.reconfigure(partitions, nowMs, { persisted: options.persisted, keepLeadership: options.keepLeadership, configurations });
+    for (const [partition, log] of this.logs) {
+      this.election.setGrantsVotes(partition, log.configs.names(this.selfId));
+      this.updateEligibility(log);
+    }
     for (const [partition, replicas] of partitions) {
       const log = this.logs.get(partition)!;
       if (log.leaderTerm === undefined) continue;
+      if (configurations.has(partition)) {
+        this.syncProgress(log);
+        continue;
+      }
       for (const id of [...log.progress.keys()]) if (!replicas.includes(id)) log.progress.delete(id);
       for (const id of replicas) if (id !== this.selfId && !log.progress.has(id)) log.progress.set(id, new Progress(log.window.lastIndex + 1));
     }
@@ -498,6 +660,16 @@ export class ReplicaNode<P> {
     return { first: log.window.firstIndex, last: log.window.lastIndex, lastTerm: log.window.lastTerm, commit: log.commit, persisted: log.persisted, applied: log.applied };
   }
 
+  /**
+   * The partition's configuration in force here, the index of the entry that set it (the base's
+   * position if none in the log did), and whether that entry is committed.
+   */
+  configuration(partition: PartitionId): { config: Configuration; index: number; committed: boolean } | undefined {
+    const log = this.logs.get(partition);
+    if (!log) return undefined;
+    return { config: log.configs.current, index: log.configs.currentIndex, committed: log.configs.currentIndex <= log.commit };
+  }
+
   /** The entry at `index` if it is still in memory (tests and the simulator). */
   entryAt(partition: PartitionId, index: number): LogEntry<P> | undefined {
     return this.logs.get(partition)?.window.entry(index);
@@ -545,9 +717,7 @@ export class ReplicaNode<P> {
     log.leaderTerm = term;
     log.caughtUpReported = false;
     log.pendingAck = undefined;
-    for (const id of this.election.status(log.partition)!.replicas) {
-      if (id !== this.selfId) log.progress.set(id, new Progress(log.window.lastIndex + 1));
-    }
+    this.syncProgress(log);
     // Commit the earlier terms' entries through one of our own; serve once it is applied.
     const noop: LogEntry<P> = { term, index: log.window.lastIndex + 1, payload: undefined };
     log.noopIndex = noop.index;
@@ -558,6 +728,98 @@ export class ReplicaNode<P> {
     log.window.append(entry);
     this.pushLogWrite(log.partition, undefined, entry);
     this.unsent.add(log);
+    if (entry.config) {
+      log.configs.append(entry.index, entry.config);
+      this.configurationChanged(log);
+    }
+  }
+
+  /** The configuration in force changed: elections and leases follow it, and a leader replicates to its members. */
+  private configurationChanged(log: PartitionLog<P>): void {
+    log.configured = true;
+    if (log.configs.names(this.selfId)) this.election.setGrantsVotes(log.partition, true);
+    const config = log.configs.current;
+    this.events.push({ type: 'ConfigurationChanged', partition: log.partition, index: log.configs.currentIndex, config });
+    this.election.setConfiguration(log.partition, config, this.nowMs);
+    this.updateEligibility(log);
+    if (log.leaderTerm !== undefined) {
+      this.syncProgress(log);
+      this.maybeCommit(log); // fewer voters may make a majority already
+    }
+  }
+
+  /**
+   * A leader tracks every member of its configuration but itself, and the node(s) the last change
+   * removed, up to the entry that removed them (so that they learn of it).
+   */
+  private syncProgress(log: PartitionLog<P>): void {
+    const members = membersOf(log.configs.current).filter((id) => id !== this.selfId);
+    const retiring = new Map<NodeId, number>();
+    const previous = log.configs.previous;
+    if (previous) for (const id of membersOf(previous.config)) if (id !== this.selfId && !members.includes(id)) retiring.set(id, previous.replacedAt);
+    for (const [id, progress] of [...log.progress]) {
+      if (members.includes(id)) progress.retiringAt = undefined;
+      else if (retiring.has(id)) progress.retiringAt = retiring.get(id);
+      else if (progress.retiringAt === undefined || progress.retiringAt > log.window.lastIndex) log.progress.delete(id);
+    }
+    for (const id of [...members, ...retiring.keys()]) {
+      if (log.progress.has(id)) continue;
+      const progress = new Progress(log.window.lastIndex + 1);
+      progress.retiringAt = retiring.get(id);
+      log.progress.set(id, progress);
+    }
+    this.unsent.add(log);
+  }
+
+  /**
+   * A node outside our configuration asks for votes or reminds us of entries it lacks: if we lead,
+   * it is a replica this log removed that never heard it committed (or a join given up). Send it
+   * our log up to the configuration in force, which does not name it: once it applies that, it
+   * knows (`Removed`).
+   */
+  private noticeNonMember(from: NodeId, partition: PartitionId): void {
+    const log = this.logs.get(partition);
+    if (!log || log.leaderTerm === undefined || from === this.selfId || log.progress.has(from)) return;
+    if (membersOf(log.configs.current).includes(from)) return;
+    const progress = new Progress(log.window.lastIndex + 1);
+    progress.retiringAt = Math.max(log.configs.currentIndex, log.commit);
+    progress.forceSend = true;
+    log.progress.set(from, progress);
+    this.unsent.add(log);
+  }
+
+  /**
+   * A voter whose removal is in its log but not committed may still campaign (see
+   * `ElectionNode.setEligible`): with the newest log it may be the only one that can win.
+   */
+  private updateEligibility(log: PartitionLog<P>): void {
+    if (log.configs.current.voters.includes(this.selfId)) return;
+    this.election.setEligible(log.partition, log.configs.currentIndex > log.commit && log.configs.at(log.commit).voters.includes(this.selfId));
+  }
+
+  /** This node applied the configuration set at `index`: once one named it, one that does not may remove it. */
+  private noteAppliedConfig(log: PartitionLog<P>, index: number, config: Configuration): void {
+    if (membersOf(config).includes(this.selfId)) log.memberSeen = true;
+    else this.maybeRemoved(log);
+  }
+
+  /**
+   * Removed: the configuration as of what is applied here (committed) does not name this node, one
+   * applied before did, and no later entry in the log names it again (a node added back replays
+   * its earlier removal on the way).
+   */
+  private maybeRemoved(log: PartitionLog<P>): void {
+    if (!log.memberSeen || log.removedReported || log.leaderCommit > log.applied) return;
+    if (membersOf(log.configs.at(log.applied)).includes(this.selfId) || membersOf(log.configs.current).includes(this.selfId)) return;
+    const index = log.configs.currentIndex <= log.applied ? log.configs.currentIndex : log.applied;
+    log.removedReported = true;
+    this.events.push({ type: 'Removed', partition: log.partition, index });
+    if (log.leaderTerm !== undefined) {
+      // Hand over to a voter that holds the whole log (the transfer waits for that), else step down.
+      const result = this.election.transferLeadership(log.partition, this.nowMs);
+      if (!result.ok) this.election.stepDown(log.partition, this.nowMs);
+      this.pullElection();
+    }
   }
 
   /** Sends what the marked partitions' followers are owed (see `unsent`). */
@@ -599,7 +861,8 @@ export class ReplicaNode<P> {
       }
       return;
     }
-    const last = Math.min(log.window.lastIndex, prevIndex + LOG_APPEND_ENTRIES_MAX);
+    const cap = progress.retiringAt ?? Infinity;
+    const last = Math.min(log.window.lastIndex, prevIndex + LOG_APPEND_ENTRIES_MAX, Math.max(cap, prevIndex));
     const entries: LogEntry<P>[] = [];
     let bytes = 0;
     for (let index = prevIndex + 1; index <= last; index++) {
@@ -609,12 +872,15 @@ export class ReplicaNode<P> {
       entries.push(entry);
       bytes += size;
     }
-    if (entries.length === 0 && !force && progress.commitSent >= log.commit) return;
-    const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit: log.commit };
+    if (entries.length === 0 && !force && progress.commitSent >= Math.min(log.commit, cap)) return;
+    // A retiring node is told the commit index only up to its removal: once it applied that far, it
+    // knows nothing that names it again can follow (see `maybeRemoved`).
+    const commit = Math.min(log.commit, cap);
+    const message: Append<P> = { type: 'Append', partition: log.partition, term: log.leaderTerm!, prevIndex, prevTerm, entries, commit };
     this.appends.push({ to, message });
     progress.inFlight += 1;
     progress.lastSentMs = this.nowMs;
-    progress.commitSent = log.commit;
+    progress.commitSent = commit;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
   }
 
@@ -653,21 +919,22 @@ export class ReplicaNode<P> {
 
   /** Commits the highest entry of our term that a majority holds durably, and what precedes it. */
   private maybeCommit(log: PartitionLog<P>): void {
-    const replicas = this.election.status(log.partition)!.replicas;
-    const candidate = majorityMatch(replicas, (id) => {
+    const voters = log.configs.current.voters;
+    const candidate = majorityMatch(voters, (id) => {
       if (id === this.selfId) return log.persisted;
       const progress = log.progress.get(id);
       return !progress || progress.learner ? 0 : progress.match;
     });
     if (candidate <= log.commit || log.window.termAt(candidate) !== log.leaderTerm) return;
     log.commit = candidate;
+    this.updateEligibility(log);
     this.emitCommits(log);
     this.unsent.add(log);
   }
 
   /** A learner that holds our whole committed log gets a promotion entry (once per generation). */
   private maybePromote(log: PartitionLog<P>, id: NodeId, progress: Progress): void {
-    if (!progress.learner || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
+    if (!progress.learner || progress.retiringAt !== undefined || progress.match < log.commit || !this.election.isServingLeader(log.partition, this.nowMs)) return;
     for (let index = log.commit + 1; index <= log.window.lastIndex; index++) {
       const promote = log.window.entry(index)?.promote;
       if (promote?.node === id && promote.generation === progress.generation) return; // already on its way
@@ -712,6 +979,7 @@ export class ReplicaNode<P> {
     }
     this.pullElection();
     log.leaderContactMs = this.nowMs;
+    log.leaderCommit = Math.max(log.leaderCommit, m.commit);
     assert(log.leaderTerm === undefined || log.leaderTerm === m.term, () => `partition ${m.partition}: Append of term ${m.term} while replicating ${log.leaderTerm}`);
     const window = log.window;
     let prevIndex = m.prevIndex;
@@ -737,6 +1005,7 @@ export class ReplicaNode<P> {
       if (have !== undefined) {
         assert(entry.index > log.commit, () => `partition ${m.partition}: truncating committed entry ${entry.index}`);
         window.truncateFrom(entry.index);
+        if (log.configs.truncateFrom(entry.index)) this.configurationChanged(log);
         log.persisted = Math.min(log.persisted, entry.index - 1);
         if (log.promotionIndex >= entry.index) log.promotionIndex = 0;
         this.pushLogWrite(m.partition, entry.index, undefined);
@@ -744,10 +1013,18 @@ export class ReplicaNode<P> {
       }
       window.append(entry);
       this.pushLogWrite(m.partition, undefined, entry);
+      if (entry.config) {
+        log.configs.append(entry.index, entry.config);
+        this.configurationChanged(log);
+      }
       if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation) log.promotionIndex = entry.index;
     }
+    // A truncated entry may have been the one that added us back (checked once the whole Append is in:
+    // its later entries may add us again).
+    this.maybeRemoved(log);
     const upTo = m.prevIndex + m.entries.length;
     log.commit = Math.max(log.commit, Math.min(m.commit, upTo));
+    this.updateEligibility(log);
     log.pendingAck = { to: from, term: m.term, upTo: Math.max(upTo, prevIndex) };
     this.flushAck(log);
     this.emitCommits(log);
@@ -765,9 +1042,18 @@ export class ReplicaNode<P> {
     if (nowMs - log.leaderContactMs < LOG_APPEND_RETRY_MS) return;
     if (log.commit >= log.window.lastIndex && this.election.isVoter(log.partition)) return;
     const leader = this.election.leaderOf(log.partition);
-    if (leader === undefined || leader === this.selfId) return;
+    if (leader === this.selfId) return;
+    const match = Math.min(log.persisted, log.window.lastIndex);
+    if (leader !== undefined) {
+      log.leaderContactMs = nowMs;
+      this.respond(leader, log.partition, false, match);
+      return;
+    }
+    // No leader known and no vote of our own (the log may have removed us): whoever leads among
+    // the voters we know sends us what we lack (see `noticeNonMember`).
+    if (log.configs.current.voters.includes(this.selfId) || log.removedReported) return;
     log.leaderContactMs = nowMs;
-    this.respond(leader, log.partition, false, Math.min(log.persisted, log.window.lastIndex));
+    for (const id of log.configs.current.voters) if (id !== this.selfId) this.respond(id, log.partition, false, match);
   }
 
   private onInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
@@ -785,6 +1071,7 @@ export class ReplicaNode<P> {
       this.respond(from, m.partition, false, log.window.lastIndex);
       return;
     }
+    log.leaderCommit = Math.max(log.leaderCommit, m.commit);
     if (m.index > log.commit && log.window.termAt(m.index) !== m.snapshotTerm) {
       // Our log holds nothing the snapshot keeps: it restarts after the snapshot's position.
       log.window.reset(m.index, m.snapshotTerm);
@@ -795,10 +1082,14 @@ export class ReplicaNode<P> {
       // snapshot: the reset's own write (reported by `logPersisted`) makes the position durable.
       log.persisted = Math.min(log.persisted, m.index - 1);
       log.promotionIndex = 0;
-      this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm }, entries: [] });
+      log.configs.reset(m.index, m.config);
+      this.logWrites.push({ partition: m.partition, reset: { index: m.index, term: m.snapshotTerm, config: m.config }, entries: [] });
       this.events.push({ type: 'Truncated', partition: m.partition, from: 0 });
+      this.configurationChanged(log);
+      this.noteAppliedConfig(log, m.index, m.config);
     } else {
       log.commit = Math.max(log.commit, Math.min(m.index, log.window.lastIndex));
+      this.updateEligibility(log);
     }
     log.pendingAck = { to: from, term: m.term, upTo: m.index };
     this.flushAck(log);

@@ -16,9 +16,13 @@
  *  - an acknowledged write is in every later leader's log once that leader serves; a write
  *    reported failed is never applied anywhere;
  *  - lease safety: at most one node serves a partition at any real instant (serving-intervals.ts);
- *  - strong reads at the serving leader see every write acknowledged before they started.
+ *  - strong reads at the serving leader see every write acknowledged before they started;
+ *  - replica-set changes: every committed configuration is one step from the one before it; a
+ *    leader's log holds at most one uncommitted change; and no two disjoint majorities can commit
+ *    — at no step do two leaders each have a majority of their own configuration's voters in their
+ *    term (a node has one current term, so those majorities would be disjoint).
  */
-import type { ElectionConfig, LogEntry, NodeId, PartitionId, PersistRecord, ReplicaMessage } from '../../src';
+import { describeChange, quorumOf, type Configuration, type ElectionConfig, type LogEntry, type NodeId, type PartitionId, type PersistRecord, type ReplicaMessage } from '../../src';
 import { InvariantViolation } from './invariants';
 import type { AppliedState, LogSimNode, Proposal, StoredValue, WritePayload } from './log-sim-node';
 import { ServingIntervals } from './serving-intervals';
@@ -30,7 +34,10 @@ import { contentOf } from './shadow-log';
  */
 export interface ObservedLogSimulation {
   readonly now: number;
+  /** Per partition, the nodes that replicate it now (they change with moves). */
   readonly replicaSets: ReadonlyMap<PartitionId, readonly NodeId[]>;
+  /** The initial placement: every partition's configuration before any configuration entry. */
+  readonly layout: ReadonlyMap<PartitionId, readonly NodeId[]>;
   readonly electionConfig: Readonly<ElectionConfig>;
   /** Check persist-before-send on every message. */
   readonly persistChecks: boolean;
@@ -66,6 +73,9 @@ export class LogInvariants {
   private readonly failed = new Map<number, Proposal>();
   /** Per node, the partitions it served as of its last check. */
   private readonly serving = new Map<NodeId, Set<PartitionId>>();
+  /** Per partition, the configuration as of the last entry applied anywhere. */
+  private readonly appliedConfig = new Map<PartitionId, Configuration>();
+  commitMajorityChecks = 0;
   readonly intervals: ServingIntervals;
   majorityChecks = 0;
   readsChecked = 0;
@@ -149,6 +159,7 @@ export class LogInvariants {
       case 'AppendResponse': {
         if (!check || !message.success) return;
         const p = message.partition;
+        if (!node.partitions.includes(p)) return; // answered before the node forgot the partition
         const d = disk.elections.get(p);
         if ((d?.term ?? 0) < message.term) this.fail(`${node.id} p${p}: answers in term ${message.term} with term ${d?.term ?? 0} on disk`);
         const state = disk.state(p);
@@ -201,6 +212,12 @@ export class LogInvariants {
     }
     if (entry.index !== list.length) this.fail(`p${partition}: ${node.id} applied ${entry.index} before anyone applied ${list.length}`);
     list.push({ term: entry.term, code, hash, node: node.id });
+    if (entry.config) {
+      const before = this.appliedConfig.get(partition) ?? { voters: this.sim.layout.get(partition)!, learners: [] };
+      const change = describeChange(before, entry.config);
+      if (typeof change === 'string') this.fail(`p${partition}: the configuration committed at ${entry.index} (${JSON.stringify(entry.config)}) is not one step from ${JSON.stringify(before)}: ${change}`);
+      this.appliedConfig.set(partition, entry.config);
+    }
     if (code > 0 && this.failed.has(code)) this.fail(`p${partition}: write ${code} was reported failed, yet ${node.id} applied it at ${entry.index}`);
   }
 
@@ -293,7 +310,47 @@ export class LogInvariants {
         served.delete(p);
       }
       if (!engine.isVoter(p)) this.fail(`${node.id} p${p}: a learner is ${role}`);
+      this.checkOnePendingChange(node, p);
+      this.checkCommitMajorities(p);
     }
+  }
+
+  /** A leader's log holds at most one configuration entry after its commit index. */
+  private checkOnePendingChange(node: LogSimNode, partition: PartitionId): void {
+    const engine = node.engine!;
+    if (engine.configuration(partition)!.committed) return;
+    const status = engine.logStatus(partition)!;
+    let pending = 0;
+    for (let index = Math.max(status.commit + 1, status.first); index <= status.last; index++) if (engine.entryAt(partition, index)?.config) pending++;
+    if (pending > 1) this.fail(`${node.id} p${partition}: ${pending} uncommitted configuration changes in the leader's log`);
+  }
+
+  /**
+   * No two disjoint majorities can commit: at most one leader of the partition has a majority of
+   * its own configuration's voters (that vote: no lost disk) in its term right now.
+   */
+  checkCommitMajorities(partition: PartitionId): void {
+    const able: string[] = [];
+    for (const id of this.sim.replicaSets.get(partition)!) {
+      const engine = this.sim.node(id).engine;
+      if (!engine || engine.roleOf(partition) !== 'leader') continue;
+      const term = engine.termOf(partition)!;
+      const voters = engine.configuration(partition)!.config.voters;
+      let inTerm = 0;
+      for (const voter of voters) {
+        const other = this.sim.node(voter);
+        if (other.engine && other.partitions.includes(partition) && other.engine.isVoter(partition) && other.engine.termOf(partition) === term) inTerm++;
+      }
+      if (inTerm >= quorumOf(voters.length)) able.push(`${id} (term ${term}, voters ${voters.join(',')})`);
+    }
+    this.commitMajorityChecks++;
+    if (able.length > 1) this.fail(`p${partition}: two leaders could commit with disjoint majorities: ${able.join(' and ')}`);
+  }
+
+  /** The node dropped the partition (its log removed it, or a join was given up). */
+  onForget(node: LogSimNode, partition: PartitionId): void {
+    this.intervals.update(node.id, partition, undefined);
+    this.serving.get(node.id)?.delete(partition);
   }
 
   /** The node's log, as its log writes describe it, ends where the node says its log ends. */
@@ -316,21 +373,23 @@ export class LogInvariants {
    */
   checkMajorityTerm(partition: PartitionId): void {
     const sim = this.sim;
-    const replicas = sim.replicaSets.get(partition)!;
     const graceMs = sim.electionConfig.leaseDurationMs + sim.electionConfig.clockDriftMarginMs;
-    const terms: number[] = [];
-    for (const id of replicas) {
-      const node = sim.node(id);
-      if (sim.now - node.restartedAtMs < graceMs) return;
-      terms.push(node.disk.elections.get(partition)?.term ?? 0);
-    }
-    terms.sort((a, b) => b - a);
-    this.majorityChecks++;
-    for (const id of replicas) {
+    for (const id of sim.replicaSets.get(partition)!) {
       const node = sim.node(id);
       if (!node.engine || !node.engine.isServingLeader(partition, sim.localNow(node))) continue;
+      // Over the voters of the configuration the leader serves under (its lease counts those).
+      const voters = node.engine.configuration(partition)!.config.voters;
+      const terms: number[] = [];
+      for (const voter of voters) {
+        const other = sim.node(voter);
+        if (sim.now - other.restartedAtMs < graceMs) return;
+        terms.push(other.disk.elections.get(partition)?.term ?? 0);
+      }
+      terms.sort((a, b) => b - a);
+      this.majorityChecks++;
+      const majorityTerm = terms[quorumOf(voters.length) - 1];
       const term = node.engine.termOf(partition)!;
-      if (term < terms[1]) this.fail(`p${partition}: ${id} serves in term ${term} while a majority has persisted term ${terms[1]}`);
+      if (term < majorityTerm) this.fail(`p${partition}: ${id} serves in term ${term} while a majority of ${voters.join(',')} has persisted term ${majorityTerm}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import type {
   CommitAdvance,
+  Configuration,
   LogEntry,
   LogWrite,
   NodeId,
@@ -41,6 +42,8 @@ export interface AppliedState {
   /** The prefix hash of the entries applied (see shadow-log.ts). */
   hash: number;
   kv: Map<string, StoredValue>;
+  /** The configuration as of `index` (the last configuration entry applied, or a snapshot's); undefined: the layout's. */
+  config?: Configuration;
 }
 
 export function emptyState(): AppliedState {
@@ -69,6 +72,13 @@ export class Disk {
     let log = this.logs.get(partition);
     if (!log) this.logs.set(partition, (log = new Map()));
     return log;
+  }
+
+  /** The node's log removed it from the partition: its data goes, its term and vote stay (it must never vote twice in a term). */
+  forget(partition: PartitionId): void {
+    this.logs.delete(partition);
+    this.states.delete(partition);
+    this.learners.delete(partition);
   }
 
   wipe(partitions: readonly PartitionId[]): void {
@@ -133,4 +143,17 @@ export class LogSimNode {
   shadow(partition: PartitionId): ShadowLog {
     return this.shadows.get(partition)!;
   }
+}
+
+/** A partition move the simulator's mover drives (log-moves.ts). */
+export interface Move {
+  partition: PartitionId;
+  add: NodeId;
+  remove: NodeId;
+  /** Give the join up once `add` is a learner. */
+  abort: boolean;
+  aborted: boolean;
+  /** The mover made `add` replicate the partition (it may have done so before the learner entry was accepted). */
+  joined: boolean;
+  startedMs: number;
 }

@@ -17,6 +17,9 @@
  *  - disk wipes: the node restarts empty, with a new generation, as a learner of every partition
  *    (kept on disk until the `Promoted` event is durable);
  *  - snapshots: the leader's driver copies its applied state to the follower, then `snapshotSent`;
+ *  - replica-set changes through the log (log-moves.ts drives them: a node joins as a learner, is
+ *    promoted, another is removed); a node removed by a committed entry forgets the partition (its
+ *    term and vote stay on disk), and a join given up is cleaned up by the driver;
  *  - clients: writes proposed at whoever serves (or a random replica), resolved by the proposer's
  *    driver as acknowledged (applied there at its term and index), failed (truncated or replaced)
  *    or unknown (the proposer crashed, or a snapshot jumped over it); strong reads of the serving
@@ -26,7 +29,10 @@
  */
 import {
   ReplicaNode,
+  UNKNOWN_CONFIGURATION,
   checkLogMessage,
+  type ConfigChangeResult,
+  type Configuration,
   decodeMessage,
   resolveElectionConfig,
   type ElectionConfig,
@@ -41,14 +47,14 @@ import {
 } from '../../src';
 import { EventQueue } from './event-queue';
 import { LogInvariants } from './log-invariants';
-import { LogSimNode, type AppliedState, type Batch, type Proposal, type SimEntry, type WritePayload } from './log-sim-node';
+import { LogSimNode, type AppliedState, type Batch, type Move, type Proposal, type SimEntry, type WritePayload } from './log-sim-node';
 import { InvariantViolation } from './invariants';
 import { DRIVER_BUGS, plantBugs, type PlantedBug } from './planted-bugs';
 import { Prng } from './prng';
 import { ShadowLog, chainHash, contentOf } from './shadow-log';
 
 function copyState(state: AppliedState): AppliedState {
-  return { index: state.index, term: state.term, hash: state.hash, kv: new Map(state.kv) };
+  return { index: state.index, term: state.term, hash: state.hash, kv: new Map(state.kv), config: state.config };
 }
 
 export interface NetworkConditions {
@@ -103,6 +109,11 @@ export interface LogSimStats {
   failed: number;
   unknown: number;
   reads: number;
+  configChanges: number;
+  movesDone: number;
+  /** Nodes that forgot a partition on their own `Removed`, and joins given up that the driver cleaned up. */
+  removals: number;
+  cleanups: number;
 }
 
 type SimEvent =
@@ -114,7 +125,7 @@ type SimEvent =
   | { kind: 'client'; partition: PartitionId; generation: number }
   | { kind: 'call'; fn: () => void };
 
-const TRACE_LINES_MAX = 400;
+const TRACE_LINES_MAX = Number(process.env.TRACE_LINES_MAX) || 400;
 /** Keys per partition the clients write: few, so that reads meet overwrites. */
 const CLIENT_KEYS = 4;
 const PAYLOAD_BYTES = 32;
@@ -123,7 +134,12 @@ export class LogSimulation {
   now = 0;
   readonly rng: Prng;
   readonly nodes: LogSimNode[] = [];
+  /** Per partition, the nodes that replicate it now (members, a joining learner, a removed node not yet gone); changes with moves. */
   readonly replicaSets = new Map<PartitionId, NodeId[]>();
+  /** The initial placement: the configuration of a log that no configuration entry reached yet. */
+  readonly layout = new Map<PartitionId, readonly NodeId[]>();
+  /** Replica-set changes under way (log-moves.ts). */
+  readonly moving = new Map<PartitionId, Move>();
   readonly electionConfig: Readonly<ElectionConfig>;
   readonly checker: LogInvariants;
   readonly stats: LogSimStats = {
@@ -141,6 +157,10 @@ export class LogSimulation {
     failed: 0,
     unknown: 0,
     reads: 0,
+    configChanges: 0,
+    movesDone: 0,
+    removals: 0,
+    cleanups: 0,
   };
   network: NetworkConditions = { lossRate: 0, duplicateRate: 0, delayMinMs: 1, delayMaxMs: 5, slowRate: 0, slowDelayMaxMs: 0 };
   disk: DiskConditions = { ...CALM_DISK };
@@ -180,6 +200,7 @@ export class LogSimulation {
       const others = this.rng.shuffle(this.nodes.filter((n) => n !== first)).slice(0, 2);
       const replicas = [first, ...others].map((n) => n.id);
       this.replicaSets.set(p, replicas);
+      this.layout.set(p, [...replicas]);
       for (const id of replicas) this.byId.get(id)!.partitions.push(p);
     }
     this.checker = new LogInvariants(this);
@@ -262,6 +283,7 @@ export class LogSimulation {
 
   private clientOp(partition: PartitionId): void {
     const replicas = this.replicaSets.get(partition)!;
+    if (replicas.length === 0) return;
     const serving = this.servingLeaders(partition);
     const target = serving.length > 0 && this.rng.chance(0.85) ? this.node(serving[0]) : this.node(this.rng.pick(replicas));
     if (!target.up) return;
@@ -367,6 +389,56 @@ export class LogSimulation {
     return node.partitions.every((p) => this.replicaSets.get(p)!.every((other) => other === id || !this.node(other).disk.learners.has(p)));
   }
 
+  // -----------------------------------------------------------------------------------------------
+  // Replica-set changes (log-moves.ts decides which)
+
+  /** `id` starts to replicate the partition (it is, or is about to be, added as a learner): empty, keeping its old term and vote. */
+  join(id: NodeId, partition: PartitionId): void {
+    const node = this.node(id);
+    if (node.partitions.includes(partition)) return;
+    node.partitions.push(partition);
+    this.replicaSets.get(partition)!.push(id);
+    node.disk.forget(partition);
+    node.disk.state(partition).config = UNKNOWN_CONFIGURATION;
+    this.log(`${id} joins p${partition}`);
+    if (!node.up) return;
+    node.shadows.set(partition, new ShadowLog(0, 0, 0));
+    const persisted = node.disk.elections.get(partition);
+    this.drive(node, (e, now) => e.joinPartition(partition, now, { persisted }));
+  }
+
+  /** `id` drops the partition: on its own `Removed` (`byLog`), or a join given up that the driver cleans up. */
+  forget(id: NodeId, partition: PartitionId, byLog: boolean): void {
+    const node = this.node(id);
+    if (!node.partitions.includes(partition)) return;
+    node.partitions.splice(node.partitions.indexOf(partition), 1);
+    const hosts = this.replicaSets.get(partition)!;
+    hosts.splice(hosts.indexOf(id), 1);
+    node.disk.forget(partition);
+    if (byLog) this.stats.removals++;
+    else this.stats.cleanups++;
+    this.log(`${id} forgets p${partition} (${byLog ? 'removed by its log' : 'join given up'})`);
+    this.checker.onForget(node, partition);
+    if (!node.up) return;
+    for (const [key, proposal] of [...node.proposals]) {
+      if (proposal.partition !== partition) continue;
+      node.proposals.delete(key);
+      this.resolve(node, proposal, 'unknown', 'the proposer left the partition');
+    }
+    node.shadows.delete(partition);
+    this.drive(node, (e, now) => e.forgetPartition(partition, now));
+  }
+
+  /** Proposes the partition's next configuration at its serving leader. */
+  proposeConfiguration(partition: PartitionId, next: Configuration): ConfigChangeResult {
+    const [leader] = this.servingLeaders(partition);
+    if (leader === undefined) return { ok: false, reason: 'not-leader' };
+    const result = this.drive(this.node(leader), (e, now) => e.proposeConfiguration(partition, next, now));
+    this.log(`${leader} proposes p${partition} voters=${next.voters.join(',')} learners=${next.learners.join(',')}: ${JSON.stringify(result)}`);
+    if (result.ok) this.stats.configChanges++;
+    return result;
+  }
+
   partitionNetwork(groups: NodeId[][]): void {
     this.blocked.clear();
     const groupOf = new Map<NodeId, number>();
@@ -415,7 +487,7 @@ export class LogSimulation {
   /** Admin transfer of a partition, at the node that leads it in the highest term. */
   transfer(partition: PartitionId, target?: NodeId): boolean {
     let leader: LogSimNode | undefined;
-    for (const id of this.replicaSets.get(partition)!) {
+    for (const id of this.replicaSets.get(partition) ?? []) {
       const node = this.node(id);
       if (node.engine?.roleOf(partition) !== 'leader') continue;
       if (!leader || node.engine.termOf(partition)! > leader.engine!.termOf(partition)!) leader = node;
@@ -457,6 +529,10 @@ export class LogSimulation {
       const leader = this.node(serving[0]);
       const lead = leader.engine!.logStatus(p)!;
       if (lead.commit !== lead.last) return false;
+      // No change under way, and exactly the voters replicate the partition.
+      const config = leader.engine!.configuration(p)!;
+      if (!config.committed || config.config.learners.length > 0 || this.moving.has(p)) return false;
+      if (replicas.length !== config.config.voters.length || !replicas.every((id) => config.config.voters.includes(id))) return false;
       const hash = leader.disk.state(p).hash;
       for (const id of replicas) {
         const node = this.node(id);
@@ -489,7 +565,9 @@ export class LogSimulation {
         const l = node.engine.logStatus(p)!;
         const serving = node.engine.isServingLeader(p, this.localNow(node)) ? '*' : '';
         const learner = node.engine.isVoter(p) ? '' : '/learner';
-        return `${id}:${s.role}/t${s.term}/l=${s.leader ?? '-'}${serving}${learner} log=${l.first}..${l.last}@t${l.lastTerm} c=${l.commit} p=${l.persisted} a=${l.applied} ${applied}`;
+        const c = node.engine.configuration(p)!;
+        const config = ` cfg@${c.index}${c.committed ? '' : '?'}=${c.config.voters.join(',')}${c.config.learners.length > 0 ? `+${c.config.learners.join(',')}` : ''}`;
+        return `${id}:${s.role}/t${s.term}/l=${s.leader ?? '-'}${serving}${learner} log=${l.first}..${l.last}@t${l.lastTerm} c=${l.commit} p=${l.persisted} a=${l.applied} ${applied}${config}`;
       });
       lines.push(`p${p}: ${parts.join(' | ')}`);
     }
@@ -499,7 +577,7 @@ export class LogSimulation {
   traceTail(lines = 80): string {
     const ordered = this.trace.length < TRACE_LINES_MAX ? this.trace : [...this.trace.slice(this.traceNext), ...this.trace.slice(0, this.traceNext)];
     return ordered
-      .slice(-lines)
+      .slice(-(Number(process.env.TRACE_LINES) || lines))
       .map((t) => `${t.atMs.toFixed(1).padStart(9)} ${t.line}`)
       .join('\n');
   }
@@ -512,10 +590,11 @@ export class LogSimulation {
     const logs = new Map<PartitionId, PersistedLog<WritePayload>>();
     node.shadows.clear();
     for (const p of node.partitions) {
-      partitions.set(p, this.replicaSets.get(p)!);
+      partitions.set(p, [...this.layout.get(p)!]);
       const state = node.disk.state(p);
       const entries = this.recoverLog(node, p, state);
-      logs.set(p, { applied: { index: state.index, term: state.term }, entries });
+      const config = state.config ?? (this.layout.get(p)!.includes(node.id) ? undefined : UNKNOWN_CONFIGURATION);
+      logs.set(p, { applied: { index: state.index, term: state.term }, entries, config });
       const shadow = new ShadowLog(state.index, state.term, state.hash);
       this.checker.onLogEntry(node, p, state, state.hash);
       for (const entry of entries) this.checker.onLogEntry(node, p, entry, shadow.append(contentOf(entry, (id) => this.nodeCode(id))));
@@ -666,6 +745,7 @@ export class LogSimulation {
     }
     const written = new Map<PartitionId, { index: number; term: number }>();
     for (const write of batch.logWrites) {
+      if (!node.partitions.includes(write.partition)) continue; // forgotten since
       const log = disk.log(write.partition);
       if (write.reset) {
         // As the storage node's driver does: the reset position is what is durable now.
@@ -685,8 +765,8 @@ export class LogSimulation {
     const now = this.localNow(node);
     for (const [p, last] of written) engine.logPersisted(p, last.index, last.term, now);
     for (const out of batch.messages) this.release(node, out);
-    for (const commit of batch.commits) this.apply(node, commit.partition, commit.index);
-    for (const request of batch.snapshots) this.startSnapshot(node, request);
+    for (const commit of batch.commits) if (node.partitions.includes(commit.partition)) this.apply(node, commit.partition, commit.index);
+    for (const request of batch.snapshots) if (node.partitions.includes(request.partition)) this.startSnapshot(node, request);
     for (const record of batch.persist) this.checker.checkMajorityTerm(record.partition);
     this.drain(node);
   }
@@ -702,6 +782,7 @@ export class LogSimulation {
       const hash = chainHash(state.hash, contentOf(entry, (id) => this.nodeCode(id)));
       this.checker.onApply(node, partition, entry, hash);
       if (entry.payload !== undefined) state.kv.set(entry.payload.key, { id: entry.payload.id, value: entry.payload.value, index: i });
+      if (entry.config) state.config = entry.config;
       state.index = i;
       state.term = entry.term;
       state.hash = hash;
@@ -769,6 +850,15 @@ export class LogSimulation {
         this.stats.promotions++;
         this.log(`${node.id} promoted to voter of p${event.partition} in term ${event.term}`);
         break;
+      case 'ConfigurationChanged':
+        this.log(`${node.id} p${event.partition}: configuration of ${event.index} in force (voters ${event.config.voters.join(',')}${event.config.learners.length > 0 ? `, learners ${event.config.learners.join(',')}` : ''})`);
+        break;
+      case 'Removed': {
+        this.log(`${node.id} applied its removal from p${event.partition} at ${event.index}`);
+        const incarnation = node.incarnation;
+        this.at(this.now, () => node.up && node.incarnation === incarnation && this.forget(node.id, event.partition, true));
+        break;
+      }
       case 'ServingChanged':
       case 'LeaderChanged':
         break;
@@ -808,7 +898,7 @@ export class LogSimulation {
     if (!leader.up || leader.incarnation !== incarnation) return;
     const { partition, to } = request;
     const follower = this.node(to);
-    const reachable = follower.up && !this.isBlocked(leader.id, to) && !this.isBlocked(to, leader.id) && !this.rng.chance(this.network.lossRate);
+    const reachable = follower.up && follower.partitions.includes(partition) && !this.isBlocked(leader.id, to) && !this.isBlocked(to, leader.id) && !this.rng.chance(this.network.lossRate);
     if (!reachable) {
       this.log(`${leader.id} snapshot of p${partition} to ${to} failed`);
       this.drive(leader, (e, now) => e.snapshotFailed(partition, to, now));

@@ -8,6 +8,7 @@
  * Safety invariants run throughout (log-invariants.ts).
  */
 import { InvariantViolation } from './invariants';
+import { MOVE_STEP_INTERVAL_MS, planMove, stepMoves } from './log-moves';
 import type { Proposal } from './log-sim-node';
 import { CALM_DISK, LogSimulation, type LogSimStats, type NetworkConditions } from './log-simulation';
 import type { PlantedBug } from './planted-bugs';
@@ -40,6 +41,8 @@ const CLIENT_INTERVAL_MS = 40;
  */
 const BUSY_CLIENT_INTERVAL_MS = 4;
 const BUSY_SEED_SHARE = 0.05;
+/** Chance, at each fault of the chaos phase, that a move of a partition starts too. */
+const MOVE_PLAN_SHARE = 0.15;
 
 const HEALED_NETWORK: NetworkConditions = { lossRate: 0.01, duplicateRate: 0.01, delayMinMs: 1, delayMaxMs: 10, slowRate: 0, slowDelayMaxMs: 0 };
 
@@ -72,6 +75,14 @@ export function runLogSeed(seed: number, options: LogSeedOptions = {}): LogSeedR
   try {
     sim.setNetwork({ ...HEALED_NETWORK });
     sim.startClients(rng.chance(BUSY_SEED_SHARE) ? BUSY_CLIENT_INTERVAL_MS : CLIENT_INTERVAL_MS);
+    // The mover runs to the end, so that moves started during the faults finish after them.
+    const moveRng = rng.fork();
+    const strays = new Map<string, number>();
+    const moverLoop = () => {
+      stepMoves(sim, moveRng, strays);
+      sim.at(sim.now + moveRng.real(0.5, 1.5) * MOVE_STEP_INTERVAL_MS, moverLoop);
+    };
+    sim.at(sim.now + MOVE_STEP_INTERVAL_MS, moverLoop);
     sim.runFor(rng.real(1_500, 3_500));
     const faults = { active: true };
     chaos(sim, rng, LOG_CHAOS_MS, faults);
@@ -126,6 +137,8 @@ function chaos(sim: LogSimulation, rng: Prng, durationMs: number, faults: { acti
   const ids = sim.nodes.map((n) => n.id);
   while (sim.now < end) {
     sim.runFor(rng.real(100, 700));
+    // Replica-set changes, beside (not instead of) the faults below.
+    if (rng.chance(MOVE_PLAN_SHARE)) planMove(sim, rng);
     const up = sim.nodes.filter((n) => n.up);
     const down = sim.nodes.filter((n) => !n.up);
     const roll = rng.next();

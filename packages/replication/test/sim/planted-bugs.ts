@@ -50,7 +50,7 @@ interface LogShape {
 }
 interface ElectionShape {
   termOf(partition: PartitionId): number | undefined;
-  status(partition: PartitionId): { replicas: readonly NodeId[] } | undefined;
+  status(partition: PartitionId): { voters: readonly NodeId[] } | undefined;
   onVoteRequest(from: NodeId, message: { partition: PartitionId }): void;
   logPosition: (partition: PartitionId) => LogPosition;
   partitions: Map<PartitionId, { voting: boolean }>;
@@ -74,8 +74,8 @@ function existing<T extends object>(target: T, method: string): void {
 /** A copy of `ReplicaNode.maybeCommit` with the two checks a bug may drop. */
 function patchedCommit(node: ReplicaShape, options: { selfUnsynced: boolean; anyTerm: boolean }): (log: LogShape) => void {
   return (log) => {
-    const replicas = node.election.status(log.partition)!.replicas;
-    const candidate = majorityMatch(replicas, (id) => {
+    const voters = node.election.status(log.partition)!.voters;
+    const candidate = majorityMatch(voters, (id) => {
       if (id === node.selfId) return options.selfUnsynced ? log.window.lastIndex : log.persisted;
       const progress = log.progress.get(id);
       return !progress || progress.learner ? 0 : progress.match;

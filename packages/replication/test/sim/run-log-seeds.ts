@@ -146,6 +146,7 @@ async function main(): Promise<void> {
     `${n('steps')} steps, ${n('messagesSent')} messages, ${n('elections')} elections, ${n('transfers')} transfers, ${n('crashes')} crashes, ${n('wipes')} wipes, ` +
       `${n('snapshots')} snapshots, ${n('truncations')} truncations, ${n('promotions')} promotions`,
   );
+  console.log(`replica-set changes: ${n('configChanges')} configuration entries proposed, ${n('movesDone')} moves done, ${n('removals')} removals learned from the log, ${n('cleanups')} joins given up and cleaned up`);
   console.log(`writes: ${n('proposed')} proposed, ${n('acknowledged')} acknowledged, ${n('failed')} failed, ${n('unknown')} unknown; ${n('reads')} strong reads`);
   if (total.seeds > total.failures.length) console.log(`served at most ${total.maxServedMs.toFixed(0)} ms after healing, converged at most ${total.maxConvergedMs.toFixed(0)} ms after that`);
   if (total.failures.length > 0) {

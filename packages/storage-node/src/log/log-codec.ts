@@ -1,4 +1,4 @@
-import { MalformedMessageError, checkLogMessage, type LogEntry, type LogMessage } from '@triad/replication';
+import { MalformedMessageError, checkLogMessage, type Configuration, type LogEntry, type LogMessage } from '@triad/replication';
 
 /** A write's records, in one log entry: the item, its index entries and bookkeeping records, each with its final stored value. */
 export interface EntryPayload {
@@ -17,6 +17,8 @@ export type ReplicationMessage = LogMessage<EntryPayload>;
 const FLAG_PAYLOAD = 1;
 const FLAG_PROMOTE = 2;
 const FLAG_LAYOUT = 4;
+/** A configuration entry (the partition's voters and learners from it on), as JSON. */
+const FLAG_CONFIG = 8;
 const MESSAGE_APPEND = 1;
 const MESSAGE_APPEND_RESPONSE = 2;
 const MESSAGE_INSTALL_SNAPSHOT = 3;
@@ -89,10 +91,29 @@ class Reader {
   }
 }
 
+/** A configuration as JSON bytes (rare and small: a few node ids). */
+export function encodeConfiguration(config: Configuration): Buffer {
+  return Buffer.from(JSON.stringify({ voters: config.voters, learners: config.learners }), 'utf8');
+}
+
+export function decodeConfiguration(bytes: Buffer): Configuration {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new MalformedMessageError('a configuration is not JSON');
+  }
+  const c = parsed as Configuration;
+  const ids = (v: unknown) => Array.isArray(v) && v.every((id) => typeof id === 'string');
+  if (typeof c !== 'object' || c === null || !ids(c.voters) || !ids(c.learners)) throw new MalformedMessageError('a configuration lacks its voters or learners');
+  return { voters: [...c.voters], learners: [...c.learners] };
+}
+
 function writeEntry(w: Writer, entry: ReplicatedEntry): void {
   w.u32(entry.term);
   w.f64(entry.index);
-  w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0) | (entry.payload?.layout ? FLAG_LAYOUT : 0));
+  w.u8((entry.payload ? FLAG_PAYLOAD : 0) | (entry.promote ? FLAG_PROMOTE : 0) | (entry.payload?.layout ? FLAG_LAYOUT : 0) | (entry.config ? FLAG_CONFIG : 0));
+  if (entry.config) w.bytes(encodeConfiguration(entry.config));
   if (entry.promote) {
     w.bytes(Buffer.from(entry.promote.node, 'utf8'));
     w.u32(entry.promote.generation);
@@ -112,6 +133,7 @@ function readEntry(r: Reader): ReplicatedEntry {
   const index = r.f64();
   const flags = r.u8();
   const entry: ReplicatedEntry = { term, index, payload: undefined };
+  if (flags & FLAG_CONFIG) entry.config = decodeConfiguration(r.bytes());
   if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8'), generation: r.u32() };
   const layout = flags & FLAG_LAYOUT ? Buffer.from(r.bytes()) : undefined;
   if (flags & FLAG_PAYLOAD) {
@@ -180,6 +202,7 @@ export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buff
         w.u32(m.snapshotTerm);
         w.f64(m.commit);
         w.u32(m.generation);
+        w.bytes(encodeConfiguration(m.config));
         break;
     }
   }
@@ -208,7 +231,7 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       const flags = r.u8();
       message = { type: 'AppendResponse', partition, term, success: (flags & 1) !== 0, learner: (flags & 2) !== 0, match: r.f64(), generation: r.u32() };
     } else if (kind === MESSAGE_INSTALL_SNAPSHOT) {
-      message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64(), generation: r.u32() };
+      message = { type: 'InstallSnapshot', partition, term, index: r.f64(), snapshotTerm: r.u32(), commit: r.f64(), generation: r.u32(), config: decodeConfiguration(r.bytes()) };
     } else {
       throw new MalformedMessageError(`unknown log message kind ${kind}`);
     }

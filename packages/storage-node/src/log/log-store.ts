@@ -1,11 +1,14 @@
-import type { LogWrite, PersistedLog } from '@triad/replication';
+import type { Configuration, LogWrite, PersistedLog } from '@triad/replication';
 import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
-import { decodeEntry, encodeEntry, type EntryPayload, type ReplicatedEntry } from './log-codec';
+import { decodeConfiguration, decodeEntry, encodeConfiguration, encodeEntry, type EntryPayload, type ReplicatedEntry } from './log-codec';
 
 /** Log entries: [LOG_PREFIX][partition u16][index u64], in index order. */
 const LOG_PREFIX = 0x4c; // 'L'
-/** A partition's applied position: [APPLIED_PREFIX][partition u16] → [index f64][term u32]. */
+/**
+ * A partition's applied position: [APPLIED_PREFIX][partition u16] → [index f64][term u32], then the
+ * configuration as of that position (JSON) once a configuration entry or a snapshot brought one.
+ */
 const APPLIED_PREFIX = 0x41; // 'A'
 
 function logKey(partition: number, index: number): Buffer {
@@ -24,11 +27,11 @@ function appliedKey(partition: number): Buffer {
   return key;
 }
 
-function encodePosition(index: number, term: number): Buffer {
+function encodePosition(index: number, term: number, config: Configuration | undefined): Buffer {
   const value = Buffer.allocUnsafe(12);
   value.writeDoubleBE(index, 0);
   value.writeUInt32BE(term, 8);
-  return value;
+  return config ? Buffer.concat([value, encodeConfiguration(config)]) : value;
 }
 
 /**
@@ -52,6 +55,7 @@ export class LogStore {
   async loadOne(partition: number): Promise<PersistedLog<EntryPayload>> {
     const raw = await this.store.get(appliedKey(partition));
     const applied = raw ? { index: raw.readDoubleBE(0), term: raw.readUInt32BE(8) } : { index: 0, term: 0 };
+    const config = raw && raw.length > 12 ? decodeConfiguration(raw.subarray(12)) : undefined;
     const entries: ReplicatedEntry[] = [];
     const stale: Buffer[] = [];
     let first = Infinity;
@@ -68,7 +72,7 @@ export class LogStore {
     });
     this.onDisk.set(partition, { first: Number.isFinite(first) ? first : applied.index + 1, last: Math.max(last, applied.index) });
     for (const key of stale) void this.store.write({ type: 'del', key });
-    return { applied, entries };
+    return { applied, entries, config };
   }
 
   /** The writes that make `writes` durable (in order), for one group-commit batch with the terms and votes. */
@@ -78,7 +82,7 @@ export class LogStore {
       const disk = this.onDisk.get(write.partition) ?? { first: 1, last: 0 };
       if (write.reset) {
         for (let i = disk.first; i <= disk.last; i++) ops.push({ type: 'del', key: logKey(write.partition, i) });
-        ops.push({ type: 'put', key: appliedKey(write.partition), value: encodePosition(write.reset.index, write.reset.term) });
+        ops.push({ type: 'put', key: appliedKey(write.partition), value: encodePosition(write.reset.index, write.reset.term, write.reset.config) });
         disk.first = write.reset.index + 1;
         disk.last = write.reset.index;
       }
@@ -96,11 +100,12 @@ export class LogStore {
   }
 
   /**
-   * The partition's state now reflects every entry up to (index, term): record that, and drop the
+   * The partition's state now reflects every entry up to (index, term), and `config` is the
+   * configuration as of there (if any configuration entry or snapshot brought one): record that, and drop the
    * entries it covers (the state holds them; a follower that needs them gets a snapshot).
    */
-  appliedOps(partition: number, index: number, term: number): WriteOp[] {
-    const ops: WriteOp[] = [{ type: 'put', key: appliedKey(partition), value: encodePosition(index, term) }];
+  appliedOps(partition: number, index: number, term: number, config?: Configuration): WriteOp[] {
+    const ops: WriteOp[] = [{ type: 'put', key: appliedKey(partition), value: encodePosition(index, term, config) }];
     const disk = this.onDisk.get(partition);
     if (disk) {
       for (let i = disk.first; i <= Math.min(index, disk.last); i++) ops.push({ type: 'del', key: logKey(partition, i) });

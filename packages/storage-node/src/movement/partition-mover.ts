@@ -1,10 +1,11 @@
 import { diffTreesAsync } from '@triad/merkle';
-import { completeMove, decideMove, type ClusterLayout, type ClusterView, type PartitionMove, type StorageNodeInfo } from '@triad/ring';
+import { completeMove, decideMove, type ClusterView, type PartitionMove, type StorageNodeInfo } from '@triad/ring';
 import type { GetLayoutRequest, LayoutReply, MoveProgress, MovePartitionReply, MovePartitionRequest, ReplicatedRecord, SetLayoutRequest } from '@triad/rpc';
 import type { Logger } from '@triad/observability';
 import { sleep, type Environment } from '@triad/runtime';
 import type { AntiEntropy } from '../repair/anti-entropy';
-import type { ReplicaDriver } from '../replica/replica-driver';
+import { ConfigChangeRefused, type ReplicaDriver } from '../replica/replica-driver';
+import { nextConfigurationStep } from './configuration-steps';
 import type { LayoutKeeper } from './layout-keeper';
 import type { Movement } from './movement';
 import type { PeerClients } from '../replica/peer-clients';
@@ -22,10 +23,16 @@ const STREAM_BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const STREAM_IN_FLIGHT_MAX = 2;
 /** A progress log line per partition at most this often. */
 const PROGRESS_LOG_INTERVAL_MS = 2_000;
-/** How long the switch waits for the other nodes to take the new layout before it answers (they pull it anyway). */
+/** How often the switch looks again while a learner catches up or a configuration entry commits. */
+const SWITCH_STEP_POLL_MS = 50;
+/**
+ * How long one switch may take over its configuration steps before it answers RETRY (the CLI calls
+ * again, and the move resumes from the log): a learner's catch-up by snapshot of a large partition
+ * is the long part.
+ */
+const SWITCH_STEPS_MS_MAX = 120_000;
+/** The planted bug `moveSwitchWithoutLog` only: how long its switch pushes the layout before adopting it whatever the answers. */
 const SWITCH_PUSH_WAIT_MS = 2_000;
-/** Attempts to bring the incoming node's Merkle root level with the leader's before giving up (the CLI retries). */
-const SWITCH_SYNC_ATTEMPTS_MAX = 3;
 
 export interface PartitionMoverComponents {
   nodeId: string;
@@ -49,14 +56,11 @@ export interface PartitionMoverComponents {
  *     Merkle tree differs from the leader's are sent to it, in key order; meanwhile the leader
  *     sends it every new write too (`forwardToIncoming`). Records carry versions and the incoming
  *     node keeps the newer, so a repeated or resumed stream only completes what is missing;
- *  2. switching: the leader stops serving the partition for a moment, lets its writes in the log
- *     settle, sends what still differs, checks that both Merkle roots are equal, then appends the
- *     switch (the layout with the partition switched) to the partition's log. Committed under the
- *     old replica set, it is adopted by each replica as it applies it (the leader keeps leading),
- *     so the old set can no longer elect a leader on its own: a replica that holds the entry uses
- *     the new set, and one without it cannot win the vote of one that holds it. The leader then
- *     serves again and sends the layout to every node. It and the incoming node hold every
- *     acknowledged write: a majority of the new replica set.
+ *  2. switching, through the partition's log (see `switchOver`): the incoming node becomes a
+ *     learner, then a voter once it holds the committed log, then the leaving node is removed — one
+ *     single-server configuration entry at a time, each committed before the next — and the layout
+ *     that records the move is appended last. The log's configuration is what elections, commits
+ *     and leases count; the layout follows it (for routers and placement), never the reverse.
  */
 export class PartitionMover implements Movement {
   /** Moves running here, by partition: a repeated request waits for the one running. */
@@ -90,9 +94,14 @@ export class PartitionMover implements Movement {
     return [...this.progress.values()].map((p) => ({ ...p, incoming: [...p.incoming] }));
   }
 
-  /** Sends a new write of a moving partition to the nodes it is moving to: best effort, in no quorum. */
+  /**
+   * Sends a new write of a moving partition to the nodes it is moving to while they are not in its
+   * log yet (during the stream): best effort, in no quorum. Once a node is a learner, the log brings
+   * it every write.
+   */
   forwardToIncoming(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]): void {
-    const incoming = this.c.view.incoming(partition);
+    const status = this.c.election.configuration(partition);
+    const incoming = this.c.view.incoming(partition).filter((n) => !status || !(status.config.voters.includes(n.id) || status.config.learners.includes(n.id)));
     if (incoming.length === 0) return;
     for (const node of incoming) {
       for (const record of records) {
@@ -256,89 +265,80 @@ export class PartitionMover implements Movement {
     return count;
   }
 
-  /** Sends `target` the records of every bucket where it still differs; resolves with how many. */
-  private async sendDifferences(partition: number, target: StorageNodeInfo): Promise<number> {
-    const client = this.c.peers.client(target);
-    const buckets = await diffTreesAsync(this.c.replicas.tree(partition).clone(), async (request) =>
-      (await client.merkleDigests({ partition, level: request.level, indices: [...request.indices] })).digests,
-    );
-    if (buckets.length === 0) return 0;
-    const records = await this.c.replicas.bucketRecords(partition, buckets);
-    for (let i = 0; i < records.length; i += STREAM_BATCH_RECORDS_MAX) {
-      const chunk = records.slice(i, i + STREAM_BATCH_RECORDS_MAX).map((r) => ({ partition, key: r.itemKey, value: r.value }));
-      await client.replicate({ records: chunk, fromLeader: false });
-    }
-    this.c.metrics.recordsStreamed.inc(records.length);
-    return records.length;
-  }
-
-  private async rootsEqual(partition: number, target: StorageNodeInfo): Promise<boolean> {
-    const { roots } = await this.c.peers.client(target).merkleRoots({ partitions: [partition] });
-    return roots[0] === this.c.replicas.tree(partition).root();
-  }
-
   /**
-   * The switch: pause, settle, last differences, equal roots, adopt and announce the new layout,
-   * serve again. Answers RETRY (nothing switched) when the roots stay different or leadership is lost.
+   * The switch, through the partition's log (Raft's single-server changes): the incoming node is
+   * added as a learner (it gets every entry, and a snapshot if it lacks compacted ones, beside what
+   * the stream copied), promoted to voter once it holds the whole committed log, then the leaving
+   * node is removed; each step is one configuration entry, proposed only once the one before is
+   * committed, and each replica counts majorities and leases by the configuration in its log. A
+   * leader that is the leaving node hands leadership over first. Then the layout that records the
+   * move goes through the log too (every replica adopts it when it applies it) and to every node.
+   * Nothing is decided by a timer: a step that does not commit is retried by the CLI, from
+   * whatever the log says now. Answers RETRY when leadership is lost or a step cannot be made.
    */
   private async switchOver(partition: number, targets: StorageNodeInfo[], move: PartitionMove): Promise<MovePartitionReply> {
-    const retry = (detail: string): MovePartitionReply => ({ status: 'MOVE_STATUS_RETRY', leaderHint: '', epoch: this.c.view.epoch, recordsStreamed: 0, detail });
-    if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition');
-    const term = this.c.election.termOf(partition);
-    const pausedAt = this.c.env.monotonicMs();
-    let next: ClusterLayout;
-    this.c.election.pause(partition);
-    try {
-      // Writes check the pause in the same step as they enter the log: those in it settle now.
-      await this.c.election.writesSettled(partition);
-      for (const target of targets) {
-        // Usually equal at once: the stream sent the rest, and every write since went to the target too.
-        let equal = await this.rootsEqual(partition, target);
-        for (let attempt = 1; attempt <= SWITCH_SYNC_ATTEMPTS_MAX && !equal; attempt++) {
-          // The last attempt also pulls: the incoming node may hold a newer copy of some key.
-          if (attempt === SWITCH_SYNC_ATTEMPTS_MAX) await this.c.antiEntropy.repair(partition, target);
-          else await this.sendDifferences(partition, target);
-          equal = await this.rootsEqual(partition, target);
-        }
-        if (!equal) return retry(`the Merkle roots of ${this.c.nodeId} and ${target.id} still differ`);
+    const retry = (detail: string, leaderHint = ''): MovePartitionReply => ({ status: 'MOVE_STATUS_RETRY', leaderHint, epoch: this.c.view.epoch, recordsStreamed: 0, detail });
+    const steps = { incoming: targets.map((t) => t.id), leaving: move.from.filter((id) => !move.to.includes(id)), order: move.to };
+    const startedMs = this.c.env.monotonicMs();
+    // Planted (issue 11, failure 3; simulation only): no configuration steps through the log.
+    const planted = this.c.plantedBugs?.moveSwitchWithoutLog === true;
+    while (!planted) {
+      if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition, or its move ended');
+      if (this.c.env.monotonicMs() - startedMs > SWITCH_STEPS_MS_MAX) return retry('the configuration changes did not complete in time');
+      const status = this.c.election.configuration(partition);
+      if (!status) return retry('the partition is not replicated here');
+      if (!status.committed) {
+        // An earlier change (ours, or one a previous leader left) is on its way: one at a time.
+        await sleep(this.c.env, SWITCH_STEP_POLL_MS);
+        continue;
       }
-      if (!this.c.election.leads(partition, term) || !this.c.view.ring.pendingMove(partition)) return retry('leadership or the layout changed during the switch');
-      const layout = completeMove(this.c.view.layout, partition);
-      next = layout;
-      // The switch is an entry of the partition's log, committed under the old replica set: every
-      // replica adopts the new set when it applies it, so both sets never elect apart. This node
-      // keeps leading the partition whichever way the layout reaches it.
-      this.c.keeper.keepLeadershipOf(partition);
+      const step = nextConfigurationStep(status.config, steps, this.c.nodeId);
+      if (step.kind === 'done') break;
+      if (step.kind === 'hand-over') {
+        const target = this.c.election.transferLeadership(partition, move.to.filter((id) => status.config.voters.includes(id)));
+        return retry('the leader is the node leaving the partition; leadership is moving', target ?? '');
+      }
       try {
-        if (this.c.plantedBugs?.moveSwitchWithoutLog) {
-          // Planted (issue 11, failure 3): pushed for a while whatever the answers, then adopted here; no log entry.
-          await Promise.race([this.c.keeper.push(layout, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
-          await this.c.keeper.adopt(layout, new Set([partition]));
-        } else {
-          const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(layout)) }), { whilePaused: true });
-          await applied;
-        }
+        await this.c.election.proposeConfiguration(partition, step.next);
+        this.c.log.info('partition configuration change applied', { partition, change: step.what, node: step.node, voters: step.next.voters, learners: step.next.learners });
       } catch (error) {
-        return retry(`the switch did not commit: ${String(error)}`);
-      } finally {
-        this.c.keeper.keepLeadershipOf(partition, false);
+        if (error instanceof ConfigChangeRefused && (error.reason === 'learner-behind' || error.reason === 'change-pending' || error.reason === 'own-term-uncommitted')) {
+          // The learner is still catching up (from the log, or a snapshot), or a commit is on its way.
+          await sleep(this.c.env, SWITCH_STEP_POLL_MS);
+          continue;
+        }
+        return retry(`the ${step.what} of ${step.node} did not take effect: ${String(error)}`);
       }
-      const pending = this.c.view.ring.pendingMove(partition);
-      if (pending && pending.from.join() === move.from.join()) return retry('the switched layout could not be adopted');
-    } finally {
-      this.c.election.resume(partition);
     }
-    const pausedMs = Math.round(this.c.env.monotonicMs() - pausedAt);
+    // The replica set is the new one in the log; the layout records the move for routers and placement.
+    if (!this.stillMoving(partition) || !this.c.view.ring.pendingMove(partition)) return retry('leadership or the layout changed during the switch');
+    const next = completeMove(this.c.view.layout, partition);
+    this.c.keeper.keepLeadershipOf(partition);
+    try {
+      if (planted) {
+        // Planted: the layout is pushed for a while whatever the answers, then adopted here; no log entry.
+        await Promise.race([this.c.keeper.push(next, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
+        await this.c.keeper.adopt(next, new Set([partition]));
+      } else {
+        const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(next)) }));
+        await applied;
+      }
+    } catch (error) {
+      return retry(`the layout of the move did not commit: ${String(error)}`);
+    } finally {
+      this.c.keeper.keepLeadershipOf(partition, false);
+    }
+    const pending = this.c.view.ring.pendingMove(partition);
+    if (pending && pending.from.join() === move.from.join()) return retry('the switched layout could not be adopted');
     // Every other node (the leaving one among them) learns at once; one that does not answer pulls
-    // the layout within a second or so.
-    await Promise.race([this.c.keeper.push(next, this.c.view.nodes), sleep(this.c.env, SWITCH_PUSH_WAIT_MS)]);
+    // the layout within a second or so. Nothing depends on the push: the replica sets are the log's.
+    void this.c.keeper.push(next, this.c.view.nodes);
     this.c.log.info('partition switched to its new replica set', {
       partition,
       replicas: this.c.view.replicaSet(partition).map((n) => n.id),
       epoch: next.epoch,
-      pausedMs,
+      switchMs: Math.round(this.c.env.monotonicMs() - startedMs),
     });
     return { status: 'MOVE_STATUS_DONE', leaderHint: '', epoch: this.c.view.epoch, recordsStreamed: 0, detail: '' };
   }
 }
-

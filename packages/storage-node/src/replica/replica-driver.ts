@@ -2,6 +2,7 @@ import { ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
   type CommitAdvance,
+  type Configuration,
   decodeMessage,
   type Message,
   type PersistedElectionState,
@@ -53,6 +54,16 @@ export class NotAppliedError extends Error {
 
 /** This node does not serve the partition now (not its leader, no lease, paused, draining). */
 export class NotServingError extends Error {}
+
+/** The node refused a configuration change (`reason` as `ReplicaNode.proposeConfiguration` says). */
+export class ConfigChangeRefused extends Error {
+  constructor(
+    readonly reason: string,
+    detail?: string,
+  ) {
+    super(`configuration change refused: ${reason}${detail ? ` (${detail})` : ''}`);
+  }
+}
 
 export interface ReplicaDriverComponents {
   nodeId: string;
@@ -137,8 +148,8 @@ export class ReplicaDriver implements Leadership {
   private readonly rewritesInFlight = new Map<number, number>();
   /** Writes proposed here, by partition and log index, until applied or replaced. */
   private readonly proposals = new Map<number, Map<number, Proposal>>();
-  /** Per partition, the last entry applied here: (index, term). */
-  private readonly appliedAt = new Map<number, { index: number; term: number }>();
+  /** Per partition, the last entry applied here: (index, term), and the configuration as of it (if the log or a snapshot set one). */
+  private readonly appliedAt = new Map<number, { index: number; term: number; config?: Configuration }>();
   /** Partitions a leader stopped serving for a moment while it switches them to a new replica set. */
   private readonly paused = new Set<number>();
   private readonly leaderlessSince = new Map<number, number>();
@@ -158,9 +169,16 @@ export class ReplicaDriver implements Leadership {
     return this.c.env.monotonicMs();
   }
 
+  /**
+   * The partitions this node replicates, with their layout replica sets (preference order): those it
+   * holds, and those moving to it (it joins their logs, as a learner once the leader adds it; until
+   * its log names it, it is no member). Which nodes vote is the log's to say (see `ReplicaNode`).
+   */
   private replicaSets(): Map<number, string[]> {
     const partitions = new Map<number, string[]>();
-    for (const p of this.c.ring.partitionsOf(this.c.nodeId)) {
+    const ring = this.c.ring.ring;
+    const incoming = ring.movingPartitions().filter((p) => ring.incoming(p).some((n) => n.id === this.c.nodeId));
+    for (const p of [...this.c.ring.partitionsOf(this.c.nodeId), ...incoming]) {
       const ids = this.c.ring.replicaSet(p).map((n) => n.id);
       // While the partition moves, a replica it is leaving comes last in the preferred order: else
       // balancing hands leadership back to it and it hands it on again, and the move never runs.
@@ -180,7 +198,7 @@ export class ReplicaDriver implements Leadership {
     this.generation = generation;
     const partitions = this.replicaSets();
     const logs = await this.c.logStore.load(partitions.keys());
-    for (const [p, log] of logs) this.appliedAt.set(p, log.applied);
+    for (const [p, log] of logs) this.appliedAt.set(p, { ...log.applied, config: log.config });
     this.node = new ReplicaNode<EntryPayload>({
       selfId: this.c.nodeId,
       partitions,
@@ -238,6 +256,30 @@ export class ReplicaDriver implements Leadership {
     return { term: result.term, index: result.index, applied };
   }
 
+  /**
+   * Proposes the partition's next configuration (one single-server step; see
+   * `ReplicaNode.proposeConfiguration`). Resolves once the entry is applied here; rejects with
+   * `NotAppliedError` if it never will be, or a `ConfigChangeRefused` if the node refused it.
+   */
+  proposeConfiguration(partition: number, next: Configuration): Promise<void> {
+    if (!this.node || this.paused.has(partition)) return Promise.reject(new NotServingError('not serving'));
+    const result = this.node.proposeConfiguration(partition, next, this.now());
+    if (!result.ok) return Promise.reject(new ConfigChangeRefused(result.reason, result.detail));
+    let pending = this.proposals.get(partition);
+    if (!pending) this.proposals.set(partition, (pending = new Map()));
+    let settle!: Pick<Proposal, 'resolve' | 'reject'>;
+    const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
+    this.scheduleAppends();
+    this.pump();
+    return applied;
+  }
+
+  /** The partition's configuration in force here (voters and learners), and whether its entry is committed. */
+  configuration(partition: number): { config: Configuration; committed: boolean } | undefined {
+    return this.node?.configuration(partition);
+  }
+
   /** Resolves once every write proposed here for the partition is applied or known not to be. */
   async writesSettled(partition: number): Promise<void> {
     const pending = this.proposals.get(partition);
@@ -255,7 +297,7 @@ export class ReplicaDriver implements Leadership {
     // The state machine first, in one step with the driver's own bookkeeping: an apply running
     // meanwhile must never see a partition the node still has but whose applied position is gone.
     this.node.reconfigure(partitions, this.now(), { persisted, keepLeadership, logs });
-    for (const [p, log] of logs ?? []) this.appliedAt.set(p, log.applied);
+    for (const [p, log] of logs ?? []) this.appliedAt.set(p, { ...log.applied, config: log.config });
     const lost = [...this.appliedAt.keys()].filter((p) => !partitions.has(p));
     for (const p of lost) {
       // An apply still queued for the partition belongs to this incarnation of it: it ends.
@@ -462,6 +504,7 @@ export class ReplicaDriver implements Leadership {
     if (!current() || !at || index <= at.index) return;
     const leads = node.roleOf(partition) === 'leader';
     let term = at.term;
+    let config = at.config;
     let from = at.index + 1;
     while (from <= index) {
       // A run of entries up to the next switch of the replica set (or the end), applied together.
@@ -488,6 +531,7 @@ export class ReplicaDriver implements Leadership {
         const keys = entry.payload?.records.map((r) => dataKey(partition, r.itemKey)) ?? [];
         if (keys.length > 0) this.c.overlay.applied(partition, entry.index, keys);
         term = entry.term;
+        if (entry.config) config = entry.config;
         if (entry.payload?.layout) {
           await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
           if (!current()) return;
@@ -496,9 +540,9 @@ export class ReplicaDriver implements Leadership {
       }
       from += run.length;
     }
-    this.appliedAt.set(partition, { index, term });
+    this.appliedAt.set(partition, { index, term, config });
     // Unsynced, after the records in the same ordered stream: a crash loses this position only with them.
-    for (const op of this.c.logStore.appliedOps(partition, index, term)) void this.c.store.writeUnsynced(op);
+    for (const op of this.c.logStore.appliedOps(partition, index, term, config)) void this.c.store.writeUnsynced(op);
     node.applied(partition, index, this.now());
   }
 
@@ -650,6 +694,13 @@ export class ReplicaDriver implements Leadership {
       case 'Truncated':
         this.c.log.info('partition log truncated', { partition: event.partition, from: event.from });
         break;
+      case 'ConfigurationChanged':
+        this.c.log.info('partition configuration in force', { partition: event.partition, index: event.index, voters: event.config.voters, learners: event.config.learners });
+        break;
+      case 'Removed':
+        // The layout that follows takes the partition (and its data) away; until then it neither votes nor campaigns.
+        this.c.log.info('partition: this node applied its removal from the replica set', { partition: event.partition, index: event.index });
+        break;
       case 'Promoted':
         this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
         void this.c.identities.promoted(event.partition);
@@ -679,10 +730,20 @@ export class ReplicaDriver implements Leadership {
     return this.node?.termOf(partition) ?? 0;
   }
 
-  /** Records a leader sends outside the log are only for a partition moving here (the stream of a move). */
+  /**
+   * Records a leader sends outside the log are only for a partition moving here (the stream of a
+   * move), while the log does not make this node a voter of it: a learner (or a node not yet added)
+   * takes the bulk copy beside the log, whose entries and snapshot bring it the rest.
+   */
   acceptsReplication(partition: number): boolean {
-    if (this.node?.roleOf(partition) !== undefined) return false;
-    return this.c.ring.receives(this.c.nodeId, partition);
+    if (!this.c.ring.receives(this.c.nodeId, partition) || this.c.ring.replicaSet(partition).some((n) => n.id === this.c.nodeId)) return false;
+    const status = this.node?.configuration(partition);
+    return status === undefined || !status.config.voters.includes(this.c.nodeId);
+  }
+
+  /** The index the partition's leader (this node) knows `follower` to hold, or undefined. */
+  followerMatch(partition: number, follower: string): number | undefined {
+    return this.node?.followerMatches(partition).get(follower);
   }
 
   /** The partition's log positions, for status and metrics. */
