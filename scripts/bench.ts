@@ -110,6 +110,8 @@ async function startTarget(name: TargetName, opts: BenchOptions, base: TargetOpt
   switch (name) {
     case 'triad':
       return startTriad({ ...base, script: opts.triadScript });
+    case 'triad-auth':
+      return startTriad({ ...base, script: opts.triadScript, variant: 'auth' });
     case 'triad-secure':
       return startTriad({ ...base, script: opts.triadScript, variant: 'secure' });
     case 'triad-plain':

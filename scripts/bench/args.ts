@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads';
 import { Distribution } from './zipfian';
 
-export type TargetName = 'triad' | 'triad-secure' | 'triad-plain' | 'dynalite' | 'url';
-const TARGET_NAMES: readonly TargetName[] = ['triad', 'triad-secure', 'triad-plain', 'dynalite', 'url'];
+export type TargetName = 'triad' | 'triad-auth' | 'triad-secure' | 'triad-plain' | 'dynalite' | 'url';
+const TARGET_NAMES: readonly TargetName[] = ['triad', 'triad-auth', 'triad-secure', 'triad-plain', 'dynalite', 'url'];
 
 export interface BenchOptions {
   targets: TargetName[];
@@ -36,12 +36,12 @@ Loads N ~1 KB records into table "usertable", then runs workloads with
 scrambled-zipfian key choice and a closed loop of --concurrency outstanding requests.
 
 Targets
-  --target T            triad | triad-secure | triad-plain | dynalite | both | url, or a
+  --target T            triad | triad-auth | triad-secure | triad-plain | dynalite | both | url, or a
                         comma list (default: both = triad,dynalite; "url" when only
                         --endpoint is given). triad: the local cluster as npm start runs it
                         (open auth, HTTP, gRPC over mutual TLS, encryption at rest);
-                        triad-secure: the same with --auth enforce (every request signed and
-                        verified) and HTTPS; triad-plain: with --grpc-insecure (gRPC in
+                        triad-auth: the same with --auth enforce (every request signed and
+                        verified); triad-secure: enforce and HTTPS; triad-plain: with --grpc-insecure (gRPC in
                         plaintext). All targets are started first; each workload then
                         alternates between them (--slices).
   --endpoint URL        benchmark an already-running endpoint (implies --target url)

@@ -16,11 +16,11 @@ import { DynamoHttpClient } from './http-client';
 
 export type TargetKind = 'triad' | 'dynalite' | 'url';
 
-/** How a Triad target runs: as npm start does, with authentication enforced and HTTPS, or with gRPC in plaintext. */
-export type TriadVariant = 'default' | 'secure' | 'plain';
+/** How a Triad target runs: as npm start does, with authentication enforced (and HTTPS), or with gRPC in plaintext. */
+export type TriadVariant = 'default' | 'auth' | 'secure' | 'plain';
 
 /** Storage and gossip ports of each variant's cluster (the default one keeps npm start's, 7100 up). */
-const VARIANT_BASE_PORTS = { secure: 7400, plain: 7700 } as const;
+const VARIANT_BASE_PORTS = { auth: 7400, secure: 7700, plain: 9100 } as const;
 
 /** The key a secure target enforces and the load generator signs with. */
 export const BENCH_CREDENTIALS = { accessKeyId: 'TRIADBENCHKEY0000001', secretAccessKey: 'bench-secret-0123456789-abcdefghijklmnop' };
@@ -373,11 +373,12 @@ export async function startTriad(o: TargetOptions & { script: string; variant?: 
   const args = ['tsx', o.script, '--data-dir', dataDir, '--port', String(port)];
   // Clusters of two variants run side by side: their storage nodes need ports of their own.
   if (variant !== 'default') args.push('--base-port', String(VARIANT_BASE_PORTS[variant]));
-  if (variant === 'secure') {
+  if (variant === 'auth' || variant === 'secure') {
     const credentialsFile = path.join(dataDir, 'bench-credentials');
     fs.writeFileSync(credentialsFile, `${BENCH_CREDENTIALS.accessKeyId} ${BENCH_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
-    args.push('--auth', 'enforce', '--credentials', credentialsFile, '--https');
+    args.push('--auth', 'enforce', '--credentials', credentialsFile);
   }
+  if (variant === 'secure') args.push('--https');
   if (variant === 'plain') args.push('--grpc-insecure');
   o.log(`${name}: starting \`npx ${args.join(' ')}\``);
   const server = new SpawnedServer({ name, kind: 'triad', command: npx, args, cwd: o.repoRoot, verbose: o.verbose, log: o.log });
@@ -421,7 +422,7 @@ export async function startTriad(o: TargetOptions & { script: string; variant?: 
   return {
     name,
     kind: 'triad',
-    credentials: variant === 'secure' ? BENCH_CREDENTIALS : undefined,
+    credentials: variant === 'auth' || variant === 'secure' ? BENCH_CREDENTIALS : undefined,
     endpoint,
     details: [`pid ${server.pid}`, `data dir ${dataDir}`, `requested port ${port}`],
     cpuSeconds: () => server.cpuSeconds(),

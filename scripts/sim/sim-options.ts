@@ -29,6 +29,7 @@ export const PLANTED_BUGS = {
   'stale-term-appends': { key: 'staleTermAppends', needs: {} },
   'wiped-node-votes': { key: 'wipedNodeVotes', needs: {} },
   'move-switch-without-log': { key: 'moveSwitchWithoutLog', needs: { moves: true } },
+  'move-swaps-voters-at-once': { key: 'moveSwapsVotersAtOnce', needs: { moves: true } },
   'stale-index-list-admitted': { key: 'staleIndexListAdmitted', needs: { indexes: true } },
 } as const satisfies Record<string, { key: keyof PlantedBugs; needs: { moves?: boolean; indexes?: boolean } }>;
 export type PlantedBugName = keyof typeof PLANTED_BUGS;

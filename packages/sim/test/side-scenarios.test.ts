@@ -10,10 +10,13 @@ const STEPS = 20;
 /**
  * Seeds that catch issue 11's failures 3 and 4 planted back (found by `npm run sim -- --seeds 12
  * --steps 20 --plant-bug …`, see the package README): a move that adopts its layout after a push
- * whatever the answers lets both sides of a split {leader, incoming} | {staying, leaving} lead;
- * a leader that admits writes with an old index list leaves the index different from its table.
+ * whatever the answers, without its configuration steps through the log, leaves a replica set
+ * the log does not name: since replica sets come from the log (single-server changes), it no
+ * longer splits the partition's leadership, but the partition never settles again (seeds 7, 20,
+ * 21, 29 of 30); a leader that admits writes with an old index list leaves the index different
+ * from its table.
  */
-const MOVE_SWITCH_SEED = 2;
+const MOVE_SWITCH_SEED = 7;
 const STALE_INDEX_LIST_SEED = 2;
 
 describe('joins, decommissions and a global index added, beside the workload and the fault schedule', () => {
@@ -41,9 +44,9 @@ describe('joins, decommissions and a global index added, beside the workload and
     expect(faults.some((line) => /FAULT  catalog-cut router-b/.test(line))).toBe(true);
   }, 180_000);
 
-  test(`a move that adopts its layout whatever the push's answers (planted) is caught: seed ${MOVE_SWITCH_SEED}, two leaders`, async () => {
+  test(`a move that adopts its layout whatever the push's answers (planted) is caught: seed ${MOVE_SWITCH_SEED}, the partition never settles`, async () => {
     const planted = await runSeed({ seed: MOVE_SWITCH_SEED, steps: STEPS, scenarios: { moves: true }, plantedBugs: { moveSwitchWithoutLog: true } });
-    expect(planted.failures.join('\n')).toMatch(/leadership: .* (has two leaders|served by 2 leaders)|acknowledged write lost|not linearizable|counter/);
+    expect(planted.failures.join('\n')).toMatch(/not settled|leadership: .* (has two leaders|served by 2 leaders)|acknowledged write lost|not linearizable|counter/);
   }, 180_000);
 
   test(`a leader that admits a write with an old index list (planted) is caught: seed ${STALE_INDEX_LIST_SEED}, the index differs from its table`, async () => {

@@ -30,6 +30,13 @@ export interface PlantedBugs {
    */
   moveSwitchWithoutLog?: boolean;
   /**
+   * Issue 11, failure 3, in the log's terms: a move switches its replica set in one configuration
+   * entry (the incoming learner promoted and the leaving voter removed at once) instead of
+   * single-server steps, so that the old set's majority and the new set's need not meet
+   * (`nextConfigurationStep` and `ReplicaNode.proposeConfiguration` let the swap through).
+   */
+  moveSwapsVotersAtOnce?: boolean;
+  /**
    * Issue 11, failure 4: a leader admits a write that carries an older index list than the
    * table's fence in the partition (`IndexFences.decide` does not refuse it).
    */

@@ -122,6 +122,12 @@ export interface ReplicaNodeInit<P> extends Omit<ElectionNodeInit, 'logPosition'
    * leader's term and sends it to the followers. See `plantedAppend`.
    */
   plantedStaleTermAppends?: boolean;
+  /**
+   * Planted bug (simulation only; issue 11's failure 3 in the log's terms): a configuration change
+   * may swap voters in one step (a learner promoted and a voter removed at once), so that a majority
+   * of the old voters and one of the new need not meet.
+   */
+  plantedTwoServerChanges?: boolean;
 }
 
 /** What the leader knows of one follower's log. */
@@ -207,6 +213,7 @@ export class ReplicaNode<P> {
   private readonly logs = new Map<PartitionId, PartitionLog<P>>();
   private readonly payloadBytes: (payload: P) => number;
   private readonly plantedStaleTermAppends: boolean;
+  private readonly plantedTwoServerChanges: boolean;
   private nowMs: number;
 
   private persist: PersistRecord[] = [];
@@ -228,6 +235,7 @@ export class ReplicaNode<P> {
     this.generation = init.generation;
     this.payloadBytes = init.payloadBytes;
     this.plantedStaleTermAppends = init.plantedStaleTermAppends ?? false;
+    this.plantedTwoServerChanges = init.plantedTwoServerChanges ?? false;
     this.nowMs = init.nowMs;
     const configurations = new Map<PartitionId, Configuration>();
     for (const [partition, replicas] of init.partitions) {
@@ -354,8 +362,14 @@ export class ReplicaNode<P> {
     if (log.commit < log.noopIndex) return { ok: false, reason: 'own-term-uncommitted' };
     if (log.configs.currentIndex > log.commit) return { ok: false, reason: 'change-pending' };
     const change = describeChange(log.configs.current, next);
-    if (typeof change === 'string') return { ok: false, reason: 'invalid', detail: change };
-    if (change.type === 'promote') {
+    if (typeof change === 'string' && !this.plantedTwoServerChanges) return { ok: false, reason: 'invalid', detail: change };
+    if (typeof change === 'string') {
+      // Planted: any change goes, but a promoted learner must still hold the committed log.
+      for (const node of next.voters.filter((id) => log.configs.current.learners.includes(id))) {
+        const progress = log.progress.get(node);
+        if (!progress || progress.learner || progress.match < log.commit) return { ok: false, reason: 'learner-behind' };
+      }
+    } else if (change.type === 'promote') {
       const progress = log.progress.get(change.node);
       if (!progress || progress.learner || progress.match < log.commit) return { ok: false, reason: 'learner-behind' };
     }

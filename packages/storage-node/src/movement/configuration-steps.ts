@@ -12,7 +12,13 @@ export type ConfigurationStep =
   | { kind: 'hand-over'; node: string }
   | { kind: 'done' };
 
-export function nextConfigurationStep(current: Configuration, move: { incoming: readonly string[]; leaving: readonly string[]; order: readonly string[] }, selfId: string): ConfigurationStep {
+export function nextConfigurationStep(
+  current: Configuration,
+  move: { incoming: readonly string[]; leaving: readonly string[]; order: readonly string[] },
+  selfId: string,
+  /** Planted bug `moveSwapsVotersAtOnce` (simulation only): a learner's promotion also removes the leaving voters, in one step. */
+  plantedSwap = false,
+): ConfigurationStep {
   const { voters, learners } = current;
   const member = (id: string) => voters.includes(id) || learners.includes(id);
   // Voters in the layout's preference order for the new set, any others after.
@@ -22,6 +28,10 @@ export function nextConfigurationStep(current: Configuration, move: { incoming: 
   }
   for (const node of move.incoming) {
     if (learners.includes(node)) {
+      if (plantedSwap && !move.leaving.includes(selfId)) {
+        const kept = [...voters, node].filter((id) => !move.leaving.includes(id));
+        return { kind: 'propose', what: 'promote', node, next: { voters: ordered(kept), learners: learners.filter((id) => id !== node && !move.leaving.includes(id)) } };
+      }
       return { kind: 'propose', what: 'promote', node, next: { voters: ordered([...voters, node]), learners: learners.filter((id) => id !== node) } };
     }
   }

@@ -292,7 +292,7 @@ export class PartitionMover implements Movement {
         await sleep(this.c.env, SWITCH_STEP_POLL_MS);
         continue;
       }
-      const step = nextConfigurationStep(status.config, steps, this.c.nodeId);
+      const step = nextConfigurationStep(status.config, steps, this.c.nodeId, this.c.plantedBugs?.moveSwapsVotersAtOnce === true);
       if (step.kind === 'done') break;
       if (step.kind === 'hand-over') {
         const target = this.c.election.transferLeadership(partition, move.to.filter((id) => status.config.voters.includes(id)));

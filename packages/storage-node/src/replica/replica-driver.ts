@@ -208,6 +208,7 @@ export class ReplicaDriver implements Leadership {
       generation,
       payloadBytes,
       plantedStaleTermAppends: this.c.plantedBugs?.staleTermAppends,
+      plantedTwoServerChanges: this.c.plantedBugs?.moveSwapsVotersAtOnce,
       config: ELECTION_CONFIG,
       random: this.c.env.random,
       nowMs: this.now(),
