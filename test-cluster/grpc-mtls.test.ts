@@ -114,10 +114,11 @@ async function everywhere(name: string, where: Record<string, string> = {}): Pro
 
 test('forged gossip with a huge incarnation is refused or bounded: the cluster serves and no storage node is believed dead', async () => {
   const victim = tc.cluster.layout.storageNodes[1];
-  const forged = (incarnation: number): SwimMessage => ({
+  // Sent as from a storage node other than the receiver: a process drops a packet that names itself as the sender.
+  const forged = (incarnation: number, to: string): SwimMessage => ({
     type: 'gossip',
-    from: 'storage-c-1',
-    fromAddress: tc.cluster.layout.storageNodes[2].address,
+    from: tc.cluster.layout.storageNodes.find((n) => n.address !== to && n.id !== victim.id)!.id,
+    fromAddress: tc.cluster.layout.storageNodes.find((n) => n.address !== to && n.id !== victim.id)!.address,
     updates: [{ id: victim.id, zone: victim.zone, role: 'storage', address: victim.address, status: 'dead', incarnation } satisfies MemberState],
   });
   const deadBefore = await everywhere('triad_membership_changes_total', { status: 'dead' });
@@ -125,9 +126,9 @@ test('forged gossip with a huge incarnation is refused or bounded: the cluster s
   const forger = new GrpcMembershipTransport('127.0.0.1:1', tc.cluster.grpcSecurity);
   for (const address of gossipAddresses()) {
     // 2^53 - 1: refused as malformed (no member could ever outbid it).
-    await expect(forger.send(address, forged(Number.MAX_SAFE_INTEGER), 3_000)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(forger.send(address, forged(Number.MAX_SAFE_INTEGER, address), 3_000)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     // 2^40: well-formed, taken as a bounded step ahead and as a suspicion, which the victim refutes.
-    await expect(forger.send(address, forged(2 ** 40), 3_000)).resolves.toBeNull();
+    await expect(forger.send(address, forged(2 ** 40, address), 3_000)).resolves.toBeNull();
   }
   forger.close();
   await putAndGet('during-forgery');
