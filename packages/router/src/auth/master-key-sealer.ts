@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { MASTER_KEY_BYTES } from '@triad/encryption';
 import { secureRandomBytes } from './secure-random';
 import type { SecretSealer } from './secret-sealer';
 
 /** AES-256-GCM: a 32-byte key, a 12-byte nonce (NIST SP 800-38D's recommended size), a 16-byte tag. */
-export const MASTER_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Sealed values start with this, so that a later format can be told apart. */
@@ -41,19 +41,4 @@ export class MasterKeySealer implements SecretSealer {
     decipher.setAuthTag(bytes.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]);
   }
-}
-
-/** A master key from a key file's text: 64 hex digits or base64 of 32 bytes (whitespace ignored). */
-export function parseMasterKey(text: string): Buffer {
-  const clean = text.replace(/\s+/g, '');
-  const key = /^[0-9a-fA-F]{64}$/.test(clean) ? Buffer.from(clean, 'hex') : Buffer.from(clean, 'base64');
-  if (key.length !== MASTER_KEY_BYTES) {
-    throw new Error(`a master key file holds ${MASTER_KEY_BYTES} bytes as 64 hex digits or base64 (e.g. \`openssl rand -hex 32\`)`);
-  }
-  return key;
-}
-
-/** A new master key file's text (64 hex digits and a newline). */
-export function newMasterKeyText(): string {
-  return `${secureRandomBytes(MASTER_KEY_BYTES).toString('hex')}\n`;
 }

@@ -14,7 +14,8 @@ import { CREDENTIALS_FILE_CHECK_MS } from './auth-limits';
 import type { AuthMode } from './auth-mode';
 import { EnforcingAuthenticator, OpenAuthenticator, type Authenticator } from './authenticator';
 import { parseCredentials, type SeedCredential } from './credentials-file';
-import { MasterKeySealer, parseMasterKey } from './master-key-sealer';
+import { parseMasterKey } from '@triad/encryption';
+import { MasterKeySealer } from './master-key-sealer';
 
 /** Attempts to read the access keys at start (200 ms apart: a minute) before the router gives up. */
 const AUTH_START_ATTEMPTS_MAX = 300;

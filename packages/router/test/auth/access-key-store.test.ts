@@ -9,7 +9,8 @@ import { realEnvironment } from '@triad/runtime';
 import type { ItemOp, OpResult, PartitionRange, RangeReply } from '@triad/rpc';
 import type { Condition } from '@triad/model';
 import { AccessKeyStore } from '../../src/auth/access-key-store';
-import { MasterKeySealer, newMasterKeyText, parseMasterKey } from '../../src/auth/master-key-sealer';
+import { newMasterKeyText, parseMasterKey } from '@triad/encryption';
+import { MasterKeySealer } from '../../src/auth/master-key-sealer';
 import type { RangeOptions, StorageClient } from '../../src/cluster/storage-client';
 
 const log = createLogger({ nodeId: 'test', zone: 'a', role: 'router' }, 'error');

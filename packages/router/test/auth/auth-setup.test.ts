@@ -1,7 +1,8 @@
 /** The pure parts around verification: modes, credentials files, sealing secrets, audit lines. */
 import { resolveAuthMode, isLoopback } from '../../src/auth/auth-mode';
 import { parseCredentials } from '../../src/auth/credentials-file';
-import { MasterKeySealer, newMasterKeyText, parseMasterKey } from '../../src/auth/master-key-sealer';
+import { newMasterKeyText, parseMasterKey } from '@triad/encryption';
+import { MasterKeySealer } from '../../src/auth/master-key-sealer';
 import { isAudited, parseAuditTableFilter, tablesOf } from '../../src/auth/audit-event';
 import { OpenAuthenticator } from '../../src/auth/authenticator';
 
