@@ -247,13 +247,7 @@ export class ReplicaDriver implements Leadership {
       if (result.reason === 'busy') throw new ThrottlingException('The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.');
       throw new NotServingError('not serving');
     }
-    let pending = this.proposals.get(partition);
-    if (!pending) this.proposals.set(partition, (pending = new Map()));
-    let settle!: Pick<Proposal, 'resolve' | 'reject'>;
-    const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
-    this.scheduleAppends();
-    this.pump();
+    const applied = this.awaitApplied(partition, result.term, result.index);
     return { term: result.term, index: result.index, applied };
   }
 
@@ -266,11 +260,16 @@ export class ReplicaDriver implements Leadership {
     if (!this.node || this.paused.has(partition)) return Promise.reject(new NotServingError('not serving'));
     const result = this.node.proposeConfiguration(partition, next, this.now());
     if (!result.ok) return Promise.reject(new ConfigChangeRefused(result.reason, result.detail));
+    return this.awaitApplied(partition, result.term, result.index);
+  }
+
+  /** Registers an entry this node appended as leader and sends it on: settles once it is applied here (or never will be). */
+  private awaitApplied(partition: number, term: number, index: number): Promise<void> {
     let pending = this.proposals.get(partition);
     if (!pending) this.proposals.set(partition, (pending = new Map()));
     let settle!: Pick<Proposal, 'resolve' | 'reject'>;
     const applied = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    pending.set(result.index, { term: result.term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
+    pending.set(index, { term, ...settle, settled: applied.catch(() => undefined), proposedAtMs: this.now() });
     this.scheduleAppends();
     this.pump();
     return applied;
