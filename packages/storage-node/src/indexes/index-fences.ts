@@ -109,8 +109,9 @@ export class IndexFences {
    * call `staged`. Writes of tables whose index list never changed (version 0) never carry one.
    */
   recordToStage(op: ItemOp, body: ItemOpBody): StagedFenceRecord | undefined {
-    if (!isFenced(op.kind) || isFenceKey(op.key)) return undefined;
+    // Most tables never changed their index list (version 0): no lookup at all on their writes.
     const carried = body.schemaVersion ?? 0;
+    if (carried === 0 || !isFenced(op.kind) || isFenceKey(op.key)) return undefined;
     const tableId = tableIdOf(op.key, false);
     const id = this.idOf(op.partition, tableId);
     const known = this.known.get(id);
@@ -125,7 +126,7 @@ export class IndexFences {
 
   /** A write (or a fence record's write) of this version was appended to the partition's log in this term. */
   staged(op: ItemOp, body: ItemOpBody): void {
-    if (!isFenced(op.kind)) return;
+    if (!body.schemaVersion || !isFenced(op.kind)) return;
     const known = this.known.get(this.idOf(op.partition, tableIdOf(op.key, isFenceKey(op.key))));
     if (known && known.term === this.c.termOf(op.partition)) known.recorded = Math.max(known.recorded, body.schemaVersion ?? 0);
   }
