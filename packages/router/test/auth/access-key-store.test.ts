@@ -98,7 +98,7 @@ class RacingPartition extends MemoryPartition {
 
   record(accessKeyId: string): AccessKeyRecord {
     for (const item of this.items.values()) {
-      const record = JSON.parse(item.record.S as string) as AccessKeyRecord;
+      const record = JSON.parse((item.record as { S: string }).S) as AccessKeyRecord;
       if (record.accessKeyId === accessKeyId) return record;
     }
     throw new Error(`no ${accessKeyId}`);
@@ -179,7 +179,7 @@ describe('access keys in the system partition', () => {
     const rotatingLogged = new AccessKeyStore(storage, new MasterKeySealer(newKey, [oldKey]), watching, realEnvironment);
     await rotatingLogged.refresh();
     // Every stored secret now names the new key; nothing else in the records changed.
-    const sealedIds = () => [...storage.items.values()].map((item) => (JSON.parse(item.record.S as string) as { sealedSecret: string }).sealedSecret.split(':')[1]);
+    const sealedIds = () => [...storage.items.values()].map((item) => (JSON.parse((item.record as { S: string }).S) as { sealedSecret: string }).sealedSecret.split(':')[1]);
     const newId = new MasterKeySealer(newKey).keyId;
     expect(sealedIds()).toEqual([newId, newId]);
     expect(rotatingLogged.sealStateCounts()).toEqual({ current: 2, previous: 0, unknown: 0 });
