@@ -5,6 +5,7 @@ import { newMasterKeyText, parseMasterKey } from '@triad/encryption';
 import { MasterKeySealer } from '../../src/auth/master-key-sealer';
 import { isAudited, parseAuditTableFilter, tablesOf } from '../../src/auth/audit-event';
 import { OpenAuthenticator } from '../../src/auth/authenticator';
+import { startAuth, type AuthComponents } from '../../src/auth/start-auth';
 
 describe('auth mode', () => {
   test('open by default on loopback, enforce on any other address', () => {
@@ -86,6 +87,11 @@ describe('the master key sealer', () => {
     expect(() => rotating.open(relabelled, 'KEY1')).toThrow();
     // The current key given again as previous stays current and adds nothing.
     expect(new MasterKeySealer(key, [key]).previousKeyIds).toEqual([]);
+  });
+
+  test('a previous master key file without a current one is refused at start', async () => {
+    const unused = {} as unknown as AuthComponents;
+    await expect(startAuth({ mode: 'open', previousMasterKeyFiles: ['/nonexistent/old.key'] }, unused)).rejects.toThrow(/--previous-master-key-file needs --master-key-file/);
   });
 
   test('key files: hex or base64 of 32 bytes, nothing else', () => {
