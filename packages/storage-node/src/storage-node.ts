@@ -11,7 +11,7 @@ import { ReplicaDriver } from './replica/replica-driver';
 import { ElectionStore } from './replica/election-store';
 import { LogStore } from './log/log-store';
 import { ProposalOverlay } from './write-path/proposal-overlay';
-import { IdentityStore, decideIdentity } from './replica/node-identity';
+import { IdentityStore, askPeersOurGeneration, decideIdentity } from './replica/node-identity';
 import { PeerClients } from './replica/peer-clients';
 import { ReplicaState } from './replica/replica-state';
 import { createRocksStore } from './storage/rocks-store';
@@ -33,24 +33,6 @@ import type { PlantedBugs } from './planted-bugs';
 
 /** Replication state that belongs to one node only: terms and votes ('e'), logs ('L'), applied positions ('A'). */
 const REPLICATION_STATE_PREFIXES = [0x65, 0x4c, 0x41];
-/** A node without data waits this long at most for a peer to say whether it had data before. */
-const IDENTITY_ASK_WAIT_MS_MAX = 5_000;
-
-/**
- * What the peers know of this node's generation (0: never saw it), from the peers that answer
- * within the wait; empty when none does (a cluster starting for the first time with this node first).
- */
-async function askPeersOurGeneration(selfId: string, others: readonly StorageNodeInfo[], peers: PeerClients, env: Environment): Promise<number[]> {
-  const deadline = env.monotonicMs() + IDENTITY_ASK_WAIT_MS_MAX;
-  while (env.monotonicMs() < deadline) {
-    const answers = await Promise.allSettled(others.map((peer) => peers.client(peer).ping({ from: selfId }, 1_000)));
-    const known = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.knownGenerationOfCaller ?? 0] : []));
-    if (known.length > 0) return known;
-    await sleep(env, 250);
-  }
-  return [];
-}
-
 /** On shutdown, how long to wait for leadership to move to other replicas before exiting anyway. */
 const LEADERSHIP_HANDOFF_WAIT_MS = 3_000;
 /**
@@ -329,7 +311,14 @@ export class StorageNode {
     // Replication messages are dropped until the logs are recovered and elections run (below); the
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
-    const peerKnowledge = storedIdentity?.nodeId === config.id ? [] : await askPeersOurGeneration(config.id, ring.nodes.filter((n) => n.id !== config.id), peers, env);
+    const askPeer = (peer: StorageNodeInfo) => peers.client(peer).ping({ from: config.id }, 1_000).then((answer) => answer.knownGenerationOfCaller ?? 0);
+    const others = ring.nodes.filter((n) => n.id !== config.id);
+    const peerKnowledge =
+      storedIdentity?.nodeId === config.id
+        ? []
+        : await askPeersOurGeneration(others.map((n) => n.id), (id) => askPeer(others.find((n) => n.id === id)!), env, (waitedMs) =>
+            log.warn('this node has no data and no peer answers whether it had some: waiting for one before it takes part (a wiped node must not vote)', { waitedMs, peers: others.map((n) => n.id) }),
+          );
     // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
     const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.

@@ -1,3 +1,4 @@
+import { sleep, type Environment } from '@triad/runtime';
 import type { StorageEngine } from '../storage/storage-engine';
 import { prefixEnd } from '../storage/storage-keys';
 
@@ -97,4 +98,40 @@ export function decideIdentity(
   if (stored && stored.nodeId === nodeId) return { identity: stored, learner: false };
   const known = Math.max(0, ...peerKnowledge, stored && stored.nodeId === nodeId ? stored.generation : 0);
   return { identity: { nodeId, generation: known + 1 }, learner: known > 0 };
+}
+
+/** How often a node without data asks its peers again while none of them answers. */
+export const IDENTITY_ASK_RETRY_MS = 250;
+/** How long a node without data waits for a first answer before it says in its log why it is not ready. */
+export const IDENTITY_ASK_WARN_AFTER_MS = 5_000;
+
+/**
+ * What the peers know of this node's generation (0: never saw it), from the first round of asks
+ * that any peer answers; empty only when the layout names no other node. Silence is not an answer:
+ * a node whose peers are down or cut off cannot tell a first start from a lost disk, and deciding
+ * "first start" would bring a wiped replica back as a voter with an empty log, which with a lagging
+ * replica's vote elects a leader without the committed entries (seed 58 of the simulator). So it
+ * keeps asking, for as long as it takes; its server answers pings meanwhile, so nodes of a new
+ * cluster started together answer one another.
+ */
+export async function askPeersOurGeneration(
+  others: readonly string[],
+  ping: (peer: string) => Promise<number>,
+  env: Environment,
+  onSilence: (waitedMs: number) => void,
+): Promise<number[]> {
+  if (others.length === 0) return [];
+  const startedMs = env.monotonicMs();
+  let warned = false;
+  for (;;) {
+    const answers = await Promise.allSettled(others.map((peer) => ping(peer)));
+    const known = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    if (known.length > 0) return known;
+    const waitedMs = env.monotonicMs() - startedMs;
+    if (!warned && waitedMs >= IDENTITY_ASK_WARN_AFTER_MS) {
+      warned = true;
+      onSilence(waitedMs);
+    }
+    await sleep(env, IDENTITY_ASK_RETRY_MS);
+  }
 }
