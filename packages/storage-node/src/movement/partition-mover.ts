@@ -198,6 +198,26 @@ export class PartitionMover implements Movement {
   }
 
   /**
+   * Waits for a proposed configuration entry to be applied here, but only while this node still
+   * leads the move: a leader that stops (SIGTERM hands its leaderships away, then stops its
+   * elections) or loses the lead may never see its entry settle, and a move call that never
+   * answers keeps the node's server from closing (seed 34 of `--moves --indexes`: a graceful stop
+   * waited forever). False: no longer leading; the CLI retries from what the log says.
+   */
+  private async appliedWhileMoving(partition: number, applied: Promise<void>): Promise<boolean> {
+    let settled = false;
+    const done = applied.then(() => (settled = true));
+    for (;;) {
+      await Promise.race([done, sleep(this.c.env, SWITCH_STEP_POLL_MS)]);
+      if (settled) return true;
+      if (!this.stillMoving(partition)) {
+        done.catch(() => undefined); // its outcome no longer matters here
+        return false;
+      }
+    }
+  }
+
+  /**
    * Streams the records of every bucket where `target` differs from this node, in key order,
    * at most STREAM_IN_FLIGHT_MAX messages at a time. Stops early when this node stops leading.
    */
@@ -299,7 +319,9 @@ export class PartitionMover implements Movement {
         return retry('the leader is the node leaving the partition; leadership is moving', target ?? '');
       }
       try {
-        await this.c.election.proposeConfiguration(partition, step.next);
+        if (!(await this.appliedWhileMoving(partition, this.c.election.proposeConfiguration(partition, step.next)))) {
+          return retry(`the ${step.what} of ${step.node} was not applied while this node led the move`);
+        }
         this.c.log.info('partition configuration change applied', { partition, change: step.what, node: step.node, voters: step.next.voters, learners: step.next.learners });
       } catch (error) {
         if (error instanceof ConfigChangeRefused && (error.reason === 'learner-behind' || error.reason === 'change-pending' || error.reason === 'own-term-uncommitted')) {
