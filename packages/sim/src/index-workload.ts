@@ -1,6 +1,6 @@
 import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
 import type { ScenarioEvent } from './membership-changes';
-import { CLIENT_CALL_TIMEOUT_MS, CLIENT_THINK_MS_MAX, INDEX_ACTIVE_SIMULATED_MS_MAX, INDEX_CUT_HELD_MS_MAX, INDEX_CUT_HELD_MS_MIN, INDEX_KEYS } from './limits';
+import { CLIENT_CALL_TIMEOUT_MS, CLIENT_THINK_MS_MAX, INDEX_ACTIVE_SIMULATED_MS_MAX, INDEX_CUT_HELD_MS_MAX, INDEX_CUT_HELD_MS_MIN, INDEX_KEYS, SETUP_ATTEMPTS_MAX } from './limits';
 import { LinkCuts, type FaultHook } from './network-faults';
 import type { SimCluster, SimRouter } from './sim-cluster';
 
@@ -87,7 +87,20 @@ export class IndexWorkload {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     });
-    for (let k = 0; k < INDEX_KEYS; k++) await router.call('PutItem', { TableName: INDEXED_TABLE, Item: this.item(k, 0) });
+    for (let k = 0; k < INDEX_KEYS; k++) {
+      const item = this.item(k, 0);
+      // Tried again after a retriable error, as an SDK would: a node that crashes at a failed sync
+      // (fault point store.syncFails) leaves a write's outcome unknown, and writing the same item
+      // again means the same either way (seed 43 of --moves --indexes stopped here).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await router.call('PutItem', { TableName: INDEXED_TABLE, Item: item });
+          break;
+        } catch (error) {
+          if (!(error as { retriable?: boolean }).retriable || attempt >= SETUP_ATTEMPTS_MAX) throw error;
+        }
+      }
+    }
   }
 
   private item(k: number, version: number): Item {

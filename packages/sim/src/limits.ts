@@ -71,3 +71,6 @@ export const INDEX_CUT_HELD_MS_MAX = 8_000;
 
 /** Items written once before the joins and decommissions and read back after them: a few per partition, cheap to stream. */
 export const MOVED_ITEMS = 48;
+
+/** Attempts of a scenario's setup write after retriable errors (an SDK's default is 3 to 10): a crash at a failed sync may strike during setup. */
+export const SETUP_ATTEMPTS_MAX = 10;
