@@ -20,3 +20,15 @@ test('seed 58 with moves and indexes: a wiped node cut off from its peers does n
   expect(result.failures).toEqual([]);
   expect(result.trace!.some((line) => /FAULT  wipe-lagging storage-a lags \(cut off\), then storage-b killed and storage-c wiped at once/.test(line))).toBe(true);
 }, 180_000);
+
+/**
+ * The two other seeds of that run that failed on main: 34 never settled (storage-c, stopped
+ * gracefully while it led partition 0's move to storage-e, waited forever for its add-learner
+ * entry, so the move call never answered and its server never closed; the mover now awaits a
+ * step only while it leads the move), 43 stopped in setup (a crash at a failed sync left an index
+ * table write's outcome unknown; the setup now tries it again, as an SDK would).
+ */
+test.each([34, 43])('seed %i with moves and indexes settles and passes every check', async (seed) => {
+  const result = await runSeed({ seed, steps: 30, scenarios: { moves: true, indexes: true } });
+  expect(result.failures).toEqual([]);
+}, 180_000);
