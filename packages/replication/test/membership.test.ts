@@ -335,4 +335,22 @@ describe('ReplicaNode: a move through single-server changes', () => {
     expect(ready.logWrites).toEqual([{ partition: P, reset: { index: 40, term: 2, config }, entries: [] }]);
     expect(node.configuration(P)).toEqual({ config, index: 40, committed: true });
   });
+
+  it('a joining node ranks voters in the layout order it is given, as the other replicas do (log sim seed 7071)', () => {
+    // The log names the voters in another order than the layout ranks them. Balancing hands
+    // leadership to the first fit voter in that rank: a joined node that ranked them by the log's
+    // order and a replica that ranks them by the layout handed the partition to each other for ever.
+    const layoutOrder = ['n2', 'n0', 'n1'];
+    const config = { voters: LAYOUT, learners: ['n3'] };
+    const joined = (replicas?: readonly NodeId[]) => {
+      const node = new ReplicaNode<string>({ selfId: 'n3', partitions: new Map(), logs: new Map(), generation: 0, payloadBytes: (p) => p.length, random: () => 0.5, nowMs: 0 });
+      node.joinPartition(P, 0, { replicas });
+      node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 2, index: 40, snapshotTerm: 2, commit: 40, generation: 0, config }, 10);
+      return node.status(P)!;
+    };
+    expect(joined(layoutOrder).voters).toEqual(layoutOrder);
+    expect(joined(layoutOrder).replicas).toEqual([...layoutOrder, 'n3']);
+    // Without a layout order, the log's own.
+    expect(joined().voters).toEqual(LAYOUT);
+  });
 });

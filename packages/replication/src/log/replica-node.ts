@@ -383,14 +383,20 @@ export class ReplicaNode<P> {
    * Starts replicating a partition this node is joining (a learner the leader added, or is about to
    * add): it learns the configuration from the log, and until then is no voter. `persisted` keeps
    * the term and vote it may have had in the partition before (a node removed and added again must
-   * never vote twice in a term); `log` what it may still hold of it.
+   * never vote twice in a term); `log` what it may still hold of it; `replicas` the layout's replica
+   * set of the partition in preference order, as the constructor and `reconfigure` take it (voters
+   * are ranked by it for balancing, as every other replica ranks them).
    */
-  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: PersistedElectionState; log?: PersistedLog<P> } = {}): void {
+  joinPartition(
+    partition: PartitionId,
+    nowMs: number,
+    options: { persisted?: PersistedElectionState; log?: PersistedLog<P>; replicas?: readonly NodeId[] } = {},
+  ): void {
     this.advance(nowMs);
     if (this.logs.has(partition)) return;
     const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
     this.logs.set(partition, log);
-    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs);
+    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs, options.replicas);
     // What it held of the partition before is gone: its vote could elect a candidate of an outdated
     // configuration (one it had left) until its log names it again.
     this.election.setGrantsVotes(partition, log.configs.names(this.selfId));

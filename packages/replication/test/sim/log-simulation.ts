@@ -136,8 +136,18 @@ export class LogSimulation {
   readonly nodes: LogSimNode[] = [];
   /** Per partition, the nodes that replicate it now (members, a joining learner, a removed node not yet gone); changes with moves. */
   readonly replicaSets = new Map<PartitionId, NodeId[]>();
-  /** The initial placement: the configuration of a log that no configuration entry reached yet. */
+  /**
+   * The initial placement: the configuration of a log that no configuration entry reached yet, and
+   * every node's preference order of a partition's voters (the same on all, as the layout's is).
+   */
   readonly layout = new Map<PartitionId, readonly NodeId[]>();
+  /**
+   * The replica set the layout records now: the initial placement, then each move's new voters once
+   * it is done (as the storage node's layout records a move after its configuration steps). A node
+   * outside the initial placement that restarts with no configuration on disk (it lost its disk)
+   * starts from it, as a storage node starts from its layout's replica set.
+   */
+  readonly placement = new Map<PartitionId, readonly NodeId[]>();
   /** Replica-set changes under way (log-moves.ts). */
   readonly moving = new Map<PartitionId, Move>();
   readonly electionConfig: Readonly<ElectionConfig>;
@@ -201,6 +211,7 @@ export class LogSimulation {
       const replicas = [first, ...others].map((n) => n.id);
       this.replicaSets.set(p, replicas);
       this.layout.set(p, [...replicas]);
+      this.placement.set(p, [...replicas]);
       for (const id of replicas) this.byId.get(id)!.partitions.push(p);
     }
     this.checker = new LogInvariants(this);
@@ -404,7 +415,7 @@ export class LogSimulation {
     if (!node.up) return;
     node.shadows.set(partition, new ShadowLog(0, 0, 0));
     const persisted = node.disk.elections.get(partition);
-    this.drive(node, (e, now) => e.joinPartition(partition, now, { persisted }));
+    this.drive(node, (e, now) => e.joinPartition(partition, now, { persisted, replicas: this.layout.get(partition) }));
   }
 
   /** `id` drops the partition: on its own `Removed` (`byLog`), or a join given up that the driver cleans up. */
@@ -593,7 +604,11 @@ export class LogSimulation {
       partitions.set(p, [...this.layout.get(p)!]);
       const state = node.disk.state(p);
       const entries = this.recoverLog(node, p, state);
-      const config = state.config ?? (this.layout.get(p)!.includes(node.id) ? undefined : UNKNOWN_CONFIGURATION);
+      // No configuration on disk: the layout's replica set. Outside the initial placement, the one the
+      // layout records now (a node that moved in and then lost its disk); not an unknown configuration:
+      // with one, it knows no member, takes no leader's heartbeat and reminds nobody, and a leader that
+      // believes it up to date sends an idle partition's learner nothing (seed 11027).
+      const config = state.config ?? (this.layout.get(p)!.includes(node.id) ? undefined : { voters: [...this.placement.get(p)!], learners: [] });
       logs.set(p, { applied: { index: state.index, term: state.term }, entries, config });
       const shadow = new ShadowLog(state.index, state.term, state.hash);
       this.checker.onLogEntry(node, p, state, state.hash);
