@@ -40,6 +40,7 @@ export function planMove(sim: LogSimulation, rng: Prng): void {
   if (spare.length === 0) return;
   const move: Move = { partition, add: rng.pick(spare), remove: rng.pick([...voters]), abort: rng.chance(0.1), aborted: false, joined: false, startedMs: sim.now };
   sim.moving.set(partition, move);
+  sim.stats.movesStarted++;
   sim.log(`move p${partition}: ${move.remove} → ${move.add}${move.abort ? ' (to be given up)' : ''}`);
 }
 
@@ -104,6 +105,7 @@ function joining(sim: LogSimulation, move: Move): boolean {
 function finish(sim: LogSimulation, move: Move, why: string): void {
   sim.moving.delete(move.partition);
   if (why === 'done') sim.stats.movesDone++;
+  else sim.stats.movesGivenUp++;
   sim.log(`move p${move.partition} ${move.remove} → ${move.add}: ${why} after ${(sim.now - move.startedMs).toFixed(0)} ms`);
 }
 

@@ -110,7 +110,10 @@ export interface LogSimStats {
   unknown: number;
   reads: number;
   configChanges: number;
+  /** Moves begun (log-moves.ts), those that finished, and those given up once their node was a learner. */
+  movesStarted: number;
   movesDone: number;
+  movesGivenUp: number;
   /** Nodes that forgot a partition on their own `Removed`, and joins given up that the driver cleaned up. */
   removals: number;
   cleanups: number;
@@ -168,7 +171,9 @@ export class LogSimulation {
     unknown: 0,
     reads: 0,
     configChanges: 0,
+    movesStarted: 0,
     movesDone: 0,
+    movesGivenUp: 0,
     removals: 0,
     cleanups: 0,
   };
