@@ -770,7 +770,12 @@ export class ReplicaNode<P> {
 
   /**
    * A leader tracks every member of its configuration but itself, and the node(s) the last change
-   * removed, up to the entry that removed them (so that they learn of it).
+   * removed, up to the entry that removed them (so that they learn of it) — but a leader that finds
+   * that removal already committed does not start to: the removed node most likely applied it and
+   * dropped the partition, and would never answer, so the leader would send it Appends, or stream it
+   * snapshots, every retry interval until the next change (log sim seed 7071), and keep its log
+   * window from being compacted. One that did not learn it speaks up (a vote request, or a reminder)
+   * and is sent the log then (`noticeNonMember`).
    */
   private syncProgress(log: PartitionLog<P>): void {
     const members = membersOf(log.configs.current).filter((id) => id !== this.selfId);
@@ -784,6 +789,7 @@ export class ReplicaNode<P> {
     }
     for (const id of [...members, ...retiring.keys()]) {
       if (log.progress.has(id)) continue;
+      if (!members.includes(id) && retiring.get(id)! <= log.commit) continue;
       const progress = new Progress(log.window.lastIndex + 1);
       progress.retiringAt = retiring.get(id);
       log.progress.set(id, progress);
