@@ -37,7 +37,8 @@
  *  - A learner gets the log but counts for nothing; it is promoted only once it holds the whole
  *    committed log. A leader removed from the voters keeps leading (not counting itself) until the
  *    entry commits, then hands over. A removed node learns of its removal from the leader (which
- *    keeps sending to it up to that entry), and reports `Removed` once it applied the entry.
+ *    keeps sending to it up to that entry; a later leader, only if it speaks up), and reports
+ *    `Removed` once it applied the entry.
  */
 import { ElectionNode, type ElectionNodeInit } from '../election-node';
 import { assert } from '../errors';
