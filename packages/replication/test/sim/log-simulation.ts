@@ -53,6 +53,10 @@ import { DRIVER_BUGS, plantBugs, type PlantedBug } from './planted-bugs';
 import { Prng } from './prng';
 import { ShadowLog, chainHash, contentOf } from './shadow-log';
 
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
+}
+
 function copyState(state: AppliedState): AppliedState {
   return { index: state.index, term: state.term, hash: state.hash, kv: new Map(state.kv), config: state.config };
 }
@@ -609,11 +613,15 @@ export class LogSimulation {
       partitions.set(p, [...this.layout.get(p)!]);
       const state = node.disk.state(p);
       const entries = this.recoverLog(node, p, state);
-      // No configuration on disk: the layout's replica set. Outside the initial placement, the one the
-      // layout records now (a node that moved in and then lost its disk); not an unknown configuration:
-      // with one, it knows no member, takes no leader's heartbeat and reminds nobody, and a leader that
-      // believes it up to date sends an idle partition's learner nothing (seed 11027).
-      const config = state.config ?? (this.layout.get(p)!.includes(node.id) ? undefined : { voters: [...this.placement.get(p)!], learners: [] });
+      // No configuration on disk (it lost its disk, or applied no configuration entry yet): the
+      // replica set the layout records now, as the storage node starts from its layout's. Not an
+      // unknown configuration, nor the initial placement once a move is done: a wiped learner whose
+      // configuration does not name the leader takes none of its heartbeats, reminds nobody (no
+      // leader known), and a leader that believes it up to date sends an idle partition nothing
+      // (seeds 11027: a node that moved in, 18731: a node whose partition's leader moved in).
+      const placement = this.placement.get(p)!;
+      const moved = !sameMembers(placement, this.layout.get(p)!);
+      const config = state.config ?? (moved ? { voters: [...placement], learners: [] } : undefined);
       logs.set(p, { applied: { index: state.index, term: state.term }, entries, config });
       const shadow = new ShadowLog(state.index, state.term, state.hash);
       this.checker.onLogEntry(node, p, state, state.hash);
