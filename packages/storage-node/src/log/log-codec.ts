@@ -30,30 +30,44 @@ export function payloadBytes(payload: EntryPayload): number {
   return bytes;
 }
 
-/** Appends bytes to a growing list of chunks; numbers big-endian, indexes as float64 (safe integers). */
+/**
+ * Writes into one growing buffer; numbers big-endian, indexes as float64 (safe integers). One
+ * buffer rather than a chunk per field: a leader encodes every Append it sends, and allocating and
+ * concatenating a small buffer per number cost it ~5% of its CPU under a write load.
+ */
 class Writer {
-  readonly chunks: Buffer[] = [];
+  private buf: Buffer;
+  private at = 0;
+  /** `sizeHint`: the bytes expected (exact when known, so that nothing is copied again). */
+  constructor(sizeHint = 256) {
+    this.buf = Buffer.allocUnsafe(sizeHint);
+  }
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
   u8(v: number): void {
-    const b = Buffer.allocUnsafe(1);
-    b.writeUInt8(v, 0);
-    this.chunks.push(b);
+    this.room(1);
+    this.at = this.buf.writeUInt8(v, this.at);
   }
   u32(v: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(v, 0);
-    this.chunks.push(b);
+    this.room(4);
+    this.at = this.buf.writeUInt32BE(v, this.at);
   }
   f64(v: number): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeDoubleBE(v, 0);
-    this.chunks.push(b);
+    this.room(8);
+    this.at = this.buf.writeDoubleBE(v, this.at);
   }
   bytes(v: Uint8Array): void {
     this.u32(v.length);
-    this.chunks.push(Buffer.from(v.buffer, v.byteOffset, v.length));
+    this.room(v.length);
+    this.buf.set(v, this.at);
+    this.at += v.length;
   }
   done(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.at === this.buf.length ? this.buf : this.buf.subarray(0, this.at);
   }
 }
 
@@ -155,7 +169,7 @@ const encodedEntries = new WeakMap<ReplicatedEntry, Buffer>();
 export function encodeEntry(entry: ReplicatedEntry): Buffer {
   let bytes = encodedEntries.get(entry);
   if (!bytes) {
-    const w = new Writer();
+    const w = new Writer(entry.payload ? 64 + payloadBytes(entry.payload) : 64);
     writeEntry(w, entry);
     bytes = w.done();
     encodedEntries.set(entry, bytes);
@@ -172,7 +186,13 @@ export function decodeEntry(value: Buffer): ReplicatedEntry {
 
 /** Log messages for one peer, in one ElectionPacket's `log` field. */
 export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buffer {
-  const w = new Writer();
+  // The exact size of Appends (most of the bytes): header, then each entry's length and bytes.
+  let size = 4;
+  for (const m of messages) {
+    size += 64;
+    if (m.type === 'Append') for (const entry of m.entries) size += 4 + encodeEntry(entry).length;
+  }
+  const w = new Writer(size);
   w.u32(messages.length);
   for (const m of messages) {
     switch (m.type) {
