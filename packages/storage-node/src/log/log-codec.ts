@@ -142,18 +142,20 @@ function writeEntry(w: Writer, entry: ReplicatedEntry): void {
   }
 }
 
-function readEntry(r: Reader): ReplicatedEntry {
+/** `copy`: the entry's buffers are copies (else views of the buffer read, which the entry then keeps whole). */
+function readEntry(r: Reader, copy = true): ReplicatedEntry {
+  const own = copy ? (bytes: Buffer) => Buffer.from(bytes) : (bytes: Buffer) => bytes;
   const term = r.u32();
   const index = r.f64();
   const flags = r.u8();
   const entry: ReplicatedEntry = { term, index, payload: undefined };
   if (flags & FLAG_CONFIG) entry.config = decodeConfiguration(r.bytes());
   if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8'), generation: r.u32() };
-  const layout = flags & FLAG_LAYOUT ? Buffer.from(r.bytes()) : undefined;
+  const layout = flags & FLAG_LAYOUT ? own(r.bytes()) : undefined;
   if (flags & FLAG_PAYLOAD) {
     const count = r.u32();
     const records: EntryPayload['records'] = [];
-    for (let i = 0; i < count; i++) records.push({ itemKey: Buffer.from(r.bytes()), value: Buffer.from(r.bytes()) });
+    for (let i = 0; i < count; i++) records.push({ itemKey: own(r.bytes()), value: own(r.bytes()) });
     entry.payload = layout ? { records, layout } : { records };
   }
   return entry;
@@ -177,9 +179,9 @@ export function encodeEntry(entry: ReplicatedEntry): Buffer {
   return bytes;
 }
 
-export function decodeEntry(value: Buffer): ReplicatedEntry {
+export function decodeEntry(value: Buffer, copy = true): ReplicatedEntry {
   const r = new Reader(value);
-  const entry = readEntry(r);
+  const entry = readEntry(r, copy);
   if (!r.atEnd) throw new MalformedMessageError('log entry has trailing bytes');
   return entry;
 }
@@ -245,7 +247,15 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       const commit = r.f64();
       const n = r.u32();
       const entries: ReplicatedEntry[] = [];
-      for (let j = 0; j < n; j++) entries.push(decodeEntry(r.bytes()));
+      for (let j = 0; j < n; j++) {
+        // The bytes as received are the entry's encoding: one copy of them (so that the packet is
+        // not kept) holds the entry's records too, and goes to the follower's log as it is rather
+        // than the entry being encoded again.
+        const bytes = Buffer.from(r.bytes());
+        const entry = decodeEntry(bytes, false);
+        encodedEntries.set(entry, bytes);
+        entries.push(entry);
+      }
       message = { type: 'Append', partition, term, prevIndex, prevTerm, commit, entries };
     } else if (kind === MESSAGE_APPEND_RESPONSE) {
       const flags = r.u8();
