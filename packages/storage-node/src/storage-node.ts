@@ -312,11 +312,7 @@ export class StorageNode {
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
     const askPeer = (peer: StorageNodeInfo) => peers.client(peer).ping({ from: config.id }, 1_000).then((answer) => answer.knownGenerationOfCaller ?? 0);
-    // A node without data asks the nodes of the newest layout its peers know, not of the layout file:
-    // a node decommissioned since (seed 52 of --moves --indexes: itself wiped later) answers that it
-    // never saw this one, and a node that joined since, which did, is not in the file.
-    const newest = storedIdentity?.nodeId === config.id ? undefined : await fetchNewestLayout(ring.nodes, ring.epoch, network.storage);
-    const others = (newest ? new Ring(newest).nodes : ring.nodes).filter((n) => n.id !== config.id);
+    const others = ring.nodes.filter((n) => n.id !== config.id);
     const peerKnowledge =
       storedIdentity?.nodeId === config.id
         ? []
