@@ -43,12 +43,21 @@ interface ArmedSplit {
   leader: string;
   partition: number;
   move: PartitionMove;
-  /** Which of the move's configuration entries that change the voters raises it (1st or 2nd), and how long after it is seen. */
-  trigger: { atChange: number; delayMs: number };
+  /**
+   * Which of the move's configuration entries that change the voters raises it (1st or 2nd), how
+   * long after it is seen, and which side the CLI is on (`every`: it reaches both).
+   */
+  trigger: { atChange: number; delayMs: number; cliSide: (typeof CLI_SIDES)[number] };
   /** The voter-changing configurations seen in the leader's log so far. */
   changesSeen: Set<string>;
   state: 'armed' | 'pending' | 'up' | 'over';
 }
+
+/** The process the change runner runs in (the operator's `triad` CLI). */
+const CLI_PROCESS = 'triad-cli';
+
+/** Where a split around a move leaves the CLI, drawn evenly: with both sides, or on one of them. */
+const CLI_SIDES = ['every', 'leader', 'far'] as const;
 
 /** Whether two lists name the same nodes. Pure. */
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {
@@ -96,9 +105,14 @@ export class MembershipChanges {
     private readonly prng: Prng,
     private readonly env: SimulatedEnvironment,
   ) {
-    const cli = cluster.simulator.environment({ name: 'triad-cli' });
-    this.admin = new NodeChangeCluster(cluster.network.process('triad-cli', cli).storage, cli);
+    const cli = cluster.simulator.environment({ name: CLI_PROCESS });
+    this.admin = new NodeChangeCluster(cluster.network.process(CLI_PROCESS, cli).storage, cli);
     this.removeHook = cluster.network.addFaults(this.hook);
+  }
+
+  /** Whether a split around a move is up now. */
+  splitUp(): boolean {
+    return this.split?.state === 'up';
   }
 
   private note(kind: string, what: string): void {
@@ -286,13 +300,14 @@ export class MembershipChanges {
     const trigger = {
       atChange: this.prng.chance(MOVE_SPLIT_FIRST_CHANGE_PROBABILITY) ? 1 : 2,
       delayMs: this.prng.chance(MOVE_SPLIT_AT_APPEND_PROBABILITY) ? 0 : this.prng.real(0, MOVE_SPLIT_CHANGE_DELAY_MS_MAX),
+      cliSide: this.prng.pick(CLI_SIDES)!,
     };
     const split: ArmedSplit = { one, other, leader, partition: move.partition, move, trigger, changesSeen: new Set(), state: 'armed' };
     this.split = split;
     const roles = moveRoles(move);
     this.note(
       'arm',
-      `split of partition ${move.partition}'s move by ${leader} (leaving ${roles.leaving.join(',') || '-'}, staying ${roles.staying.join(',')}, incoming ${roles.incoming.join(',') || '-'}) at voter change ${trigger.atChange} + ${Math.round(trigger.delayMs * 10) / 10} ms`,
+      `split of partition ${move.partition}'s move by ${leader} (leaving ${roles.leaving.join(',') || '-'}, staying ${roles.staying.join(',')}, incoming ${roles.incoming.join(',') || '-'}) at voter change ${trigger.atChange} + ${Math.round(trigger.delayMs * 10) / 10} ms, CLI ${{ every: 'reaching both sides', leader: "on the leader's side", far: 'on the far side' }[trigger.cliSide]}`,
     );
     const waitMs = this.prng.chance(0.7) ? MOVE_SPLIT_PUSH_WAIT_MS : this.prng.real(0, 1_500);
     this.env.setTimeout(() => {
@@ -303,9 +318,13 @@ export class MembershipChanges {
   private raiseSplit(why: string): void {
     const split = this.split!;
     split.state = 'up';
-    this.cuts.split([split.one, split.other]);
+    // The operator's CLI stays with the side it was drawn to (or reaches both): a leaving node cut
+    // off from it and from the leader learns of the switched layout only after healing.
+    const one = split.trigger.cliSide === 'leader' ? [...split.one, CLI_PROCESS] : split.one;
+    const other = split.trigger.cliSide === 'far' ? [...split.other, CLI_PROCESS] : split.other;
+    this.cuts.split([one, other]);
     this.count('split');
-    this.note('split', `{${split.one.join(',')}} | {${split.other.join(',')}} around partition ${split.partition}: ${why}`);
+    this.note('split', `{${one.join(',')}} | {${other.join(',')}} around partition ${split.partition}: ${why}`);
     const heldMs = this.prng.real(MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_HELD_MS_MAX);
     this.env.setTimeout(() => {
       if (this.split !== split) return;

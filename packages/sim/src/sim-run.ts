@@ -72,7 +72,9 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints });
   const env = cluster.simulator.environment({ name: 'simulation' });
   const workload = new RegisterWorkload(cluster, workloadPrng, env);
-  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE } : {};
+  // A side scenario's fault (a split around a move) is the one fault in force while it lasts.
+  const quietWhile = () => side.faultInForce();
+  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE, quietWhile } : { quietWhile };
   const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)], pacing);
   const monitor = new LeadershipMonitor(cluster, env);
   const side = new SideScenarios(cluster, prng, env, options.scenarios ?? {});
