@@ -78,6 +78,10 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)], pacing);
   const monitor = new LeadershipMonitor(cluster, env);
   const side = new SideScenarios(cluster, prng, env, options.scenarios ?? {});
+  // A promise of a simulated process rejected with nobody to catch it would end a real process (and
+  // the whole simulator with it): it is this seed's failure instead, and the seeds after it still run.
+  const unhandled = (reason: unknown) => failures.push(`unhandled rejection in a simulated process: ${reason instanceof Error ? (reason.stack ?? reason.message).split('\n').slice(0, 6).join(' | ') : String(reason)}`);
+  process.on('unhandledRejection', unhandled);
   try {
     await cluster.startNodes(...cluster.nodes.keys());
     await cluster.run(eventually(cluster, env, 30_000, () => everyPartitionLed(cluster), 100));
@@ -116,6 +120,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   } finally {
     monitor.stop();
     schedule.stop();
+    process.off('unhandledRejection', unhandled);
   }
   for (const v of monitor.violations) failures.push(`leadership: ${v}`);
   const result: SimRunResult = {
