@@ -1,9 +1,21 @@
 import { LocalCluster } from '@triad/harness/local-cluster';
-import { parseClusterOptions } from './local-cluster/cluster-options';
+import { CLUSTER_USAGE, ClusterUsageError, parseClusterOptions } from './local-cluster/cluster-options';
 
 /** `npm start`: the embedded default cluster, 3 storage nodes in zones a, b, c and 1 router, as separate processes. */
 async function main(): Promise<void> {
-  const options = parseClusterOptions(process.argv.slice(2));
+  let parsed;
+  try {
+    parsed = parseClusterOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ClusterUsageError)) throw error;
+    console.error(`triad: ${error.message}\n(npm start -- --help lists the options)`);
+    process.exit(2);
+  }
+  if (!parsed) {
+    process.stdout.write(CLUSTER_USAGE);
+    return;
+  }
+  const options = parsed;
   const cluster = new LocalCluster(options);
   let stopping = false;
   cluster.onUnexpectedExit = (id, code, signal) => {

@@ -16,6 +16,8 @@ import { Ring, parseClusterLayout } from '@triad/ring';
 const ROOT = path.resolve(__dirname, '../..');
 const MANIFESTS_DIR = path.join(ROOT, 'k8s/manifests');
 const CHART_DIR = path.join(ROOT, 'k8s/triad');
+/** The Kubernetes release helm template renders for (an older helm assumes one below the chart's kubeVersion floor). */
+const KUBE_VERSION = ['--kube-version', '1.30.0'];
 const DEPLOY_DIR = path.join(ROOT, 'deploy');
 const COMPOSE_FILE = path.join(DEPLOY_DIR, 'docker-compose.yml');
 /**
@@ -247,16 +249,25 @@ describe('Helm chart (k8s/triad)', () => {
   itWhen(onPath('helm'), 'helm is not on PATH', 'helm lint and helm template render objects that validate', () => {
     const lint = run('helm', ['lint', CHART_DIR]);
     expect([lint.status, lint.stderr]).toEqual([0, lint.stderr]);
-    const rendered = run('helm', ['template', 'triad', CHART_DIR, '--namespace', 'triad']);
+    const rendered = run('helm', ['template', 'triad', CHART_DIR, '--namespace', 'triad', ...KUBE_VERSION]);
     expect([rendered.status, rendered.stderr]).toEqual([0, rendered.stderr]);
     const objects = parseYamlDocuments(rendered.stdout, 'helm template');
     for (const obj of objects) validateK8sObject(obj);
     checkWorkloads(objects);
-    const withOptions = run('helm', ['template', 'triad', CHART_DIR, '--set', 'router.autoscaling.enabled=true', '--set', 'serviceMonitor.enabled=true']);
+    const withOptions = run('helm', ['template', 'triad', CHART_DIR, ...KUBE_VERSION, '--set', 'router.autoscaling.enabled=true', '--set', 'serviceMonitor.enabled=true']);
     expect([withOptions.status, withOptions.stderr]).toEqual([0, withOptions.stderr]);
     for (const obj of parseYamlDocuments(withOptions.stdout, 'helm template (options)')) {
       if (obj.apiVersion !== 'monitoring.coreos.com/v1') validateK8sObject(obj);
     }
+    const certManager = run('helm', [
+      'template', 'triad', CHART_DIR, ...KUBE_VERSION,
+      '--set', 'tls.grpc.source=certManager', '--set', 'tls.http.enabled=true', '--set', 'tls.http.source=certManager',
+    ]);
+    expect([certManager.status, certManager.stderr]).toEqual([0, certManager.stderr]);
+    const withCertificates = parseYamlDocuments(certManager.stdout, 'helm template (cert-manager)');
+    expect(withCertificates.filter((obj) => obj.kind === 'Certificate' && obj.apiVersion === 'cert-manager.io/v1')).toHaveLength(2);
+    for (const obj of withCertificates) if (obj.apiVersion !== 'cert-manager.io/v1') validateK8sObject(obj);
+    checkWorkloads(withCertificates);
   });
 });
 

@@ -7,7 +7,8 @@ const ADMIN_TARGET_PREFIX = 'TriadAdmin_20261207.';
 
 export const KEYS_USAGE = `usage: triad keys <create|list|enable|disable|delete|policy> [options]
   create --name NAME [--admin] [--json]   make a key; its secret is printed once, never again
-  list [--json]                            every key: id, name, enabled, admin, created, source
+  list [--json]                            every key: id, name, enabled, admin, created, source,
+                                           policies, the master key its secret is sealed under
   disable ID | enable ID                   stop (or restart) a key signing requests
   delete ID                                remove a key
   policy put ID NAME FILE                  attach an IAM-style policy (JSON file, - for stdin) to a key;
@@ -26,7 +27,18 @@ interface KeyJson {
   CreatedAt: string;
   Source: string;
   PolicyNames?: string[];
+  /** The master key the secret is sealed under (a fingerprint), and where it stands for the router that answered. */
+  MasterKeyId?: string;
+  MasterKey?: 'current' | 'previous' | 'unknown';
   SecretAccessKey?: string;
+}
+
+/** The MASTER KEY column: the id, and a word unless it is the router's current key (a rotation is done when none says previous). */
+function masterKeyCell(k: KeyJson): string {
+  if (!k.MasterKeyId) return '-';
+  if (k.MasterKey === 'previous') return `${k.MasterKeyId} (previous)`;
+  if (k.MasterKey === 'unknown') return `${k.MasterKeyId} (not held)`;
+  return k.MasterKeyId;
 }
 
 /** Runs `triad keys ...`; returns the exit code. */
@@ -123,8 +135,17 @@ async function policyCommand(args: string[], call: AdminCall, json: boolean, out
 export function formatKeys(keys: KeyJson[]): string {
   if (keys.length === 0) return 'no access keys';
   const rows = [
-    ['ACCESS KEY ID', 'NAME', 'STATE', 'ADMIN', 'CREATED', 'SOURCE', 'POLICIES'],
-    ...keys.map((k) => [k.AccessKeyId, k.Name, k.Enabled ? 'enabled' : 'disabled', k.Admin ? 'yes' : 'no', k.CreatedAt, k.Source, (k.PolicyNames ?? []).join(',') || '-']),
+    ['ACCESS KEY ID', 'NAME', 'STATE', 'ADMIN', 'CREATED', 'SOURCE', 'POLICIES', 'MASTER KEY'],
+    ...keys.map((k) => [
+      k.AccessKeyId,
+      k.Name,
+      k.Enabled ? 'enabled' : 'disabled',
+      k.Admin ? 'yes' : 'no',
+      k.CreatedAt,
+      k.Source,
+      (k.PolicyNames ?? []).join(',') || '-',
+      masterKeyCell(k),
+    ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');

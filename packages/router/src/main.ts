@@ -44,7 +44,9 @@ const STARTUP_RETRY_MS = 200;
  * `--body-bytes-in-flight-max`.
  * Authentication (docs/security.md): `--auth enforce|open` (default: open on a loopback `--host`,
  * enforce on any other), `--auth-open-insecure` (allows open on a non-loopback address),
- * `--master-key-file` (seals access keys' secrets; needed to enforce), `--credentials FILE`
+ * `--master-key-file` (seals access keys' secrets; needed to enforce), `--previous-master-key-file
+ * OLD` (also TRIAD_PREVIOUS_MASTER_KEY_FILE; opens secrets sealed under OLD and re-seals them under
+ * the current key: a master key rotation, docs/security.md), `--credentials FILE`
  * (access keys to seed, `ID SECRET [admin]` per line; also TRIAD_CREDENTIALS), `--audit-log FILE`,
  * `--audit-tables a,b`, `--audit-skip-tables c`.
  */
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       auth: { type: 'string', default: process.env.TRIAD_AUTH },
       'auth-open-insecure': { type: 'boolean', default: process.env.TRIAD_AUTH_OPEN_INSECURE === '1' },
       'master-key-file': { type: 'string', default: process.env.TRIAD_MASTER_KEY_FILE },
+      'previous-master-key-file': { type: 'string', multiple: true, default: process.env.TRIAD_PREVIOUS_MASTER_KEY_FILE ? [process.env.TRIAD_PREVIOUS_MASTER_KEY_FILE] : undefined },
       credentials: { type: 'string', default: process.env.TRIAD_CREDENTIALS_FILE },
       'audit-log': { type: 'string', default: process.env.TRIAD_AUDIT_LOG },
       'audit-tables': { type: 'string', default: process.env.TRIAD_AUDIT_TABLES },
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
     {
       mode: authMode,
       masterKeyFile: values['master-key-file'],
+      previousMasterKeyFiles: values['previous-master-key-file'],
       credentialsFile: values.credentials,
       credentialsText: process.env.TRIAD_CREDENTIALS,
       auditLogFile: values['audit-log'],
@@ -202,7 +206,7 @@ async function main(): Promise<void> {
 }
 
 /** The HTTP edge's limits from the flags; the connection cap fits the open-files limit. */
-function edgeLimitsFrom(values: Record<string, string | boolean | undefined>, log: Logger): HttpEdgeLimits {
+function edgeLimitsFrom(values: Record<string, string | string[] | boolean | undefined>, log: Logger): HttpEdgeLimits {
   const number = (name: string): number => {
     const value = Number(values[name]);
     if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${String(values[name])}`);

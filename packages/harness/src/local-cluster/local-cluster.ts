@@ -41,8 +41,17 @@ export interface LocalClusterOptions {
    * Authentication of the routers: `open` (any credentials; the default) or `enforce` (SigV4 against
    * access keys, the secrets sealed under `<dataDir>/master.key`, made on first start), with keys
    * seeded from `credentialsFile` (`ACCESS_KEY_ID SECRET_ACCESS_KEY [admin]` per line).
+   * `masterKeyFile` gives the routers another master key than the storage nodes' (a master key
+   * rotation), `previousMasterKeyFiles` the old ones while it is under way; read at each router start.
    */
-  auth?: { mode: 'open' | 'enforce'; credentialsFile?: string; auditLog?: boolean; insecureOpen?: boolean };
+  auth?: {
+    mode: 'open' | 'enforce';
+    credentialsFile?: string;
+    auditLog?: boolean;
+    insecureOpen?: boolean;
+    masterKeyFile?: string;
+    previousMasterKeyFiles?: string[];
+  };
   /** Extra arguments for node itself, before the entry point (e.g. --cpu-prof to profile every process). */
   nodeArgs?: string[];
   /** Extra environment for every process (log level, test switches). */
@@ -356,7 +365,8 @@ export class LocalCluster {
     const auth = this.options.auth ?? { mode: 'open' };
     const args = ['--auth', auth.mode];
     if (auth.mode === 'enforce') {
-      args.push('--master-key-file', this.ensureMasterKeyFile());
+      args.push('--master-key-file', auth.masterKeyFile ? path.resolve(auth.masterKeyFile) : this.ensureMasterKeyFile());
+      for (const file of auth.previousMasterKeyFiles ?? []) args.push('--previous-master-key-file', path.resolve(file));
     }
     if (auth.insecureOpen) args.push('--auth-open-insecure');
     if (auth.credentialsFile) args.push('--credentials', path.resolve(auth.credentialsFile));

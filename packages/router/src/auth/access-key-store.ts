@@ -15,8 +15,9 @@ import type { Logger } from '@triad/observability';
 import type { Environment, TimerHandle } from '@triad/runtime';
 import type { StorageClient } from '../cluster/storage-client';
 import { checkAccessKeyId, checkName, checkSecret, type AccessKeyRecord } from './access-key';
-import { ACCESS_KEYS_COUNT_MAX, ACCESS_KEYS_REFRESH_MS, KEY_POLICIES_MAX, POLICY_NAME_PATTERN } from './auth-limits';
+import { ACCESS_KEYS_COUNT_MAX, ACCESS_KEYS_REFRESH_MS, KEY_POLICIES_MAX, POLICY_NAME_PATTERN, RESEALS_PER_REFRESH_MAX } from './auth-limits';
 import type { SeedCredential } from './credentials-file';
+import { countBySealState, sealState, secretsToReseal, type SealState } from './master-key-rotation';
 import type { SecretSealer } from './secret-sealer';
 import type { VerificationKey } from './verify-signature';
 
@@ -57,6 +58,10 @@ export class AccessKeyStore {
   private refreshing?: Promise<void>;
   /** Keys whose secret could not be opened, already logged (logged once, not every refresh). */
   private readonly unopenable = new Set<string>();
+  /** Keys whose secret this router re-sealed under the current master key, already logged. */
+  private readonly resealed = new Set<string>();
+  /** Whether "no secret left under a previous master key" was logged (once per rotation). */
+  private rotationDoneLogged = false;
   /** Called with a key's id when its secret or state changed (the signing key cache forgets it). */
   onChange?: (accessKeyId: string) => void;
 
@@ -128,6 +133,65 @@ export class AccessKeyStore {
       if (!after || after.record.sealedSecret !== before.record.sealedSecret || after.record.enabled !== before.record.enabled) this.onChange?.(id);
     }
     this.cache = next;
+    await this.resealUnderCurrentKey();
+  }
+
+  /** Where a key's secret stands against this router's master keys (current, previous, or one it does not hold). */
+  sealStateOf(record: AccessKeyRecord): SealState {
+    return sealState(record.sealedSecret, this.sealer);
+  }
+
+  /** How many secrets stand in each state (from memory): a rotation is done when `previous` is 0. */
+  sealStateCounts(): Record<SealState, number> {
+    return countBySealState([...this.cache.values()].map((c) => c.record.sealedSecret), this.sealer);
+  }
+
+  /**
+   * During a master key rotation: re-seals secrets found under a previous master key under the
+   * current one and writes them back on condition that the stored record is unchanged, so a
+   * concurrent change (another router re-sealing, a key disabled or re-seeded) is never
+   * overwritten. A lost race is fine: the next refresh reads the winner. The secret itself is
+   * unchanged, so nothing is forgotten from the signing key cache.
+   */
+  private async resealUnderCurrentKey(): Promise<void> {
+    const sealer = this.sealer;
+    if (!sealer || sealer.previousKeyIds.length === 0) return;
+    const candidates = [...this.cache.values()].map((c) => ({ accessKeyId: c.record.accessKeyId, sealedSecret: c.record.sealedSecret, opened: c.secret !== undefined, cached: c }));
+    for (const { cached } of secretsToReseal(candidates, sealer, RESEALS_PER_REFRESH_MAX)) {
+      const before = cached.record;
+      const after: AccessKeyRecord = { ...before, sealedSecret: sealer.seal(Buffer.from(cached.secret!, 'utf8'), before.accessKeyId) };
+      try {
+        await this.put(after, ifUnchanged(before));
+      } catch (error) {
+        if (error instanceof DynamoDbError && error.name === 'ConditionalCheckFailedException') {
+          this.log.debug('an access key changed while its secret was being re-sealed; the next refresh reads it', { accessKeyId: before.accessKeyId });
+          continue;
+        }
+        // Storage trouble: the next refresh tries again.
+        this.log.warn('re-sealing access keys\' secrets under the current master key failed; will retry', { accessKeyId: before.accessKeyId, error: String(error) });
+        return;
+      }
+      // Unless a refresh meanwhile read something newer, remember what was written.
+      if (this.cache.get(before.accessKeyId)?.record === before) this.cache.set(before.accessKeyId, { ...cached, record: after });
+      if (!this.resealed.has(before.accessKeyId)) {
+        this.resealed.add(before.accessKeyId);
+        this.log.info('access key secret re-sealed under the current master key', {
+          accessKeyId: before.accessKeyId,
+          from: sealer.sealedKeyId(before.sealedSecret),
+          to: sealer.keyId,
+        });
+      }
+    }
+    const counts = this.sealStateCounts();
+    if (counts.previous === 0 && !this.rotationDoneLogged) {
+      this.rotationDoneLogged = true;
+      this.log.info('no access key secret is left under a previous master key: once every router says so, --previous-master-key-file can be dropped', {
+        masterKey: sealer.keyId,
+        previous: sealer.previousKeyIds,
+        keys: counts.current,
+        unopenable: counts.unknown,
+      });
+    }
   }
 
   /** A record with its secret opened, reusing the opened secret when the sealed one is unchanged. */
@@ -139,6 +203,20 @@ export class AccessKeyStore {
     try {
       return { record, secret: this.sealer.open(record.sealedSecret, record.accessKeyId).toString('utf8'), policies };
     } catch (error) {
+      // A router not yet restarted during a rolling master key rotation, after a restarted one
+      // re-sealed the secret under the new key: re-sealing keeps the secret, so keep the one opened
+      // before rather than refuse the key until this router restarts. (A secret re-seeded with a new
+      // value through a restarted router at that moment counts here only after the restart.)
+      if (known?.secret !== undefined && this.sealStateOf(record) === 'unknown') {
+        if (!this.unopenable.has(record.sealedSecret)) {
+          this.unopenable.add(record.sealedSecret);
+          this.log.warn('an access key\'s secret was re-sealed under a master key this router does not hold: it keeps the secret it opened until restarted with that key', {
+            accessKeyId: record.accessKeyId,
+            masterKey: this.sealer.sealedKeyId(record.sealedSecret),
+          });
+        }
+        return { record, secret: known.secret, policies };
+      }
       if (!this.unopenable.has(record.sealedSecret)) {
         this.unopenable.add(record.sealedSecret);
         this.log.error('an access key\'s secret cannot be opened with this router\'s master key; the key cannot sign in here', {

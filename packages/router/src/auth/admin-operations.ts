@@ -1,7 +1,8 @@
 import { AccessDeniedException, ResourceNotFoundException, ValidationException } from '@triad/model';
 import type { Operation } from '../operations/operation';
-import { newAccessKeyId, newSecretAccessKey, publicInfo, type AccessKeyInfo } from './access-key';
+import { newAccessKeyId, newSecretAccessKey, publicInfo, type AccessKeyRecord } from './access-key';
 import type { AccessKeyStore } from './access-key-store';
+import { sealedKeyId } from './master-key-rotation';
 
 /**
  * Triad's own API for access keys (`npx triad keys`), beside DynamoDB's on the same endpoint:
@@ -28,8 +29,13 @@ function stringField(request: Record<string, unknown>, name: string, required: b
   return value;
 }
 
-/** The JSON shape of a key in answers (AWS-style capitalised names). */
-function shown(info: AccessKeyInfo): Record<string, unknown> {
+/**
+ * The JSON shape of a key in answers (AWS-style capitalised names). MasterKeyId names the master
+ * key its secret is sealed under (a fingerprint) and MasterKey where that stands for the answering
+ * router (current, previous: a rotation will re-seal it, unknown: this router cannot open it).
+ */
+function shown(record: AccessKeyRecord, keys: AccessKeyStore): Record<string, unknown> {
+  const info = publicInfo(record);
   return {
     AccessKeyId: info.accessKeyId,
     Name: info.name,
@@ -38,6 +44,8 @@ function shown(info: AccessKeyInfo): Record<string, unknown> {
     CreatedAt: info.createdAt,
     Source: info.source,
     PolicyNames: (info.policies ?? []).map((p) => p.name),
+    MasterKeyId: sealedKeyId(record.sealedSecret) ?? '',
+    MasterKey: keys.sealStateOf(record),
   };
 }
 
@@ -54,12 +62,12 @@ export function createAdminOperations(keys: AccessKeyStore): Map<string, Operati
     const record = await keys.create({ accessKeyId, secret, name, admin, source: 'api' });
     context.log.info('access key created', { accessKeyId, name, admin, by: context.principal?.accessKeyId });
     // The only time the secret leaves the cluster: it is stored sealed and never shown again.
-    return { AccessKey: { ...shown(publicInfo(record)), SecretAccessKey: secret } };
+    return { AccessKey: { ...shown(record, keys), SecretAccessKey: secret } };
   });
   ops.set(`${ADMIN_TARGET_PREFIX}ListAccessKeys`, async (_request, context) => {
     requireAdmin(context);
     await keys.refresh();
-    return { AccessKeys: keys.list().map((record) => shown(publicInfo(record))) };
+    return { AccessKeys: keys.list().map((record) => shown(record, keys)) };
   });
   ops.set(`${ADMIN_TARGET_PREFIX}UpdateAccessKey`, async (request, context) => {
     requireAdmin(context);
@@ -67,7 +75,7 @@ export function createAdminOperations(keys: AccessKeyStore): Map<string, Operati
     if (typeof request.Enabled !== 'boolean') throw new ValidationException('Enabled must be a boolean');
     const record = await keys.setEnabled(accessKeyId, request.Enabled);
     context.log.info(request.Enabled ? 'access key enabled' : 'access key disabled', { accessKeyId, by: context.principal?.accessKeyId });
-    return { AccessKey: shown(publicInfo(record)) };
+    return { AccessKey: shown(record, keys) };
   });
   ops.set(`${ADMIN_TARGET_PREFIX}DeleteAccessKey`, async (request, context) => {
     requireAdmin(context);
@@ -83,7 +91,7 @@ export function createAdminOperations(keys: AccessKeyStore): Map<string, Operati
     const policyName = stringField(request, 'PolicyName', true);
     const record = await keys.putPolicy(accessKeyId, policyName, stringField(request, 'PolicyDocument', true));
     context.log.info('access key policy attached', { accessKeyId, policyName, by: context.principal?.accessKeyId });
-    return { AccessKey: shown(publicInfo(record)) };
+    return { AccessKey: shown(record, keys) };
   });
   ops.set(`${ADMIN_TARGET_PREFIX}DeleteKeyPolicy`, async (request, context) => {
     requireAdmin(context);
@@ -91,7 +99,7 @@ export function createAdminOperations(keys: AccessKeyStore): Map<string, Operati
     const policyName = stringField(request, 'PolicyName', true);
     const record = await keys.deletePolicy(accessKeyId, policyName);
     context.log.info('access key policy detached', { accessKeyId, policyName, by: context.principal?.accessKeyId });
-    return { AccessKey: shown(publicInfo(record)) };
+    return { AccessKey: shown(record, keys) };
   });
   ops.set(`${ADMIN_TARGET_PREFIX}ListKeyPolicies`, async (request, context) => {
     requireAdmin(context);

@@ -27,6 +27,12 @@ export const ACCESS_KEY_NAME_CHARS_MAX = 128;
 /** Every router re-reads the access keys this often, so a key created, disabled or deleted elsewhere counts within about a second. */
 export const ACCESS_KEYS_REFRESH_MS = 1_000;
 /**
+ * Secrets one refresh re-seals under the current master key during a rotation (one conditional
+ * write each to the system partition's leader): keeps a refresh short, and still moves the most
+ * keys a cluster may hold (ACCESS_KEYS_COUNT_MAX) in under two minutes.
+ */
+export const RESEALS_PER_REFRESH_MAX = 100;
+/**
  * Audit lines waiting for the disk, in bytes: past this (a disk far slower than the request rate)
  * lines are dropped and counted (triad_audit_lines_dropped_total) rather than memory growing.
  */

@@ -19,5 +19,11 @@ export function createAuthMetrics(registry: Registry) {
       labelNames: ['state'],
       registers: [registry],
     }),
+    accessKeySecrets: new promClient.Gauge({
+      name: 'triad_access_key_secrets',
+      help: 'Access keys\' secrets by the master key they are sealed under, as this router sees it: current, previous (a rotation under way: re-sealed within seconds), unknown (a key this router does not hold: it cannot open them)',
+      labelNames: ['master_key'],
+      registers: [registry],
+    }),
   };
 }

@@ -65,11 +65,17 @@ export function canonicalHeaders(request: SignedRequest, signedHeaders: string[]
   for (const name of signedHeaders) {
     const values = request.headers[name];
     if (values === undefined) throw new IncompleteSignatureException(`'${name}' is named as a SignedHeader, but it does not exist in the HTTP request.`);
-    lines += `${name}:${values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`;
+    lines += `${name}:${values.length === 1 ? canonicalHeaderValue(values[0]) : values.map(canonicalHeaderValue).join(',')}\n`;
   }
   // An x-amz-* header changes what the request does (X-Amz-Target picks the operation): one sent
   // unsigned could be swapped on the way. The payload hash header is exempt: the body is hashed as received.
   const unsigned = Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedHeaders.includes(name));
   if (unsigned.length > 0) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
   return lines;
+}
+
+/** A header value trimmed, inner runs of white space made one space (most values have none: tested before replacing). */
+function canonicalHeaderValue(value: string): string {
+  const trimmed = value.trim();
+  return /\s\s|[\t\r\n]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }

@@ -41,7 +41,22 @@ export function parseSignature(request: SignedRequest): SignatureParts {
   throw new MissingAuthenticationTokenException(MISSING_TOKEN_MESSAGE);
 }
 
+/** The header as every SDK writes it: parsed with one match, the general parser below handles the rest. */
+const SDK_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([0-9a-f]{64})$/;
+
 function parseAuthorizationHeader(request: SignedRequest, header: string): SignatureParts {
+  const sdk = SDK_AUTHORIZATION.exec(header);
+  const xAmzDate = headerValue(request, 'x-amz-date');
+  if (sdk && xAmzDate !== undefined) {
+    return {
+      presigned: false,
+      ...credentialParts(sdk[1]),
+      signedHeaders: signedHeaderList(sdk[2]),
+      signature: sdk[3],
+      ...requestTime(xAmzDate, undefined),
+      sessionToken: headerValue(request, 'x-amz-security-token'),
+    };
+  }
   const trimmed = header.trim();
   const space = trimmed.indexOf(' ');
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
@@ -59,7 +74,6 @@ function parseAuthorizationHeader(request: SignedRequest, header: string): Signa
   const credential = fields.get('Credential');
   const signedHeaders = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
-  const xAmzDate = headerValue(request, 'x-amz-date');
   const date = headerValue(request, 'date');
   const missing: string[] = [];
   if (!credential) missing.push("Authorization header requires 'Credential' parameter.");

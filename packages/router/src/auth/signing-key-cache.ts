@@ -1,3 +1,4 @@
+import { Sha256HmacKey } from '@triad/encryption';
 import { SIGNING_KEY_CACHE_ENTRIES_MAX } from './auth-limits';
 import { SCOPE_TERMINATOR, hmac } from './sigv4-encoding';
 
@@ -9,7 +10,7 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
 interface Entry {
   /** The secret the key was derived from: a rotated secret must not meet the old key. */
   secret: string;
-  key: Buffer;
+  key: Sha256HmacKey;
 }
 
 /**
@@ -18,6 +19,8 @@ interface Entry {
  */
 export class SigningKeyCache {
   private readonly entries = new Map<string, Entry>();
+  /** The id of the entry at the end of `entries` (the most recently used). */
+  private lastUsed: string | undefined;
 
   constructor(private readonly capacity = SIGNING_KEY_CACHE_ENTRIES_MAX) {}
 
@@ -25,18 +28,23 @@ export class SigningKeyCache {
     return this.entries.size;
   }
 
-  signingKey(accessKeyId: string, secret: string, date: string, region: string, service: string): Buffer {
+  signingKey(accessKeyId: string, secret: string, date: string, region: string, service: string): Sha256HmacKey {
     const id = `${accessKeyId}/${date}/${region}/${service}`;
     const hit = this.entries.get(id);
     if (hit && hit.secret === secret) {
-      // Map order is insertion order: moving the entry to the end keeps the least recent first.
-      this.entries.delete(id);
-      this.entries.set(id, hit);
+      // Map order is insertion order: moving the entry to the end keeps the least recent first
+      // (nothing to move when it is the last used already, as it is for a client's run of requests).
+      if (this.lastUsed !== id) {
+        this.entries.delete(id);
+        this.entries.set(id, hit);
+        this.lastUsed = id;
+      }
       return hit.key;
     }
-    const key = deriveSigningKey(secret, date, region, service);
+    const key = new Sha256HmacKey(deriveSigningKey(secret, date, region, service));
     this.entries.delete(id);
     this.entries.set(id, { secret, key });
+    this.lastUsed = id;
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return key;
   }
@@ -44,5 +52,6 @@ export class SigningKeyCache {
   /** Forgets a key's derived keys (disabled, deleted, or its secret replaced). */
   forget(accessKeyId: string): void {
     for (const id of [...this.entries.keys()]) if (id.startsWith(`${accessKeyId}/`)) this.entries.delete(id);
+    this.lastUsed = undefined;
   }
 }

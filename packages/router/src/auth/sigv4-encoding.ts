@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { Sha256HmacKey } from '@triad/encryption';
 
 /** SigV4's one algorithm name (SigV4a, AWS4-ECDSA-P256-SHA256, is not supported). */
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -10,12 +10,10 @@ export function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex } from '@triad/encryption';
 
 export function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
+  return new Sha256HmacKey(key).digest(data);
 }
 
 /** 20150830T123600Z for a time in milliseconds since the epoch (SigV4's ISO 8601 basic format). */

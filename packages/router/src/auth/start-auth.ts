@@ -16,6 +16,7 @@ import { EnforcingAuthenticator, OpenAuthenticator, type Authenticator } from '.
 import { parseCredentials, type SeedCredential } from './credentials-file';
 import { parseMasterKey } from '@triad/encryption';
 import { MasterKeySealer } from './master-key-sealer';
+import { SEAL_STATES } from './master-key-rotation';
 
 /** Attempts to read the access keys at start (200 ms apart: a minute) before the router gives up. */
 const AUTH_START_ATTEMPTS_MAX = 300;
@@ -26,6 +27,11 @@ export interface AuthSettings {
   mode: AuthMode;
   /** A file of 32 bytes (64 hex digits or base64) sealing access keys' secrets; required to enforce. */
   masterKeyFile?: string;
+  /**
+   * Older master key files (`--previous-master-key-file`, during a rotation): they open secrets
+   * sealed under them, never seal; each router re-seals what it finds under them with the current key.
+   */
+  previousMasterKeyFiles?: readonly string[];
   /** Keys to seed: a file of `ACCESS_KEY_ID SECRET_ACCESS_KEY [admin]` lines (a mounted Kubernetes Secret). */
   credentialsFile?: string;
   /** The same lines from the environment (TRIAD_CREDENTIALS). */
@@ -70,7 +76,14 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
   if (settings.mode === 'enforce' && !settings.masterKeyFile) {
     throw new Error('--auth enforce needs --master-key-file (32 random bytes as 64 hex digits: `openssl rand -hex 32 > master.key`), which seals the access keys\' secrets');
   }
-  const sealer = settings.masterKeyFile ? new MasterKeySealer(parseMasterKey(readSecretFile(settings.masterKeyFile, c.log, 'master key file'))) : undefined;
+  const previousFiles = settings.previousMasterKeyFiles ?? [];
+  if (previousFiles.length > 0 && !settings.masterKeyFile) throw new Error('--previous-master-key-file needs --master-key-file: the current key seals, previous ones only open');
+  const sealer = settings.masterKeyFile
+    ? new MasterKeySealer(
+        parseMasterKey(readSecretFile(settings.masterKeyFile, c.log, 'master key file')),
+        previousFiles.map((file) => parseMasterKey(readSecretFile(file, c.log, 'previous master key file'))),
+      )
+    : undefined;
   const metrics = createAuthMetrics(c.registry);
   const keys = new AccessKeyStore(c.storage, sealer, c.log, c.env);
   const authenticator = settings.mode === 'enforce' ? new EnforcingAuthenticator(keys, c.region, c.env) : new OpenAuthenticator();
@@ -101,6 +114,8 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
     const all = keys.list();
     metrics.accessKeys.set({ state: 'enabled' }, all.filter((k) => k.enabled).length);
     metrics.accessKeys.set({ state: 'disabled' }, all.filter((k) => !k.enabled).length);
+    const sealed = keys.sealStateCounts();
+    for (const state of SEAL_STATES) metrics.accessKeySecrets.set({ master_key: state }, sealed[state]);
   };
   updateGauge();
   const gaugeTimer = c.env.setInterval(updateGauge, 10_000);
@@ -114,7 +129,13 @@ export async function startAuth(settings: AuthSettings, c: AuthComponents): Prom
         dropped: metrics.auditDropped,
       })
     : undefined;
-  c.log.info('authentication', { mode: settings.mode, accessKeys: keys.list().length, masterKey: sealer?.keyId ?? 'none', auditLog: settings.auditLogFile ?? 'off' });
+  c.log.info('authentication', {
+    mode: settings.mode,
+    accessKeys: keys.list().length,
+    masterKey: sealer?.keyId ?? 'none',
+    ...(sealer && sealer.previousKeyIds.length > 0 ? { previousMasterKeys: sealer.previousKeyIds, secretsUnderPrevious: keys.sealStateCounts().previous } : {}),
+    auditLog: settings.auditLogFile ?? 'off',
+  });
   return {
     authenticator,
     adminOperations: createAdminOperations(keys),

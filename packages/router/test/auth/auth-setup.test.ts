@@ -5,6 +5,7 @@ import { newMasterKeyText, parseMasterKey } from '@triad/encryption';
 import { MasterKeySealer } from '../../src/auth/master-key-sealer';
 import { isAudited, parseAuditTableFilter, tablesOf } from '../../src/auth/audit-event';
 import { OpenAuthenticator } from '../../src/auth/authenticator';
+import { startAuth, type AuthComponents } from '../../src/auth/start-auth';
 
 describe('auth mode', () => {
   test('open by default on loopback, enforce on any other address', () => {
@@ -54,6 +55,43 @@ describe('the master key sealer', () => {
     expect(() => new MasterKeySealer(parseMasterKey(newMasterKeyText())).open(sealed, 'KEY1')).toThrow(/master key/);
     const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expect(() => sealer.open(tampered, 'KEY1')).toThrow();
+  });
+
+  test('with a previous key (a rotation): opens under either, chosen by the id in the value, and seals under the current one', () => {
+    const oldKey = parseMasterKey(newMasterKeyText());
+    const before = new MasterKeySealer(oldKey);
+    const underOld = before.seal(Buffer.from('old secret'), 'KEY1');
+    const rotating = new MasterKeySealer(key, [oldKey]);
+    expect(rotating.keyId).toBe(new MasterKeySealer(key).keyId);
+    expect(rotating.previousKeyIds).toEqual([before.keyId]);
+    expect(rotating.open(underOld, 'KEY1').toString()).toBe('old secret');
+    const underNew = rotating.seal(Buffer.from('new secret'), 'KEY1');
+    expect(rotating.sealedKeyId(underNew)).toBe(rotating.keyId);
+    expect(rotating.sealedKeyId(underOld)).toBe(before.keyId);
+    expect(rotating.open(underNew, 'KEY1').toString()).toBe('new secret');
+    // Sealed under the current key only: the old key alone cannot open what the rotating sealer seals.
+    expect(() => before.open(underNew, 'KEY1')).toThrow(/does not hold/);
+    expect(new MasterKeySealer(key).open(underNew, 'KEY1').toString()).toBe('new secret');
+    // A key neither current nor previous is refused, naming the key it needs.
+    const stranger = new MasterKeySealer(parseMasterKey(newMasterKeyText()));
+    expect(() => stranger.open(underOld, 'KEY1')).toThrow(before.keyId);
+    // Bound to the context under the previous key too.
+    expect(() => rotating.open(underOld, 'KEY2')).toThrow();
+    // Tampered under either key: refused.
+    for (const sealed of [underOld, underNew]) {
+      const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      expect(() => rotating.open(tampered, 'KEY1')).toThrow();
+    }
+    // A value claiming the current key's id but sealed under the old one fails authentication, not silently.
+    const relabelled = underOld.replace(before.keyId, rotating.keyId);
+    expect(() => rotating.open(relabelled, 'KEY1')).toThrow();
+    // The current key given again as previous stays current and adds nothing.
+    expect(new MasterKeySealer(key, [key]).previousKeyIds).toEqual([]);
+  });
+
+  test('a previous master key file without a current one is refused at start', async () => {
+    const unused = {} as unknown as AuthComponents;
+    await expect(startAuth({ mode: 'open', previousMasterKeyFiles: ['/nonexistent/old.key'] }, unused)).rejects.toThrow(/--previous-master-key-file needs --master-key-file/);
   });
 
   test('key files: hex or base64 of 32 bytes, nothing else', () => {

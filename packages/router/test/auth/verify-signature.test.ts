@@ -303,11 +303,22 @@ describe('the signing key cache', () => {
     const cache = new SigningKeyCache(2);
     const a = cache.signingKey('K', 's1', '20261207', 'us-east-1', 'dynamodb');
     expect(cache.signingKey('K', 's1', '20261207', 'us-east-1', 'dynamodb')).toBe(a);
-    expect(cache.signingKey('K', 's2', '20261207', 'us-east-1', 'dynamodb').equals(a)).toBe(false);
+    expect(cache.signingKey('K', 's2', '20261207', 'us-east-1', 'dynamodb').digest('x').equals(a.digest('x'))).toBe(false);
     cache.signingKey('K', 's2', '20261208', 'us-east-1', 'dynamodb');
     cache.signingKey('K', 's2', '20261209', 'us-east-1', 'dynamodb');
     expect(cache.size).toBe(2);
     cache.forget('K');
     expect(cache.size).toBe(0);
+  });
+
+  test('drops the least recently used key first', () => {
+    const cache = new SigningKeyCache(2);
+    const first = cache.signingKey('A', 's', '20261207', 'us-east-1', 'dynamodb');
+    const second = cache.signingKey('B', 's', '20261207', 'us-east-1', 'dynamodb');
+    expect(cache.signingKey('A', 's', '20261207', 'us-east-1', 'dynamodb')).toBe(first);
+    expect(cache.signingKey('A', 's', '20261207', 'us-east-1', 'dynamodb')).toBe(first);
+    cache.signingKey('C', 's', '20261207', 'us-east-1', 'dynamodb');
+    expect(cache.signingKey('A', 's', '20261207', 'us-east-1', 'dynamodb')).toBe(first);
+    expect(cache.signingKey('B', 's', '20261207', 'us-east-1', 'dynamodb')).not.toBe(second);
   });
 });

@@ -249,9 +249,12 @@ export class StorageServiceImpl implements StorageNodeService {
           ...local.map((w) => ({ itemKey: w.key, key: dataKey(op.partition, w.key), value: (version: Version) => encodeRecord(version, w.item, w.sizeBytes) })),
         ];
         if (global.length > 0) planned.push(await this.outboxRecord(op.partition, op.key, global));
+        // A write with a newer index list than the partition's fence raises it in its own entry (index-fences.ts).
+        const fence = this.c.indexFences.recordToStage(op, body);
         const proposed = collection
-          ? (await this.proposeCountingCollection(op.partition, collection, current, planned, outcome.result)).applied
-          : this.proposeWrite(op.partition, planned);
+          ? (await this.proposeCountingCollection(op.partition, collection, current, planned, outcome.result, fence)).applied
+          : this.proposeWrite(op.partition, fence ? [...planned, fence] : planned);
+        this.c.indexFences.staged(op, body);
         if (global.length > 0) proposed.then(() => this.c.globalIndexes.notify(op.partition, outboxKeyOf(op.key)), () => undefined);
         return { result: outcome.result, applied: proposed };
       });
@@ -317,6 +320,8 @@ export class StorageServiceImpl implements StorageNodeService {
     current: StoredRecord | undefined,
     planned: PlannedRecord[],
     result: OpResultBody,
+    /** A record the collection does not count (a fence record: outside every table's items). */
+    uncounted?: PlannedRecord,
   ): Promise<{ applied: Promise<void> }> {
     return this.c.replicas.withKey(partition, collection, async (counterKey) => {
       const counter = await this.latest(partition, counterKey);
@@ -330,7 +335,7 @@ export class StorageServiceImpl implements StorageNodeService {
       const bytes = collectionSizeAfter(collectionBytesOf(counter), delta, this.c.itemCollectionBytesMax);
       result.collectionBytes = bytes;
       if (delta !== 0) planned.push({ itemKey: collection, key: counterKey, value: (version) => encodeRecord(version, { bytes } as never, 0) });
-      return { applied: this.proposeWrite(partition, planned) };
+      return { applied: this.proposeWrite(partition, uncounted ? [...planned, uncounted] : planned) };
     });
   }
 

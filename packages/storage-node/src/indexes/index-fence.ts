@@ -52,6 +52,11 @@ export function fenceVersionOf(item: Item | undefined): number {
   return Number.isFinite(version) ? version : 0;
 }
 
+/** A fence record's item: the version it holds. */
+export function fenceItemOf(version: number): Item {
+  return { [FENCE_VERSION_ATTRIBUTE]: { N: String(version) } };
+}
+
 /** Whether the fence applies to an operation of this kind. */
 export function isFenced(kind: OpKind): boolean {
   return FENCED_KINDS.has(kind);
@@ -61,6 +66,16 @@ export function isFenced(kind: OpKind): boolean {
 export function fenceRefusal(kind: OpKind, carried: number | undefined, required: number): string | undefined {
   if (!isFenced(kind) || (carried ?? 0) >= required) return undefined;
   return `the write carries the index list of schema version ${carried ?? 0}; the table's indexes changed at version ${required}`;
+}
+
+/**
+ * The fence a leader must hold after admitting an operation that carries schema version `carried`
+ * where the fence is `required`: a write made with a newer index list than the fence raises it to
+ * that list's version (see IndexFences.decide: from then on an older list could undo what this
+ * write did to the new index). Undefined when the fence stays as it is.
+ */
+export function fenceRaisedBy(kind: OpKind, carried: number | undefined, required: number): number | undefined {
+  return isFenced(kind) && (carried ?? 0) > required ? carried : undefined;
 }
 
 /**

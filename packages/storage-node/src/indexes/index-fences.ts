@@ -2,8 +2,8 @@ import type { Logger } from '@triad/observability';
 import type { ItemOp, ItemOpBody } from '@triad/rpc';
 import type { Counter } from 'prom-client';
 import type { PlantedBugs } from '../planted-bugs';
-import { StaleIndexListError, fenceKeyOf, fenceRefusal, fenceVersionOf, isFenceKey, isFenced, tableIdOf } from './index-fence';
-import { recordItem } from '../storage/record-codec';
+import { StaleIndexListError, fenceItemOf, fenceKeyOf, fenceRaisedBy, fenceRefusal, fenceVersionOf, isFenceKey, isFenced, tableIdOf } from './index-fence';
+import { encodeRecord, recordItem, type Version } from '../storage/record-codec';
 import type { ReplicaState } from '../replica/replica-state';
 import { dataKey } from '../storage/storage-keys';
 
@@ -20,7 +20,24 @@ export interface IndexFencesComponents {
 /** What this leader knows of one table's fence in one partition, and in which term it learnt it. */
 interface KnownFence {
   term: number;
+  /** The fence writes are admitted against (it refuses older lists). */
   version: number;
+  /**
+   * The highest fence the partition's log holds as this term's next entry would see it: the record
+   * as read at the term's start, or a fence record this leader appended since (its own or the
+   * builder's). `version` can be higher (raised by a write still on its way to the log).
+   */
+  recorded: number;
+}
+
+/** A fence record a write must carry in its own log entry (IndexFences.recordToStage). */
+export interface StagedFenceRecord {
+  /** The fence key, inside the partition. */
+  itemKey: Buffer;
+  /** The record's key in the store. */
+  key: Buffer;
+  /** The record at the version the log gives the write: the highest fence known when it is appended. */
+  value: (version: Version) => Buffer;
 }
 
 /**
@@ -37,6 +54,14 @@ interface KnownFence {
  * admitted earlier has been staged and is on local disk (or decided not to write). So once the
  * index builder has every partition's acknowledgement, no write with an old index list is still
  * to land anywhere: a range read of the partition shows every item the backfill must cover.
+ *
+ * Between UpdateTable and the fence, writes with the old and with the new index list both come:
+ * a new-list write gives the item an entry in the new index, and an old-list write of the same item
+ * after it would change the item without removing that entry, which the backfill (it indexes items
+ * as they are) would never remove either. So a write that carries a newer version than the fence
+ * raises the fence to it (`decide`, under the item's lock: any later write of the item is decided
+ * after), and carries the raised fence record in its own log entry (`recordToStage`) unless an
+ * earlier entry of this term has one: every later leader that has the write has the fence too.
  */
 export class IndexFences {
   /** By partition and table id (latin1). */
@@ -68,8 +93,42 @@ export class IndexFences {
       this.c.refusals.inc();
       throw new StaleIndexListError(refusal);
     }
+    const raised = fenceRaisedBy(op.kind, body.schemaVersion, required);
+    if (raised !== undefined) {
+      this.learn(op.partition, this.idOf(op.partition, tableIdOf(op.key, false)), raised);
+      this.c.log.info('index fence raised by a write with a newer index list', { partition: op.partition, schemaVersion: raised, previous: required });
+    }
     this.track(op.partition, op.key);
     return undefined;
+  }
+
+  /**
+   * Call as leader for an admitted write about to be proposed (under its item's lock): the fence
+   * record its entry must carry, or undefined when an earlier entry of this term (or the record as
+   * the term found it) holds a fence as high as the write's version. Once the entry is appended,
+   * call `staged`. Writes of tables whose index list never changed (version 0) never carry one.
+   */
+  recordToStage(op: ItemOp, body: ItemOpBody): StagedFenceRecord | undefined {
+    // Most tables never changed their index list (version 0): no lookup at all on their writes.
+    const carried = body.schemaVersion ?? 0;
+    if (carried === 0 || !isFenced(op.kind) || isFenceKey(op.key)) return undefined;
+    const tableId = tableIdOf(op.key, false);
+    const id = this.idOf(op.partition, tableId);
+    const known = this.known.get(id);
+    const recorded = known && known.term === this.c.termOf(op.partition) ? known.recorded : 0;
+    if (carried <= recorded) return undefined;
+    const itemKey = fenceKeyOf(tableId);
+    // The highest fence known when the entry is appended (any term's: in memory a fence is only ever
+    // at least what the record holds), so that a write never puts the record below another's.
+    const value = (version: Version) => encodeRecord(version, fenceItemOf(Math.max(carried, this.known.get(id)?.version ?? 0)), 0);
+    return { itemKey, key: dataKey(op.partition, itemKey), value };
+  }
+
+  /** A write (or a fence record's write) of this version was appended to the partition's log in this term. */
+  staged(op: ItemOp, body: ItemOpBody): void {
+    if (!body.schemaVersion || !isFenced(op.kind)) return;
+    const known = this.known.get(this.idOf(op.partition, tableIdOf(op.key, isFenceKey(op.key))));
+    if (known && known.term === this.c.termOf(op.partition)) known.recorded = Math.max(known.recorded, body.schemaVersion ?? 0);
   }
 
   private idOf(partition: number, tableId: Buffer): string {
@@ -86,7 +145,8 @@ export class IndexFences {
   private learn(partition: number, id: string, version: number): void {
     const term = this.c.termOf(partition);
     const known = this.known.get(id);
-    this.known.set(id, { term, version: known && known.term === term ? Math.max(known.version, version) : version });
+    if (known && known.term === term) known.version = Math.max(known.version, version);
+    else this.known.set(id, { term, version, recorded: 0 });
   }
 
   /** Reads the partition's fence record of the table (once per term, shared by concurrent writes). */
@@ -97,7 +157,11 @@ export class IndexFences {
       loading = (async () => {
         try {
           const record = await this.c.replicas.current(dataKey(partition, fenceKeyOf(tableId)));
-          this.learn(partition, id, record && !record.tombstone ? fenceVersionOf(recordItem(record)) : 0);
+          const version = record && !record.tombstone ? fenceVersionOf(recordItem(record)) : 0;
+          this.learn(partition, id, version);
+          // What the term's first entries see: the applied record (a new leader serves once its log is applied).
+          const known = this.known.get(id)!;
+          known.recorded = Math.max(known.recorded, version);
         } finally {
           this.loading.delete(id);
         }

@@ -1,0 +1,42 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { Sha256HmacKey, sha256Hex } from '../src/sha256-hmac';
+
+describe('Sha256HmacKey', () => {
+  it("matches RFC 4231's test case 2 (a short key)", () => {
+    expect(new Sha256HmacKey('Jefe').digest('what do ya want for nothing?').toString('hex')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+  });
+
+  it("matches RFC 4231's test case 6 (a key longer than a block is hashed first)", () => {
+    const key = Buffer.alloc(131, 0xaa);
+    expect(new Sha256HmacKey(key).digest('Test Using Larger Than Block-Size Key - Hash Key First').toString('hex')).toBe(
+      '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+    );
+  });
+
+  it("agrees with node's createHmac for random keys of every length around a block and any message", () => {
+    for (let length = 0; length <= 130; length++) {
+      const key = randomBytes(length);
+      const message = randomBytes(length * 3);
+      expect(new Sha256HmacKey(key).digest(message).equals(createHmac('sha256', key).update(message).digest())).toBe(true);
+    }
+    const unicode = 'é€😀 and a body';
+    expect(new Sha256HmacKey('k').digest(unicode).equals(createHmac('sha256', 'k').update(unicode, 'utf8').digest())).toBe(true);
+  });
+
+  it('is reusable: a digest leaves the key unchanged', () => {
+    const key = new Sha256HmacKey('secret');
+    expect(key.digest('a').equals(key.digest('a'))).toBe(true);
+    expect(key.digest('a').equals(key.digest('b'))).toBe(false);
+  });
+});
+
+describe('sha256Hex', () => {
+  it('is the hex SHA-256 of strings (as UTF-8) and of bytes', () => {
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex('ü')).toBe(createHash('sha256').update('ü', 'utf8').digest('hex'));
+    const bytes = randomBytes(1000);
+    expect(sha256Hex(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+});
