@@ -457,12 +457,23 @@ export class ElectionNode {
     this.reportServing(ps);
   }
 
-  /** Starts replicating a partition outside a layout step (a node joining it through its log; see `ReplicaNode.joinPartition`). */
-  addPartition(partition: PartitionId, config: Configuration, persisted: PersistedElectionState | undefined, nowMs: number): void {
+  /**
+   * Starts replicating a partition outside a layout step (a node joining it through its log; see
+   * `ReplicaNode.joinPartition`). `preference`: the layout's order of the partition's replicas, the
+   * one every other replica ranks voters by (without it, the configuration's own order).
+   */
+  addPartition(partition: PartitionId, config: Configuration, persisted: PersistedElectionState | undefined, nowMs: number, preference?: readonly NodeId[]): void {
     this.advance(nowMs);
     if (this.partitions.has(partition)) return;
     assert(this.partitions.size < PARTITIONS_PER_NODE_MAX, () => `more than ${PARTITIONS_PER_NODE_MAX} partitions`);
     const created = this.newPartitionState(partition, membersOf(config), persisted, config);
+    if (preference !== undefined) {
+      // Balancing hands leadership to the first fit voter in this order: two replicas that rank
+      // voters differently hand it to each other every `balanceHoldMs`, for ever (log sim seed 7071).
+      created.preference = [...preference];
+      created.voters = ordered(created.preference, config.voters);
+      created.replicas = [...created.voters, ...config.learners];
+    }
     this.partitions.set(partition, created);
     const at = this.partitionList.findIndex((other) => other.partition > partition);
     this.partitionList.splice(at < 0 ? this.partitionList.length : at, 0, created);

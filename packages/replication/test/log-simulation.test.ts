@@ -9,7 +9,10 @@
  *   SEEDS=2000 npx jest packages/replication/test/log-simulation   runs seeds 1..2000
  *   npx tsx packages/replication/test/sim/run-log-seeds.ts --count 100000   many seeds, on every core
  */
+import { stepMoves } from './sim/log-moves';
+import { LogSimulation } from './sim/log-simulation';
 import { runLogSeed, type LogSeedResult } from './sim/log-workload';
+import { Prng } from './sim/prng';
 import { PLANTED_BUGS, type PlantedBug } from './sim/planted-bugs';
 
 const seeds =
@@ -36,8 +39,9 @@ describe('log simulation', () => {
     if (failures.length > 0) throw new Error(`${failures.length} failing seed(s):\n\n${failures.join('\n\n')}`);
     const sum = (key: keyof LogSeedResult) => results.reduce((total, r) => total + r[key], 0);
     const max = (key: keyof LogSeedResult) => Math.max(...results.map((r) => r[key]));
-    // The faults must actually happen, or the run proves little.
-    expect(sum('wipes')).toBeGreaterThan(0);
+    // The faults must actually happen, or the run proves little (one seed replayed alone may have
+    // no wipe: seed 7071 has none).
+    if (seeds.length >= 20) expect(sum('wipes')).toBeGreaterThan(0);
     expect(sum('acknowledged')).toBeGreaterThan(0);
     if (seeds.length >= 100) {
       expect(sum('snapshots')).toBeGreaterThan(0);
@@ -53,12 +57,52 @@ describe('log simulation', () => {
         `${results.length} seeds, ${(sum('simulatedMs') / 1000).toFixed(0)} s simulated: ${sum('steps')} steps, ${sum('elections')} elections, ` +
           `${sum('transfers')} transfers, ${sum('crashes')} crashes, ${sum('wipes')} wipes, ${sum('snapshots')} snapshots, ` +
           `${sum('truncations')} truncations, ${sum('promotions')} promotions, ${sum('configChanges')} configuration changes, ` +
-          `${sum('movesDone')} moves done, ${sum('removals')} removals learned from the log, ${sum('cleanups')} joins cleaned up; writes: ${sum('proposed')} proposed, ` +
+          `moves ${sum('movesStarted')} started, ${sum('movesDone')} done, ${sum('movesGivenUp')} given up, ${sum('removals')} removals learned from the log, ${sum('cleanups')} strays cleaned up; writes: ${sum('proposed')} proposed, ` +
           `${sum('acknowledged')} acknowledged, ${sum('failed')} failed, ${sum('unknown')} unknown; ${sum('reads')} strong reads; ` +
           `served at most ${max('servedAfterMs').toFixed(0)} ms after healing, converged at most ${max('convergedAfterMs').toFixed(0)} ms after that`,
       );
     }
   }, 300_000);
+
+  // Seeds that failed once, each for a reason the simulator's own runs may no longer reach: they
+  // must replay clean whatever SEED or SEEDS say.
+  //  - 7071: a join given up while its node was down was never cleaned up (the stray's clock restarted
+  //    at every transfer, and a joined node's balancing ranked voters unlike the others', so
+  //    leadership moved every 3 s). Since leaders stopped sending to removed nodes the seed runs
+  //    otherwise and no longer reaches that; the scenario below and membership.test.ts keep it;
+  //  - 11027: a node that moved into a partition and then lost its disk restarted knowing no member
+  //    of it (no leader's heartbeat taken, nobody reminded), in a partition idle after healing;
+  //  - 18731: the same for a node of the initial placement whose partition's leader had moved in
+  //    (it restarted from the initial placement, which does not name that leader).
+  it.each([7071, 11027, 18731])('replays seed %i clean', (seed) => {
+    expect(runLogSeed(seed, { wireCheck: seed % 10 === 0 }).movesDone).toBeGreaterThan(0);
+  });
+
+  it('cleans up a join given up while its node was down, though leadership moves more often than the clean-up waits (seed 7071)', () => {
+    const sim = new LogSimulation({ seed: 5, nodeCount: 4, partitionCount: 1 });
+    sim.runUntilCondition(() => sim.allServed(), 5_000, 'the partition served');
+    const spare = sim.nodes.find((n) => !sim.replicaSets.get(0)!.includes(n.id))!.id;
+    const voters = () => sim.node(sim.servingLeaders(0)[0]).engine!.configuration(0)!.config.voters;
+    // The node joins while down, is added as a learner, and the join is given up.
+    sim.crash(spare);
+    sim.join(spare, 0);
+    expect(sim.proposeConfiguration(0, { voters: voters(), learners: [spare] })).toMatchObject({ ok: true });
+    sim.runFor(300);
+    expect(sim.proposeConfiguration(0, { voters: voters(), learners: [] })).toMatchObject({ ok: true });
+    sim.runFor(300);
+    sim.restart(spare);
+    // The driver looks every 20 ms; leadership moves every 1.5 s, each time with a moment unserved.
+    const strays = new Map<string, number>();
+    const rng = new Prng(1);
+    for (let ms = 0; ms < 12_000 && sim.replicaSets.get(0)!.includes(spare); ms += 20) {
+      if (ms % 1_500 === 0) sim.transfer(0);
+      stepMoves(sim, rng, strays);
+      sim.runFor(20);
+    }
+    expect(sim.stats.transfers).toBeGreaterThanOrEqual(3);
+    expect(sim.replicaSets.get(0)).not.toContain(spare);
+    expect(sim.stats.cleanups).toBe(1);
+  });
 
   it('is deterministic: a seed replays exactly', () => {
     expect(runLogSeed(42)).toEqual(runLogSeed(42));

@@ -252,6 +252,47 @@ describe('ReplicaNode: a move through single-server changes', () => {
     for (const id of ['n0', 'n1', 'n3']) expect(h.applied.get(id)).toBeGreaterThanOrEqual(after.index);
   });
 
+  /** n3 joins and is promoted, then n2 is removed (cut off meanwhile if `cutOff`); n0 leads throughout. */
+  function moveN2ToN3(h: Harness, cutOff: boolean): void {
+    h.join('n3');
+    h.propose({ voters: LAYOUT, learners: ['n3'] });
+    h.run(300);
+    h.propose({ voters: [...LAYOUT, 'n3'], learners: [] });
+    h.run(300);
+    if (cutOff) h.drop = (e) => e.to === 'n2' || e.from === 'n2';
+    expect(h.propose({ voters: ['n0', 'n1', 'n3'], learners: [] })).toMatchObject({ ok: true });
+    h.run(600);
+  }
+
+  it('a later leader sends nothing to a removed node (it dropped the partition), whose removal it knows committed (log sim seed 7071)', () => {
+    const h = served();
+    moveN2ToN3(h, false);
+    expect(h.events.get('n2')).toContainEqual({ type: 'Removed', partition: P, index: expect.any(Number) });
+    h.node('n2').forgetPartition(P, h.nowMs);
+    h.nodes.delete('n2');
+    h.node('n0').transferLeadership(P, h.nowMs, 'n1');
+    h.flush('n0');
+    h.run(1_500);
+    expect(h.leader()).toBe('n1');
+    // No Appends, and no snapshot streamed every retry interval, to a node that would never answer.
+    expect([...h.node('n1').followerMatches(P).keys()].sort()).toEqual(['n0', 'n3']);
+  });
+
+  it('a removed node that did not learn it speaks up to a later leader, which then sends it its removal', () => {
+    const h = served();
+    moveN2ToN3(h, true);
+    expect(h.events.get('n2')!.some((e) => e.type === 'Removed')).toBe(false);
+    h.node('n0').transferLeadership(P, h.nowMs, 'n1');
+    h.flush('n0');
+    h.run(1_000);
+    expect(h.leader()).toBe('n1');
+    expect(h.node('n1').followerMatches(P).has('n2')).toBe(false);
+    // n2 still believes itself a voter: without heartbeats it asks for votes, and n1 notices it.
+    h.drop = () => false;
+    h.run(2_500);
+    expect(h.events.get('n2')).toContainEqual({ type: 'Removed', partition: P, index: expect.any(Number) });
+  });
+
   it('refuses a change that is not one step, and a promotion of a learner that lacks the committed log', () => {
     const h = served();
     expect(h.propose({ voters: ['n0', 'n1', 'n3'], learners: [] })).toMatchObject({ ok: false, reason: 'invalid' });
@@ -334,5 +375,23 @@ describe('ReplicaNode: a move through single-server changes', () => {
     const ready = node.ready();
     expect(ready.logWrites).toEqual([{ partition: P, reset: { index: 40, term: 2, config }, entries: [] }]);
     expect(node.configuration(P)).toEqual({ config, index: 40, committed: true });
+  });
+
+  it('a joining node ranks voters in the layout order it is given, as the other replicas do (log sim seed 7071)', () => {
+    // The log names the voters in another order than the layout ranks them. Balancing hands
+    // leadership to the first fit voter in that rank: a joined node that ranked them by the log's
+    // order and a replica that ranks them by the layout handed the partition to each other for ever.
+    const layoutOrder = ['n2', 'n0', 'n1'];
+    const config = { voters: LAYOUT, learners: ['n3'] };
+    const joined = (replicas?: readonly NodeId[]) => {
+      const node = new ReplicaNode<string>({ selfId: 'n3', partitions: new Map(), logs: new Map(), generation: 0, payloadBytes: (p) => p.length, random: () => 0.5, nowMs: 0 });
+      node.joinPartition(P, 0, { replicas });
+      node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 2, index: 40, snapshotTerm: 2, commit: 40, generation: 0, config }, 10);
+      return node.status(P)!;
+    };
+    expect(joined(layoutOrder).voters).toEqual(layoutOrder);
+    expect(joined(layoutOrder).replicas).toEqual([...layoutOrder, 'n3']);
+    // Without a layout order, the log's own.
+    expect(joined().voters).toEqual(LAYOUT);
   });
 });

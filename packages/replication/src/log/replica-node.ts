@@ -37,7 +37,8 @@
  *  - A learner gets the log but counts for nothing; it is promoted only once it holds the whole
  *    committed log. A leader removed from the voters keeps leading (not counting itself) until the
  *    entry commits, then hands over. A removed node learns of its removal from the leader (which
- *    keeps sending to it up to that entry), and reports `Removed` once it applied the entry.
+ *    keeps sending to it up to that entry; a later leader, only if it speaks up), and reports
+ *    `Removed` once it applied the entry.
  */
 import { ElectionNode, type ElectionNodeInit } from '../election-node';
 import { assert } from '../errors';
@@ -383,14 +384,20 @@ export class ReplicaNode<P> {
    * Starts replicating a partition this node is joining (a learner the leader added, or is about to
    * add): it learns the configuration from the log, and until then is no voter. `persisted` keeps
    * the term and vote it may have had in the partition before (a node removed and added again must
-   * never vote twice in a term); `log` what it may still hold of it.
+   * never vote twice in a term); `log` what it may still hold of it; `replicas` the layout's replica
+   * set of the partition in preference order, as the constructor and `reconfigure` take it (voters
+   * are ranked by it for balancing, as every other replica ranks them).
    */
-  joinPartition(partition: PartitionId, nowMs: number, options: { persisted?: PersistedElectionState; log?: PersistedLog<P> } = {}): void {
+  joinPartition(
+    partition: PartitionId,
+    nowMs: number,
+    options: { persisted?: PersistedElectionState; log?: PersistedLog<P>; replicas?: readonly NodeId[] } = {},
+  ): void {
     this.advance(nowMs);
     if (this.logs.has(partition)) return;
     const log = this.newLog(partition, options.log, UNKNOWN_CONFIGURATION);
     this.logs.set(partition, log);
-    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs);
+    this.election.addPartition(partition, log.configs.current, options.persisted, nowMs, options.replicas);
     // What it held of the partition before is gone: its vote could elect a candidate of an outdated
     // configuration (one it had left) until its log names it again.
     this.election.setGrantsVotes(partition, log.configs.names(this.selfId));
@@ -764,7 +771,12 @@ export class ReplicaNode<P> {
 
   /**
    * A leader tracks every member of its configuration but itself, and the node(s) the last change
-   * removed, up to the entry that removed them (so that they learn of it).
+   * removed, up to the entry that removed them (so that they learn of it) — but a leader that finds
+   * that removal already committed does not start to: the removed node most likely applied it and
+   * dropped the partition, and would never answer, so the leader would send it Appends, or stream it
+   * snapshots, every retry interval until the next change (log sim seed 7071), and keep its log
+   * window from being compacted. One that did not learn it speaks up (a vote request, or a reminder)
+   * and is sent the log then (`noticeNonMember`).
    */
   private syncProgress(log: PartitionLog<P>): void {
     const members = membersOf(log.configs.current).filter((id) => id !== this.selfId);
@@ -778,6 +790,7 @@ export class ReplicaNode<P> {
     }
     for (const id of [...members, ...retiring.keys()]) {
       if (log.progress.has(id)) continue;
+      if (!members.includes(id) && retiring.get(id)! <= log.commit) continue;
       const progress = new Progress(log.window.lastIndex + 1);
       progress.retiringAt = retiring.get(id);
       log.progress.set(id, progress);

@@ -53,6 +53,10 @@ import { DRIVER_BUGS, plantBugs, type PlantedBug } from './planted-bugs';
 import { Prng } from './prng';
 import { ShadowLog, chainHash, contentOf } from './shadow-log';
 
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
+}
+
 function copyState(state: AppliedState): AppliedState {
   return { index: state.index, term: state.term, hash: state.hash, kv: new Map(state.kv), config: state.config };
 }
@@ -110,7 +114,10 @@ export interface LogSimStats {
   unknown: number;
   reads: number;
   configChanges: number;
+  /** Moves begun (log-moves.ts), those that finished, and those given up once their node was a learner. */
+  movesStarted: number;
   movesDone: number;
+  movesGivenUp: number;
   /** Nodes that forgot a partition on their own `Removed`, and joins given up that the driver cleaned up. */
   removals: number;
   cleanups: number;
@@ -136,8 +143,18 @@ export class LogSimulation {
   readonly nodes: LogSimNode[] = [];
   /** Per partition, the nodes that replicate it now (members, a joining learner, a removed node not yet gone); changes with moves. */
   readonly replicaSets = new Map<PartitionId, NodeId[]>();
-  /** The initial placement: the configuration of a log that no configuration entry reached yet. */
+  /**
+   * The initial placement: the configuration of a log that no configuration entry reached yet, and
+   * every node's preference order of a partition's voters (the same on all, as the layout's is).
+   */
   readonly layout = new Map<PartitionId, readonly NodeId[]>();
+  /**
+   * The replica set the layout records now: the initial placement, then each move's new voters once
+   * it is done (as the storage node's layout records a move after its configuration steps). A node
+   * outside the initial placement that restarts with no configuration on disk (it lost its disk)
+   * starts from it, as a storage node starts from its layout's replica set.
+   */
+  readonly placement = new Map<PartitionId, readonly NodeId[]>();
   /** Replica-set changes under way (log-moves.ts). */
   readonly moving = new Map<PartitionId, Move>();
   readonly electionConfig: Readonly<ElectionConfig>;
@@ -158,7 +175,9 @@ export class LogSimulation {
     unknown: 0,
     reads: 0,
     configChanges: 0,
+    movesStarted: 0,
     movesDone: 0,
+    movesGivenUp: 0,
     removals: 0,
     cleanups: 0,
   };
@@ -201,6 +220,7 @@ export class LogSimulation {
       const replicas = [first, ...others].map((n) => n.id);
       this.replicaSets.set(p, replicas);
       this.layout.set(p, [...replicas]);
+      this.placement.set(p, [...replicas]);
       for (const id of replicas) this.byId.get(id)!.partitions.push(p);
     }
     this.checker = new LogInvariants(this);
@@ -404,7 +424,7 @@ export class LogSimulation {
     if (!node.up) return;
     node.shadows.set(partition, new ShadowLog(0, 0, 0));
     const persisted = node.disk.elections.get(partition);
-    this.drive(node, (e, now) => e.joinPartition(partition, now, { persisted }));
+    this.drive(node, (e, now) => e.joinPartition(partition, now, { persisted, replicas: this.layout.get(partition) }));
   }
 
   /** `id` drops the partition: on its own `Removed` (`byLog`), or a join given up that the driver cleans up. */
@@ -593,7 +613,15 @@ export class LogSimulation {
       partitions.set(p, [...this.layout.get(p)!]);
       const state = node.disk.state(p);
       const entries = this.recoverLog(node, p, state);
-      const config = state.config ?? (this.layout.get(p)!.includes(node.id) ? undefined : UNKNOWN_CONFIGURATION);
+      // No configuration on disk (it lost its disk, or applied no configuration entry yet): the
+      // replica set the layout records now, as the storage node starts from its layout's. Not an
+      // unknown configuration, nor the initial placement once a move is done: a wiped learner whose
+      // configuration does not name the leader takes none of its heartbeats, reminds nobody (no
+      // leader known), and a leader that believes it up to date sends an idle partition nothing
+      // (seeds 11027: a node that moved in, 18731: a node whose partition's leader moved in).
+      const placement = this.placement.get(p)!;
+      const moved = !sameMembers(placement, this.layout.get(p)!);
+      const config = state.config ?? (moved ? { voters: [...placement], learners: [] } : undefined);
       logs.set(p, { applied: { index: state.index, term: state.term }, entries, config });
       const shadow = new ShadowLog(state.index, state.term, state.hash);
       this.checker.onLogEntry(node, p, state, state.hash);

@@ -10,7 +10,7 @@
  * With `--bug`, failures are the point: it counts the seeds that found the planted bug, by the
  * invariant that caught it. Exits non-zero if any seed failed without a planted bug.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { runLogSeed, type LogSeedResult } from './log-workload';
 import { PLANTED_BUGS, type PlantedBug } from './planted-bugs';
@@ -85,6 +85,17 @@ function worker(options: Options): void {
   process.send!('ready');
 }
 
+/** The commit the run is of (with `+changes` if the work tree differs from it), for the record. */
+function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--untracked-files=no').length > 0;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? '+changes' : ''}`;
+  } catch {
+    return 'unknown commit';
+  }
+}
+
 /** The kind of invariant a failure broke: its first line without numbers and names. */
 function kindOf(first: string): string {
   return first
@@ -96,6 +107,7 @@ function kindOf(first: string): string {
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const startedMs = Date.now();
+  console.log(`run-log-seeds ${process.argv.slice(2).join(' ')} at ${codeVersion()}, started ${new Date(startedMs).toISOString()}`);
   const total: ChunkResult = { seeds: 0, sums: {}, maxServedMs: 0, maxConvergedMs: 0, failures: [], cpuMs: 0 };
   let next = options.from;
   const end = options.from + options.count;
@@ -146,7 +158,10 @@ async function main(): Promise<void> {
     `${n('steps')} steps, ${n('messagesSent')} messages, ${n('elections')} elections, ${n('transfers')} transfers, ${n('crashes')} crashes, ${n('wipes')} wipes, ` +
       `${n('snapshots')} snapshots, ${n('truncations')} truncations, ${n('promotions')} promotions`,
   );
-  console.log(`replica-set changes: ${n('configChanges')} configuration entries proposed, ${n('movesDone')} moves done, ${n('removals')} removals learned from the log, ${n('cleanups')} joins given up and cleaned up`);
+  console.log(
+    `replica-set changes: ${n('configChanges')} configuration entries proposed; moves: ${n('movesStarted')} started, ${n('movesDone')} done, ${n('movesGivenUp')} given up; ` +
+      `${n('removals')} removals learned from the log, ${n('cleanups')} strays (joins given up) cleaned up by the driver`,
+  );
   console.log(`writes: ${n('proposed')} proposed, ${n('acknowledged')} acknowledged, ${n('failed')} failed, ${n('unknown')} unknown; ${n('reads')} strong reads`);
   if (total.seeds > total.failures.length) console.log(`served at most ${total.maxServedMs.toFixed(0)} ms after healing, converged at most ${total.maxConvergedMs.toFixed(0)} ms after that`);
   if (total.failures.length > 0) {
@@ -157,6 +172,7 @@ async function main(): Promise<void> {
       if (!kinds.has(kind)) kinds.set(kind, []);
       kinds.get(kind)!.push(f.seed);
     }
+    console.log(`failing seeds: ${total.failures.map((f) => f.seed).join(', ')}`);
     console.log('failures by kind:');
     for (const [kind, seeds] of [...kinds].sort((a, b) => b[1].length - a[1].length)) console.log(`  ${seeds.length} × ${kind}  (seeds ${seeds.slice(0, 8).join(', ')}${seeds.length > 8 ? ', …' : ''})`);
     if (options.bugs.length === 0) {

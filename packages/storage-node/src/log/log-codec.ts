@@ -30,30 +30,44 @@ export function payloadBytes(payload: EntryPayload): number {
   return bytes;
 }
 
-/** Appends bytes to a growing list of chunks; numbers big-endian, indexes as float64 (safe integers). */
+/**
+ * Writes into one growing buffer; numbers big-endian, indexes as float64 (safe integers). One
+ * buffer rather than a chunk per field: a leader encodes every Append it sends, and allocating and
+ * concatenating a small buffer per number cost it ~5% of its CPU under a write load.
+ */
 class Writer {
-  readonly chunks: Buffer[] = [];
+  private buf: Buffer;
+  private at = 0;
+  /** `sizeHint`: the bytes expected (exact when known, so that nothing is copied again). */
+  constructor(sizeHint = 256) {
+    this.buf = Buffer.allocUnsafe(sizeHint);
+  }
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
   u8(v: number): void {
-    const b = Buffer.allocUnsafe(1);
-    b.writeUInt8(v, 0);
-    this.chunks.push(b);
+    this.room(1);
+    this.at = this.buf.writeUInt8(v, this.at);
   }
   u32(v: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(v, 0);
-    this.chunks.push(b);
+    this.room(4);
+    this.at = this.buf.writeUInt32BE(v, this.at);
   }
   f64(v: number): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeDoubleBE(v, 0);
-    this.chunks.push(b);
+    this.room(8);
+    this.at = this.buf.writeDoubleBE(v, this.at);
   }
   bytes(v: Uint8Array): void {
     this.u32(v.length);
-    this.chunks.push(Buffer.from(v.buffer, v.byteOffset, v.length));
+    this.room(v.length);
+    this.buf.set(v, this.at);
+    this.at += v.length;
   }
   done(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.at === this.buf.length ? this.buf : this.buf.subarray(0, this.at);
   }
 }
 
@@ -128,18 +142,20 @@ function writeEntry(w: Writer, entry: ReplicatedEntry): void {
   }
 }
 
-function readEntry(r: Reader): ReplicatedEntry {
+/** `copy`: the entry's buffers are copies (else views of the buffer read, which the entry then keeps whole). */
+function readEntry(r: Reader, copy = true): ReplicatedEntry {
+  const own = copy ? (bytes: Buffer) => Buffer.from(bytes) : (bytes: Buffer) => bytes;
   const term = r.u32();
   const index = r.f64();
   const flags = r.u8();
   const entry: ReplicatedEntry = { term, index, payload: undefined };
   if (flags & FLAG_CONFIG) entry.config = decodeConfiguration(r.bytes());
   if (flags & FLAG_PROMOTE) entry.promote = { node: r.bytes().toString('utf8'), generation: r.u32() };
-  const layout = flags & FLAG_LAYOUT ? Buffer.from(r.bytes()) : undefined;
+  const layout = flags & FLAG_LAYOUT ? own(r.bytes()) : undefined;
   if (flags & FLAG_PAYLOAD) {
     const count = r.u32();
     const records: EntryPayload['records'] = [];
-    for (let i = 0; i < count; i++) records.push({ itemKey: Buffer.from(r.bytes()), value: Buffer.from(r.bytes()) });
+    for (let i = 0; i < count; i++) records.push({ itemKey: own(r.bytes()), value: own(r.bytes()) });
     entry.payload = layout ? { records, layout } : { records };
   }
   return entry;
@@ -155,7 +171,7 @@ const encodedEntries = new WeakMap<ReplicatedEntry, Buffer>();
 export function encodeEntry(entry: ReplicatedEntry): Buffer {
   let bytes = encodedEntries.get(entry);
   if (!bytes) {
-    const w = new Writer();
+    const w = new Writer(entry.payload ? 64 + payloadBytes(entry.payload) : 64);
     writeEntry(w, entry);
     bytes = w.done();
     encodedEntries.set(entry, bytes);
@@ -163,16 +179,22 @@ export function encodeEntry(entry: ReplicatedEntry): Buffer {
   return bytes;
 }
 
-export function decodeEntry(value: Buffer): ReplicatedEntry {
+export function decodeEntry(value: Buffer, copy = true): ReplicatedEntry {
   const r = new Reader(value);
-  const entry = readEntry(r);
+  const entry = readEntry(r, copy);
   if (!r.atEnd) throw new MalformedMessageError('log entry has trailing bytes');
   return entry;
 }
 
 /** Log messages for one peer, in one ElectionPacket's `log` field. */
 export function encodeLogMessages(messages: readonly ReplicationMessage[]): Buffer {
-  const w = new Writer();
+  // The exact size of Appends (most of the bytes): header, then each entry's length and bytes.
+  let size = 4;
+  for (const m of messages) {
+    size += 64;
+    if (m.type === 'Append') for (const entry of m.entries) size += 4 + encodeEntry(entry).length;
+  }
+  const w = new Writer(size);
   w.u32(messages.length);
   for (const m of messages) {
     switch (m.type) {
@@ -225,7 +247,15 @@ export function decodeLogMessages(buf: Buffer): ReplicationMessage[] {
       const commit = r.f64();
       const n = r.u32();
       const entries: ReplicatedEntry[] = [];
-      for (let j = 0; j < n; j++) entries.push(decodeEntry(r.bytes()));
+      for (let j = 0; j < n; j++) {
+        // The bytes as received are the entry's encoding: one copy of them (so that the packet is
+        // not kept) holds the entry's records too, and goes to the follower's log as it is rather
+        // than the entry being encoded again.
+        const bytes = Buffer.from(r.bytes());
+        const entry = decodeEntry(bytes, false);
+        encodedEntries.set(entry, bytes);
+        entries.push(entry);
+      }
       message = { type: 'Append', partition, term, prevIndex, prevTerm, commit, entries };
     } else if (kind === MESSAGE_APPEND_RESPONSE) {
       const flags = r.u8();
