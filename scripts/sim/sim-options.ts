@@ -20,6 +20,8 @@ export interface SimOptions {
   short: boolean;
   /** Lines of the trace a replay prints (the newest, up to the end of the run). */
   traceLines: number;
+  /** Workers run the TypeScript through tsx rather than a bundle of it (slower; see sim-bundle.ts). */
+  tsx: boolean;
 }
 
 /** The bugs `--plant-bug` knows, by flag name, with the PlantedBugs switch each sets and the scenario it needs. */
@@ -55,7 +57,9 @@ with splits {leader, incoming} | {staying, leaving} around moves; checks every r
 replicas. --indexes: a global index added by UpdateTable while a router is cut off from the catalog;
 checks every index equals its table. --plant-bug NAME (repeatable): ${Object.keys(PLANTED_BUGS).join(', ')}
 (each turns on the scenario it needs). --short runs short seeds, as npm test does (one fault, early,
-held half as long; use a small --steps, e.g. 6). A replay needs the same flags as the run.`;
+held half as long; use a small --steps, e.g. 6). A replay needs the same flags as the run.
+Workers run an esbuild bundle of the simulator (under dist/sim/, removed at the end); --tsx runs
+the TypeScript through tsx instead (about a fifth slower).`;
 
 function nonNegativeInteger(text: string, flag: string): number {
   const value = Number(text);
@@ -77,6 +81,7 @@ export function parseSimOptions(argv: string[], env: NodeJS.ProcessEnv): SimOpti
       indexes: { type: 'boolean', default: false },
       short: { type: 'boolean', default: false },
       'trace-lines': { type: 'string', default: '400' },
+      tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -98,5 +103,6 @@ export function parseSimOptions(argv: string[], env: NodeJS.ProcessEnv): SimOpti
     indexes: values.indexes || plantBugs.some((n) => 'indexes' in PLANTED_BUGS[n].needs),
     short: values.short,
     traceLines: nonNegativeInteger(values['trace-lines'], '--trace-lines'),
+    tsx: values.tsx,
   };
 }

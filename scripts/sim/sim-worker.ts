@@ -20,6 +20,8 @@ export type WorkerRequest = { seed?: number };
 export type WorkerReply = { ready: true } | { result: SimRunResult };
 
 process.env.TRIAD_LOG_LEVEL ??= 'error';
+// Run as a bundle (sim-bundle.ts): a failed seed's stack then names the TypeScript sources (tsx does this itself).
+process.setSourceMapsEnabled(true);
 const settings = workerData as WorkerSettings;
 const port = parentPort!;
 port.on('message', (request: WorkerRequest) => {

@@ -1,6 +1,18 @@
-/** A binary min-heap of timed events; ties break by insertion order, so runs are deterministic. */
+/** One queued event: its time, its place in insertion order (the tie-break), and what it carries. */
+interface Entry<T> {
+  readonly atMs: number;
+  readonly seq: number;
+  readonly value: T;
+}
+
+/**
+ * A binary min-heap of timed events; ties break by insertion order, so runs are deterministic
+ * (the order events leave in depends only on their times and insertion order, not on the heap's
+ * layout). It sifts with a hole rather than swapping pairs: a destructuring swap allocated an
+ * array per level, and the simulator pushes and pops an entry for every event and every timer.
+ */
 export class EventQueue<T> {
-  private readonly heap: { atMs: number; seq: number; value: T }[] = [];
+  private readonly heap: Entry<T>[] = [];
   private seq = 0;
 
   get size(): number {
@@ -9,45 +21,47 @@ export class EventQueue<T> {
 
   push(atMs: number, value: T): void {
     const heap = this.heap;
-    heap.push({ atMs, seq: this.seq++, value });
-    let i = heap.length - 1;
+    const entry: Entry<T> = { atMs, seq: this.seq++, value };
+    let i = heap.length;
+    heap.push(entry);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const above = heap[parent]!;
+      if (!before(entry, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   peekTime(): number {
-    return this.heap.length > 0 ? this.heap[0].atMs : Infinity;
+    return this.heap.length > 0 ? this.heap[0]!.atMs : Infinity;
   }
 
-  pop(): { atMs: number; value: T } | undefined {
+  /** The earliest entry (its `atMs` and `value`), removed; undefined when empty. */
+  pop(): { readonly atMs: number; readonly value: T } | undefined {
     const heap = this.heap;
     if (heap.length === 0) return undefined;
-    const top = heap[0];
+    const top = heap[0]!;
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+    const n = heap.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && this.less(l, m)) m = l;
-        if (r < heap.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
+        const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
+        if (!before(heap[child]!, last)) break;
+        heap[i] = heap[child]!;
+        i = child;
       }
+      heap[i] = last;
     }
-    return { atMs: top.atMs, value: top.value };
+    return top;
   }
+}
 
-  private less(a: number, b: number): boolean {
-    const x = this.heap[a];
-    const y = this.heap[b];
-    return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
-  }
+function before<T>(x: Entry<T>, y: Entry<T>): boolean {
+  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
 }

@@ -139,13 +139,33 @@ export class Simulator {
     return new Promise((resolve) => realEnvironment.defer(resolve));
   }
 
+  /**
+   * Calls `turn` once per turn of the real event loop, the first after the promise continuations
+   * started so far have run, until it returns false (then resolves) or throws (then rejects with
+   * that). A driver's `turn` runs one event (`step`): the continuations that event starts all run
+   * before the next turn, as with `await settle()` between steps, without a promise and an async
+   * resumption per event (a few percent of a simulated run's CPU).
+   */
+  drive(turn: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const next = () => {
+        let more: boolean;
+        try {
+          more = turn();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (more) realEnvironment.defer(next);
+        else resolve();
+      };
+      realEnvironment.defer(next);
+    });
+  }
+
   /** Runs every event due by true time `ms`, in order, then leaves true time at `ms`. */
   async advanceTo(ms: number): Promise<void> {
-    await this.settle();
-    while (this.queue.peekTime() <= ms) {
-      this.step();
-      await this.settle();
-    }
+    await this.drive(() => this.queue.peekTime() <= ms && this.step());
     if (ms > this.timeMs) this.timeMs = ms;
   }
 
@@ -159,13 +179,14 @@ export class Simulator {
    * same timers would exit. Throws after `eventsMax` events, which means something reschedules
    * itself for ever.
    */
-  async runUntilIdle(eventsMax = SIM_RUN_EVENTS_MAX): Promise<void> {
-    await this.settle();
-    for (let run = 0; this.referencedPending > 0; run++) {
-      if (run >= eventsMax) throw new Error(`still busy after ${eventsMax} events at ${this.timeMs} ms: something reschedules itself for ever`);
+  runUntilIdle(eventsMax = SIM_RUN_EVENTS_MAX): Promise<void> {
+    let run = 0;
+    return this.drive(() => {
+      if (this.referencedPending === 0) return false;
+      if (run++ >= eventsMax) throw new Error(`still busy after ${eventsMax} events at ${this.timeMs} ms: something reschedules itself for ever`);
       this.step();
-      await this.settle();
-    }
+      return true;
+    });
   }
 
   private enqueue(timer: SimulatedTimer, atMs: number): void {

@@ -11,12 +11,14 @@ export async function runUntilSettled<T>(simulator: Simulator, promise: Promise<
     (error: unknown) => (outcome = { error }),
   );
   const limit = simulator.nowMs + limitMs;
-  await simulator.settle();
-  while (!outcome) {
+  await simulator.drive(() => {
+    if (outcome) return false;
     if (simulator.nowMs > limit) throw new Error(`still waiting after ${limitMs} simulated ms (at ${simulator.nowMs} ms)`);
     if (!simulator.step()) throw new Error(`nothing left to run at ${simulator.nowMs} ms, and the promise is not settled`);
-    await simulator.settle();
-  }
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
+    return true;
+  });
+  const settled = outcome as { value: T } | { error: unknown } | undefined;
+  if (!settled) throw new Error('unreachable: the simulator stopped driving before the promise settled');
+  if ('error' in settled) throw settled.error;
+  return settled.value;
 }

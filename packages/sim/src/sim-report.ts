@@ -34,8 +34,7 @@ export function summarize(results: readonly SimRunResult[]): SimReport {
 }
 
 function formatSimulated(ms: number): string {
-  const hours = ms / 3_600_000;
-  return hours >= 1 ? `${hours.toFixed(2)} h` : `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 1000).toFixed(1)} s (${(ms / 3_600_000).toFixed(3)} h)`;
 }
 
 function pairs(counts: Record<string, number>): string {
@@ -43,8 +42,11 @@ function pairs(counts: Record<string, number>): string {
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
-/** The report as text; `failureLinesMax` lines per failed seed. */
-export function formatSimReport(report: SimReport, wallMs: number, failureLinesMax = 5): string {
+/**
+ * The report as text; `failureLinesMax` lines per failed seed; with `cpuMs` (the process's CPU
+ * time, every thread), the CPU a seed took on average.
+ */
+export function formatSimReport(report: SimReport, wallMs: number, failureLinesMax = 5, cpuMs?: number): string {
   const lines = [
     `seeds run:       ${report.seeds} (${report.failed.length} failed)`,
     `simulated time:  ${formatSimulated(report.simulatedMs)} in ${(wallMs / 1000).toFixed(1)} s of wall time`,
@@ -53,6 +55,7 @@ export function formatSimReport(report: SimReport, wallMs: number, failureLinesM
     `fault points:    ${pairs(report.faultPoints)}`,
     `leader samples:  ${report.leaderSamples}`,
   ];
+  if (cpuMs !== undefined) lines.splice(2, 0, `cpu time:        ${(cpuMs / 1000).toFixed(1)} s (${(cpuMs / 1000 / Math.max(1, report.seeds)).toFixed(3)} s a seed, start-up included)`);
   for (const f of report.failed) {
     lines.push(`FAILED seed ${f.seed} (replay: SEED=${f.seed} npm run sim):`);
     for (const failure of f.failures.slice(0, failureLinesMax)) lines.push(`  - ${failure.split('\n')[0]}`);

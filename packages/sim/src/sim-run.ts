@@ -69,7 +69,8 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const workloadPrng = prng.fork();
   const schedulePrng = prng.fork();
   const faultPoints = new SeededFaultPoints(prng.fork(), options.faultPoints);
-  const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints });
+  // The network's trace (a line per message) is formatted only for a replay (`keepTrace`), the one reader of it.
+  const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints, network: { trace: options.keepTrace === true } });
   const env = cluster.simulator.environment({ name: 'simulation' });
   const workload = new RegisterWorkload(cluster, workloadPrng, env);
   // A side scenario's fault (a split around a move) is the one fault in force while it lasts.
