@@ -357,7 +357,9 @@ it('decommissions the fourth node under load: its partitions move back, it keeps
   const read = Date.now();
   await expectPlacedOn(layout);
   console.log(`checks: every item read strongly and eventually in ${((read - checked) / 1000).toFixed(1)} s, on every replica in ${((Date.now() - read) / 1000).toFixed(1)} s`);
-  expect(await itemsStoredOn(leaving.address)).toBe(0);
+  // The leaving node drops its copies when it adopts the final layout: pushed by the CLI, or pulled
+  // from a peer when the push did not reach it (a loaded machine).
+  await eventually('the leaving node keeps no item', async () => expect(await itemsStoredOn(leaving.address)).toBe(0));
   await expectEpochEverywhere(layout);
   expect((await scrape(metricsUrl('storage-a-2'))).get('triad_partitions_dropped_total')).toBeGreaterThan(0);
   const status = await triad(['status']);

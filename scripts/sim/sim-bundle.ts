@@ -8,7 +8,7 @@ import { buildSync } from 'esbuild';
  * rather than TypeScript through tsx. The code is the same; what differs is tsx's `keepNames`:
  * it wraps every function and arrow created at run time in `__name(fn, "name")`, a
  * `defineProperty` each, and the simulator creates closures on every message and storage step.
- * Measured on short seeds: about a fifth of a seed's CPU (docs/simulation.md, "Cost").
+ * Measured on short seeds: about a fifth of a seed's CPU (packages/sim/README.md, "Cost").
  *
  * The bundle is written under dist/ (ignored by git) so that the packages it leaves outside
  * (node_modules: gRPC, protobufjs, winston) resolve from the checkout, under a name of this

@@ -32,7 +32,16 @@ export interface FaultScheduleOptions {
   firstFaultMs?: readonly [number, number];
   /** Every hold (how long a fault lasts, and the gaps of a staged one) is multiplied by this. @default 1 */
   holdScale?: number;
+  /**
+   * While this says true, no new fault starts (the one in force, if any, runs its course): a side
+   * scenario's fault is in force (a split around a move), and one fault at a time holds for it too.
+   * @default never
+   */
+  quietWhile?: () => boolean;
 }
+
+/** How often a schedule kept quiet by `quietWhile` looks again. */
+const QUIET_POLL_MS = 100;
 
 export class FaultSchedule {
   readonly events: FaultEvent[] = [];
@@ -45,7 +54,7 @@ export class FaultSchedule {
     private readonly cluster: SimCluster,
     private readonly prng: Prng,
     private readonly env: SimulatedEnvironment,
-    /** Processes a partition may separate: storage nodes and routers. */
+    /** Processes a partition may separate: storage nodes and routers (nodes added later, to join, are taken in too). */
     private readonly processes: readonly string[],
     private readonly options: FaultScheduleOptions = {},
   ) {
@@ -65,6 +74,7 @@ export class FaultSchedule {
     const [firstMin, firstMax] = this.options.firstFaultMs ?? [200, 1_500];
     for (let injected = 0; !this.stopped && injected < (this.options.faultsMax ?? Infinity); injected++) {
       await sleep(this.env, injected === 0 ? this.prng.real(firstMin, firstMax) : this.prng.real(200, 1_500));
+      while (!this.stopped && this.options.quietWhile?.()) await sleep(this.env, QUIET_POLL_MS);
       if (this.stopped) break;
       await this.inject(this.prng.pick(FAULT_KINDS));
     }
@@ -76,6 +86,11 @@ export class FaultSchedule {
 
   private storageIds(): string[] {
     return [...this.cluster.nodes.keys()];
+  }
+
+  /** The processes a partition may separate: the ones given, then every node added since (one joining or joined). */
+  private partitionable(): string[] {
+    return [...new Set([...this.processes, ...this.storageIds()])];
   }
 
   private running(): string[] {
@@ -151,7 +166,7 @@ export class FaultSchedule {
       case 'partition': {
         // A random split of storage nodes and routers into two sides (each process on a random side), silent or refusing.
         const sides: [string[], string[]] = [[], []];
-        for (const p of this.processes) sides[this.prng.int(0, 1)]!.push(p);
+        for (const p of this.partitionable()) sides[this.prng.int(0, 1)]!.push(p);
         if (sides[0].length === 0 || sides[1].length === 0) return this.inject('one-way');
         const mode = this.prng.chance(0.7) ? 'drop' : 'refuse';
         this.count(kind);
@@ -165,8 +180,8 @@ export class FaultSchedule {
         const links = this.prng.int(1, 3);
         const cut: string[] = [];
         for (let i = 0; i < links; i++) {
-          const from = this.prng.pick(this.processes);
-          const to = this.prng.pick(this.processes.filter((p) => p !== from));
+          const from = this.prng.pick(this.partitionable());
+          const to = this.prng.pick(this.partitionable().filter((p) => p !== from));
           this.cuts.cutOneWay(from, to);
           cut.push(`${from}->${to}`);
         }
@@ -230,7 +245,7 @@ export class FaultSchedule {
         const [lagging, killed, wiped] = this.prng.shuffle([...ids]) as [string, string, string];
         this.count(kind);
         this.log(kind, `${lagging} lags (cut off), then ${killed} killed and ${wiped} wiped at once`);
-        this.cuts.isolate(lagging, this.processes.filter((p) => p !== lagging));
+        this.cuts.isolate(lagging, this.partitionable().filter((p) => p !== lagging));
         await this.hold(500, 4_000);
         if (this.cluster.node(killed).process) this.cluster.crashNode(killed);
         this.cluster.wipeNode(wiped);

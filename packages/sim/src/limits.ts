@@ -52,6 +52,21 @@ export const SHORT_SEED_HOLD_SCALE = 0.5;
 /** Joins and decommissions (membership-changes.ts): a change not over within this long (simulated) is stuck. */
 export const CHANGE_FINISH_SIMULATED_MS_MAX = 600_000;
 
+/**
+ * A split around a move goes up at the first of its configuration entries that change the voters
+ * (the promotion, or a swap) with this chance, else at the second (the removal): both meet a split.
+ */
+export const MOVE_SPLIT_FIRST_CHANGE_PROBABILITY = 0.7;
+
+/**
+ * With this chance the split goes up as the leader sends its first message after appending the
+ * entry (the entry reaches the leader's side only); otherwise a seeded while later, up to
+ * MOVE_SPLIT_CHANGE_DELAY_MS_MAX: two link latencies at most, so the entry may or may not have
+ * crossed (and may or may not have committed) — the window an entry is in flight is what is searched.
+ */
+export const MOVE_SPLIT_AT_APPEND_PROBABILITY = 0.5;
+export const MOVE_SPLIT_CHANGE_DELAY_MS_MAX = 2 * LINK_LATENCY_MS_MAX;
+
 /** A split around a move armed for the leader's push across it goes up anyway after this long (the move may have been run elsewhere). */
 export const MOVE_SPLIT_PUSH_WAIT_MS = 10_000;
 

@@ -1,7 +1,7 @@
 import { NodeChangeCluster, runChange, type ChangeIntent, type ChangeListener } from '@triad/cli';
 import type { ClusterLayout, PartitionMove } from '@triad/ring';
 import { sleep, type Prng, type SimulatedEnvironment } from '@triad/runtime';
-import { CHANGE_FINISH_SIMULATED_MS_MAX, CHECK_READ_ATTEMPTS_MAX, MOVED_ITEMS, MOVE_SPLIT_HELD_MS_MAX, MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_PUSH_WAIT_MS } from './limits';
+import { CHANGE_FINISH_SIMULATED_MS_MAX, CHECK_READ_ATTEMPTS_MAX, MOVED_ITEMS, MOVE_SPLIT_AT_APPEND_PROBABILITY, MOVE_SPLIT_CHANGE_DELAY_MS_MAX, MOVE_SPLIT_FIRST_CHANGE_PROBABILITY, MOVE_SPLIT_HELD_MS_MAX, MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_PUSH_WAIT_MS } from './limits';
 import { LinkCuts, type FaultHook } from './network-faults';
 import type { SimCluster, SimRouter } from './sim-cluster';
 
@@ -33,6 +33,35 @@ export function splitAroundMove(move: PartitionMove, leader: string): [string[],
   const one = [...new Set([leader, ...moveRoles(move).incoming])];
   const other = [...new Set([...move.from, ...move.to])].filter((id) => !one.includes(id));
   return [one, other];
+}
+
+/** A split around one move, armed until its trigger (see `MembershipChanges.watchConfiguration`). */
+interface ArmedSplit {
+  one: string[];
+  other: string[];
+  /** The node the runner asked to run the move (it follows the runner to another replica). */
+  leader: string;
+  partition: number;
+  move: PartitionMove;
+  /**
+   * Which of the move's configuration entries that change the voters raises it (1st or 2nd), how
+   * long after it is seen, and which side the CLI is on (`every`: it reaches both).
+   */
+  trigger: { atChange: number; delayMs: number; cliSide: (typeof CLI_SIDES)[number] };
+  /** The voter-changing configurations seen in the leader's log so far. */
+  changesSeen: Set<string>;
+  state: 'armed' | 'pending' | 'up' | 'over';
+}
+
+/** The process the change runner runs in (the operator's `triad` CLI). */
+const CLI_PROCESS = 'triad-cli';
+
+/** Where a split around a move leaves the CLI, drawn evenly: with both sides, or on one of them. */
+const CLI_SIDES = ['every', 'leader', 'far'] as const;
+
+/** Whether two lists name the same nodes. Pure. */
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 /** Whether a layout shows the change done (the node in it after a join, out of it after a decommission). */
@@ -68,17 +97,22 @@ export class MembershipChanges {
   private readonly removeHook: () => void;
   /** The changes still to run, in order (the first may be under way). */
   private readonly plan: ChangeIntent[] = [];
-  /** A split waiting for its move's push (the hook starts it), or held now. */
-  private split?: { one: string[]; other: string[]; leader: string; partition: number; state: 'armed' | 'up' | 'over' };
+  /** A split waiting for its move's trigger (the hook starts it), about to go up (`pending`), or held now. */
+  private split?: ArmedSplit;
 
   constructor(
     private readonly cluster: SimCluster,
     private readonly prng: Prng,
     private readonly env: SimulatedEnvironment,
   ) {
-    const cli = cluster.simulator.environment({ name: 'triad-cli' });
-    this.admin = new NodeChangeCluster(cluster.network.process('triad-cli', cli).storage, cli);
+    const cli = cluster.simulator.environment({ name: CLI_PROCESS });
+    this.admin = new NodeChangeCluster(cluster.network.process(CLI_PROCESS, cli).storage, cli);
     this.removeHook = cluster.network.addFaults(this.hook);
+  }
+
+  /** Whether a split around a move is up now. */
+  splitUp(): boolean {
+    return this.split?.state === 'up';
   }
 
   private note(kind: string, what: string): void {
@@ -89,14 +123,45 @@ export class MembershipChanges {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
   }
 
-  /** The split's cuts, and the trigger: the move's leader pushing its switched layout across the split. */
+  /**
+   * The split's cuts, and its triggers, looked at whenever the move's leader sends anything: a
+   * configuration entry of the move that changes the voters, appended and not yet committed (the
+   * message that would carry it across is the first one cut), or the leader pushing its switched
+   * layout across the split (a move whose switch is not in the log).
+   */
   private readonly hook: FaultHook = (message, random) => {
     const split = this.split;
-    if (split?.state === 'armed' && message.from === split.leader && message.method === 'setLayout' && message.direction === 'request' && split.other.includes(message.to)) {
-      this.raiseSplit(`the push of ${split.leader} to ${message.to}`);
+    if (split?.state === 'armed' && message.from === split.leader) {
+      if (message.method === 'setLayout' && message.direction === 'request' && split.other.includes(message.to)) this.raiseSplit(`the push of ${split.leader} to ${message.to}`);
+      else this.watchConfiguration(split);
     }
     return this.cuts.hook(message, random);
   };
+
+  /**
+   * Raises the armed split at the `atChange`-th configuration entry of its move that changes the
+   * voters (a promotion, a removal, or both at once), seen in the leader's log before it commits:
+   * at once, or `delayMs` later (by then the entry may have reached the far side). The old voters
+   * on the far side can then still elect by the old configuration while the leader's side commits
+   * with the new one, unless every majority of the one meets every majority of the other.
+   */
+  private watchConfiguration(split: ArmedSplit): void {
+    const status = this.cluster.nodes.get(split.leader)?.process?.node?.inspection.configuration(split.partition);
+    if (!status || status.committed || sameMembers(status.voters, split.move.from)) return;
+    const change = `voters ${status.voters.join(',')}; learners ${status.learners.join(',') || '-'}`;
+    if (split.changesSeen.has(change)) return;
+    split.changesSeen.add(change);
+    if (split.changesSeen.size !== split.trigger.atChange) return;
+    const why = `${split.leader} appended the configuration entry (${change})`;
+    if (split.trigger.delayMs === 0) {
+      this.raiseSplit(`${why}, before it commits`);
+      return;
+    }
+    split.state = 'pending';
+    this.env.setTimeout(() => {
+      if (this.split === split && split.state === 'pending') this.raiseSplit(`${Math.round(split.trigger.delayMs * 10) / 10} ms after ${why}`);
+    }, split.trigger.delayMs);
+  }
 
   /**
    * Creates `SimMoved` and writes its items once (acknowledged, before any fault): the moves
@@ -224,14 +289,26 @@ export class MembershipChanges {
     };
   }
 
-  /** Arms the split around a move run by `leader`: raised at its push across, or after a seeded while. */
+  /**
+   * Arms the split around a move run by `leader`: raised at one of its configuration entries that
+   * change the voters (seeded: which, and a delay after it, if any), at its layout's push across, or
+   * after a seeded while.
+   */
   private armSplit(move: PartitionMove, leader: string): void {
-    if (this.split?.state === 'up') return;
+    if (this.split?.state === 'up' || this.split?.state === 'pending') return;
     const [one, other] = splitAroundMove(move, leader);
-    const split: NonNullable<MembershipChanges['split']> = { one, other, leader, partition: move.partition, state: 'armed' };
+    const trigger = {
+      atChange: this.prng.chance(MOVE_SPLIT_FIRST_CHANGE_PROBABILITY) ? 1 : 2,
+      delayMs: this.prng.chance(MOVE_SPLIT_AT_APPEND_PROBABILITY) ? 0 : this.prng.real(0, MOVE_SPLIT_CHANGE_DELAY_MS_MAX),
+      cliSide: this.prng.pick(CLI_SIDES)!,
+    };
+    const split: ArmedSplit = { one, other, leader, partition: move.partition, move, trigger, changesSeen: new Set(), state: 'armed' };
     this.split = split;
     const roles = moveRoles(move);
-    this.note('arm', `split of partition ${move.partition}'s move by ${leader} (leaving ${roles.leaving.join(',') || '-'}, staying ${roles.staying.join(',')}, incoming ${roles.incoming.join(',') || '-'})`);
+    this.note(
+      'arm',
+      `split of partition ${move.partition}'s move by ${leader} (leaving ${roles.leaving.join(',') || '-'}, staying ${roles.staying.join(',')}, incoming ${roles.incoming.join(',') || '-'}) at voter change ${trigger.atChange} + ${Math.round(trigger.delayMs * 10) / 10} ms, CLI ${{ every: 'reaching both sides', leader: "on the leader's side", far: 'on the far side' }[trigger.cliSide]}`,
+    );
     const waitMs = this.prng.chance(0.7) ? MOVE_SPLIT_PUSH_WAIT_MS : this.prng.real(0, 1_500);
     this.env.setTimeout(() => {
       if (this.split === split && split.state === 'armed') this.raiseSplit(`${Math.round(waitMs)} ms after the move started`);
@@ -241,9 +318,13 @@ export class MembershipChanges {
   private raiseSplit(why: string): void {
     const split = this.split!;
     split.state = 'up';
-    this.cuts.split([split.one, split.other]);
+    // The operator's CLI stays with the side it was drawn to (or reaches both): a leaving node cut
+    // off from it and from the leader learns of the switched layout only after healing.
+    const one = split.trigger.cliSide === 'leader' ? [...split.one, CLI_PROCESS] : split.one;
+    const other = split.trigger.cliSide === 'far' ? [...split.other, CLI_PROCESS] : split.other;
+    this.cuts.split([one, other]);
     this.count('split');
-    this.note('split', `{${split.one.join(',')}} | {${split.other.join(',')}} around partition ${split.partition}: ${why}`);
+    this.note('split', `{${one.join(',')}} | {${other.join(',')}} around partition ${split.partition}: ${why}`);
     const heldMs = this.prng.real(MOVE_SPLIT_HELD_MS_MIN, MOVE_SPLIT_HELD_MS_MAX);
     this.env.setTimeout(() => {
       if (this.split !== split) return;

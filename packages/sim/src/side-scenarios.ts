@@ -46,6 +46,11 @@ export class SideScenarios {
     return Object.fromEntries(this.changes?.counts ?? []);
   }
 
+  /** Whether a scenario's own fault is in force (a split around a move): the fault schedule starts none meanwhile. */
+  faultInForce(): boolean {
+    return this.changes?.splitUp() ?? false;
+  }
+
   async setup(routers: readonly SimRouter[]): Promise<void> {
     await this.changes?.setup(routers[0]!);
     await this.indexes?.setup(routers[0]!);

@@ -73,10 +73,16 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   const cluster = new SimCluster({ seed, partitions, plantedBugs: options.plantedBugs, faultPoints, network: { trace: options.keepTrace === true } });
   const env = cluster.simulator.environment({ name: 'simulation' });
   const workload = new RegisterWorkload(cluster, workloadPrng, env);
-  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE } : {};
+  // A side scenario's fault (a split around a move) is the one fault in force while it lasts.
+  const quietWhile = () => side.faultInForce();
+  const pacing = options.short ? { faultsMax: 1, firstFaultMs: SHORT_SEED_FIRST_FAULT_MS, holdScale: SHORT_SEED_HOLD_SCALE, quietWhile } : { quietWhile };
   const schedule = new FaultSchedule(cluster, schedulePrng, env, [...cluster.nodes.keys(), ...ROUTERS.map((r) => r.id)], pacing);
   const monitor = new LeadershipMonitor(cluster, env);
   const side = new SideScenarios(cluster, prng, env, options.scenarios ?? {});
+  // A promise of a simulated process rejected with nobody to catch it would end a real process (and
+  // the whole simulator with it): it is this seed's failure instead, and the seeds after it still run.
+  const unhandled = (reason: unknown) => failures.push(`unhandled rejection in a simulated process: ${reason instanceof Error ? (reason.stack ?? reason.message).split('\n').slice(0, 6).join(' | ') : String(reason)}`);
+  process.on('unhandledRejection', unhandled);
   try {
     await cluster.startNodes(...cluster.nodes.keys());
     await cluster.run(eventually(cluster, env, 30_000, () => everyPartitionLed(cluster), 100));
@@ -115,6 +121,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   } finally {
     monitor.stop();
     schedule.stop();
+    process.off('unhandledRejection', unhandled);
   }
   for (const v of monitor.violations) failures.push(`leadership: ${v}`);
   const result: SimRunResult = {

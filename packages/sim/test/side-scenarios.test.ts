@@ -18,6 +18,16 @@ const STEPS = 20;
  */
 const MOVE_SWITCH_SEED = 7;
 const STALE_INDEX_LIST_SEED = 2;
+/**
+ * Issue 11's failure 3 in the log's terms, planted back: one configuration entry promotes the
+ * incoming learner and removes the leaving voter at once. The split {leader, incoming} | {staying,
+ * leaving} goes up as that entry is appended, before it commits: the leader commits with the
+ * incoming node (a majority of the new voters) while the old voters elect by the old
+ * configuration. Seed 1 is the first of `npm run sim -- --seeds 48 --steps 20 --moves --plant-bug
+ * move-swaps-voters-at-once` that finds it (7 of 48 do, see the package README): two leaders of
+ * partition 3 serving at once, an acknowledged ADD lost.
+ */
+const MOVE_SWAP_SEED = 1;
 
 describe('joins, decommissions and a global index added, beside the workload and the fault schedule', () => {
   test('short seeds of the real code pass every check: records on exactly their replicas, the index equal to its table', async () => {
@@ -47,6 +57,13 @@ describe('joins, decommissions and a global index added, beside the workload and
   test(`a move that adopts its layout whatever the push's answers (planted) is caught: seed ${MOVE_SWITCH_SEED}, the partition never settles`, async () => {
     const planted = await runSeed({ seed: MOVE_SWITCH_SEED, steps: STEPS, scenarios: { moves: true }, plantedBugs: { moveSwitchWithoutLog: true } });
     expect(planted.failures.join('\n')).toMatch(/not settled|leadership: .* (has two leaders|served by 2 leaders)|acknowledged write lost|not linearizable|counter/);
+  }, 180_000);
+
+  test(`a move that swaps voters in one configuration entry (planted) is caught: seed ${MOVE_SWAP_SEED}, two leaders serve at once`, async () => {
+    const planted = await runSeed({ seed: MOVE_SWAP_SEED, steps: STEPS, scenarios: { moves: true }, plantedBugs: { moveSwapsVotersAtOnce: true }, keepTrace: true });
+    expect(planted.failures.join('\n')).toMatch(/leadership: .* (has two leaders|served by 2 leaders)|acknowledged write lost|not linearizable|counter/);
+    // The split that finds it went up at the swap's entry, before it committed.
+    expect(planted.trace!.some((line) => /FAULT  split \{.*\} \| \{.*\} around partition \d: storage-\w appended the configuration entry .*, before it commits/.test(line))).toBe(true);
   }, 180_000);
 
   test(`a leader that admits a write with an old index list (planted) is caught: seed ${STALE_INDEX_LIST_SEED}, the index differs from its table`, async () => {

@@ -111,6 +111,12 @@ export interface StorageNodeInspection {
   hintsPending(): number;
   /** Whether the node has any record of the partition on its disk (a node that is no replica of it should not, once the move's sweep ran). */
   holdsAny(partition: number): Promise<boolean>;
+  /**
+   * The partition's configuration in force here (the newest configuration entry in its log, committed
+   * or not) and whether its entry is committed: the simulator raises faults at a configuration
+   * change (a split around a move as its entry is appended).
+   */
+  configuration(partition: number): { voters: readonly string[]; learners: readonly string[]; committed: boolean } | undefined;
 }
 
 /**
@@ -397,6 +403,10 @@ export class StorageNode {
       learnerPartitions: async () => (await metrics.learnerPartitions.get()).values[0]?.value ?? 0,
       hintsPending: () => ring.nodes.reduce((sum, n) => sum + hints.pending(n.id), 0),
       holdsAny: (partition) => replicas.holdsAny(partition),
+      configuration: (partition) => {
+        const status = election.configuration(partition);
+        return status && { voters: status.config.voters, learners: status.config.learners, committed: status.committed };
+      },
     };
     return new StorageNode(
       log,
