@@ -6,7 +6,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { issueCertificate } from '@triad/cli';
-import { createTable, eventually } from '@triad/harness';
+import { TEST_CREDENTIALS, createTable, eventually } from '@triad/harness';
 import { GRPC_TLS_FILES } from '@triad/rpc';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 
@@ -35,7 +35,7 @@ function sdk(ca?: Buffer): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: tc.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    credentials: TEST_CREDENTIALS,
     maxAttempts: 1,
     requestHandler: { httpsAgent: new https.Agent({ ca }), requestTimeout: 30_000, connectionTimeout: 5_000 },
   });
