@@ -6,7 +6,7 @@ import readline from 'node:readline';
  * 20,000-descriptor limit): it opens `silent` connections that never send a byte and `slow`
  * connections that send a request head announcing a large body, then one byte of it every
  * `slowByteIntervalMs`. Every connection the server closes is opened again after
- * `reconnectDelayMs` while `reconnect` holds, so the pressure stays on. It connects to `host`,
+ * `reconnectDelayMs`, so the pressure stays on. It connects to `host`,
  * another 127/8 address of a server listening on all of them: the kernel keeps ephemeral ports
  * unique per destination, so the flood's 12,500 ports do not crowd out the rest of the machine's
  * (binding a local address instead makes each connect search all bound ports: far too slow).
@@ -16,9 +16,8 @@ import readline from 'node:readline';
 const FLOOD_SCRIPT = String.raw`
 const net = require('node:net');
 const [port, silent, slow, host, reconnectDelayMs, slowByteIntervalMs] = JSON.parse(process.argv[1]);
-let reconnect = true, open = 0, opened = 0, closedByServer = 0, errors = 0, started = 0;
+let open = 0, opened = 0, closedByServer = 0, errors = 0, started = 0;
 const sockets = new Set();
-process.on('message', (m) => { if (m === 'stop-reconnecting') reconnect = false; });
 function connect(kind) {
   started++;
   const socket = net.connect({ port, host });
@@ -36,7 +35,7 @@ function connect(kind) {
     clearInterval(timer);
     sockets.delete(socket);
     if (connected) { open--; closedByServer++; }
-    if (reconnect) setTimeout(() => connect(kind), reconnectDelayMs);
+    setTimeout(() => connect(kind), reconnectDelayMs);
   });
 }
 let i = 0;
@@ -64,7 +63,7 @@ export class ConnectionFlood {
 
   constructor(port: number, options: { silent: number; slow: number; host: string; reconnectDelayMs?: number; slowByteIntervalMs?: number }) {
     const args = [port, options.silent, options.slow, options.host, options.reconnectDelayMs ?? 200, options.slowByteIntervalMs ?? 1_000];
-    this.child = spawn(process.execPath, ['-e', FLOOD_SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    this.child = spawn(process.execPath, ['-e', FLOOD_SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.last = JSON.parse(line) as FloodReport;
@@ -77,11 +76,6 @@ export class ConnectionFlood {
 
   get pid(): number | undefined {
     return this.child.pid;
-  }
-
-  /** Connections the server closes stay closed from now on. */
-  stopReconnecting(): void {
-    this.child.send('stop-reconnecting');
   }
 
   async stop(): Promise<void> {
