@@ -2,13 +2,29 @@ import { hash } from 'node:crypto';
 
 /** SHA-256's block size: HMAC pads its key to one block. */
 const SHA256_BLOCK_BYTES = 64;
+const SHA256_DIGEST_BYTES = 32;
 const INNER_PAD = 0x36;
 const OUTER_PAD = 0x5c;
+/**
+ * Messages up to this many bytes are hashed from one buffer reused by every key (SigV4's strings
+ * to sign are ~150 bytes); longer ones get a buffer of their own.
+ */
+const SCRATCH_MESSAGE_BYTES_MAX = 4096;
+
+/**
+ * The inner hash's input (padded key, then the message) and the outer one's (padded key, then the
+ * inner digest), reused: digests run synchronously on one thread, so no two use them at once.
+ */
+const innerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SCRATCH_MESSAGE_BYTES_MAX);
+const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SHA256_DIGEST_BYTES);
 
 /**
  * An HMAC-SHA256 key (RFC 2104) whose padded inner and outer keys are computed once. Node's
  * createHmac builds a key object on every call, which costs several times the two hashes
  * themselves; a SigV4 signer or verifier runs one HMAC per request with a key that changes once a day.
+ *
+ * The two hashes are one-shot `crypto.hash` calls asked for a latin1 string (one char per byte):
+ * in Node 20-22 asking it for a Buffer costs about three times as much (~1.4 µs against ~0.5 µs).
  */
 export class Sha256HmacKey {
   private readonly innerKey = Buffer.alloc(SHA256_BLOCK_BYTES, INNER_PAD);
@@ -25,9 +41,34 @@ export class Sha256HmacKey {
 
   /** HMAC-SHA256 of the UTF-8 bytes of `data` (or the bytes given). */
   digest(data: string | Buffer): Buffer {
-    const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'buffer');
-    return hash('sha256', Buffer.concat([this.outerKey, inner]), 'buffer');
+    return Buffer.from(this.digestAs(data, 'latin1'), 'latin1');
+  }
+
+  /** The same, as 64 lower-case hex digits (a SigV4 signature). */
+  digestHex(data: string | Buffer): string {
+    return this.digestAs(data, 'hex');
+  }
+
+  /** The same, as 32 chars of one byte each (latin1): to write into a buffer of the caller's without allocating one. */
+  digestLatin1(data: string | Buffer): string {
+    return this.digestAs(data, 'latin1');
+  }
+
+  private digestAs(data: string | Buffer, encoding: 'hex' | 'latin1'): string {
+    let inner: string;
+    // A string's UTF-8 takes at most 3 bytes per UTF-16 unit: the bound is checked without counting.
+    const fits = typeof data === 'string' ? data.length * 3 <= SCRATCH_MESSAGE_BYTES_MAX : data.length <= SCRATCH_MESSAGE_BYTES_MAX;
+    if (fits) {
+      this.innerKey.copy(innerScratch, 0);
+      const length = typeof data === 'string' ? innerScratch.write(data, SHA256_BLOCK_BYTES, 'utf8') : data.copy(innerScratch, SHA256_BLOCK_BYTES);
+      inner = hash('sha256', innerScratch.subarray(0, SHA256_BLOCK_BYTES + length), 'latin1');
+    } else {
+      const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'latin1');
+    }
+    this.outerKey.copy(outerScratch, 0);
+    outerScratch.write(inner, SHA256_BLOCK_BYTES, 'latin1');
+    return hash('sha256', outerScratch, encoding);
   }
 }
 

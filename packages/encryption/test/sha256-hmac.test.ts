@@ -40,3 +40,29 @@ describe('sha256Hex', () => {
     expect(sha256Hex(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 });
+
+describe('Sha256HmacKey digests in every form', () => {
+  it('agree with createHmac as bytes, hex and latin1, for messages on both sides of the reused buffer and keys interleaved', () => {
+    const longKey = randomBytes(80);
+    const keys = [new Sha256HmacKey('k1'), new Sha256HmacKey(longKey)];
+    const raw = [Buffer.from('k1'), longKey];
+    for (const length of [0, 1, 63, 64, 200, 1365, 1366, 4095, 4096, 4097, 10_000]) {
+      for (const message of [randomBytes(length), 'a'.repeat(length), '€'.repeat(length)]) {
+        for (let k = 0; k < keys.length; k++) {
+          const expected = createHmac('sha256', raw[k]).update(message).digest();
+          expect(keys[k].digest(message).equals(expected)).toBe(true);
+          expect(keys[k].digestHex(message)).toBe(expected.toString('hex'));
+          expect(Buffer.from(keys[k].digestLatin1(message), 'latin1').equals(expected)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('a digest returned earlier is not changed by later ones (the reused buffers are not handed out)', () => {
+    const key = new Sha256HmacKey('secret');
+    const first = key.digest('a');
+    const copy = Buffer.from(first);
+    key.digest('b');
+    expect(first.equals(copy)).toBe(true);
+  });
+});
