@@ -41,6 +41,8 @@ interface Cached {
   secret?: string;
   /** The key's policies, parsed (empty: none attached). */
   policies: readonly PolicyDocument[];
+  /** What `find` hands verification, made on first use (an entry is replaced whenever its record changes). */
+  verification?: VerificationKey;
 }
 
 /** Stands in for a stored policy that no longer parses: it allows nothing, so the key fails closed. */
@@ -94,7 +96,8 @@ export class AccessKeyStore {
     const cached = this.cache.get(accessKeyId);
     if (!cached || cached.secret === undefined) return undefined;
     const { record } = cached;
-    return { accessKeyId, secret: cached.secret, name: record.name, enabled: record.enabled, admin: record.admin };
+    cached.verification ??= Object.freeze({ accessKeyId, secret: cached.secret, name: record.name, enabled: record.enabled, admin: record.admin });
+    return cached.verification;
   }
 
   /**
@@ -172,7 +175,7 @@ export class AccessKeyStore {
         return;
       }
       // Unless a refresh meanwhile read something newer, remember what was written.
-      if (this.cache.get(before.accessKeyId)?.record === before) this.cache.set(before.accessKeyId, { ...cached, record: after });
+      if (this.cache.get(before.accessKeyId)?.record === before) this.cache.set(before.accessKeyId, { ...cached, record: after, verification: undefined });
       if (!this.resealed.has(before.accessKeyId)) {
         this.resealed.add(before.accessKeyId);
         this.log.info('access key secret re-sealed under the current master key', {

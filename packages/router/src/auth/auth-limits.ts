@@ -11,6 +11,13 @@ export const PRESIGNED_EXPIRES_SECONDS_MAX = 7 * 24 * 60 * 60;
  * cluster across a day boundary; beyond it the oldest is dropped and derived again when needed.
  */
 export const SIGNING_KEY_CACHE_ENTRIES_MAX = 10_000;
+/**
+ * Authorization header prefixes (key, scope and signed headers: the text before `Signature=`) kept
+ * parsed: one per key, day and SDK a router sees; past this the cache starts over.
+ */
+export const AUTHORIZATION_PREFIXES_CACHED_MAX = 1_000;
+/** ... each at most this long (an SDK's is ~250 characters): the cache holds at most ~1 MB of them. */
+export const AUTHORIZATION_PREFIX_CACHED_CHARS_MAX = 1_024;
 /** Signed headers one request may name: SDKs sign fewer than 10; a bound keeps canonicalisation cheap. */
 export const SIGNED_HEADERS_COUNT_MAX = 64;
 /** Access keys the catalog may hold: every router keeps them all in memory. */

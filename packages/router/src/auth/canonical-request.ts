@@ -10,20 +10,14 @@ import { SIGV4_ALGORITHM, sha256Hex, uriEncode } from './sigv4-encoding';
  * query) makes another signature.
  */
 export function canonicalRequest(request: SignedRequest, parts: SignatureParts, payloadHash: string): string {
-  return [
-    request.method.toUpperCase(),
-    canonicalUri(request.url),
-    canonicalQuery(request.url, parts.presigned),
-    canonicalHeaders(request, parts.signedHeaders),
-    parts.signedHeaders.join(';'),
-    payloadHash,
-  ].join('\n');
+  const method = request.method === 'POST' ? 'POST' : request.method.toUpperCase();
+  const { url } = request;
+  return `${method}\n${canonicalUri(url)}\n${canonicalQuery(url, parts.presigned)}\n${canonicalHeaders(request, parts.signedHeaders)}\n${parts.signedHeadersText}\n${payloadHash}`;
 }
 
 /** AWS4-HMAC-SHA256 \n time \n scope \n hash of the canonical request. */
 export function stringToSign(parts: SignatureParts, canonical: string): string {
-  const { date, region, service, terminator } = parts.scope;
-  return [SIGV4_ALGORITHM, parts.requestDate, `${date}/${region}/${service}/${terminator}`, sha256Hex(canonical)].join('\n');
+  return `${SIGV4_ALGORITHM}\n${parts.requestDate}\n${parts.scopeText}\n${sha256Hex(canonical)}`;
 }
 
 /**
@@ -57,7 +51,7 @@ export function canonicalQuery(url: string, presigned: boolean): string {
 }
 
 /** name:value lines of the signed headers: values trimmed, inner runs of spaces made one, repeats joined by ','. */
-export function canonicalHeaders(request: SignedRequest, signedHeaders: string[]): string {
+export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly string[]): string {
   if (!signedHeaders.includes('host') && !signedHeaders.includes(':authority')) {
     throw new IncompleteSignatureException("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
@@ -69,8 +63,12 @@ export function canonicalHeaders(request: SignedRequest, signedHeaders: string[]
   }
   // An x-amz-* header changes what the request does (X-Amz-Target picks the operation): one sent
   // unsigned could be swapped on the way. The payload hash header is exempt: the body is hashed as received.
-  const unsigned = Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedHeaders.includes(name));
-  if (unsigned.length > 0) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
+  // (A loop, not filter(): this runs on every request and most have no such header.)
+  let unsigned: string[] | undefined;
+  for (const name in request.headers) {
+    if (name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedHeaders.includes(name)) (unsigned ??= []).push(name);
+  }
+  if (unsigned !== undefined) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
   return lines;
 }
 

@@ -1,5 +1,5 @@
 import { IncompleteSignatureException, MissingAuthenticationTokenException } from '@triad/model';
-import { PRESIGNED_EXPIRES_SECONDS_MAX, SIGNED_HEADERS_COUNT_MAX } from './auth-limits';
+import { AUTHORIZATION_PREFIX_CACHED_CHARS_MAX, AUTHORIZATION_PREFIXES_CACHED_MAX, PRESIGNED_EXPIRES_SECONDS_MAX, SIGNED_HEADERS_COUNT_MAX } from './auth-limits';
 import { headerValue, queryParameters, type SignedRequest } from './signed-request';
 import { SIGV4_ALGORITHM, parseAmzDate } from './sigv4-encoding';
 
@@ -9,9 +9,13 @@ export interface SignatureParts {
   presigned: boolean;
   accessKeyId: string;
   /** The credential scope: date (YYYYMMDD), region, service and terminator, as sent. */
-  scope: { date: string; region: string; service: string; terminator: string };
-  /** Lower-case header names, in the order sent (SigV4 has them sorted). */
-  signedHeaders: string[];
+  scope: Readonly<{ date: string; region: string; service: string; terminator: string }>;
+  /** The same joined by '/', as the string to sign has it. */
+  scopeText: string;
+  /** Lower-case header names, in the order sent (SigV4 has them sorted). Shared between requests: never changed. */
+  signedHeaders: readonly string[];
+  /** The same joined by ';', as the canonical request has it. */
+  signedHeadersText: string;
   /** Hex, as sent. */
   signature: string;
   /** The request's time as sent (X-Amz-Date, or the Date header), and in ms since the epoch. */
@@ -41,19 +45,69 @@ export function parseSignature(request: SignedRequest): SignatureParts {
   throw new MissingAuthenticationTokenException(MISSING_TOKEN_MESSAGE);
 }
 
-/** The header as every SDK writes it: parsed with one match, the general parser below handles the rest. */
-const SDK_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([0-9a-f]{64})$/;
+/**
+ * The part of the header every SDK writes before `Signature=`: key id, credential scope and signed
+ * headers. A client sends the same text on every request for a day (only the signature changes),
+ * so what it says is parsed once and looked up by its text after that.
+ */
+const SDK_AUTHORIZATION_PREFIX = /^AWS4-HMAC-SHA256 Credential=([^,\s]+), ?SignedHeaders=([^,\s]+), ?$/;
+const SIGNATURE_FIELD = 'Signature=';
+const SIGNATURE_HEX_CHARS = 64;
+
+type HeaderPrefix = Pick<SignatureParts, 'accessKeyId' | 'scope' | 'scopeText' | 'signedHeaders' | 'signedHeadersText'>;
+
+/** Parsed header prefixes by their text; emptied when full (a flood of made-up prefixes only costs their parse, as without it). */
+const headerPrefixes = new Map<string, HeaderPrefix>();
+
+/** `[0-9a-f]{64}`: the signature as SDKs write it. */
+function isLowerHexSignature(text: string): boolean {
+  if (text.length !== SIGNATURE_HEX_CHARS) return false;
+  for (let i = 0; i < SIGNATURE_HEX_CHARS; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * The header as every SDK writes it (`AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=<64
+ * lower-case hex>`), or undefined for any other shape (the general parser below handles the rest).
+ */
+function sdkAuthorizationPrefix(header: string): HeaderPrefix | undefined {
+  const at = header.length - SIGNATURE_HEX_CHARS - SIGNATURE_FIELD.length;
+  if (at <= 0 || !header.startsWith(SIGNATURE_FIELD, at) || !isLowerHexSignature(header.slice(at + SIGNATURE_FIELD.length))) return undefined;
+  const text = header.slice(0, at);
+  const known = headerPrefixes.get(text);
+  if (known !== undefined) return known;
+  const sdk = SDK_AUTHORIZATION_PREFIX.exec(text);
+  if (!sdk) return undefined;
+  const credential = credentialParts(sdk[1]);
+  const signedHeaders = signedHeaderList(sdk[2]);
+  const prefix: HeaderPrefix = { ...credential, signedHeaders, signedHeadersText: signedHeaders.join(';') };
+  if (text.length <= AUTHORIZATION_PREFIX_CACHED_CHARS_MAX) {
+    if (headerPrefixes.size >= AUTHORIZATION_PREFIXES_CACHED_MAX) headerPrefixes.clear();
+    headerPrefixes.set(text, prefix);
+  }
+  return prefix;
+}
 
 function parseAuthorizationHeader(request: SignedRequest, header: string): SignatureParts {
-  const sdk = SDK_AUTHORIZATION.exec(header);
   const xAmzDate = headerValue(request, 'x-amz-date');
-  if (sdk && xAmzDate !== undefined) {
+  const sdk = xAmzDate === undefined ? undefined : sdkAuthorizationPrefix(header);
+  if (sdk !== undefined) {
+    const ms = parseAmzDate(xAmzDate!);
+    if (ms === undefined) throw badAmzDate(xAmzDate!);
     return {
       presigned: false,
-      ...credentialParts(sdk[1]),
-      signedHeaders: signedHeaderList(sdk[2]),
-      signature: sdk[3],
-      ...requestTime(xAmzDate, undefined),
+      accessKeyId: sdk.accessKeyId,
+      scope: sdk.scope,
+      scopeText: sdk.scopeText,
+      signedHeaders: sdk.signedHeaders,
+      signedHeadersText: sdk.signedHeadersText,
+      signature: header.slice(header.length - SIGNATURE_HEX_CHARS),
+      requestDate: xAmzDate!,
+      requestTimeMs: ms,
+      dateSource: 'X-Amz-Date',
       sessionToken: headerValue(request, 'x-amz-security-token'),
     };
   }
@@ -86,7 +140,7 @@ function parseAuthorizationHeader(request: SignedRequest, header: string): Signa
   return {
     presigned: false,
     ...credentialParts(credential!),
-    signedHeaders: signedHeaderList(signedHeaders!),
+    ...signedHeaderParts(signedHeaders!),
     signature: signature!,
     ...time,
     sessionToken: headerValue(request, 'x-amz-security-token'),
@@ -117,7 +171,7 @@ function parsePresigned(request: SignedRequest, query: Map<string, string>): Sig
   return {
     presigned: true,
     ...credentialParts(query.get('X-Amz-Credential')!),
-    signedHeaders: signedHeaderList(query.get('X-Amz-SignedHeaders')!),
+    ...signedHeaderParts(query.get('X-Amz-SignedHeaders')!),
     signature: query.get('X-Amz-Signature')!,
     ...requestTime(query.get('X-Amz-Date'), undefined),
     expiresSeconds,
@@ -126,7 +180,7 @@ function parsePresigned(request: SignedRequest, query: Map<string, string>): Sig
 }
 
 /** ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request. */
-function credentialParts(credential: string): Pick<SignatureParts, 'accessKeyId' | 'scope'> {
+function credentialParts(credential: string): Pick<SignatureParts, 'accessKeyId' | 'scope' | 'scopeText'> {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts.some((p) => p === '')) {
     throw new IncompleteSignatureException(
@@ -134,7 +188,12 @@ function credentialParts(credential: string): Pick<SignatureParts, 'accessKeyId'
     );
   }
   const [accessKeyId, date, region, service, terminator] = parts;
-  return { accessKeyId, scope: { date, region, service, terminator } };
+  return { accessKeyId, scope: { date, region, service, terminator }, scopeText: `${date}/${region}/${service}/${terminator}` };
+}
+
+function signedHeaderParts(value: string): Pick<SignatureParts, 'signedHeaders' | 'signedHeadersText'> {
+  const signedHeaders = signedHeaderList(value);
+  return { signedHeaders, signedHeadersText: signedHeaders.join(';') };
 }
 
 function signedHeaderList(value: string): string[] {
@@ -144,10 +203,14 @@ function signedHeaderList(value: string): string[] {
   return names;
 }
 
+function badAmzDate(xAmzDate: string): IncompleteSignatureException {
+  return new IncompleteSignatureException(`Date must be in ISO-8601 'basic format'. Got '${xAmzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+}
+
 function requestTime(xAmzDate: string | undefined, date: string | undefined): Pick<SignatureParts, 'requestDate' | 'requestTimeMs' | 'dateSource'> {
   if (xAmzDate !== undefined) {
     const ms = parseAmzDate(xAmzDate);
-    if (ms === undefined) throw new IncompleteSignatureException(`Date must be in ISO-8601 'basic format'. Got '${xAmzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    if (ms === undefined) throw badAmzDate(xAmzDate);
     return { requestDate: xAmzDate, requestTimeMs: ms, dateSource: 'X-Amz-Date' };
   }
   // RFC 7231's HTTP date (Mon, 09 Sep 2011 23:36:00 GMT): the SDKs send X-Amz-Date, old clients Date.

@@ -21,6 +21,8 @@ export class SigningKeyCache {
   private readonly entries = new Map<string, Entry>();
   /** The id of the entry at the end of `entries` (the most recently used). */
   private lastUsed: string | undefined;
+  /** What the last lookup asked and got: a client's run of requests asks the same, and needs no id built. */
+  private last: { accessKeyId: string; secret: string; date: string; region: string; service: string; key: Sha256HmacKey } | undefined;
 
   constructor(private readonly capacity = SIGNING_KEY_CACHE_ENTRIES_MAX) {}
 
@@ -29,6 +31,14 @@ export class SigningKeyCache {
   }
 
   signingKey(accessKeyId: string, secret: string, date: string, region: string, service: string): Sha256HmacKey {
+    const last = this.last;
+    if (last && last.accessKeyId === accessKeyId && last.secret === secret && last.date === date && last.region === region && last.service === service) return last.key;
+    const key = this.lookUp(accessKeyId, secret, date, region, service);
+    this.last = { accessKeyId, secret, date, region, service, key };
+    return key;
+  }
+
+  private lookUp(accessKeyId: string, secret: string, date: string, region: string, service: string): Sha256HmacKey {
     const id = `${accessKeyId}/${date}/${region}/${service}`;
     const hit = this.entries.get(id);
     if (hit && hit.secret === secret) {
@@ -53,5 +63,6 @@ export class SigningKeyCache {
   forget(accessKeyId: string): void {
     for (const id of [...this.entries.keys()]) if (id.startsWith(`${accessKeyId}/`)) this.entries.delete(id);
     this.lastUsed = undefined;
+    this.last = undefined;
   }
 }

@@ -54,17 +54,31 @@ export function verifySignature(
   const canonical = canonicalRequest(request, parts, sha256Hex(request.body));
   const { date, region, service } = parts.scope;
   const signingKey = cache.signingKey(key.accessKeyId, key.secret, date, region, service);
-  const expected = signingKey.digest(stringToSign(parts, canonical));
-  // Compared as bytes in constant time; a signature that is not 64 hex digits cannot match.
-  const given = /^[0-9a-fA-F]{64}$/.test(parts.signature) ? Buffer.from(parts.signature, 'hex') : undefined;
-  if (given === undefined || !timingSafeEqual(given, expected)) {
+  if (!signatureMatches(parts.signature, signingKey.digestLatin1(stringToSign(parts, canonical)))) {
     throw new InvalidSignatureException(SIGNATURE_MISMATCH_MESSAGE);
   }
   return { accessKeyId: key.accessKeyId, name: key.name, admin: key.admin, authenticated: true };
 }
 
+/** The signature sent and the one computed, as bytes (reused: verification is synchronous, one at a time). */
+const givenBytes = Buffer.alloc(32);
+const expectedBytes = Buffer.alloc(32);
+
+/**
+ * Whether the signature sent (hex) is the one computed (32 bytes as latin1 chars), compared as bytes
+ * in constant time. A signature that is not 64 hex digits cannot match: Buffer's hex decoding stops
+ * at the first character that is not one, so fewer than 32 bytes come out.
+ */
+function signatureMatches(given: string, expectedLatin1: string): boolean {
+  if (given.length !== 64 || givenBytes.write(given, 0, 'hex') !== 32) return false;
+  expectedBytes.write(expectedLatin1, 0, 'latin1');
+  return timingSafeEqual(givenBytes, expectedBytes);
+}
+
 function checkScope(parts: SignatureParts, options: VerifyOptions): void {
   const { date, region, service, terminator } = parts.scope;
+  // The common case, without slicing the request's date.
+  if (service === options.service && region === options.region && terminator === SCOPE_TERMINATOR && date.length === 8 && parts.requestDate.startsWith(date)) return;
   if (service !== options.service) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${options.service}'. `);
   if (region !== options.region) throw new InvalidSignatureException(`Credential should be scoped to a valid region, not '${region}'. `);
   if (terminator !== SCOPE_TERMINATOR) {
@@ -79,25 +93,24 @@ function checkScope(parts: SignatureParts, options: VerifyOptions): void {
 
 /** AWS's window: 5 minutes either side of its clock (a presigned URL: until it expires). */
 function checkTime(parts: SignatureParts, nowMs: number): void {
-  // Formatted only for a refusal: most requests pass, and formatting dates costs more than comparing.
-  const now = () => amzDate(nowMs);
+  // Dates are formatted only for a refusal: most requests pass, and formatting costs more than comparing.
   if (parts.requestTimeMs - nowMs > SIGNATURE_CLOCK_SKEW_MS_MAX) {
     throw new InvalidSignatureException(
-      `Signature not yet current: ${parts.requestDate} is still later than ${amzDate(nowMs + SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now()} + 5 min.)`,
+      `Signature not yet current: ${parts.requestDate} is still later than ${amzDate(nowMs + SIGNATURE_CLOCK_SKEW_MS_MAX)} (${amzDate(nowMs)} + 5 min.)`,
     );
   }
   if (parts.presigned && parts.expiresSeconds !== undefined) {
     const expiresMs = parts.expiresSeconds * 1000;
     if (nowMs - parts.requestTimeMs > expiresMs) {
       throw new InvalidSignatureException(
-        `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - expiresMs)} (${now()} - ${parts.expiresSeconds} sec.)`,
+        `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - expiresMs)} (${amzDate(nowMs)} - ${parts.expiresSeconds} sec.)`,
       );
     }
     return;
   }
   if (nowMs - parts.requestTimeMs > SIGNATURE_CLOCK_SKEW_MS_MAX) {
     throw new InvalidSignatureException(
-      `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - SIGNATURE_CLOCK_SKEW_MS_MAX)} (${now()} - 5 min.)`,
+      `Signature expired: ${parts.requestDate} is now earlier than ${amzDate(nowMs - SIGNATURE_CLOCK_SKEW_MS_MAX)} (${amzDate(nowMs)} - 5 min.)`,
     );
   }
 }
