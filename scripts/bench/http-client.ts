@@ -10,7 +10,7 @@
  * decoded unless the caller asks for the body.
  */
 import { performance } from 'node:perf_hooks';
-import { signedHeaders, type SigningCredentials } from '@triad/cli';
+import { DynamoDbSigner, type SigningCredentials } from '@triad/cli';
 import { ConnectionError, HttpConnection, type Endpoint } from './http-connection';
 
 export interface CallResult {
@@ -42,6 +42,11 @@ export class DynamoHttpClient {
   private readonly connections = new Set<HttpConnection>();
   private readonly heads = new Map<string, string>();
   private cachedSecond = -1;
+  /** Given credentials: signs each request (a target that enforces authentication). */
+  private readonly signer?: DynamoDbSigner;
+  /** Signed requests' heads up to the signature, by operation, for the X-Amz-Date `signedAmzDate`. */
+  private readonly signedHeads = new Map<string, string>();
+  private signedAmzDate = '';
   private closed = false;
 
   constructor(
@@ -49,7 +54,7 @@ export class DynamoHttpClient {
     private readonly maxSockets: number,
     private readonly timeoutMs: number,
     /** Sign every request with these (SigV4 over its body); none: the fake header. */
-    private readonly credentials?: SigningCredentials,
+    credentials?: SigningCredentials,
   ) {
     this.url = new URL(endpoint);
     const isHttps = this.url.protocol === 'https:';
@@ -61,6 +66,11 @@ export class DynamoHttpClient {
     };
     this.hostHeader = this.url.host;
     this.path = this.url.pathname || '/';
+    if (credentials) {
+      // The signer signs POST / (DynamoDB's one path), as the SDKs send it.
+      if (this.path !== '/') throw new Error(`a signed endpoint must be at '/': ${endpoint}`);
+      this.signer = new DynamoDbSigner(credentials, 'us-east-1', this.hostHeader);
+    }
   }
 
   /** The request head of an operation up to Content-Length; X-Amz-Date and Authorization change once per second. */
@@ -85,12 +95,25 @@ export class DynamoHttpClient {
     return head;
   }
 
-  /** A request signed over its body, as an SDK sends it (the signature covers the body, so no head is reused). */
-  private signedRequest(op: string, body: string, credentials: SigningCredentials): string {
-    const headers = signedHeaders(this.url, `${TARGET_PREFIX}${op}`, body, credentials, 'us-east-1', Date.now());
-    let head = `POST ${this.path} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  /**
+   * A request signed over its body, as an SDK sends it (the signature covers the body, so only the
+   * head up to the signature is reused: it changes once a second per operation).
+   */
+  private signedRequest(op: string, body: string, signer: DynamoDbSigner): string {
+    const amzDate = signer.amzDate(Date.now());
+    if (amzDate !== this.signedAmzDate) {
+      this.signedAmzDate = amzDate;
+      this.signedHeads.clear();
+    }
+    const target = `${TARGET_PREFIX}${op}`;
+    let head = this.signedHeads.get(op);
+    if (head === undefined) {
+      head =
+        `POST / HTTP/1.1\r\ncontent-type: application/x-amz-json-1.0\r\nhost: ${this.hostHeader}\r\nx-amz-date: ${amzDate}\r\n` +
+        `x-amz-target: ${target}\r\nauthorization: ${signer.authorizationPrefix()}`;
+      this.signedHeads.set(op, head);
+    }
+    return `${head}${signer.signature(target, body)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   }
 
   private acquire(): Promise<HttpConnection | undefined> {
@@ -139,7 +162,7 @@ export class DynamoHttpClient {
     if (!connection) return { ok: false, status: 0, errorType: 'ClientClosed', latencyMs: 0 };
     let response;
     try {
-      response = await connection.request(this.credentials ? this.signedRequest(op, body, this.credentials) : `${this.head(op)}${Buffer.byteLength(body)}\r\n\r\n${body}`, this.timeoutMs);
+      response = await connection.request(this.signer ? this.signedRequest(op, body, this.signer) : `${this.head(op)}${Buffer.byteLength(body)}\r\n\r\n${body}`, this.timeoutMs);
     } catch (error) {
       const e = error as ConnectionError;
       return { ok: false, status: 0, errorType: e.code, message: e.message, latencyMs: performance.now() - start };

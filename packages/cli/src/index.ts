@@ -1,6 +1,6 @@
 export * from './format-status';
 // SigV4 signing of a JSON POST to a router (the CLI's admin calls, the benchmark's signed load).
-export { signedHeaders, type SigningCredentials } from './sigv4-sign';
+export { DynamoDbSigner, signedHeaders, type SigningCredentials } from './sigv4-sign';
 // The change runner and its cluster (over gRPC, or any StorageConnector), for tools that run a join or
 // decommission themselves (the chaos soak, the simulator).
 export { runChange, type ChangeCluster, type ChangeIntent, type ChangeListener } from './change-runner';

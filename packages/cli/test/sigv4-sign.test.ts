@@ -30,3 +30,20 @@ describe("the CLI's SigV4 signer", () => {
     expect(headers.authorization).toContain(`Credential=AKID/${headers['x-amz-date'].slice(0, 8)}/${region}/dynamodb/aws4_request`);
   });
 });
+
+describe('DynamoDbSigner', () => {
+  test('operations interleaved within a second, and seconds and days going by, each sign as the reference', () => {
+    const url = new URL('http://127.0.0.1:8000/');
+    const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret-one' };
+    const start = Date.UTC(2026, 11, 7, 23, 59, 58, 500);
+    for (let step = 0; step < 8; step++) {
+      const nowMs = start + step * 600;
+      for (const target of ['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.PutItem', 'DynamoDB_20120810.GetItem']) {
+        const body = `{"step":${step},"target":"${target}"}`;
+        const headers = signedHeaders(url, target, body, credentials, 'us-east-1', nowMs);
+        expect(headers['x-amz-target']).toBe(target);
+        expect(/Signature=([0-9a-f]{64})$/.exec(headers.authorization)?.[1]).toBe(referenceSignature(headers, body, credentials.secretAccessKey, 'us-east-1'));
+      }
+    }
+  });
+});

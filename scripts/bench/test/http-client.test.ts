@@ -1,6 +1,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { realEnvironment } from '@triad/runtime';
 import { DynamoHttpClient } from '../http-client';
+import { EnforcingAuthenticator } from '../../../packages/router/src/auth/authenticator';
+import { signedRequestOf } from '../../../packages/router/src/auth/http-auth';
+import type { VerificationKey } from '../../../packages/router/src/auth/verify-signature';
 
 /** A real HTTP server on loopback that answers as the test tells it to. */
 async function serve(handler: http.RequestListener): Promise<{ endpoint: string; server: http.Server; connections: () => number }> {
@@ -66,6 +70,37 @@ describe('DynamoHttpClient', () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(await client.call('GetItem', '{}')).toMatchObject({ ok: false, status: 0, errorType: 'ECONNREFUSED' });
+  });
+
+  it("signs every request so that the router's verification accepts it (its signed heads are reused, its signatures are not)", async () => {
+    const key: VerificationKey = { accessKeyId: 'BENCHKEY', secret: 'bench-secret-0123456789-abcdef', name: 'bench', enabled: true, admin: false };
+    const authenticator = new EnforcingAuthenticator({ find: (id) => (id === key.accessKeyId ? key : undefined) }, 'us-east-1', realEnvironment);
+    const outcomes: string[] = [];
+    const { endpoint, server } = await serve(async (req, res) => {
+      const body = Buffer.from(await readBody(req));
+      try {
+        outcomes.push(`${authenticator.authenticate(signedRequestOf(req, body)).name} ${req.headers['x-amz-target']}`);
+        res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+      } catch (error) {
+        outcomes.push((error as Error).name);
+        res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.0' });
+      }
+      res.end('{}');
+    });
+    const client = new DynamoHttpClient(endpoint, 2, 5000, { accessKeyId: key.accessKeyId, secretAccessKey: key.secret });
+    const wrong = new DynamoHttpClient(endpoint, 1, 5000, { accessKeyId: key.accessKeyId, secretAccessKey: 'another-secret-0123456789-abcdef' });
+    closers.push(() => client.close(), () => wrong.close(), () => server.close());
+    for (const [op, body] of [['GetItem', '{"TableName":"t","Key":{"k":{"S":"1"}}}'], ['PutItem', '{"TableName":"tü","Item":{"k":{"S":"€😀"}}}'], ['GetItem', '{}'], ['GetItem', '']]) {
+      expect(await client.call(op, body)).toMatchObject({ ok: true });
+    }
+    expect(await wrong.call('GetItem', '{}')).toMatchObject({ ok: false, status: 400 });
+    expect(outcomes).toEqual([
+      'bench DynamoDB_20120810.GetItem',
+      'bench DynamoDB_20120810.PutItem',
+      'bench DynamoDB_20120810.GetItem',
+      'bench DynamoDB_20120810.GetItem',
+      'InvalidSignatureException',
+    ]);
   });
 
   it('answers calls made after close() with ClientClosed', async () => {
