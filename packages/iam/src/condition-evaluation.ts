@@ -1,6 +1,6 @@
 import type { Condition } from './policy-document';
 import type { ConditionOperator, Ordering } from './condition-operator';
-import type { RequestKeys } from './request-context';
+import type { KeyLookup } from './request-context';
 import { substituteVariables } from './policy-variables';
 import { wildcardMatch } from './wildcard';
 
@@ -13,7 +13,7 @@ import { wildcardMatch } from './wildcard';
  * - `ForAnyValue:` holds when at least one value matches, never when the key is absent;
  * - a positive operator matches a value when any policy value matches it, a negated one when none does.
  */
-export function conditionHolds(condition: Condition, keys: RequestKeys): boolean {
+export function conditionHolds(condition: Condition, keys: KeyLookup): boolean {
   const { operator } = condition;
   const requestValues = keys.get(condition.key);
   const absent = !requestValues || requestValues.length === 0;
@@ -22,7 +22,7 @@ export function conditionHolds(condition: Condition, keys: RequestKeys): boolean
   }
   const policyValues = condition.values.map((v) => (usesVariables(operator) ? substituteVariables(v, keys) : v));
   const matchesOne = (requestValue: string): boolean => {
-    const anyMatch = policyValues.some((p) => p !== undefined && compare(operator, requestValue, p));
+    const anyMatch = policyValues.some((p) => p !== undefined && policyValueMatches(operator, requestValue, p));
     return operator.negated ? !anyMatch : anyMatch;
   };
   if (operator.set === 'forAllValues') return absent || requestValues.every(matchesOne);
@@ -33,12 +33,13 @@ export function conditionHolds(condition: Condition, keys: RequestKeys): boolean
   return requestValues.some(matchesOne);
 }
 
-function usesVariables(operator: ConditionOperator): boolean {
+/** Whether policy variables are substituted in the operator's values (string and ARN comparisons). */
+export function usesVariables(operator: ConditionOperator): boolean {
   return operator.comparison === 'string' || operator.comparison === 'stringIgnoreCase' || operator.comparison === 'stringLike' || operator.comparison === 'arn' || operator.comparison === 'arnLike';
 }
 
 /** The positive comparison of one request value with one policy value. */
-function compare(operator: ConditionOperator, requestValue: string, policyValue: string): boolean {
+export function policyValueMatches(operator: ConditionOperator, requestValue: string, policyValue: string): boolean {
   switch (operator.comparison) {
     case 'string':
     case 'arn':

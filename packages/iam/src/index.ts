@@ -5,5 +5,6 @@ export { POLICY_DOCUMENT_CHARS_MAX } from './limits';
 export { parsePolicyDocument, PolicyError, type Condition, type PolicyDocument, type Statement } from './policy-document';
 export { evaluatePolicies, statementApplies, type Decision } from './policy-evaluation';
 export { substituteVariables } from './policy-variables';
-export { requestKeys, withKeys, type AuthorizationRequest, type RequestKeys } from './request-context';
-export { wildcardMatch } from './wildcard';
+export { requestKeys, withKeys, type AuthorizationRequest, type KeyLookup, type RequestKeys } from './request-context';
+export { compileWildcard, wildcardMatch } from './wildcard';
+export { compilePolicies, type CompiledPolicies } from './compiled-policies';

@@ -1,4 +1,4 @@
-import type { RequestKeys } from './request-context';
+import type { KeyLookup } from './request-context';
 
 /**
  * IAM's policy variables in Resource and condition values: `${aws:username}` becomes the request's
@@ -8,7 +8,7 @@ import type { RequestKeys } from './request-context';
  */
 const VARIABLE = /\$\{([^}]*)\}/g;
 
-export function substituteVariables(value: string, keys: RequestKeys): string | undefined {
+export function substituteVariables(value: string, keys: KeyLookup): string | undefined {
   if (!value.includes('${')) return value;
   let unresolved = false;
   const out = value.replace(VARIABLE, (_whole, name: string) => {

@@ -15,6 +15,15 @@ export interface AuthorizationRequest {
 
 export type RequestKeys = ReadonlyMap<string, readonly string[]>;
 
+/**
+ * What evaluation reads of a request's keys: one key's values by lower-case name. A RequestKeys
+ * is one; a caller may also answer from layers (the request's own keys, then the principal's)
+ * without merging them into a new map per request.
+ */
+export interface KeyLookup {
+  get(name: string): readonly string[] | undefined;
+}
+
 /** Builds request keys from a plain record, lower-casing names and leaving out undefined ones. */
 export function requestKeys(entries: Record<string, string | readonly string[] | undefined>): RequestKeys {
   const keys = new Map<string, readonly string[]>();
