@@ -41,7 +41,7 @@ export class Sha256HmacKey {
 
   /** HMAC-SHA256 of the UTF-8 bytes of `data` (or the bytes given). */
   digest(data: string | Buffer): Buffer {
-    return Buffer.from(this.digestAs(data, 'latin1'), 'latin1');
+    return Buffer.from(this.digestAs(data, 'binary'), 'latin1');
   }
 
   /** The same, as 64 lower-case hex digits (a SigV4 signature). */
@@ -51,20 +51,21 @@ export class Sha256HmacKey {
 
   /** The same, as 32 chars of one byte each (latin1): to write into a buffer of the caller's without allocating one. */
   digestLatin1(data: string | Buffer): string {
-    return this.digestAs(data, 'latin1');
+    return this.digestAs(data, 'binary');
   }
 
-  private digestAs(data: string | Buffer, encoding: 'hex' | 'latin1'): string {
+  /** 'binary' is Node's other name for latin1 (the one @types/node lists for crypto.hash). */
+  private digestAs(data: string | Buffer, encoding: 'hex' | 'binary'): string {
     let inner: string;
     // A string's UTF-8 takes at most 3 bytes per UTF-16 unit: the bound is checked without counting.
     const fits = typeof data === 'string' ? data.length * 3 <= SCRATCH_MESSAGE_BYTES_MAX : data.length <= SCRATCH_MESSAGE_BYTES_MAX;
     if (fits) {
       this.innerKey.copy(innerScratch, 0);
       const length = typeof data === 'string' ? innerScratch.write(data, SHA256_BLOCK_BYTES, 'utf8') : data.copy(innerScratch, SHA256_BLOCK_BYTES);
-      inner = hash('sha256', innerScratch.subarray(0, SHA256_BLOCK_BYTES + length), 'latin1');
+      inner = hash('sha256', innerScratch.subarray(0, SHA256_BLOCK_BYTES + length), 'binary');
     } else {
       const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'latin1');
+      inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'binary');
     }
     this.outerKey.copy(outerScratch, 0);
     outerScratch.write(inner, SHA256_BLOCK_BYTES, 'latin1');
