@@ -17,6 +17,8 @@ const SCRATCH_MESSAGE_BYTES_MAX = 4096;
  */
 const innerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SCRATCH_MESSAGE_BYTES_MAX);
 const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SHA256_DIGEST_BYTES);
+/** The key whose padded keys the scratch buffers start with (a verifier or signer uses one key for a run of requests). */
+let scratchKey: Sha256HmacKey | undefined;
 
 /**
  * An HMAC-SHA256 key (RFC 2104) whose padded inner and outer keys are computed once. Node's
@@ -49,25 +51,23 @@ export class Sha256HmacKey {
     return this.digestAs(data, 'hex');
   }
 
-  /** The same, as 32 chars of one byte each (latin1): to write into a buffer of the caller's without allocating one. */
-  digestLatin1(data: string | Buffer): string {
-    return this.digestAs(data, 'binary');
-  }
-
   /** 'binary' is Node's other name for latin1 (the one @types/node lists for crypto.hash). */
   private digestAs(data: string | Buffer, encoding: 'hex' | 'binary'): string {
     let inner: string;
     // A string's UTF-8 takes at most 3 bytes per UTF-16 unit: the bound is checked without counting.
     const fits = typeof data === 'string' ? data.length * 3 <= SCRATCH_MESSAGE_BYTES_MAX : data.length <= SCRATCH_MESSAGE_BYTES_MAX;
-    if (fits) {
+    if (scratchKey !== this) {
       this.innerKey.copy(innerScratch, 0);
+      this.outerKey.copy(outerScratch, 0);
+      scratchKey = this;
+    }
+    if (fits) {
       const length = typeof data === 'string' ? innerScratch.write(data, SHA256_BLOCK_BYTES, 'utf8') : data.copy(innerScratch, SHA256_BLOCK_BYTES);
       inner = hash('sha256', innerScratch.subarray(0, SHA256_BLOCK_BYTES + length), 'binary');
     } else {
       const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'binary');
     }
-    this.outerKey.copy(outerScratch, 0);
     outerScratch.write(inner, SHA256_BLOCK_BYTES, 'latin1');
     return hash('sha256', outerScratch, encoding);
   }

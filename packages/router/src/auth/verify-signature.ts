@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { InvalidSignatureException, UnrecognizedClientException } from '@triad/model';
 import { SIGNATURE_CLOCK_SKEW_MS_MAX } from './auth-limits';
 import { canonicalRequest, stringToSign } from './canonical-request';
@@ -54,25 +53,35 @@ export function verifySignature(
   const canonical = canonicalRequest(request, parts, sha256Hex(request.body));
   const { date, region, service } = parts.scope;
   const signingKey = cache.signingKey(key.accessKeyId, key.secret, date, region, service);
-  if (!signatureMatches(parts.signature, signingKey.digestLatin1(stringToSign(parts, canonical)))) {
+  if (!signatureMatches(parts.signature, signingKey.digestHex(stringToSign(parts, canonical)))) {
     throw new InvalidSignatureException(SIGNATURE_MISMATCH_MESSAGE);
   }
   return { accessKeyId: key.accessKeyId, name: key.name, admin: key.admin, authenticated: true };
 }
 
-/** The signature sent and the one computed, as bytes (reused: verification is synchronous, one at a time). */
-const givenBytes = Buffer.alloc(32);
-const expectedBytes = Buffer.alloc(32);
+const SIGNATURE_HEX_CHARS = 64;
+const UPPER_A = 65;
+const UPPER_F = 70;
+const LOWER_CASE_BIT = 32;
 
 /**
- * Whether the signature sent (hex) is the one computed (32 bytes as latin1 chars), compared as bytes
- * in constant time. A signature that is not 64 hex digits cannot match: Buffer's hex decoding stops
- * at the first character that is not one, so fewer than 32 bytes come out.
+ * Whether the signature sent is the one computed (64 lower-case hex digits), in constant time: every
+ * character is compared, the differences accumulated, and nothing returns early, so how long it
+ * takes says nothing of the expected signature. Hex digits compare without regard to case (a
+ * signature is bytes; A-F is a-f). Anything that is not a hex digit differs from every character
+ * of the expected hex, so a signature that is not 64 hex digits cannot match. (A loop rather than
+ * decoding both into buffers for crypto.timingSafeEqual: three native calls fewer per request.)
  */
-function signatureMatches(given: string, expectedLatin1: string): boolean {
-  if (given.length !== 64 || givenBytes.write(given, 0, 'hex') !== 32) return false;
-  expectedBytes.write(expectedLatin1, 0, 'latin1');
-  return timingSafeEqual(givenBytes, expectedBytes);
+function signatureMatches(given: string, expectedHex: string): boolean {
+  if (given.length !== SIGNATURE_HEX_CHARS) return false;
+  let difference = 0;
+  for (let i = 0; i < SIGNATURE_HEX_CHARS; i++) {
+    let c = given.charCodeAt(i);
+    // Branches on the sender's own signature only, never on the expected one.
+    if (c >= UPPER_A && c <= UPPER_F) c |= LOWER_CASE_BIT;
+    difference |= c ^ expectedHex.charCodeAt(i);
+  }
+  return difference === 0;
 }
 
 function checkScope(parts: SignatureParts, options: VerifyOptions): void {

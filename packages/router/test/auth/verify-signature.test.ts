@@ -179,6 +179,23 @@ describe('requests the SDK signed', () => {
     expect(refusal(req)).toEqual({ name: 'InvalidSignatureException', message: SIGNATURE_MISMATCH_MESSAGE });
   });
 
+  test('the signature compares as bytes: in upper-case hex it verifies; changed in any digit, cut, lengthened or not hex, it does not', async () => {
+    const req = await signedAt(NOW);
+    const header = req.headers.authorization![0];
+    const signature = header.slice(-64);
+    const withSignature = (s: string): SignedRequest => ({ ...req, headers: { ...req.headers, authorization: [header.slice(0, -64) + s] } });
+    expect(refusal(withSignature(signature.toUpperCase()))).toBe('accepted');
+    const mismatch = { name: 'InvalidSignatureException', message: SIGNATURE_MISMATCH_MESSAGE };
+    for (const at of [0, 31, 63]) {
+      const digit = signature[at] === '0' ? '1' : '0';
+      expect(refusal(withSignature(signature.slice(0, at) + digit + signature.slice(at + 1)))).toEqual(mismatch);
+      expect(refusal(withSignature(signature.slice(0, at) + 'g' + signature.slice(at + 1)))).toEqual(mismatch);
+    }
+    for (const other of [signature.slice(0, 63), `${signature}0`, 'x'.repeat(64), `${signature.slice(0, 62)}\u0100\u0130`]) {
+      expect(refusal(withSignature(other))).toEqual(mismatch);
+    }
+  });
+
   test('an unknown key, or a disabled one: UnrecognizedClientException', async () => {
     const req = await signedAt(NOW);
     expect(refusal(req, [])).toEqual({ name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
