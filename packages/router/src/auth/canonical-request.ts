@@ -61,19 +61,59 @@ export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly
     if (values === undefined) throw new IncompleteSignatureException(`'${name}' is named as a SignedHeader, but it does not exist in the HTTP request.`);
     lines += `${name}:${values.length === 1 ? canonicalHeaderValue(values[0]) : values.map(canonicalHeaderValue).join(',')}\n`;
   }
-  // An x-amz-* header changes what the request does (X-Amz-Target picks the operation): one sent
-  // unsigned could be swapped on the way. The payload hash header is exempt: the body is hashed as received.
-  // (A loop, not filter(): this runs on every request and most have no such header.)
-  let unsigned: string[] | undefined;
-  for (const name in request.headers) {
-    if (name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedHeaders.includes(name)) (unsigned ??= []).push(name);
-  }
-  if (unsigned !== undefined) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
+  const unsigned = unsignedAmzHeaders(request, signedHeaders);
+  if (unsigned !== undefined) throw new IncompleteSignatureException(`There were headers present in the request which were not signed: ${unsigned.join(', ')}`);
   return lines;
 }
 
-/** A header value trimmed, inner runs of white space made one space (most values have none: tested before replacing). */
-function canonicalHeaderValue(value: string): string {
-  const trimmed = value.trim();
-  return /\s\s|[\t\r\n]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
+/**
+ * The x-amz-* headers present but not signed, sorted, or undefined when there are none (every
+ * request but a forged one). An x-amz-* header changes what the request does (X-Amz-Target picks
+ * the operation): one sent unsigned could be swapped on the way. The payload hash header is
+ * exempt: the body is hashed as received.
+ */
+function unsignedAmzHeaders(request: SignedRequest, signedHeaders: readonly string[]): string[] | undefined {
+  let unsigned: Set<string> | undefined;
+  const raw = request.rawHeaders;
+  if (raw !== undefined) {
+    // Names as sent (any case); most are not x-amz-*, told by their first two characters.
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name.length < AMZ_PREFIX.length || (name.charCodeAt(0) | LOWER_CASE_BIT) !== X || name.charCodeAt(1) !== DASH) continue;
+      const lower = name.toLowerCase();
+      if (isUnsignedAmz(lower, signedHeaders)) (unsigned ??= new Set()).add(lower);
+    }
+  } else {
+    for (const name in request.headers) if (isUnsignedAmz(name, signedHeaders)) (unsigned ??= new Set()).add(name);
+  }
+  return unsigned && [...unsigned].sort();
 }
+
+const AMZ_PREFIX = 'x-amz-';
+const X = 0x78;
+const DASH = 0x2d;
+const LOWER_CASE_BIT = 0x20;
+
+function isUnsignedAmz(lowerName: string, signedHeaders: readonly string[]): boolean {
+  return lowerName.startsWith(AMZ_PREFIX) && lowerName !== 'x-amz-content-sha256' && !signedHeaders.includes(lowerName);
+}
+
+/**
+ * A header value trimmed, inner runs of white space made one space. Most values need nothing done:
+ * printable ASCII with single spaces inside, which one scan tells; anything else (white space at an
+ * end, a tab, CR or LF, two spaces, any character outside ASCII) goes the regexps' way.
+ */
+function canonicalHeaderValue(value: string): string {
+  const last = value.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c > SPACE && c < DEL) continue;
+    if (c === SPACE && i > 0 && i < last && value.charCodeAt(i + 1) !== SPACE) continue;
+    const trimmed = value.trim();
+    return /\s\s|[\t\r\n]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
+  }
+  return value;
+}
+
+const SPACE = 0x20;
+const DEL = 0x7f;

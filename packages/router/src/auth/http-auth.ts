@@ -6,7 +6,7 @@ import { queryParameters, type SignedRequest } from './signed-request';
 
 /** What verification reads of a Node request: method, target, every header value, the body bytes received. */
 export function signedRequestOf(req: http.IncomingMessage, body: Buffer): SignedRequest {
-  return { method: req.method ?? '', url: req.url ?? '/', headers: req.headersDistinct, body };
+  return { method: req.method ?? '', url: req.url ?? '/', headers: req.headersDistinct, rawHeaders: req.rawHeaders, body };
 }
 
 /**

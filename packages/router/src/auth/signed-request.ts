@@ -9,6 +9,11 @@ export interface SignedRequest {
   url: string;
   /** Every value of every header, by lower-case name (Node's `headersDistinct`). */
   headers: Record<string, string[] | undefined>;
+  /**
+   * The same headers as received, name then value (Node's `rawHeaders`), when at hand: verification
+   * then finds the x-amz-* names in it rather than enumerating `headers` (a dictionary), per request.
+   */
+  rawHeaders?: readonly string[];
   /** The body bytes as received. */
   body: Buffer;
 }

@@ -7,6 +7,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SigningKeyCache, deriveSigningKey } from '../../src/auth/signing-key-cache';
 import { verifySignature, SIGNATURE_MISMATCH_MESSAGE, type VerificationKey } from '../../src/auth/verify-signature';
+import { canonicalHeaders } from '../../src/auth/canonical-request';
 import type { SignedRequest } from '../../src/auth/signed-request';
 
 const SUITE_KEY: VerificationKey = {
@@ -250,6 +251,17 @@ describe('requests the SDK signed', () => {
     expect(refusal(received(signed))).toEqual({ name: 'IncompleteSignatureException', message: 'There were headers present in the request which were not signed: x-amz-target' });
   });
 
+  test('unsigned x-amz-* headers are found alike in the raw header lines (any case, repeated) and in the header map', async () => {
+    const signed = await signer().sign(sdkRequest(), { signingDate: new Date(NOW) });
+    const req = received(signed);
+    const rawHeaders = Object.entries(signed.headers).flatMap(([name, value]) => [name, value]);
+    expect(refusal({ ...req, rawHeaders })).toBe('accepted');
+    const extra = { ...req, headers: { ...req.headers, 'x-amz-foo': ['1', '2'], 'x-amz-': [''], 'x-amzbar': ['3'], 'x-amz-content-sha256': ['UNSIGNED'] } };
+    const expected = { name: 'IncompleteSignatureException', message: 'There were headers present in the request which were not signed: x-amz-, x-amz-foo' };
+    expect(refusal(extra)).toEqual(expected);
+    expect(refusal({ ...extra, rawHeaders: [...rawHeaders, 'X-Amz-Foo', '1', 'x-amz-foo', '2', 'X-AMZ-', '', 'x-amzbar', '3', 'X-Amz-Content-Sha256', 'UNSIGNED'] })).toEqual(expected);
+  });
+
   test('no signature at all: MissingAuthenticationTokenException', () => {
     expect(refusal(received(sdkRequest()))).toEqual({ name: 'MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' });
   });
@@ -337,5 +349,25 @@ describe('the signing key cache', () => {
     cache.signingKey('C', 's', '20261207', 'us-east-1', 'dynamodb');
     expect(cache.signingKey('A', 's', '20261207', 'us-east-1', 'dynamodb')).toBe(first);
     expect(cache.signingKey('B', 's', '20261207', 'us-east-1', 'dynamodb')).not.toBe(second);
+  });
+});
+
+describe('canonical header values', () => {
+  /** The rule as the regexps apply it to every value (the scan in front of them only skips values they leave alone). */
+  const reference = (value: string) => {
+    const trimmed = value.trim();
+    return /\s\s|[\t\r\n]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
+  };
+
+  test('agree with the regexps applied to every value, for values with and without white space anywhere, ASCII or not', () => {
+    const pieces = ['a', 'B', '1', ' ', '  ', '\t', '\r\n', '\u00a0', '\u2003', 'é', ';', '=', '"', '\u0000', '\u007f'];
+    let x = 7;
+    const random = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    const values = ['', ' ', 'a', ' a', 'a ', 'a b', 'a  b', 'attempt=1; max=3', 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.1'];
+    for (let i = 0; i < 3000; i++) values.push(Array.from({ length: Math.floor(random() * 8) }, () => pieces[Math.floor(random() * pieces.length)]).join(''));
+    for (const value of values) {
+      const request: SignedRequest = { method: 'POST', url: '/', headers: { host: ['h'], 'my-header': [value, value] }, body: Buffer.alloc(0) };
+      expect(canonicalHeaders(request, ['host', 'my-header'])).toBe(`host:h\nmy-header:${reference(value)},${reference(value)}\n`);
+    }
   });
 });
