@@ -172,6 +172,7 @@ async function main(): Promise<void> {
   const sdkPolicy = await Promise.all(bodies.map((b) => sdkSigned(POLICY_KEY, b)));
   const benchOpen = bodies.map((b) => benchSigned(OPEN_KEY, b));
   const authenticator = new EnforcingAuthenticator(keys, REGION, env);
+  const preparedBench = benchOpen.map((wire) => signedRequestOf(incoming(wire), wire.body));
   const callerFor = keyPolicyCallers(store, '000000000000', env);
   const credentials = { accessKeyId: OPEN_KEY.accessKeyId, secretAccessKey: OPEN_KEY.secret };
   // Its private signing method, as it runs for every request (it opens no connection until called).
@@ -190,6 +191,10 @@ async function main(): Promise<void> {
     'verify-bench': (i) => routerAuthPath(authenticator, callerFor, benchOpen[i % BODIES]),
     // The same with a key whose policy is evaluated (leading key condition, wildcard resources).
     'verify-sdk-policy': (i) => routerAuthPath(authenticator, callerFor, sdkPolicy[i % BODIES]),
+    // Verification alone, on requests whose header objects are built already.
+    'authenticate-only': (i) => {
+      sink += authenticator.authenticate(preparedBench[i % BODIES]).name.length;
+    },
     // What a fresh IncomingMessage's header objects and JSON parse cost alone (not auth: the floor).
     'floor-headers-json': (i) => {
       const wire = sdkOpen[i % BODIES];

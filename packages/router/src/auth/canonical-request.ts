@@ -80,6 +80,8 @@ function unsignedAmzHeaders(request: SignedRequest, signedHeaders: readonly stri
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
       if (name.length < AMZ_PREFIX.length || (name.charCodeAt(0) | LOWER_CASE_BIT) !== X || name.charCodeAt(1) !== DASH) continue;
+      // Sent in lower case and signed, as SDKs send X-Amz-Date and X-Amz-Target: nothing to lower-case.
+      if (signedHeaders.includes(name)) continue;
       const lower = name.toLowerCase();
       if (isUnsignedAmz(lower, signedHeaders)) (unsigned ??= new Set()).add(lower);
     }
