@@ -17,6 +17,14 @@ const SCRATCH_MESSAGE_BYTES_MAX = 4096;
  */
 const innerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SCRATCH_MESSAGE_BYTES_MAX);
 const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SHA256_DIGEST_BYTES);
+/** The last view of `innerScratch` hashed: a signer's or verifier's strings to sign are all as long for a day. */
+let lastInnerView = innerScratch.subarray(0, 0);
+
+function innerView(bytes: number): Buffer {
+  if (lastInnerView.length !== bytes) lastInnerView = innerScratch.subarray(0, bytes);
+  return lastInnerView;
+}
+
 /** The key whose padded keys the scratch buffers start with (a verifier or signer uses one key for a run of requests). */
 let scratchKey: Sha256HmacKey | undefined;
 
@@ -63,7 +71,7 @@ export class Sha256HmacKey {
     }
     if (fits) {
       const length = typeof data === 'string' ? innerScratch.write(data, SHA256_BLOCK_BYTES, 'utf8') : data.copy(innerScratch, SHA256_BLOCK_BYTES);
-      inner = hash('sha256', innerScratch.subarray(0, SHA256_BLOCK_BYTES + length), 'binary');
+      inner = hash('sha256', innerView(SHA256_BLOCK_BYTES + length), 'binary');
     } else {
       const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       inner = hash('sha256', Buffer.concat([this.innerKey, message]), 'binary');

@@ -60,6 +60,7 @@ type HeaderPrefix = Pick<SignatureParts, 'accessKeyId' | 'scope' | 'scopeText' |
 
 /** Parsed header prefixes by their text; emptied when full (a flood of made-up prefixes only costs their parse, as without it). */
 const headerPrefixes = new Map<string, HeaderPrefix>();
+let lastPrefix: { text: string; parsed: HeaderPrefix } | undefined;
 
 /** `[0-9a-f]{64}`: the signature as SDKs write it. */
 function isLowerHexSignature(text: string): boolean {
@@ -78,9 +79,14 @@ function isLowerHexSignature(text: string): boolean {
 function sdkAuthorizationPrefix(header: string): HeaderPrefix | undefined {
   const at = header.length - SIGNATURE_HEX_CHARS - SIGNATURE_FIELD.length;
   if (at <= 0 || !header.startsWith(SIGNATURE_FIELD, at) || !isLowerHexSignature(header.slice(at + SIGNATURE_FIELD.length))) return undefined;
+  // The prefix used last, compared in place (no copy of it to look up): a client sends the same all day.
+  if (lastPrefix !== undefined && at === lastPrefix.text.length && header.startsWith(lastPrefix.text)) return lastPrefix.parsed;
   const text = header.slice(0, at);
   const known = headerPrefixes.get(text);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastPrefix = { text, parsed: known };
+    return known;
+  }
   const sdk = SDK_AUTHORIZATION_PREFIX.exec(text);
   if (!sdk) return undefined;
   const credential = credentialParts(sdk[1]);
@@ -89,6 +95,7 @@ function sdkAuthorizationPrefix(header: string): HeaderPrefix | undefined {
   if (text.length <= AUTHORIZATION_PREFIX_CACHED_CHARS_MAX) {
     if (headerPrefixes.size >= AUTHORIZATION_PREFIXES_CACHED_MAX) headerPrefixes.clear();
     headerPrefixes.set(text, prefix);
+    lastPrefix = { text, parsed: prefix };
   }
   return prefix;
 }
