@@ -62,10 +62,10 @@ type HeaderPrefix = Pick<SignatureParts, 'accessKeyId' | 'scope' | 'scopeText' |
 const headerPrefixes = new Map<string, HeaderPrefix>();
 let lastPrefix: { text: string; parsed: HeaderPrefix } | undefined;
 
-/** `[0-9a-f]{64}`: the signature as SDKs write it. */
-function isLowerHexSignature(text: string): boolean {
-  if (text.length !== SIGNATURE_HEX_CHARS) return false;
-  for (let i = 0; i < SIGNATURE_HEX_CHARS; i++) {
+/** Whether `text` ends, from `from` on, in `[0-9a-f]{64}`: the signature as SDKs write it (read in place). */
+function endsInLowerHexSignature(text: string, from: number): boolean {
+  if (text.length - from !== SIGNATURE_HEX_CHARS) return false;
+  for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
@@ -78,7 +78,7 @@ function isLowerHexSignature(text: string): boolean {
  */
 function sdkAuthorizationPrefix(header: string): HeaderPrefix | undefined {
   const at = header.length - SIGNATURE_HEX_CHARS - SIGNATURE_FIELD.length;
-  if (at <= 0 || !header.startsWith(SIGNATURE_FIELD, at) || !isLowerHexSignature(header.slice(at + SIGNATURE_FIELD.length))) return undefined;
+  if (at <= 0 || !header.startsWith(SIGNATURE_FIELD, at) || !endsInLowerHexSignature(header, at + SIGNATURE_FIELD.length)) return undefined;
   // The prefix used last, compared in place (no copy of it to look up): a client sends the same all day.
   if (lastPrefix !== undefined && at === lastPrefix.text.length && header.startsWith(lastPrefix.text)) return lastPrefix.parsed;
   const text = header.slice(0, at);
