@@ -64,18 +64,26 @@ export class PolicyAuthorizer {
 
   /** The caller of one request from this principal, arriving as `origin` says. */
   callerFor(origin: Omit<RequestOrigin, 'accountId'>): Caller {
-    return {
-      authorize: (requests) => {
-        const keys = new RequestKeyLayers(this.principalKeys, origin);
-        for (const request of requests) {
-          keys.request = request.keys;
-          const decision = this.compiled.evaluate(request.action, request.resource, keys);
-          if (decision.effect !== 'allow') {
-            throw new AccessDeniedException(accessDeniedMessage(this.principalArn, request.action, request.resource, decision));
-          }
-        }
-      },
-    };
+    return new PolicyCaller(this.compiled, this.principalArn, new RequestKeyLayers(this.principalKeys, origin));
+  }
+}
+
+/** One request's caller: a class, not a closure made per request. */
+class PolicyCaller implements Caller {
+  constructor(
+    private readonly compiled: CompiledPolicies,
+    private readonly principalArn: string,
+    private readonly keys: RequestKeyLayers,
+  ) {}
+
+  authorize(requests: readonly AuthorizationRequest[]): void {
+    for (const request of requests) {
+      this.keys.request = request.keys;
+      const decision = this.compiled.evaluate(request.action, request.resource, this.keys);
+      if (decision.effect !== 'allow') {
+        throw new AccessDeniedException(accessDeniedMessage(this.principalArn, request.action, request.resource, decision));
+      }
+    }
   }
 }
 
