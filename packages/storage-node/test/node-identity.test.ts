@@ -96,7 +96,7 @@ describe('a node without data asks its peers what they saw of it', () => {
    * "never saw you" as proof of a first start, came back a voter with no memory of its vote in
    * term 10 of partition 4, and voted there again: two leaders in term 10.
    */
-  test('seed 52: a 0 from a node that left the layout (itself wiped) proves nothing; the newest layout\'s nodes are asked, and one saw it', async () => {
+  test('seed 52: a 0 from a node that left the layout (itself wiped) proves nothing; the newest layout\'s nodes are asked too, and one saw it', async () => {
     const sim = new Simulator(4);
     const env = sim.environment({ name: 'storage-b' });
     const cUp = 2_000;
@@ -143,13 +143,14 @@ describe('judgeIdentityAnswers: when a node without data may call itself new', (
 
   test('a peer that follows a newer layout sends the node to that layout, before any decision on zeros', () => {
     expect(judgeIdentityAnswers('storage-b', abc, answers({ 'storage-a': zero(9), 'storage-c': zero(4) }))).toEqual({ kind: 'newer-layout', from: 'storage-a', epoch: 9 });
-    // In the newest layout, a node that left it does not count, and the joined one must answer.
-    const newest = { epoch: 9, nodes: ['storage-b', 'storage-c', 'storage-d'] };
+    // Then every node it knows of must answer: the newest layout's (storage-d joined) and the layout file's (storage-a left).
+    const newest = { epoch: 9, nodes: ['storage-b', 'storage-c', 'storage-d'], formerNodes: ['storage-a'] };
     expect(judgeIdentityAnswers('storage-b', newest, answers({ 'storage-a': zero(9), 'storage-c': zero(9) }))).toEqual({ kind: 'wait', missing: ['storage-d'] });
+    expect(judgeIdentityAnswers('storage-b', newest, answers({ 'storage-c': zero(9), 'storage-d': zero(9) }))).toEqual({ kind: 'wait', missing: ['storage-a'] });
     expect(judgeIdentityAnswers('storage-b', newest, answers({ 'storage-a': zero(9), 'storage-c': zero(9), 'storage-d': zero(9) }))).toEqual({ kind: 'new' });
   });
 
-  test('a node the layout does not name (about to join) holds no partition: any answer will do', () => {
+  test('a node the newest layout does not name (about to join, or decommissioned) holds no partition: any answer will do', () => {
     const joined = { epoch: 3, nodes: ['storage-a', 'storage-b', 'storage-c'] };
     expect(judgeIdentityAnswers('storage-d', joined, answers({}))).toEqual({ kind: 'wait', missing: ['storage-a', 'storage-b', 'storage-c'] });
     expect(judgeIdentityAnswers('storage-d', joined, answers({ 'storage-b': zero(3) }))).toEqual({ kind: 'new' });

@@ -113,10 +113,14 @@ export interface IdentityAnswer {
   layoutEpoch: number;
 }
 
-/** The layout a node without data asks: its epoch, and its storage nodes' ids. */
+/** What a node without data knows of the layout: the newest it learned, and the nodes of older ones. */
 export interface IdentityLayout {
+  /** The newest layout's epoch. */
   epoch: number;
+  /** The newest layout's storage nodes. */
   nodes: readonly string[];
+  /** Storage nodes of the older layouts it learned (its layout file's) that the newest no longer names. */
+  formerNodes?: readonly string[];
 }
 
 /** What a node without data can conclude from the answers it has so far. */
@@ -139,11 +143,11 @@ export type IdentityVerdict =
  * lost disk. "Never saw you" proves nothing about the others — a peer that lost its own data, joined
  * since, or never exchanged a packet with this node answers 0 too (seed 52 of the simulator took a
  * 0 from a decommissioned, itself wiped node as proof, and voted twice in a term). So the node is
- * new only when every other node of the newest layout it knows answered 0: the replicas of the
- * partitions it is in are among them, and with them any leader its vote elected. A node removed
- * from the layout since is not needed: its leadership ended with the configuration that removed it.
- * A node that the newest layout does not name (one about to join) holds no partition, and enters
- * one only through its log, as a learner: any answer will do for it.
+ * new only when every other node it knows of — of the newest layout it learned and of the older
+ * ones (its layout file's) — answered 0: among them are the replicas of every partition it was in,
+ * and any leader its vote elected. A node that the newest layout does not name (one about to join,
+ * or one decommissioned) holds no partition, and enters one only through its log, as a learner:
+ * any answer will do for it.
  */
 export function judgeIdentityAnswers(self: string, layout: IdentityLayout, answers: ReadonlyMap<string, IdentityAnswer>): IdentityVerdict {
   const knownGeneration = Math.max(0, ...[...answers.values()].map((a) => a.knownGeneration));
@@ -153,9 +157,12 @@ export function judgeIdentityAnswers(self: string, layout: IdentityLayout, answe
     if (answer.layoutEpoch > layout.epoch && (!newer || answer.layoutEpoch > newer.epoch)) newer = { from: peer, epoch: answer.layoutEpoch };
   }
   if (newer) return { kind: 'newer-layout', ...newer };
-  const others = layout.nodes.filter((id) => id !== self);
-  if (!layout.nodes.includes(self)) return others.length === 0 || answers.size > 0 ? { kind: 'new' } : { kind: 'wait', missing: others };
-  const missing = others.filter((id) => !answers.has(id));
+  if (!layout.nodes.includes(self)) {
+    const others = layout.nodes.filter((id) => id !== self);
+    return others.length === 0 || answers.size > 0 ? { kind: 'new' } : { kind: 'wait', missing: others };
+  }
+  const everyone = new Set([...layout.nodes, ...(layout.formerNodes ?? [])]);
+  const missing = [...everyone].filter((id) => id !== self && !answers.has(id));
   return missing.length === 0 ? { kind: 'new' } : { kind: 'wait', missing };
 }
 
@@ -174,7 +181,7 @@ export interface IdentityAsking<Node extends { id: string }> {
  * whose peers are down or cut off cannot tell a first start from a lost disk, and deciding "first
  * start" would bring a wiped replica back as a voter with an empty log, which with a lagging
  * replica's vote elects a leader without the committed entries (seed 58 of the simulator). When a
- * peer follows a newer layout, it asks that layout's nodes instead. Its server answers pings
+ * peer follows a newer layout, it asks that layout's nodes too. Its server answers pings
  * meanwhile, so nodes of a new cluster started together answer one another.
  */
 export async function askPeersOurGeneration<Node extends { id: string }>(
@@ -189,15 +196,17 @@ export async function askPeersOurGeneration<Node extends { id: string }>(
   /** Every node of every layout seen, by id: a peer that reports a newer layout may be in none but the first. */
   const nodes = new Map(layout.nodes.map((n) => [n.id, n]));
   let current = layout;
+  /** Nodes of the layouts before `current` that it no longer names. */
+  const former = () => [...nodes.keys()].filter((id) => !current.nodes.some((n) => n.id === id));
   let warned = false;
   for (;;) {
-    const asked = current.nodes.filter((n) => n.id !== self && !answers.has(n.id));
+    const asked = [...nodes.values()].filter((n) => n.id !== self && !answers.has(n.id));
     const replies = await Promise.allSettled(asked.map((peer) => asking.ping(peer)));
     replies.forEach((reply, i) => {
       if (reply.status === 'fulfilled') answers.set(asked[i]!.id, reply.value);
     });
     for (;;) {
-      const verdict = judgeIdentityAnswers(self, { epoch: current.epoch, nodes: current.nodes.map((n) => n.id) }, answers);
+      const verdict = judgeIdentityAnswers(self, { epoch: current.epoch, nodes: current.nodes.map((n) => n.id), formerNodes: former() }, answers);
       if (verdict.kind === 'lost') return [verdict.knownGeneration];
       if (verdict.kind === 'new') return [];
       if (verdict.kind === 'wait') {
