@@ -318,8 +318,10 @@ export class StorageNode {
     // Replication messages are dropped until the logs are recovered and elections run (below); the
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
+    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before: it
+    // rejoins at once, asking nobody, as on 3b011fb.
     const peerKnowledge =
-      storedIdentity?.nodeId === config.id
+      storedIdentity?.nodeId === config.id || config.plantedBugs?.wipedNodeVotes
         ? []
         : await askPeersOurGeneration(
             config.id,
@@ -339,8 +341,7 @@ export class StorageNode {
             (waitedMs, missing) =>
               log.warn('this node has no data and cannot yet tell a first start from a lost disk: waiting for every node of the layout to answer (a wiped node must not vote)', { waitedMs, missing }),
           );
-    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
-    const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
+    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);
