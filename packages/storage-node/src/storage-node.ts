@@ -320,9 +320,9 @@ export class StorageNode {
     const server = await network.serve(config.listen, service, membership);
     // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before: it
     // rejoins at once, asking nobody, as on 3b011fb.
-    const peerKnowledge =
+    const findings =
       storedIdentity?.nodeId === config.id || config.plantedBugs?.wipedNodeVotes
-        ? []
+        ? { known: [] }
         : await askPeersOurGeneration(
             config.id,
             { epoch: ring.epoch, nodes: ring.nodes },
@@ -334,14 +334,16 @@ export class StorageNode {
                   .then((answer) => ({ knownGeneration: answer.knownGenerationOfCaller ?? 0, layoutEpoch: answer.layoutEpoch ?? 0 })),
               newerLayout: async (peer: StorageNodeInfo, knownEpoch: number) => {
                 const newer = await fetchNewestLayout([peer], knownEpoch, network.storage);
-                return newer && { epoch: layoutEpoch(newer), nodes: new Ring(newer).nodes };
+                return newer && { epoch: layoutEpoch(newer), nodes: new Ring(newer).nodes, layout: newer };
               },
             },
             env,
             (waitedMs, missing) =>
               log.warn('this node has no data and cannot yet tell a first start from a lost disk: waiting for every node of the layout to answer (a wiped node must not vote)', { waitedMs, missing }),
           );
-    const decided = decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // A node without data follows the newest layout its peers told it of before it marks its partitions.
+    if (findings.newerLayout) await keeper.adoptBeforeStart(findings.newerLayout.layout);
+    const decided = decideIdentity(config.id, storedIdentity, findings.known);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
     await identities.save(decided.identity);

@@ -4,6 +4,7 @@ import {
   askPeersOurGeneration,
   decideIdentity,
   judgeIdentityAnswers,
+  type AskedLayout,
   type IdentityAnswer,
   type IdentityAsking,
 } from '../src/replica/node-identity';
@@ -18,7 +19,7 @@ const layout = (epoch: number, ...ids: string[]) => ({ epoch, nodes: ids.map(nod
 function asking(
   answer: (peer: string) => IdentityAnswer | undefined,
   layouts: Record<number, { epoch: number; nodes: Peer[] }> = {},
-): IdentityAsking<Peer> & { asked: string[] } {
+): IdentityAsking<Peer, AskedLayout<Peer>> & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
@@ -48,7 +49,7 @@ describe('a node without data asks its peers what they saw of it', () => {
     const silences: { waitedMs: number; missing: string[] }[] = [];
     let answer: number[] | undefined;
     void askPeersOurGeneration('storage-c', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, (waitedMs, missing) => silences.push({ waitedMs, missing })).then(
-      (known) => (answer = known),
+      (findings) => (answer = findings.known),
     );
 
     await sim.advanceTo(19_000);
@@ -68,8 +69,8 @@ describe('a node without data asks its peers what they saw of it', () => {
     const sim = new Simulator(2);
     const env = sim.environment({ name: 'wiped' });
     const peers = asking((peer) => (peer === 'storage-a' ? { knownGeneration: 3, layoutEpoch: 0 } : undefined));
-    await expect(askPeersOurGeneration('storage-c', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined)).resolves.toEqual([3]);
-    await expect(askPeersOurGeneration('storage-c', layout(0, 'storage-c'), peers, env, () => undefined)).resolves.toEqual([]);
+    await expect(askPeersOurGeneration('storage-c', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined)).resolves.toEqual({ known: [3] });
+    await expect(askPeersOurGeneration('storage-c', layout(0, 'storage-c'), peers, env, () => undefined)).resolves.toEqual({ known: [] });
   });
 
   test('peers of a new cluster that never saw the node answer 0: a first start, a voter, once every one of them answered', async () => {
@@ -78,7 +79,7 @@ describe('a node without data asks its peers what they saw of it', () => {
     // storage-b's server is not up yet at the first ask (nodes of a new cluster start together).
     const peers = asking((peer) => (peer === 'storage-a' || sim.nowMs >= 100 ? { knownGeneration: 0, layoutEpoch: 0 } : undefined));
     let known: number[] | undefined;
-    void askPeersOurGeneration('storage-c', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined).then((k) => (known = k));
+    void askPeersOurGeneration('storage-c', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined).then((k) => (known = k.known));
     await sim.advanceTo(50);
     expect(known).toBeUndefined(); // storage-a's 0 alone proves nothing
     await sim.advanceTo(1_000);
@@ -115,13 +116,29 @@ describe('a node without data asks its peers what they saw of it', () => {
     expect(decideIdentity('storage-b', undefined, [0])).toEqual({ identity: { nodeId: 'storage-b', generation: 1 }, learner: false });
 
     let known: number[] | undefined;
-    void askPeersOurGeneration('storage-b', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined).then((k) => (known = k));
+    void askPeersOurGeneration('storage-b', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined).then((k) => (known = k.known));
     await sim.advanceTo(dReachable - 1);
     expect(known).toBeUndefined();
     await sim.advanceTo(dReachable + 500);
     expect(known).toEqual([1]); // storage-d (not in the layout file) saw generation 1
     expect(decideIdentity('storage-b', undefined, known!)).toEqual({ identity: { nodeId: 'storage-b', generation: 2 }, learner: true });
     expect(peers.asked).toContain('storage-d');
+  });
+
+  /**
+   * Seed 80 of `npm run sim -- --seeds 100 --steps 30 --moves --indexes` (this branch, before the
+   * newest layout was adopted at start): storage-d, which joined, was wiped; it started from its
+   * layout file (epoch 0, which does not name it), learned that it lost its data, marked the
+   * partitions the file gives it — none — and adopted epoch 9 a second later: a voter of five
+   * partitions with empty logs, and partition 0 had two leaders in term 4.
+   */
+  test('seed 80: a node known to have lost its data still learns the newest layout, whose partitions it marks', async () => {
+    const sim = new Simulator(5);
+    const env = sim.environment({ name: 'storage-d' });
+    const newest = layout(9, 'storage-b', 'storage-c', 'storage-d');
+    const peers = asking((peer) => (peer === 'storage-b' ? undefined : { knownGeneration: 1, layoutEpoch: 9 }), { 9: newest });
+    const findings = await askPeersOurGeneration('storage-d', layout(0, 'storage-a', 'storage-b', 'storage-c'), peers, env, () => undefined);
+    expect(findings).toEqual({ known: [1], newerLayout: newest });
   });
 });
 
@@ -132,7 +149,12 @@ describe('judgeIdentityAnswers: when a node without data may call itself new', (
 
   test('any peer that saw a generation makes it a lost disk, whatever the others say', () => {
     expect(judgeIdentityAnswers('storage-c', abc, answers({ 'storage-a': zero(), 'storage-b': { knownGeneration: 2, layoutEpoch: 0 } }))).toEqual({ kind: 'lost', knownGeneration: 2 });
-    expect(judgeIdentityAnswers('storage-c', abc, answers({ 'storage-x': { knownGeneration: 1, layoutEpoch: 7 } }))).toEqual({ kind: 'lost', knownGeneration: 1 });
+    expect(judgeIdentityAnswers('storage-c', abc, answers({ 'storage-x': { knownGeneration: 1, layoutEpoch: 0 } }))).toEqual({ kind: 'lost', knownGeneration: 1 });
+  });
+
+  test('a peer that follows a newer layout comes first even when the disk is known lost: the learner marks follow the newest layout', () => {
+    expect(judgeIdentityAnswers('storage-c', abc, answers({ 'storage-a': { knownGeneration: 1, layoutEpoch: 7 } }))).toEqual({ kind: 'newer-layout', from: 'storage-a', epoch: 7 });
+    expect(judgeIdentityAnswers('storage-c', { ...abc, epoch: 7 }, answers({ 'storage-a': { knownGeneration: 1, layoutEpoch: 7 } }))).toEqual({ kind: 'lost', knownGeneration: 1 });
   });
 
   test('new only when every other node of the layout answered 0; silence or no answer yet is waiting', () => {

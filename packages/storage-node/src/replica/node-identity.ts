@@ -150,13 +150,15 @@ export type IdentityVerdict =
  * any answer will do for it.
  */
 export function judgeIdentityAnswers(self: string, layout: IdentityLayout, answers: ReadonlyMap<string, IdentityAnswer>): IdentityVerdict {
-  const knownGeneration = Math.max(0, ...[...answers.values()].map((a) => a.knownGeneration));
-  if (knownGeneration > 0) return { kind: 'lost', knownGeneration };
+  // A newer layout first, even when the node is known to have lost its data: it marks as a learner
+  // the partitions it holds in the newest layout it knows (a stale one names too few).
   let newer: { from: string; epoch: number } | undefined;
   for (const [peer, answer] of answers) {
     if (answer.layoutEpoch > layout.epoch && (!newer || answer.layoutEpoch > newer.epoch)) newer = { from: peer, epoch: answer.layoutEpoch };
   }
   if (newer) return { kind: 'newer-layout', ...newer };
+  const knownGeneration = Math.max(0, ...[...answers.values()].map((a) => a.knownGeneration));
+  if (knownGeneration > 0) return { kind: 'lost', knownGeneration };
   if (!layout.nodes.includes(self)) {
     const others = layout.nodes.filter((id) => id !== self);
     return others.length === 0 || answers.size > 0 ? { kind: 'new' } : { kind: 'wait', missing: others };
@@ -166,17 +168,31 @@ export function judgeIdentityAnswers(self: string, layout: IdentityLayout, answe
   return missing.length === 0 ? { kind: 'new' } : { kind: 'wait', missing };
 }
 
+/** A layout as the asking loop sees it: its epoch and its storage nodes. */
+export interface AskedLayout<Node extends { id: string }> {
+  epoch: number;
+  nodes: readonly Node[];
+}
+
 /** How a node without data reaches its peers while it decides. */
-export interface IdentityAsking<Node extends { id: string }> {
+export interface IdentityAsking<Node extends { id: string }, Layout extends AskedLayout<Node>> {
   /** Asks `peer` which generation of this node it saw; rejects when the peer does not answer. */
   ping(peer: Node): Promise<IdentityAnswer>;
   /** The layout `peer` follows, if newer than `knownEpoch` (undefined: none newer, or no answer). */
-  newerLayout(peer: Node, knownEpoch: number): Promise<{ epoch: number; nodes: readonly Node[] } | undefined>;
+  newerLayout(peer: Node, knownEpoch: number): Promise<Layout | undefined>;
+}
+
+/** What a node without data learned from its peers. */
+export interface IdentityFindings<Layout> {
+  /** The generation a peer saw ([n], n > 0: the node lost its data), or [] (proven new). */
+  known: number[];
+  /** The newest layout a peer handed over while it asked, if any was newer than its own. */
+  newerLayout?: Layout;
 }
 
 /**
- * What the peers know of this node's generation: the generation a peer saw ([n], n > 0: the node
- * lost its data), or [] once the node is proven new (see `judgeIdentityAnswers`). It asks the nodes
+ * What the peers know of this node's generation (see `IdentityFindings` and `judgeIdentityAnswers`),
+ * and the newest layout they follow, if newer than the node's. It asks the nodes
  * of its layout that have not answered, every IDENTITY_ASK_RETRY_MS, for as long as it takes: a node
  * whose peers are down or cut off cannot tell a first start from a lost disk, and deciding "first
  * start" would bring a wiped replica back as a voter with an empty log, which with a lagging
@@ -184,18 +200,19 @@ export interface IdentityAsking<Node extends { id: string }> {
  * peer follows a newer layout, it asks that layout's nodes too. Its server answers pings
  * meanwhile, so nodes of a new cluster started together answer one another.
  */
-export async function askPeersOurGeneration<Node extends { id: string }>(
+export async function askPeersOurGeneration<Node extends { id: string }, Layout extends AskedLayout<Node>>(
   self: string,
-  layout: { epoch: number; nodes: readonly Node[] },
-  asking: IdentityAsking<Node>,
+  layout: AskedLayout<Node>,
+  asking: IdentityAsking<Node, Layout>,
   env: Environment,
   onSilence: (waitedMs: number, missing: string[]) => void,
-): Promise<number[]> {
+): Promise<IdentityFindings<Layout>> {
   const startedMs = env.monotonicMs();
   const answers = new Map<string, IdentityAnswer>();
   /** Every node of every layout seen, by id: a peer that reports a newer layout may be in none but the first. */
   const nodes = new Map(layout.nodes.map((n) => [n.id, n]));
   let current = layout;
+  let newerLayout: Layout | undefined;
   /** Nodes of the layouts before `current` that it no longer names. */
   const former = () => [...nodes.keys()].filter((id) => !current.nodes.some((n) => n.id === id));
   let warned = false;
@@ -207,8 +224,8 @@ export async function askPeersOurGeneration<Node extends { id: string }>(
     });
     for (;;) {
       const verdict = judgeIdentityAnswers(self, { epoch: current.epoch, nodes: current.nodes.map((n) => n.id), formerNodes: former() }, answers);
-      if (verdict.kind === 'lost') return [verdict.knownGeneration];
-      if (verdict.kind === 'new') return [];
+      if (verdict.kind === 'lost') return { known: [verdict.knownGeneration], newerLayout };
+      if (verdict.kind === 'new') return { known: [], newerLayout };
       if (verdict.kind === 'wait') {
         const waitedMs = env.monotonicMs() - startedMs;
         if (!warned && waitedMs >= IDENTITY_ASK_WARN_AFTER_MS) {
@@ -222,6 +239,7 @@ export async function askPeersOurGeneration<Node extends { id: string }>(
       const newer = await asking.newerLayout(nodes.get(verdict.from)!, current.epoch).catch(() => undefined);
       if (newer && newer.epoch > current.epoch) {
         current = newer;
+        newerLayout = newer;
         for (const n of newer.nodes) if (!nodes.has(n.id)) nodes.set(n.id, n);
       } else {
         answers.delete(verdict.from);
