@@ -382,7 +382,9 @@ export class StorageNode {
       while (ring.partitionsOf(config.id).some((p) => election.isServingLeader(p)) && env.monotonicMs() < handoffDeadline) {
         await sleep(env, 50);
       }
-      election.stop();
+      // From here on the driver takes no packet or proposal; what it already handed to the store
+      // finishes before the store closes.
+      const electionStopped = election.stop();
       globalIndexes.stop();
       keeper.stop();
       env.clearInterval(sweep);
@@ -390,6 +392,7 @@ export class StorageNode {
       antiEntropy.stop();
       diskReserve?.stop();
       await membership.stop();
+      await electionStopped;
       await server.close();
       metricsServer?.close();
       peers.close();
