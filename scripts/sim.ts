@@ -35,28 +35,57 @@ async function runWorkers(options: SimOptions, bundle: string | undefined): Prom
   const results: SimRunResult[] = [];
   let next = options.first;
   const last = options.first + options.seeds - 1;
-  const workers = Math.min(options.workers, options.seeds);
-  await Promise.all(
-    Array.from(
-      { length: workers },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = startWorker({ steps: options.steps, plantBugs: options.plantBugs, moves: options.moves, indexes: options.indexes, short: options.short }, bundle);
-          const send = () => worker.postMessage((next <= last ? { seed: next++ } : {}) satisfies WorkerRequest);
-          worker.on('message', (reply: WorkerReply) => {
-            if ('result' in reply) {
-              results.push(reply.result);
-              const failed = reply.result.failures.length > 0;
-              if (failed || results.length % 10 === 0) console.log(`${results.length}/${options.seeds} seeds${failed ? ` — seed ${reply.result.seed} FAILED` : ''}`);
-            }
-            send();
-          });
-          worker.on('error', reject);
-          worker.on('exit', () => resolve());
-        }),
-    ),
-  );
+  const record = (result: SimRunResult) => {
+    results.push(result);
+    const failed = result.failures.length > 0;
+    if (failed || results.length % 10 === 0) console.log(`${results.length}/${options.seeds} seeds${failed ? ` — seed ${result.seed} FAILED` : ''}`);
+  };
+  const settings: WorkerSettings = { steps: options.steps, plantBugs: options.plantBugs, moves: options.moves, indexes: options.indexes, short: options.short };
+  /**
+   * One worker's turn at the seeds. A worker that dies with a seed in hand (code in the seed's
+   * run ended the thread: process.exit, an uncaught exception) fails that seed, named, and
+   * another worker takes the rest: a seed is never dropped from the count unseen.
+   */
+  const runOne = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const worker = startWorker(settings, bundle);
+      let inHand: number | undefined;
+      let death: string | undefined;
+      const send = () => {
+        inHand = next <= last ? next++ : undefined;
+        worker.postMessage({ seed: inHand } satisfies WorkerRequest);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        if ('result' in reply) {
+          inHand = undefined;
+          record(reply.result);
+        }
+        send();
+      });
+      worker.on('error', (error) => (death = `an uncaught ${error.name}: ${error.message}`));
+      worker.on('exit', (code) => {
+        if (inHand === undefined) return resolve();
+        record(workerDied(inHand, death ?? `process.exit(${code}) or a thread exit`));
+        resolve(runOne());
+      });
+    });
+  await Promise.all(Array.from({ length: Math.min(options.workers, options.seeds) }, runOne));
   return results;
+}
+
+/** A seed whose worker thread ended before it could answer: a failure, replayable like any other. */
+function workerDied(seed: number, how: string): SimRunResult {
+  return {
+    seed,
+    simulatedMs: 0,
+    operations: 0,
+    outcomes: {},
+    faults: {},
+    faultPoints: {},
+    faultPointsEnabled: [],
+    leaderSamples: 0,
+    failures: [`the simulation's thread ended during the seed (${how}): replay it with SEED=${seed}`],
+  };
 }
 
 async function replay(options: SimOptions, seed: number): Promise<SimRunResult> {

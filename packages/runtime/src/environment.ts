@@ -43,6 +43,13 @@ export interface Environment {
    * choices in a simulated one. Not a method: read it as `env.faults.delayMs(point)`.
    */
   readonly faults: FaultPoints;
+  /**
+   * Ends the process at once (process.exit semantics), after a failure it cannot recover from and
+   * has logged: memory ahead of its disk, a committed entry it cannot apply. In a simulator the
+   * simulated process dies as with kill -9 and the run fails, naming `reason`: a process that
+   * exits on its own is always a finding there, never the end of the simulation.
+   */
+  exit(code: number, reason: string): void;
 }
 
 /** A pending timer, as Node's `Timeout` is one. */

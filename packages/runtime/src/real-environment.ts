@@ -22,6 +22,7 @@ export const realEnvironment: Environment = {
   random: () => Math.random(),
   // Fault points fire only in simulation.
   faults: NO_FAULTS,
+  exit: (code) => process.exit(code),
 };
 
 /**

@@ -257,6 +257,22 @@ export class SimulatedEnvironment implements Environment {
    */
   faults: FaultPoints = NO_FAULTS;
 
+  /**
+   * What `exit` does besides stopping the process: the simulation that started it sets this (to
+   * take the process down as a crash and record why). Without one, `exit` only stops it.
+   */
+  onExit: (code: number, reason: string) => void = () => undefined;
+
+  /** The code and reason of its `exit`, once it exited on its own. */
+  exited: { code: number; reason: string } | undefined;
+
+  readonly exit = (code: number, reason: string): void => {
+    if (this.stopped) return;
+    this.exited = { code, reason };
+    this.stop();
+    this.onExit(code, reason);
+  };
+
   /** Steps the wall clock (an operator or NTP setting it): `nowMs` jumps, the monotonic clock and timers do not. */
   setOffsetMs(offsetMs: number): void {
     this.offsetMs = offsetMs;

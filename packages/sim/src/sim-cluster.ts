@@ -56,6 +56,8 @@ export class SimCluster {
   readonly faultPoints?: SeededFaultPoints;
   /** Processes that died at a failed sync, restarted by their supervisor (for the trace). */
   readonly syncFailures: { atMs: number; id: string }[] = [];
+  /** Processes that exited on their own (`Environment.exit`): each a failure of the run. */
+  readonly processExits: { atMs: number; id: string; code: number; reason: string }[] = [];
   /** Nodes stopping gracefully: a failed sync would leave their stop waiting for ever. */
   private readonly stopping = new Set<string>();
 
@@ -117,6 +119,7 @@ export class SimCluster {
     const network = this.network.process(id, env);
     n.process = { env, network };
     if (this.faultPoints) env.faults = this.faultPoints.points;
+    env.onExit = (code, reason) => this.processExited(id, env, code, reason);
     const store = new MemoryStore(n.disk, {
       // Every step RocksDB completes later is an event of the node's own: a dead node's never run.
       schedule: (run, _step, delayMs) => (delayMs > 0 ? env.setTimeout(run, delayMs) : env.defer(run)),
@@ -164,6 +167,25 @@ export class SimCluster {
     }
     const slowMs = env.faults.delayMs('store.slowSync');
     return slowMs > 0 ? { kind: 'slow', delayMs: slowMs } : undefined;
+  }
+
+  /**
+   * The node's process exited on its own (`Environment.exit`, after a failure it could not recover
+   * from): a finding of the run, recorded. Its process is gone as after a crash (the OS keeps what
+   * was written), and its supervisor starts it again, so the run goes on to its other checks.
+   */
+  private processExited(id: string, env: SimulatedEnvironment, code: number, reason: string): void {
+    const n = this.node(id);
+    this.processExits.push({ atMs: this.simulator.nowMs, id, code, reason });
+    // A graceful stop under way ends the process itself (stopProcess).
+    if (n.process?.env !== env || this.stopping.has(id)) return;
+    n.disk.crash(Infinity);
+    this.network.crash(n.process.network);
+    n.process = undefined;
+    const supervisor = this.simulator.environment({ name: `supervisor-${id}` });
+    supervisor.setTimeout(() => {
+      if (!this.node(id).process) this.openNode(id).catch(() => undefined);
+    }, this.simulator.random.real(300, 3_000));
   }
 
   /**

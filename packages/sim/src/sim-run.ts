@@ -124,6 +124,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
     process.off('unhandledRejection', unhandled);
   }
   for (const v of monitor.violations) failures.push(`leadership: ${v}`);
+  for (const e of cluster.processExits) failures.push(`${e.id} exited (code ${e.code}) at ${e.atMs.toFixed(1)} ms: ${e.reason}`);
   const result: SimRunResult = {
     seed,
     simulatedMs: cluster.simulator.nowMs,
@@ -136,7 +137,10 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
     failures,
   };
   if (options.keepTrace) {
-    const died = cluster.syncFailures.map((f) => ({ atMs: f.atMs, kind: 'crash' as const, what: `${f.id} at a failed sync (fault point store.syncFails); its supervisor restarts it` }));
+    const died = [
+      ...cluster.syncFailures.map((f) => ({ atMs: f.atMs, kind: 'crash' as const, what: `${f.id} at a failed sync (fault point store.syncFails); its supervisor restarts it` })),
+      ...cluster.processExits.map((e) => ({ atMs: e.atMs, kind: 'crash' as const, what: `${e.id} exited on its own (code ${e.code}: ${e.reason}); its supervisor restarts it` })),
+    ];
     result.trace = mergeTrace(cluster.network.trace, [...schedule.events, ...(side.events as FaultEvent[]), ...died], workload.events);
   }
   return result;

@@ -179,7 +179,10 @@ export class StorageNode {
     }
     const ring = new ClusterView(layout);
     const advertise = config.advertise ?? ring.node(config.id)?.address ?? config.listen;
-    const replicas = new ReplicaState(store, ring.partitionCount);
+    const replicas = new ReplicaState(store, ring.partitionCount, (message, error) => {
+      log.error(message, { error: String(error) });
+      env.exit(1, `${message}: ${String(error)}`);
+    });
     const records = await replicas.load();
     log.info('replica state loaded', { records });
     const peers = new PeerClients(config.id, env, network.storage);

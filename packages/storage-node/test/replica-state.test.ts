@@ -10,7 +10,9 @@ const record = (seq: number) => encodeRecord({ term: 1, seq }, { v: { N: String(
 async function openState(): Promise<ReplicaState> {
   const store = new MemoryStore(new MemoryDisk());
   await store.open();
-  const state = new ReplicaState(store, 4);
+  const state = new ReplicaState(store, 4, (message, error) => {
+    throw new Error(`${message}: ${String(error)}`);
+  });
   await state.load();
   return state;
 }

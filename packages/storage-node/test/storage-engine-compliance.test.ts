@@ -64,6 +64,15 @@ describe.each(STORAGE_ENGINES)('%s (storage engine compliance)', (_name, fixture
       expect(await store.getMany([])).toEqual([]);
     });
 
+    test('many reads at once (which an engine may answer in shared calls) each get their own keys, and see a write acknowledged before them', async () => {
+      await Promise.all(Array.from({ length: 300 }, (_, i) => put(`m${i}`, String(i))));
+      const asked = Array.from({ length: 300 }, (_, i) => [b(`m${i}`), b(`absent${i}`), b(`m${(i * 7) % 300}`)]);
+      const answers = await Promise.all(asked.map((keys) => store.getMany(keys)));
+      answers.forEach((values, i) => expect(values.map(text)).toEqual([String(i), undefined, String((i * 7) % 300)]));
+      await put('m0', 'new');
+      expect((await Promise.all([store.getMany([b('m0')]), store.getMany([b('m1'), b('m0')])])).map((v) => v.map(text))).toEqual([['new'], ['1', 'new']]);
+    });
+
     test('the store keeps its own copy of what it is given', async () => {
       const key = b('k');
       const value = b('before');

@@ -435,7 +435,7 @@ export class ReplicaDriver implements Leadership {
       .catch((error: unknown) => {
         // Memory is ahead of disk: only a restart is safe.
         this.c.log.error('replica state could not be persisted; exiting', { error: String(error), stack: (error as Error).stack });
-        process.exit(1);
+        this.c.env.exit(1, `replica state could not be persisted: ${String(error)}`);
       });
     this.afterPersist = next;
   }
@@ -525,7 +525,7 @@ export class ReplicaDriver implements Leadership {
       (error: unknown) => {
         // A committed entry that cannot be applied leaves the state behind the log: only a restart is safe.
         this.c.log.error('a committed entry could not be applied; exiting', { partition, error: String(error), stack: (error as Error).stack });
-        process.exit(1);
+        this.c.env.exit(1, `partition ${partition}: a committed entry could not be applied: ${String(error)}`);
       },
     );
   }

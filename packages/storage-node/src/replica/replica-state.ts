@@ -34,7 +34,12 @@ export class ReplicaState {
   private readonly active = new Map<number, number>();
   private readonly idle = new Map<number, () => void>();
 
-  constructor(readonly store: StorageEngine, private readonly partitionCount: number) {}
+  constructor(
+    readonly store: StorageEngine,
+    private readonly partitionCount: number,
+    /** Ends the process (logged, then `Environment.exit`): a write that failed leaves memory ahead of disk. */
+    private readonly fatal: (message: string, error: unknown) => void,
+  ) {}
 
   /** Rebuilds every partition's tree from the records on disk. */
   async load(): Promise<number> {
@@ -149,11 +154,8 @@ export class ReplicaState {
       () => {
         if (this.pending.get(lockKey) === entry) this.pending.delete(lockKey);
       },
-      (error: unknown) => {
-        // The tree and the pending map now disagree with the disk; only a restart rebuilds them.
-        console.error(JSON.stringify({ level: 'error', message: 'RocksDB write failed; exiting', error: String(error) }));
-        process.exit(1);
-      },
+      // The tree and the pending map now disagree with the disk; only a restart rebuilds them.
+      (error: unknown) => this.fatal('RocksDB write failed; exiting', error),
     );
     return durable;
   }

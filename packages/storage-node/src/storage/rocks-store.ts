@@ -1,9 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import rocksdb from 'rocksdb';
+import { Batcher } from '@triad/rpc';
 import { GroupCommit } from './group-commit';
 import { RecordCache } from './record-cache';
 import { type RangeOptions, type StorageEngine, type StorageEngineFactory, type WriteOp } from './storage-engine';
+
+/**
+ * Point reads in one RocksDB call at most. Each call is a hand-off to a worker thread and back,
+ * which costs far more than the lookups themselves; reads that arrive in the same turn of the
+ * event loop (a follower applying an Append's entries, a leader's writes to different keys) share
+ * one.
+ */
+const POINT_READ_BATCH_KEYS_MAX = 256;
+/** Read calls outstanding at once; more reads wait and go together in the next. */
+const POINT_READ_CALLS_IN_FLIGHT_MAX = 2;
 
 /**
  * The node's one RocksDB database. Every write goes through group commit: while one synced batch
@@ -17,6 +28,10 @@ export class RocksStore implements StorageEngine {
   private isOpen = false;
   /** Hot records for getMany (see record-cache.ts); every write and range clear goes past it. */
   private readonly recordCache = new RecordCache();
+  private readonly pointReads = new Batcher<Buffer, Buffer | undefined>((keys) => this.readMany(keys), {
+    batchSizeMax: POINT_READ_BATCH_KEYS_MAX,
+    inFlightMax: POINT_READ_CALLS_IN_FLIGHT_MAX,
+  });
   constructor(
     readonly location: string,
     /** Called after each synced batch with its size and how long the write and sync took. */
@@ -96,9 +111,11 @@ export class RocksStore implements StorageEngine {
    * buffers may be shared with other readers: callers must not modify them.
    */
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
-    return this.recordCache.readThrough(keys, (missing) =>
-      new Promise((resolve, reject) => this.db.getMany(missing, { asBuffer: true }, (error, found) => (error ? reject(error) : resolve(found)))),
-    );
+    return this.recordCache.readThrough(keys, (missing) => Promise.all(missing.map((key) => this.pointReads.submit(key))));
+  }
+
+  private readMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
+    return new Promise((resolve, reject) => this.db.getMany(keys, { asBuffer: true }, (error, found) => (error ? reject(error) : resolve(found))));
   }
 
   /** Calls `visit` for each entry in order until it returns false. */
