@@ -1,7 +1,7 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView } from '@triad/ring';
 import type { ElectionPacket } from '@triad/rpc';
-import { Simulator } from '@triad/runtime';
+import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
 import { LogStore } from '../src/log/log-store';
 import type { AntiEntropy } from '../src/repair/anti-entropy';
 import { ElectionStore } from '../src/replica/election-store';
@@ -51,15 +51,17 @@ async function threeNodes() {
   const delay = { applyDelayMs: 0 };
   const drivers = new Map<string, ReplicaDriver>();
   const stores = new Map<string, MemoryStore>();
+  const envs = new Map<string, SimulatedEnvironment>();
   const ring = () => new ClusterView({ partitionCount: 1, storageNodes: NODES });
   for (const { id, zone } of NODES) {
     const env = sim.environment({ name: id });
+    envs.set(id, env);
     if (id === 'a') env.faults = { fires: () => false, delayMs: (point) => (point === 'replica.slowApply' ? delay.applyDelayMs : 0) };
     const store = new MemoryStore(new MemoryDisk(), { schedule: (run, _step, delayMs) => (delayMs > 0 ? env.setTimeout(run, delayMs) : env.defer(run)) });
     await settle(sim, store.open());
     stores.set(id, store);
     const identity = { nodeId: id, zone, role: 'storage' as const };
-    const replicas = new ReplicaState(store, 1);
+    const replicas = new ReplicaState(store, 1, (message, error) => env.exit(1, `${message}: ${String(error)}`));
     await settle(sim, replicas.load());
     const hop = <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => env.setTimeout(() => work().then((v) => env.setTimeout(() => resolve(v), 1), reject), 1));
     const peers = { client: (peer: { id: string }) => ({ election: (packet: ElectionPacket) => hop(() => drivers.get(peer.id)!.onPacket(packet)) }) } as unknown as PeerClients;
@@ -93,22 +95,15 @@ async function threeNodes() {
     serving()!.transferLeadership(0, ['a']);
     await until(sim, () => drivers.get('a')!.isServingLeader(0));
   }
-  return { sim, store: stores.get('a')!, driver: drivers.get('a')!, delay };
+  return { sim, env: envs.get('a')!, store: stores.get('a')!, driver: drivers.get('a')!, delay };
 }
 
 /** A write of one item, versioned by its log position. */
 const write = (term: number, index: number) => ({ records: [{ itemKey: Buffer.from('k'), value: encodeRecord({ term, seq: index }, { pk: { S: 'k' } } as never, 10) }] });
 
 describe('a replica driver that stops', () => {
-  // A committed entry that cannot be applied exits the process: here, it is counted instead.
-  let exit: jest.SpyInstance;
-  beforeEach(() => {
-    exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-  });
-  afterEach(() => exit.mockRestore());
-
   test('waits for the applies in flight before it resolves: the store can close under it (seed 26 of --moves)', async () => {
-    const { sim, store, driver, delay } = await threeNodes();
+    const { sim, env, store, driver, delay } = await threeNodes();
     const rejections: unknown[] = [];
     const rejected = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', rejected);
@@ -127,7 +122,8 @@ describe('a replica driver that stops', () => {
       await settle(sim, store.close());
       await sim.advanceBy(5_000);
       await new Promise((resolve) => setImmediate(resolve));
-      expect(exit).not.toHaveBeenCalled();
+      // A committed entry that cannot be applied would have ended the process (`Environment.exit`).
+      expect(env.exited).toBeUndefined();
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', rejected);
