@@ -59,7 +59,7 @@ export interface DropTableRequest { tableId: Buffer }
 export interface DropTableReply { deleted: number }
 
 export interface PingRequest { from: string }
-export interface PingReply { nodeId: string; zone: string; knownGenerationOfCaller?: number }
+export interface PingReply { nodeId: string; zone: string; knownGenerationOfCaller?: number; layoutEpoch?: number }
 
 export interface MerkleRootsRequest { partitions: number[] }
 export interface MerkleRootsReply { roots: string[] }

@@ -250,9 +250,12 @@ export class FaultSchedule {
         if (this.cluster.node(killed).process) this.cluster.crashNode(killed);
         this.cluster.wipeNode(wiped);
         this.heal();
-        await this.restart([wiped]);
+        // The killed node's supervisor does not wait for the wiped one to be ready: a node without
+        // data may wait for the killed one's answer before it decides (node-identity.ts).
+        const wipedBack = this.restart([wiped]);
+        wipedBack.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
         await this.hold(500, 5_000);
-        await this.restart([killed]);
+        await Promise.all([wipedBack, this.restart([killed])]);
         return;
       }
       case 'clock-step': {

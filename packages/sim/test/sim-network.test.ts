@@ -44,7 +44,7 @@ describe('SimNetwork', () => {
     await s.server.serve('server:7000', s.service, NO_GOSSIP);
     const reply = await s.run(s.connection.ping({ from: 'client' }));
     // proto3 defaults: a field the server left out arrives as its default, as over gRPC.
-    expect(reply).toEqual({ nodeId: 'server', zone: 'a', knownGenerationOfCaller: 0 });
+    expect(reply).toEqual({ nodeId: 'server', zone: 'a', knownGenerationOfCaller: 0, layoutEpoch: 0 });
     expect(s.received).toHaveLength(1);
     expect(s.received[0].atMs).toBeGreaterThan(0);
     expect(s.simulator.nowMs).toBeLessThanOrEqual(4);

@@ -137,7 +137,7 @@ describe.each([
   });
 
   test('a unary call gets the reply as the wire decodes it (proto3 defaults filled in)', async () => {
-    expect(await t.run(connection.ping({ from: 'c1' }))).toEqual({ nodeId: 'server', zone: 'a', knownGenerationOfCaller: 0 });
+    expect(await t.run(connection.ping({ from: 'c1' }))).toEqual({ nodeId: 'server', zone: 'a', knownGenerationOfCaller: 0, layoutEpoch: 0 });
     expect(seen).toContain('ping c1');
   });
 

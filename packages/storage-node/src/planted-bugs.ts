@@ -18,9 +18,9 @@ export interface PlantedBugs {
    */
   staleTermAppends?: boolean;
   /**
-   * Issue 11's failure 5: a node whose disk was wiped rejoins as a full voter (no learner, generation
-   * 1 again) with term 0 and no vote: it may vote twice in a term and elect a replica that lacks
-   * committed entries.
+   * Issue 11's failure 5: a node whose disk was wiped rejoins at once, asking no peer, as a full voter
+   * (no learner, generation 1 again) with term 0 and no vote: it may vote twice in a term and elect
+   * a replica that lacks committed entries.
    */
   wipedNodeVotes?: boolean;
   /**

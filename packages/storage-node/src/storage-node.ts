@@ -291,6 +291,7 @@ export class StorageNode {
       store,
       replicas,
       ring,
+      layoutEpoch: () => ring.epoch,
       metrics,
       log,
       handoff,
@@ -321,16 +322,32 @@ export class StorageNode {
     // Replication messages are dropped until the logs are recovered and elections run (below); the
     // server answers pings first, so that a node without data can learn whether it had some.
     const server = await network.serve(config.listen, service, membership);
-    const askPeer = (peer: StorageNodeInfo) => peers.client(peer).ping({ from: config.id }, 1_000).then((answer) => answer.knownGenerationOfCaller ?? 0);
-    const others = ring.nodes.filter((n) => n.id !== config.id);
-    const peerKnowledge =
-      storedIdentity?.nodeId === config.id
-        ? []
-        : await askPeersOurGeneration(others.map((n) => n.id), (id) => askPeer(others.find((n) => n.id === id)!), env, (waitedMs) =>
-            log.warn('this node has no data and no peer answers whether it had some: waiting for one before it takes part (a wiped node must not vote)', { waitedMs, peers: others.map((n) => n.id) }),
+    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before: it
+    // rejoins at once, asking nobody, as on 3b011fb.
+    const findings =
+      storedIdentity?.nodeId === config.id || config.plantedBugs?.wipedNodeVotes
+        ? { known: [] }
+        : await askPeersOurGeneration(
+            config.id,
+            { epoch: ring.epoch, nodes: ring.nodes },
+            {
+              ping: (peer: StorageNodeInfo) =>
+                peers
+                  .client(peer)
+                  .ping({ from: config.id }, 1_000)
+                  .then((answer) => ({ knownGeneration: answer.knownGenerationOfCaller ?? 0, layoutEpoch: answer.layoutEpoch ?? 0 })),
+              newerLayout: async (peer: StorageNodeInfo, knownEpoch: number) => {
+                const newer = await fetchNewestLayout([peer], knownEpoch, network.storage);
+                return newer && { epoch: layoutEpoch(newer), nodes: new Ring(newer).nodes, layout: newer };
+              },
+            },
+            env,
+            (waitedMs, missing) =>
+              log.warn('this node has no data and cannot yet tell a first start from a lost disk: waiting for every node of the layout to answer (a wiped node must not vote)', { waitedMs, missing }),
           );
-    // The planted bug `wipedNodeVotes` (simulation only) forgets that the node had data before.
-    const decided = config.plantedBugs?.wipedNodeVotes ? decideIdentity(config.id, storedIdentity, []) : decideIdentity(config.id, storedIdentity, peerKnowledge);
+    // A node without data follows the newest layout its peers told it of before it marks its partitions.
+    if (findings.newerLayout) await keeper.adoptBeforeStart(findings.newerLayout.layout);
+    const decided = decideIdentity(config.id, storedIdentity, findings.known);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
     // Every partition it replicates, those moving to it included: the log of a move may have made it
     // a voter there before its disk was lost (seed 8 of `--moves --indexes`).

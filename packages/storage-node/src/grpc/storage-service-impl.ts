@@ -78,6 +78,8 @@ export interface StorageServiceComponents {
   store: StorageEngine;
   replicas: ReplicaState;
   ring: Placement;
+  /** The epoch of the layout this node follows now (told to a node without data that asks: see node-identity.ts). */
+  layoutEpoch: () => number;
   metrics: StorageMetrics;
   log: Logger;
   handoff: HintedHandoff;
@@ -478,6 +480,6 @@ export class StorageServiceImpl implements StorageNodeService {
   }
 
   async ping(request: PingRequest): Promise<PingReply> {
-    return { nodeId: this.c.nodeId, zone: this.c.zone, knownGenerationOfCaller: this.c.identities.knownGenerationOf(request.from) };
+    return { nodeId: this.c.nodeId, zone: this.c.zone, knownGenerationOfCaller: this.c.identities.knownGenerationOf(request.from), layoutEpoch: this.c.layoutEpoch() };
   }
 }

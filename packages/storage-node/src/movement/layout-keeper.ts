@@ -110,6 +110,22 @@ export class LayoutKeeper {
   }
 
   /**
+   * Follows `layout` at once, durable, without `onAdopted`: for a node without data, before it
+   * takes part (no elections run, no data to drop), so that it marks as a learner the partitions it
+   * holds in the newest layout its peers know, not in a stale one (a later adoption would take the
+   * partitions it gains for moves into them, and the node would vote in them with an empty log).
+   */
+  async adoptBeforeStart(layout: ClusterLayout): Promise<boolean> {
+    if (layoutEpoch(layout) <= this.c.view.epoch) return false;
+    await this.c.store.write({ type: 'put', key: LAYOUT_KEY, value: Buffer.from(JSON.stringify(layout)) });
+    const previousEpoch = this.c.view.epoch;
+    this.c.view.adopt(layout);
+    this.c.metrics.layoutEpoch.set(this.c.view.epoch);
+    this.c.log.info('layout adopted before start', { epoch: this.c.view.epoch, previousEpoch, partitionsHeld: this.c.view.partitionsOf(this.c.nodeId).length });
+    return true;
+  }
+
+  /**
    * While `on`, every adoption (whoever brings the layout) lets this node keep leading the
    * partition when its replica set changes: it is switching the partition itself, as its leader.
    */
