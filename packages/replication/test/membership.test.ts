@@ -96,6 +96,32 @@ class Harness {
     this.flush(id);
   }
 
+  /**
+   * The node's process restarts with what its disk kept: its term and vote, and its log only up to
+   * `keptUpTo` (a crash took the unsynced rest).
+   */
+  restart(id: NodeId, keptUpTo: number): void {
+    const before = this.node(id);
+    const status = before.logStatus(P)!;
+    const entries = [];
+    for (let index = status.first; index <= keptUpTo; index++) entries.push(before.entryAt(P, index)!);
+    const vote = before.persistentState(P)!;
+    this.inFlight = this.inFlight.filter((e) => e.to !== id && e.from !== id);
+    const node = new ReplicaNode<string>({
+      selfId: id,
+      partitions: new Map([[P, LAYOUT]]),
+      persisted: new Map([[P, { term: vote.term, votedFor: vote.votedFor }]]),
+      logs: new Map([[P, { applied: { index: status.first - 1, term: status.first > 1 ? before.entryAt(P, status.first - 1)?.term ?? 0 : 0 }, entries }]]),
+      generation: 0,
+      payloadBytes: (payload) => payload.length,
+      random: () => 0.5,
+      nowMs: this.nowMs,
+    });
+    this.nodes.set(id, node);
+    this.applied.set(id, status.first - 1);
+    this.flush(id);
+  }
+
   /** A node that replicates nothing yet, then joins the partition (as the mover makes it do). */
   join(id: NodeId): void {
     const node = new ReplicaNode<string>({
@@ -291,6 +317,44 @@ describe('ReplicaNode: a move through single-server changes', () => {
     h.drop = () => false;
     h.run(2_500);
     expect(h.events.get('n2')).toContainEqual({ type: 'Removed', partition: P, index: expect.any(Number) });
+  });
+
+  it('a learner whose log is newer than every voter\'s may campaign, and hands the lead to a voter (log sim seed 33062)', () => {
+    const h = served();
+    h.join('n3');
+    h.propose({ voters: LAYOUT, learners: ['n3'] });
+    h.run(300);
+    // n1 falls behind; n0 proposes n3's promotion, which reaches n2 only, and crashes before its own
+    // copy is on disk.
+    h.drop = (e) => e.to === 'n1' || e.from === 'n1';
+    h.write('behind');
+    h.run(200);
+    const kept = h.node('n0').logStatus(P)!.last;
+    h.drop = (e) => e.to === 'n1' || e.to === 'n3';
+    expect(h.propose({ voters: [...LAYOUT, 'n3'], learners: [] })).toMatchObject({ ok: true });
+    h.run(50);
+    expect(h.node('n2').configuration(P)).toMatchObject({ config: { voters: [...LAYOUT, 'n3'] }, committed: false });
+    h.restart('n0', kept);
+    // n0 wins term 2 with n1's vote (n2 is cut off, n1 behind), and its no-op reaches the learner n3
+    // alone; then n0's disk is lost for good.
+    h.drop = (e) => e.to === 'n2' || e.from === 'n2' || (e.from === 'n0' && e.to === 'n1' && e.message.type === 'Append');
+    h.run(4_000);
+    expect(h.node('n0').roleOf(P)).toBe('leader');
+    const noop = h.node('n0').logStatus(P)!;
+    expect(h.node('n3').logStatus(P)!.lastTerm).toBe(noop.lastTerm);
+    expect(h.node('n2').logStatus(P)!.lastTerm).toBeLessThan(noop.lastTerm);
+    expect(h.node('n1').logStatus(P)!.lastTerm).toBeLessThan(noop.lastTerm);
+    h.nodes.delete('n0');
+    h.drop = (e) => e.to === 'n0';
+    // n2 needs n1 and n3 (four voters by its log) but n3's log is newer; n1 needs n2 (three voters)
+    // but is behind it. Only n3 can win, with n1's and n2's votes: it does, then hands over.
+    h.run(10_000);
+    const leader = h.leader();
+    expect(['n1', 'n2']).toContain(leader);
+    expect(h.events.get('n3')!.some((e) => e.type === 'RoleChanged' && e.to === 'leader')).toBe(true);
+    const after = h.write('after');
+    h.run(500);
+    for (const id of ['n1', 'n2', 'n3']) expect(h.applied.get(id)).toBeGreaterThanOrEqual(after.index);
   });
 
   it('refuses a change that is not one step, and a promotion of a learner that lacks the committed log', () => {

@@ -12,6 +12,7 @@ import { ElectionStore } from './replica/election-store';
 import { LogStore } from './log/log-store';
 import { ProposalOverlay } from './write-path/proposal-overlay';
 import { IdentityStore, askPeersOurGeneration, decideIdentity } from './replica/node-identity';
+import { learnerMarksEnded, learnerPartitionsAfterDataLoss } from './replica/learner-marks';
 import { PeerClients } from './replica/peer-clients';
 import { ReplicaState } from './replica/replica-state';
 import { createRocksStore } from './storage/rocks-store';
@@ -263,7 +264,7 @@ export class StorageNode {
         // A learner mark (left by a disk loss) belongs to the stay in which it was set: a partition
         // left before its promotion, and later moved back in, comes back a full member of the new
         // replica set, not a learner no promotion will ever name after the next restart.
-        for (const partition of [...transition.dropped, ...transition.gained]) await identities.promoted(partition);
+        for (const partition of learnerMarksEnded(before, after, config.id)) await identities.promoted(partition);
         if (before.node(config.id) && !after.node(config.id)) {
           log.warn('this node was decommissioned: it holds no partition and serves nothing; stop its process', { epoch: after.epoch });
         }
@@ -348,7 +349,9 @@ export class StorageNode {
     if (findings.newerLayout) await keeper.adoptBeforeStart(findings.newerLayout.layout);
     const decided = decideIdentity(config.id, storedIdentity, findings.known);
     // Learner status is durable before the node acts on it, and stays until each promotion is applied.
-    if (decided.learner) await identities.markLearner(ring.partitionsOf(config.id));
+    // Every partition it replicates, those moving to it included: the log of a move may have made it
+    // a voter there before its disk was lost (seed 8 of `--moves --indexes`).
+    if (decided.learner) await identities.markLearner(learnerPartitionsAfterDataLoss(ring.ring, config.id));
     await identities.save(decided.identity);
     const generation = decided.identity.generation;
     const learners = await identities.learnerPartitions();
@@ -399,7 +402,9 @@ export class StorageNode {
       while (ring.partitionsOf(config.id).some((p) => election.isServingLeader(p)) && env.monotonicMs() < handoffDeadline) {
         await sleep(env, 50);
       }
-      election.stop();
+      // From here on the driver takes no packet or proposal; what it already handed to the store
+      // finishes before the store closes.
+      const electionStopped = election.stop();
       globalIndexes.stop();
       keeper.stop();
       env.clearInterval(sweep);
@@ -407,6 +412,7 @@ export class StorageNode {
       antiEntropy.stop();
       diskReserve?.stop();
       await membership.stop();
+      await electionStopped;
       await server.close();
       metricsServer?.close();
       peers.close();
@@ -449,3 +455,4 @@ export class StorageNode {
 function missingSecurity(): never {
   throw new Error('StorageNodeConfig.grpcSecurity is required unless a network is given');
 }
+

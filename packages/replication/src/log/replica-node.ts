@@ -295,6 +295,9 @@ export class ReplicaNode<P> {
         this.remindLeader(log, nowMs);
         continue;
       }
+      // A learner elected (see `updateEligibility`) leaves the lead, once its no-op is applied, to a
+      // voter that acks it (the transfer waits until that voter holds the whole log).
+      if (log.caughtUpReported && log.configs.current.learners.includes(this.selfId)) this.election.transferLeadership(log.partition, nowMs);
       for (const [id, progress] of log.progress) {
         // A lost Append or answer: start again from what the follower is known to hold.
         if (progress.inFlight > 0 && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
@@ -816,12 +819,22 @@ export class ReplicaNode<P> {
   }
 
   /**
-   * A voter whose removal is in its log but not committed may still campaign (see
-   * `ElectionNode.setEligible`): with the newest log it may be the only one that can win.
+   * Who may campaign besides the voters (see `ElectionNode.setEligible`), counting only the voters'
+   * votes: with the newest log it may be the only one that can win.
+   *  - A voter whose removal is in its log but not committed.
+   *  - A learner of the configuration (not one that lost its disk: that one does not campaign at
+   *    all). A leader can send its entries to a learner alone before it fails for good; if the only
+   *    voter that held them too is gone, the learner's log is newer than every voter's, and a voter
+   *    whose uncommitted entry promotes the learner needs its vote, which it refuses (log sim seed
+   *    33062: the leader of term 2 appended its no-op, reached only the learner, and lost its disk;
+   *    the voter with the promotion needed the learner's vote, the other voter was behind it). A
+   *    learner that wins hands leadership to a voter once its no-op is applied (`tick`).
    */
   private updateEligibility(log: PartitionLog<P>): void {
-    if (log.configs.current.voters.includes(this.selfId)) return;
-    this.election.setEligible(log.partition, log.configs.currentIndex > log.commit && log.configs.at(log.commit).voters.includes(this.selfId));
+    const { voters, learners } = log.configs.current;
+    if (voters.includes(this.selfId)) return;
+    const removing = log.configs.currentIndex > log.commit && log.configs.at(log.commit).voters.includes(this.selfId);
+    this.election.setEligible(log.partition, removing || learners.includes(this.selfId));
   }
 
   /** This node applied the configuration set at `index`: once one named it, one that does not may remove it. */

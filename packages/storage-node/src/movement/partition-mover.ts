@@ -204,13 +204,13 @@ export class PartitionMover implements Movement {
    * answers keeps the node's server from closing (seed 34 of `--moves --indexes`: a graceful stop
    * waited forever). False: no longer leading; the CLI retries from what the log says.
    */
-  private async appliedWhileMoving(partition: number, applied: Promise<void>): Promise<boolean> {
+  private async appliedWhileMoving(partition: number, applied: Promise<void>, moving = () => this.stillMoving(partition)): Promise<boolean> {
     let settled = false;
     const done = applied.then(() => (settled = true));
     for (;;) {
       await Promise.race([done, sleep(this.c.env, SWITCH_STEP_POLL_MS)]);
       if (settled) return true;
-      if (!this.stillMoving(partition)) {
+      if (!moving()) {
         done.catch(() => undefined); // its outcome no longer matters here
         return false;
       }
@@ -343,7 +343,11 @@ export class PartitionMover implements Movement {
         await this.c.keeper.adopt(next, new Set([partition]));
       } else {
         const { applied } = this.c.election.propose(partition, () => ({ records: [], layout: Buffer.from(JSON.stringify(next)) }));
-        await applied;
+        // Applying it switches the layout (no move pending any more): only leadership is watched. A
+        // leader that stops or loses the lead meanwhile answers RETRY rather than wait for ever.
+        if (!(await this.appliedWhileMoving(partition, applied, () => this.c.election.isServingLeader(partition)))) {
+          return retry('the layout of the move was not applied while this node led the partition');
+        }
       }
     } catch (error) {
       return retry(`the layout of the move did not commit: ${String(error)}`);

@@ -1,4 +1,4 @@
-import { ThrottlingException } from '@triad/model';
+import { ServiceUnavailableException, ThrottlingException } from '@triad/model';
 import {
   ReplicaNode,
   type CommitAdvance,
@@ -162,6 +162,11 @@ export class ReplicaDriver implements Leadership {
   private readonly applying = new Map<number, Promise<void>>();
   private readonly resets = new Map<number, number>();
   private appendsScheduled = false;
+  /** Set by `stop`: no tick, packet, proposal or Ready is taken any more. */
+  private stopped = false;
+  private stopping?: Promise<void>;
+  /** Writes nothing awaits (applied positions, promotions), not done yet: `stop` waits for them. */
+  private readonly writesInFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly c: ReplicaDriverComponents) {}
 
@@ -222,8 +227,39 @@ export class ReplicaDriver implements Leadership {
     this.pump();
   }
 
-  stop(): void {
+  /**
+   * Stops for good, before the store closes (a graceful stop): no tick, packet, proposal or new
+   * Ready is taken any more; the Readies already handed to the store finish their steps after the
+   * sync, and the applies those started finish, so that nothing of this driver touches the store
+   * once this resolves (seed 26 of `--moves`: a node that won an election while it stopped applied
+   * its no-op after its store had closed, and the unsynced write of its applied position was a
+   * rejection nobody caught). Writes proposed here that are not applied yet are told that their
+   * outcome is unknown (their entries may still commit through the other replicas), and packets
+   * waiting for an answer get an empty one.
+   */
+  stop(): Promise<void> {
     this.c.env.clearInterval(this.timer);
+    this.stopped = true;
+    this.stopping ??= this.quiesce();
+    return this.stopping;
+  }
+
+  private async quiesce(): Promise<void> {
+    for (;;) {
+      const persisting = this.afterPersist;
+      await persisting;
+      await Promise.all([...this.applying.values()].map((apply) => apply.catch(() => undefined)));
+      await Promise.all(this.writesInFlight);
+      if (this.afterPersist === persisting && this.applying.size === 0 && this.writesInFlight.size === 0) break;
+    }
+    answer({ waiting: this.repliesWaiting, readies: 0 });
+    this.repliesWaiting = new Map();
+    for (const [partition, pending] of this.proposals) {
+      for (const [index, proposal] of pending) {
+        pending.delete(index);
+        proposal.reject(new ServiceUnavailableException(`The node is shutting down; the write at log index ${index} of partition ${partition} may still take effect: its outcome is unknown, retry the request`));
+      }
+    }
   }
 
   get started(): boolean {
@@ -241,7 +277,7 @@ export class ReplicaDriver implements Leadership {
     build: (term: number, index: number) => EntryPayload,
     options: { whilePaused?: boolean } = {},
   ): { term: number; index: number; applied: Promise<void> } {
-    if (!this.node || (this.paused.has(partition) && !options.whilePaused)) throw new NotServingError('not serving');
+    if (!this.node || this.stopped || (this.paused.has(partition) && !options.whilePaused)) throw new NotServingError('not serving');
     const result = this.node.propose(partition, build, this.now());
     if (!result.ok) {
       if (result.reason === 'busy') throw new ThrottlingException('The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.');
@@ -257,7 +293,7 @@ export class ReplicaDriver implements Leadership {
    * `NotAppliedError` if it never will be, or a `ConfigChangeRefused` if the node refused it.
    */
   proposeConfiguration(partition: number, next: Configuration): Promise<void> {
-    if (!this.node || this.paused.has(partition)) return Promise.reject(new NotServingError('not serving'));
+    if (!this.node || this.stopped || this.paused.has(partition)) return Promise.reject(new NotServingError('not serving'));
     const result = this.node.proposeConfiguration(partition, next, this.now());
     if (!result.ok) return Promise.reject(new ConfigChangeRefused(result.reason, result.detail));
     return this.awaitApplied(partition, result.term, result.index);
@@ -353,7 +389,7 @@ export class ReplicaDriver implements Leadership {
 
   /** Drains the node's output once this turn ends, so that the packets and proposals of one turn share a Ready. */
   private pump(): void {
-    if (this.pumpScheduled) return;
+    if (this.pumpScheduled || this.stopped) return;
     this.pumpScheduled = true;
     this.c.env.defer(() => {
       this.pumpScheduled = false;
@@ -371,7 +407,7 @@ export class ReplicaDriver implements Leadership {
   private drainReady(): void {
     const replies: ReplyBatch = { waiting: this.repliesWaiting, readies: 0 };
     this.repliesWaiting = new Map();
-    if (this.node) while (this.node.hasReady()) this.handle(this.node.ready(), replies);
+    if (this.node && !this.stopped) while (this.node.hasReady()) this.handle(this.node.ready(), replies);
     if (replies.readies === 0) answer(replies);
   }
 
@@ -451,12 +487,12 @@ export class ReplicaDriver implements Leadership {
     this.readiesInFlight--;
     this.send(ready.messages, replies.waiting);
     for (const commit of commits) this.scheduleApply(commit.partition, commit.index);
-    for (const request of ready.snapshots) void this.sendSnapshot(request);
+    if (!this.stopped) for (const request of ready.snapshots) void this.sendSnapshot(request);
     for (const event of ready.events) this.onEvent(event);
     // Taking the sync into account (logPersisted) produced its acknowledgements at once. When
     // nothing else is being written they may go in the replies of the packets that asked for
     // them; a Ready that writes is handled as usual, lest the replies wait for it.
-    if (this.readiesInFlight === 0 && node.hasReady()) {
+    if (this.readiesInFlight === 0 && !this.stopped && node.hasReady()) {
       const next = node.ready();
       this.handle(next, next.persist.length + next.logWrites.length === 0 ? replies : { waiting: new Map(), readies: 0 });
     }
@@ -473,7 +509,7 @@ export class ReplicaDriver implements Leadership {
     this.appendsScheduled = true;
     this.c.env.defer(() => {
       this.appendsScheduled = false;
-      if (this.node) this.send(this.node.takeAppends());
+      if (this.node && !this.stopped) this.send(this.node.takeAppends());
     });
   }
 
@@ -541,9 +577,19 @@ export class ReplicaDriver implements Leadership {
       from += run.length;
     }
     this.appliedAt.set(partition, { index, term, config });
-    // Unsynced, after the records in the same ordered stream: a crash loses this position only with them.
-    for (const op of this.c.logStore.appliedOps(partition, index, term, config)) void this.c.store.writeUnsynced(op);
+    // Unsynced, after the records in the same ordered stream: a crash loses this position only with
+    // them. Losing it costs only applying these entries again after a restart.
+    for (const op of this.c.logStore.appliedOps(partition, index, term, config)) {
+      this.inFlight(this.c.store.writeUnsynced(op), 'the applied position could not be written', partition);
+    }
     node.applied(partition, index, this.now());
+  }
+
+  /** A write nothing awaits: `stop` does, and a failure is logged, not left unhandled. */
+  private inFlight(write: Promise<unknown>, failure: string, partition: number): void {
+    const tracked: Promise<unknown> = write.catch((error: unknown) => this.c.log.warn(failure, { partition, error: String(error) }));
+    this.writesInFlight.add(tracked);
+    void tracked.finally(() => this.writesInFlight.delete(tracked));
   }
 
   /** The entry at `index` was applied: a write proposed there took effect if its term is the entry's. */
@@ -647,6 +693,7 @@ export class ReplicaDriver implements Leadership {
 
   /** Hands a packet's messages to the node; false when the node is not running yet. */
   private receive(packet: ElectionPacket): boolean {
+    if (this.stopped) return false;
     if (packet.generation) this.c.identities.sawPeer(packet.from, packet.generation);
     if (!this.node) return false;
     if (packet.payload.length === 0 && !packet.log?.length) return true;
@@ -703,14 +750,20 @@ export class ReplicaDriver implements Leadership {
         break;
       case 'Promoted':
         this.c.log.info('partition learner promoted to voter', { partition: event.partition, term: event.term });
-        void this.c.identities.promoted(event.partition);
+        this.inFlight(this.c.identities.promoted(event.partition), 'the promotion could not be written', event.partition);
         this.c.metrics.learnerPartitions.set(this.countLearners());
         break;
     }
   }
 
+  /**
+   * Partitions replicated here without a vote because this node lost its data: those it holds and
+   * those moving to it (a wiped voter of a moving partition is one of its voters too; seed 8 of
+   * `--moves --indexes`: uncounted, its loss went unseen and a second wipe left the partition
+   * without a majority for ever).
+   */
   private countLearners(): number {
-    return this.c.ring.partitionsOf(this.c.nodeId).filter((p) => !this.node!.isVoter(p)).length;
+    return this.node!.partitionIds().filter((p) => !this.node!.isVoter(p)).length;
   }
 
   private countServing(): number {
