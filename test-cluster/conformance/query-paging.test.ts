@@ -61,6 +61,9 @@ async function pageAll(forward: boolean, limit?: number): Promise<{ keys: number
         ScanIndexForward: forward,
         Limit: limit,
         ExclusiveStartKey: start,
+        // Every page from the leader: an eventually consistent page may come from a replica that
+        // has not applied the last batch yet (paging, not consistency, is what this file checks).
+        ConsistentRead: true,
       }),
     );
     pages.push(reply.Count ?? 0);
