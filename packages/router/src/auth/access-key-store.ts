@@ -378,15 +378,19 @@ export class AccessKeyStore {
     for (const c of credentials) {
       checkAccessKeyId(c.accessKeyId);
       checkSecret(c.secret);
-      const existing = await this.read(c.accessKeyId);
+      let existing = await this.read(c.accessKeyId);
       if (!existing) {
         try {
           await this.create({ accessKeyId: c.accessKeyId, secret: c.secret, name: `seed:${c.accessKeyId}`, admin: c.admin, source: 'seed' });
           created++;
+          continue;
         } catch (error) {
           if (!(error instanceof ResourceInUseException)) throw error;
         }
-        continue;
+        // Another router seeded it at the same moment (routers start together): take its record as
+        // below, so that this router knows the key when it reports ready, not a refresh later.
+        existing = await this.read(c.accessKeyId);
+        if (!existing) continue;
       }
       const opened = this.opened(existing).secret;
       if (opened === c.secret && existing.admin === c.admin) {

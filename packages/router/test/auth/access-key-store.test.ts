@@ -118,6 +118,15 @@ describe('access keys in the system partition', () => {
     expect(rotated.find('SEEDED')?.secret).toBe('rotated-secret-00002');
   });
 
+  test('two routers seeding the same key at once both know it when seeding ends (the one whose create lost takes the winner\'s record)', async () => {
+    const storage = new MemoryPartition();
+    const master = sealer();
+    const routers = [new AccessKeyStore(storage, master, log, realEnvironment), new AccessKeyStore(storage, master, log, realEnvironment)];
+    const seeded = await Promise.all(routers.map((store) => store.seed([{ accessKeyId: 'TOGETHER', secret: 'seeded-secret-000001', admin: true }])));
+    expect(seeded.map((r) => r.created).sort()).toEqual([0, 1]);
+    for (const store of routers) expect(store.find('TOGETHER')).toMatchObject({ secret: 'seeded-secret-000001', admin: true, enabled: true });
+  });
+
   test('master key rotation: a router with the new key and the old as previous re-seals every secret; then the new key alone opens them', async () => {
     const storage = new MemoryPartition();
     const oldKey = parseMasterKey(newMasterKeyText());
