@@ -10,13 +10,13 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { parsePolicyDocument } from '@triad/iam';
 import type { Environment } from '@triad/runtime';
 import { realEnvironment } from '@triad/runtime';
 import { signedHeaders } from '@triad/cli';
+import { NodeSha256 } from '@triad/harness';
 import { DynamoHttpClient } from './http-client';
 import { EnforcingAuthenticator, type KeySource } from '../../packages/router/src/auth/authenticator';
 import { signedRequestOf, targetOf } from '../../packages/router/src/auth/http-auth';
@@ -62,27 +62,6 @@ const keys: KeySource = { find: (id) => [OPEN_KEY, POLICY_KEY].find((k) => k.acc
 const policies = new Map([[POLICY_KEY.accessKeyId, [parsePolicyDocument(POLICY)]]]);
 const store = { policiesOf: (id: string) => policies.get(id) ?? (keys.find(id) ? [] : undefined) } as unknown as AccessKeyStore;
 
-/** The SDK's hash interface over node:crypto, for @smithy/signature-v4. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    const s = this.secret;
-    if (s === undefined) return createHash('sha256');
-    return createHmac('sha256', typeof s === 'string' ? s : ArrayBuffer.isView(s) ? Buffer.from(s.buffer, s.byteOffset, s.byteLength) : Buffer.from(s));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 function getItemBody(i: number): string {
   return `{"TableName":"usertable","Key":{"pk":{"S":"user${String(i).padStart(10, '0')}"}}}`;

@@ -12,8 +12,8 @@ type Bytes = string | ArrayBuffer | ArrayBufferView;
 const toBuffer = (data: Bytes): string | Buffer =>
   typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
 
-/** The SDK's hash interface over node:crypto (HMAC when given a secret), for the SDK's own signer. */
-class NodeSha256 {
+/** The SDK's hash interface over node:crypto (HMAC when given a secret), for the SDK's own signer (@smithy/signature-v4). */
+export class NodeSha256 {
   private hash: Hash | Hmac;
   private readonly secret?: string | Buffer;
   constructor(secret?: Bytes) {
