@@ -159,10 +159,7 @@ export class SimCluster {
       const kept = this.simulator.random.int(0, this.node(id).disk.unsyncedRecords);
       this.syncFailures.push({ atMs: this.simulator.nowMs, id });
       this.crashNode(id, kept);
-      const supervisor = this.simulator.environment({ name: `supervisor-${id}` });
-      supervisor.setTimeout(() => {
-        if (!this.node(id).process) this.openNode(id).catch(() => undefined);
-      }, this.simulator.random.real(300, 3_000));
+      this.restartBySupervisor(id);
       return { kind: 'slow', delayMs: 1 }; // never completes: the process is gone
     }
     const slowMs = env.faults.delayMs('store.slowSync');
@@ -179,9 +176,12 @@ export class SimCluster {
     this.processExits.push({ atMs: this.simulator.nowMs, id, code, reason });
     // A graceful stop under way ends the process itself (stopProcess).
     if (n.process?.env !== env || this.stopping.has(id)) return;
-    n.disk.crash(Infinity);
-    this.network.crash(n.process.network);
-    n.process = undefined;
+    this.crashNode(id);
+    this.restartBySupervisor(id);
+  }
+
+  /** The node's supervisor starts its process again a seeded while later, unless something else did. */
+  private restartBySupervisor(id: string): void {
     const supervisor = this.simulator.environment({ name: `supervisor-${id}` });
     supervisor.setTimeout(() => {
       if (!this.node(id).process) this.openNode(id).catch(() => undefined);
