@@ -255,7 +255,9 @@ describe('the HTTP server at its edge', () => {
       }),
     );
     await Promise.all(stalled);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The client's write callback fires when the kernel has the bytes; wait until the server holds them.
+    for (let i = 0; i < 500 && metrics.edge.bodyBytesInFlight() < 3 * 7680 * 1024; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(metrics.edge.bodyBytesInFlight()).toBe(3 * 7680 * 1024);
     const response = await post('ListTables', Buffer.alloc(2 * 1024 * 1024, 0x20));
     expect(response.status).toBe(503);
     expect(JSON.parse(response.text)).toMatchObject({ __type: expect.stringMatching(/#ServiceUnavailable$/) });
