@@ -279,8 +279,11 @@ describe('the HTTP server at its edge', () => {
     const ok = await post('ListTables', Buffer.from('{}'));
     expect(ok.status).toBe(200);
     // An executing request is never evicted: hold one while more silent connections arrive.
+    const idle = release;
     const held = post('DescribeLimits', Buffer.from('{}'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Executing once its handler has handed the test a new release.
+    for (let i = 0; i < 500 && release === idle; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(release).not.toBe(idle);
     for (let i = 0; i < 30; i++) {
       const socket = net.connect(port, '127.0.0.1');
       socket.on('error', () => undefined);
