@@ -121,6 +121,11 @@ export class ConfigHistory {
     return this.items[0].config;
   }
 
+  /** Whether the configuration as of `index` is known: not the unknown one a node that joined starts from (a real one has voters). */
+  knownAt(index: number): boolean {
+    return this.at(index).voters.length > 0;
+  }
+
   /** Every configuration set by an entry in (after, upTo], in order. */
   setBetween(after: number, upTo: number): { index: number; config: Configuration }[] {
     return this.items.filter((item, i) => i > 0 && item.index > after && item.index <= upTo);

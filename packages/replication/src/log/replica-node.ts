@@ -462,6 +462,7 @@ export class ReplicaNode<P> {
     const before = log.applied;
     log.applied = index;
     for (const set of log.configs.setBetween(before, index)) this.noteAppliedConfig(log, set.index, set.config);
+    this.updateEligibility(log);
     if (log.leaderTerm !== undefined && !log.caughtUpReported && log.noopIndex > 0 && index >= log.noopIndex) {
       log.caughtUpReported = true;
       this.election.catchUpComplete(partition, log.leaderTerm, nowMs);
@@ -829,12 +830,20 @@ export class ReplicaNode<P> {
    *    33062: the leader of term 2 appended its no-op, reached only the learner, and lost its disk;
    *    the voter with the promotion needed the learner's vote, the other voter was behind it). A
    *    learner that wins hands leadership to a voter once its no-op is applied (`tick`).
+   *    Only once it knows the configuration as of its applied position: a node that joined starts
+   *    from an unknown one (a log it got from index 1 on never states the initial placement), and
+   *    learns one only by applying a configuration entry or installing a snapshot. A leader needs
+   *    it: its snapshots start from its applied state and carry that configuration. A learner that
+   *    led without it sent the unknown (empty) configuration; the voters that installed it took it
+   *    for their removal and dropped the partition, which was left without a majority (log sim
+   *    seeds 735, 2339, 3371, 4096, 4383, 4891; the wire check refused the snapshot in 3110, 3310).
    */
   private updateEligibility(log: PartitionLog<P>): void {
     const { voters, learners } = log.configs.current;
     if (voters.includes(this.selfId)) return;
     const removing = log.configs.currentIndex > log.commit && log.configs.at(log.commit).voters.includes(this.selfId);
-    this.election.setEligible(log.partition, removing || learners.includes(this.selfId));
+    const learner = learners.includes(this.selfId) && log.configs.knownAt(log.applied);
+    this.election.setEligible(log.partition, removing || learner);
   }
 
   /** This node applied the configuration set at `index`: once one named it, one that does not may remove it. */
@@ -891,7 +900,10 @@ export class ReplicaNode<P> {
     const prevTerm = log.window.termAt(prevIndex);
     if (prevTerm === undefined) {
       if (prevIndex < log.window.prevIndex) {
-        // What the follower lacks is no longer in memory: it gets a snapshot of our state.
+        // What the follower lacks is no longer in memory: it gets a snapshot of our state — once we
+        // know the configuration as of our applied position, which the snapshot carries (a voter
+        // that joined may not, until it applies a configuration entry; see `updateEligibility`).
+        if (!log.configs.knownAt(log.applied)) return;
         progress.snapshotting = true;
         progress.snapshotGeneration = progress.generation;
         this.snapshots.push({ partition: log.partition, to, term: log.leaderTerm! });
