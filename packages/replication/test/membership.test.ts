@@ -441,6 +441,114 @@ describe('ReplicaNode: a move through single-server changes', () => {
     expect(node.configuration(P)).toEqual({ config, index: 40, committed: true });
   });
 
+  it('a learner that joined campaigns only once it knows the configuration as of its applied position (log sim seed 735)', () => {
+    // A node that joined starts from an unknown configuration; the log it gets from index 1 on never
+    // states the initial one. Elected before it applied a configuration entry, it streamed
+    // snapshots carrying the unknown (empty) configuration, which voters took for their removal.
+    const node = new ReplicaNode<string>({ selfId: 'n3', partitions: new Map(), logs: new Map(), generation: 0, payloadBytes: (p) => p.length, random: () => 0.5, nowMs: 0 });
+    node.joinPartition(P, 0);
+    const addition = { voters: LAYOUT, learners: ['n3'] };
+    const entries = [
+      { term: 1, index: 1, payload: undefined },
+      { term: 1, index: 2, payload: 'a' },
+      { term: 1, index: 3, payload: undefined, config: addition },
+    ];
+    node.receive('n0', { type: 'Append', partition: P, term: 1, prevIndex: 0, prevTerm: 0, entries, commit: 2 }, 10);
+    let nowMs = 10;
+    /** Syncs and applies what the node hands out; returns the vote requests it sent. */
+    const drive = () => {
+      const requests: NodeId[] = [];
+      while (node.hasReady()) {
+        const ready = node.ready();
+        for (const write of ready.logWrites) {
+          const last = write.entries[write.entries.length - 1];
+          if (last) node.logPersisted(P, last.index, last.term, nowMs);
+        }
+        for (const commit of ready.commits) node.applied(P, commit.index, nowMs);
+        for (const { to, message } of ready.messages) if (message.type === 'VoteRequest') requests.push(to);
+      }
+      return requests;
+    };
+    const runFor = (ms: number) => {
+      const requests: NodeId[] = [];
+      for (const end = nowMs + ms; nowMs < end; ) {
+        nowMs += 10;
+        node.tick(nowMs);
+        requests.push(...drive());
+      }
+      return requests;
+    };
+    drive();
+    expect(node.configuration(P)).toEqual({ config: addition, index: 3, committed: false });
+    expect(node.logStatus(P)!.applied).toBe(2);
+    // The leader falls silent: its addition is in force, but not applied here, so it waits.
+    expect(runFor(10_000)).toEqual([]);
+    // The next Append says the addition is committed: applied, it knows, and asks for votes.
+    node.receive('n0', { type: 'Append', partition: P, term: 1, prevIndex: 3, prevTerm: 1, entries: [], commit: 3 }, nowMs);
+    drive();
+    expect(node.logStatus(P)!.applied).toBe(3);
+    expect(new Set(runFor(10_000))).toEqual(new Set(LAYOUT));
+  });
+
+  it('a leader streams no snapshot before it knows the configuration as of its applied position', () => {
+    // A node that joined restarts with its log after its applied position (40), its base unknown,
+    // and its promotion (uncommitted) in it: a voter, it wins, but what it applied is older than
+    // any configuration it knows. A follower that lacks entries before its log must wait.
+    const added = { voters: LAYOUT, learners: ['n3'] };
+    const promoted = { voters: [...LAYOUT, 'n3'], learners: [] };
+    const log = {
+      applied: { index: 40, term: 1 },
+      entries: [
+        { term: 1, index: 41, payload: 'a' },
+        { term: 1, index: 42, payload: undefined, config: added },
+        { term: 1, index: 43, payload: undefined, config: promoted },
+      ],
+    };
+    const node = new ReplicaNode<string>({ selfId: 'n3', partitions: new Map(), logs: new Map(), generation: 0, payloadBytes: (p) => p.length, random: () => 0.5, nowMs: 0 });
+    node.joinPartition(P, 0, { log });
+    let nowMs = 0;
+    const snapshots: NodeId[] = [];
+    const drive = () => {
+      while (node.hasReady()) {
+        const ready = node.ready();
+        for (const write of ready.logWrites) {
+          const last = write.entries[write.entries.length - 1];
+          if (last) node.logPersisted(P, last.index, last.term, nowMs);
+        }
+        for (const commit of ready.commits) node.applied(P, commit.index, nowMs);
+        snapshots.push(...ready.snapshots.map((r) => r.to));
+        for (const { to, message } of ready.messages) {
+          if (message.type === 'VoteRequest') node.receive(to, { type: 'VoteResponse', partition: P, term: message.term, preVote: message.preVote, granted: true }, nowMs);
+        }
+      }
+    };
+    for (let i = 0; i < 1_000 && node.roleOf(P) !== 'leader'; i++) {
+      nowMs += 10;
+      node.tick(nowMs);
+      drive();
+    }
+    expect(node.roleOf(P)).toBe('leader');
+    const term = node.termOf(P)!;
+    // n1 holds nothing after 10: it needs a snapshot.
+    node.receive('n1', { type: 'AppendResponse', partition: P, term, success: false, match: 10, learner: false, generation: 0 }, nowMs);
+    for (let i = 0; i < 100; i++) {
+      nowMs += 10;
+      node.tick(nowMs);
+      drive();
+    }
+    expect(snapshots).toEqual([]);
+    // n0 and n2 hold the whole log: the no-op commits, the configurations are applied, and n1 gets its snapshot.
+    for (const id of ['n0', 'n2']) node.receive(id, { type: 'AppendResponse', partition: P, term, success: true, match: 44, learner: false, generation: 0 }, nowMs);
+    drive();
+    expect(node.logStatus(P)!.applied).toBe(44);
+    for (let i = 0; i < 100 && snapshots.length === 0; i++) {
+      nowMs += 10;
+      node.tick(nowMs);
+      drive();
+    }
+    expect(snapshots).toEqual(['n1']);
+  });
+
   it('a joining node ranks voters in the layout order it is given, as the other replicas do (log sim seed 7071)', () => {
     // The log names the voters in another order than the layout ranks them. Balancing hands
     // leadership to the first fit voter in that rank: a joined node that ranked them by the log's
