@@ -77,8 +77,8 @@ describe('log simulation', () => {
   //  - 33062: a learner held the only copy of a deposed leader's no-op (that leader, the one voter
   //    with it, lost its disk); the voter with the learner's uncommitted promotion needed its vote
   //    and the other voter was behind: no one could win until learners could campaign;
-  //  - 735, 2339, 3371, 4096, 4383, 4891 (liveness) and 3110, 3310 (the wire check refused the
-  //    snapshot): a learner that joined led before it knew the configuration as of its applied
+  //  - 735, 2339, 3371, 4096, 4383, 4891, 7082, 8602 (liveness) and 3110, 3310, 6480 (the wire
+  //    check refused the snapshot): a learner that joined led before it knew the configuration as of its applied
   //    position, and its snapshots carried the unknown (empty) one: the voters that installed it
   //    took it for their removal and dropped the partition, which was left without a majority.
   //    One line each:
@@ -89,8 +89,11 @@ describe('log simulation', () => {
   //    3371: p1's joined learner n2 emptied voters n1 and n3 (elected twice, terms 5 and 6);
   //    4096: p1's joined learner n2 emptied voters n3 and n4;
   //    4383: p5's and p1's joined learner n3 emptied n0 (p5), and n0 and n2 (p1);
-  //    4891: p0's joined learner n3 emptied voters n2 and n0.
-  it.each([7071, 11027, 18731, 33062, 735, 2339, 3110, 3310, 3371, 4096, 4383, 4891])('replays seed %i clean', (seed) => {
+  //    4891: p0's joined learner n3 emptied voters n2 and n0;
+  //    6480: p1's joined learner n3, elected, streamed a snapshot with no voters (refused on the wire);
+  //    7082: p4's joined learner n1 emptied voter n2;
+  //    8602: p0's joined learner n1 emptied voters n0 and n2.
+  it.each([7071, 11027, 18731, 33062, 735, 2339, 3110, 3310, 3371, 4096, 4383, 4891, 6480, 7082, 8602])('replays seed %i clean', (seed) => {
     expect(runLogSeed(seed, { wireCheck: seed % 10 === 0 }).movesDone).toBeGreaterThan(0);
   });
 
