@@ -30,6 +30,8 @@ export interface SimClusterOptions {
   plantedBugs?: PlantedBugs;
   /** The run's fault points, asked by every node's code (default: none fires). */
   faultPoints?: SeededFaultPoints;
+  /** Every node's anti-entropy interval; 0: no periodic rounds (repairs on demand only). @default 30000 */
+  antiEntropyIntervalMs?: number;
 }
 
 /** Attempts of a retried request: the AWS SDKs' default for DynamoDB is 10. */
@@ -54,6 +56,7 @@ export class SimCluster {
   readonly nodeClocks = new Map<string, Omit<SimulatedClockOptions, 'name'>>();
   private readonly plantedBugs?: PlantedBugs;
   readonly faultPoints?: SeededFaultPoints;
+  private readonly antiEntropyIntervalMs: number;
   /** Processes that died at a failed sync, restarted by their supervisor (for the trace). */
   readonly syncFailures: { atMs: number; id: string }[] = [];
   /** Processes that exited on their own (`Environment.exit`): each a failure of the run. */
@@ -63,6 +66,7 @@ export class SimCluster {
 
   constructor(options: SimClusterOptions) {
     this.simulator = new Simulator(options.seed);
+    this.antiEntropyIntervalMs = options.antiEntropyIntervalMs ?? 30_000;
     this.network = new SimNetwork(this.simulator, options.network);
     const nodes = options.nodes ?? [
       { id: 'storage-a', zone: 'a' },
@@ -133,7 +137,7 @@ export class SimCluster {
       // Handed over, not read from a file: a run does no real I/O.
       layoutFile: '',
       layout: this.layout,
-      antiEntropyIntervalMs: 30_000,
+      antiEntropyIntervalMs: this.antiEntropyIntervalMs,
       hintWindowMs: 3 * 60 * 60 * 1000,
       hintBytesMax: 64 * 1024 * 1024,
       itemCollectionBytesMax: 10 * 1024 ** 3,
