@@ -318,17 +318,22 @@ export class SimRouter {
   }
 
   /**
-   * `request`, tried again after a retriable error (`ServiceUnavailable`, throttling), as the AWS
+   * `call`, tried again after a retriable error (`ServiceUnavailable`, throttling), as the AWS
    * SDKs retry, up to `attemptsMax` times in all. A write tried again after an unknown outcome
    * may apply twice: callers use it for writes that mean the same either way.
    */
-  async requestRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
+  async callRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.request(operation, body);
+        return await this.call(operation, body);
       } catch (error) {
         if (!(error as { retriable?: boolean }).retriable || attempt >= attemptsMax) throw error;
       }
     }
+  }
+
+  /** `callRetrying`, driving the simulation until it answers. */
+  requestRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
+    return this.cluster.run(this.callRetrying(operation, body, attemptsMax));
   }
 }
