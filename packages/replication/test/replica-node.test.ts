@@ -202,6 +202,36 @@ describe('ReplicaNode', () => {
     expect(node.isVoter(P)).toBe(true);
   });
 
+  it('is promoted by the first promotion entry it applies, though later ones arrived meanwhile (whole-cluster sim seed 20095)', () => {
+    // n1 lost its disk. Its apply of the promotion entry at 2 is slow, and it keeps answering as a
+    // learner, so the leader appends another promotion entry (3) once the first committed — one per
+    // round trip while the apply lags. Applying 2 must promote it: were only the newest promotion
+    // entry to count, it would chase entries the leader appends as fast as it applies them.
+    const node = new ReplicaNode<string>({
+      selfId: 'n1',
+      partitions: PARTITIONS,
+      persisted: new Map(),
+      logs: new Map(),
+      learners: new Set([P]),
+      generation: 2,
+      payloadBytes: (payload) => payload.length,
+      random: () => 0.5,
+      nowMs: 0,
+    });
+    const receive = (entries: LogEntry<string>[], prevIndex: number, prevTerm: number, commit: number, nowMs: number): number => {
+      node.receive('n0', { type: 'Append', partition: P, term: 1, prevIndex, prevTerm, entries, commit }, nowMs);
+      node.ready();
+      const last = entries[entries.length - 1];
+      node.logPersisted(P, last.index, last.term, nowMs);
+      return Math.max(0, ...node.ready().commits.map((c) => c.index)); // handed out to apply, held back here
+    };
+    const promote = { node: 'n1', generation: 2 };
+    receive([{ term: 1, index: 1, payload: undefined }, { term: 1, index: 2, payload: undefined, promote }], 0, 0, 1, 10);
+    expect(receive([{ term: 1, index: 3, payload: undefined, promote }], 2, 1, 3, 20)).toBe(3);
+    node.applied(P, 2, 30); // the slow apply reaches the first promotion entry
+    expect(node.isVoter(P)).toBe(true);
+  });
+
   it('refuses a snapshot streamed to the data it had before it lost its disk (sim seed 1077)', () => {
     // The leader streamed to n1's generation 1, which was wiped before the InstallSnapshot came:
     // generation 2 holds none of it, and must not restart its log after entries it never applied.

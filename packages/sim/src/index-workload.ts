@@ -92,14 +92,7 @@ export class IndexWorkload {
       // Tried again after a retriable error, as an SDK would: a node that crashes at a failed sync
       // (fault point store.syncFails) leaves a write's outcome unknown, and writing the same item
       // again means the same either way (seed 43 of --moves --indexes stopped here).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await router.call('PutItem', { TableName: INDEXED_TABLE, Item: item });
-          break;
-        } catch (error) {
-          if (!(error as { retriable?: boolean }).retriable || attempt >= SETUP_ATTEMPTS_MAX) throw error;
-        }
-      }
+      await router.callRetrying('PutItem', { TableName: INDEXED_TABLE, Item: item }, SETUP_ATTEMPTS_MAX);
     }
   }
 

@@ -30,6 +30,8 @@ export interface SimClusterOptions {
   plantedBugs?: PlantedBugs;
   /** The run's fault points, asked by every node's code (default: none fires). */
   faultPoints?: SeededFaultPoints;
+  /** Every node's anti-entropy interval; 0: no periodic rounds (repairs on demand only). @default 30000 */
+  antiEntropyIntervalMs?: number;
 }
 
 /** Attempts of a retried request: the AWS SDKs' default for DynamoDB is 10. */
@@ -54,6 +56,7 @@ export class SimCluster {
   readonly nodeClocks = new Map<string, Omit<SimulatedClockOptions, 'name'>>();
   private readonly plantedBugs?: PlantedBugs;
   readonly faultPoints?: SeededFaultPoints;
+  private readonly antiEntropyIntervalMs: number;
   /** Processes that died at a failed sync, restarted by their supervisor (for the trace). */
   readonly syncFailures: { atMs: number; id: string }[] = [];
   /** Processes that exited on their own (`Environment.exit`): each a failure of the run. */
@@ -63,6 +66,7 @@ export class SimCluster {
 
   constructor(options: SimClusterOptions) {
     this.simulator = new Simulator(options.seed);
+    this.antiEntropyIntervalMs = options.antiEntropyIntervalMs ?? 30_000;
     this.network = new SimNetwork(this.simulator, options.network);
     const nodes = options.nodes ?? [
       { id: 'storage-a', zone: 'a' },
@@ -133,7 +137,7 @@ export class SimCluster {
       // Handed over, not read from a file: a run does no real I/O.
       layoutFile: '',
       layout: this.layout,
-      antiEntropyIntervalMs: 30_000,
+      antiEntropyIntervalMs: this.antiEntropyIntervalMs,
       hintWindowMs: 3 * 60 * 60 * 1000,
       hintBytesMax: 64 * 1024 * 1024,
       itemCollectionBytesMax: 10 * 1024 ** 3,
@@ -314,17 +318,22 @@ export class SimRouter {
   }
 
   /**
-   * `request`, tried again after a retriable error (`ServiceUnavailable`, throttling), as the AWS
+   * `call`, tried again after a retriable error (`ServiceUnavailable`, throttling), as the AWS
    * SDKs retry, up to `attemptsMax` times in all. A write tried again after an unknown outcome
    * may apply twice: callers use it for writes that mean the same either way.
    */
-  async requestRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
+  async callRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.request(operation, body);
+        return await this.call(operation, body);
       } catch (error) {
         if (!(error as { retriable?: boolean }).retriable || attempt >= attemptsMax) throw error;
       }
     }
+  }
+
+  /** `callRetrying`, driving the simulation until it answers. */
+  requestRetrying(operation: string, body: Record<string, unknown>, attemptsMax = SDK_ATTEMPTS_MAX): Promise<unknown> {
+    return this.cluster.run(this.callRetrying(operation, body, attemptsMax));
   }
 }

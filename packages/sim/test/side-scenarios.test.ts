@@ -13,10 +13,9 @@ process.env.TRIAD_LOG_LEVEL ??= 'error';
  */
 const PASSING_SEEDS = [5, 8, 9];
 /**
- * The seed whose short replay (8 attempts per client) is traced twice. Seed 4 at 20 attempts no
- * longer passes once main at 89f5d87 and the liveness fixes of branch live8 meet (a global index
- * misses entries 120 s after healing; an open failure, packages/sim/README.md), but its short run
- * shows every kind of event.
+ * The seed whose short replay (8 attempts per client) is traced twice: its short run shows every
+ * kind of event. (Seed 4 at 20 attempts lost global index entries when a partition moved off the
+ * only node that held them; fixed, see test/leaving-node-records.test.ts.)
  */
 const REPLAY_SEED = 4;
 const STEPS = 20;

@@ -270,7 +270,7 @@ export class StorageNode {
         }
       },
     });
-    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, metrics: movementMetrics, log, env, plantedBugs: config.plantedBugs });
+    const mover = new PartitionMover({ nodeId: config.id, view: ring, keeper, store, replicas, peers, election, antiEntropy, isUp, metrics: movementMetrics, log, env, plantedBugs: config.plantedBugs });
     forwardToIncoming = (partition, records) => mover.forwardToIncoming(partition, records);
     const globalIndexes: GlobalIndexPropagator = new GlobalIndexPropagator({
       nodeId: config.id,

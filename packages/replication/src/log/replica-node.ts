@@ -177,7 +177,7 @@ class PartitionLog<P> {
   pendingAck: { to: NodeId; term: number; upTo: number } | undefined = undefined;
   /** A `TimeoutNow` held until its target holds our whole log. */
   heldTransfer: { to: NodeId; message: Message } | undefined = undefined;
-  /** A learner's own promotion entry, once it arrived. */
+  /** A learner's own (first) promotion entry in its log, once it arrived. */
   promotionIndex = 0;
   /** A follower's last Append or snapshot from its leader, or its last reminder (see `remindLeader`). */
   leaderContactMs = -Infinity;
@@ -1069,7 +1069,11 @@ export class ReplicaNode<P> {
         log.configs.append(entry.index, entry.config);
         this.configurationChanged(log);
       }
-      if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation) log.promotionIndex = entry.index;
+      // The first promotion entry counts, not the newest: while our apply lags, the leader appends
+      // another each time we answer as a learner after the last one committed, and an apply that
+      // aimed at the newest would chase them for ever (whole-cluster sim seed 20095). Any of them
+      // promotes us: each names this generation and was appended when we held the committed log.
+      if (entry.promote?.node === this.selfId && entry.promote.generation === this.generation && log.promotionIndex === 0) log.promotionIndex = entry.index;
     }
     // A truncated entry may have been the one that added us back (checked once the whole Append is in:
     // its later entries may add us again).

@@ -218,7 +218,11 @@ export class StorageServiceImpl implements StorageNodeService {
         const body = decodeJson<ItemOpBody>(op.body) ?? {};
         await this.c.indexFences.admit(op, body); // refuses a write made with an old index list (index-fence.ts)
         // Reads (and decisions without a write) see applied state only: never a write still in the log.
-        const appliedOnly = op.kind === 'OP_KIND_GET' && !this.c.plantedBugs?.strongReadsSeeUncommitted; // planted: reads see the log
+        // So does a backfill's re-index: its global entries go out now, outside the log, and a write
+        // still in the log may never commit (seed 93 of --moves --indexes: the re-index saw such a
+        // write without the index key, delivered nothing, and the item kept its committed key).
+        // A write that does commit delivers its own entries from its outbox, at a newer version.
+        const appliedOnly = (op.kind === 'OP_KIND_GET' && !this.c.plantedBugs?.strongReadsSeeUncommitted) || op.kind === 'OP_KIND_REINDEX'; // planted: reads see the log
         const current = appliedOnly ? await this.c.replicas.current(key) : await this.latest(op.partition, key);
         // A decision on this leader's own write still in the log is only as good as that write: an
         // answer without a write of its own waits for it to be applied (and is void if it never is).

@@ -43,6 +43,8 @@ export interface PartitionMoverComponents {
   peers: PeerClients;
   election: ReplicaDriver;
   antiEntropy: AntiEntropy;
+  /** Whether gossip may still reach the node (not dead, not left). */
+  isUp: (node: StorageNodeInfo) => boolean;
   metrics: MovementMetrics;
   log: Logger;
   env: Environment;
@@ -286,6 +288,28 @@ export class PartitionMover implements Movement {
   }
 
   /**
+   * Before a leaving node is removed, this leader pulls from it (a Merkle repair) every record it
+   * holds newer than this node's copy. Records that reach replicas outside the log (global index
+   * entries, delivered straight to a majority of their partition's replicas) may be on the leaving
+   * node alone — the other copy lost with a wiped disk before any anti-entropy round copied it on —
+   * and the stream carried only what this leader holds, so they would go when the leaving node
+   * deletes the partition. The new replicas get them from this leader by anti-entropy. A leaving
+   * node that gossip says is down is not waited for (a dead node can still be decommissioned).
+   * Resolves undefined, or with why the removal must wait (the CLI retries the move).
+   */
+  private async takeOverFrom(partition: number, leavingId: string): Promise<string | undefined> {
+    const leaving = this.c.view.node(leavingId);
+    if (!leaving || !this.c.isUp(leaving)) return undefined;
+    try {
+      const outcome = await this.c.antiEntropy.repair(partition, leaving);
+      if (outcome.recordsPulled > 0) this.c.log.info('partition move: pulled records from the leaving node before removing it', { partition, from: leavingId, records: outcome.recordsPulled });
+      return undefined;
+    } catch (error) {
+      return `the records of the leaving ${leavingId} could not be compared: ${String(error)}`;
+    }
+  }
+
+  /**
    * The switch, through the partition's log (Raft's single-server changes): the incoming node is
    * added as a learner (it gets every entry, and a snapshot if it lacks compacted ones, beside what
    * the stream copied), promoted to voter once it holds the whole committed log, then the leaving
@@ -302,6 +326,8 @@ export class PartitionMover implements Movement {
     const startedMs = this.c.env.monotonicMs();
     // Planted (issue 11, failure 3; simulation only): no configuration steps through the log.
     const planted = this.c.plantedBugs?.moveSwitchWithoutLog === true;
+    /** Leaving nodes whose records this switch has taken over (see takeOverFrom). */
+    const takenOver = new Set<string>();
     while (!planted) {
       if (!this.stillMoving(partition)) return retry('no longer the serving leader of the partition, or its move ended');
       if (this.c.env.monotonicMs() - startedMs > SWITCH_STEPS_MS_MAX) return retry('the configuration changes did not complete in time');
@@ -317,6 +343,11 @@ export class PartitionMover implements Movement {
       if (step.kind === 'hand-over') {
         const target = this.c.election.transferLeadership(partition, move.to.filter((id) => status.config.voters.includes(id)));
         return retry('the leader is the node leaving the partition; leadership is moving', target ?? '');
+      }
+      if (step.what === 'remove' && !takenOver.has(step.node)) {
+        const refusal = await this.takeOverFrom(partition, step.node);
+        if (refusal) return retry(refusal);
+        takenOver.add(step.node);
       }
       try {
         if (!(await this.appliedWhileMoving(partition, this.c.election.proposeConfiguration(partition, step.next)))) {
