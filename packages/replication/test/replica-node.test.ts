@@ -120,6 +120,21 @@ class Harness {
   }
 }
 
+/** A node that lost its disk (generation `generation`), a learner of P with nothing yet. */
+function wipedLearner(selfId: string, generation: number): ReplicaNode<string> {
+  return new ReplicaNode<string>({
+    selfId,
+    partitions: PARTITIONS,
+    persisted: new Map(),
+    logs: new Map(),
+    learners: new Set([P]),
+    generation,
+    payloadBytes: (payload) => payload.length,
+    random: () => 0.5,
+    nowMs: 0,
+  });
+}
+
 describe('ReplicaNode', () => {
   it('promotes a learner that caught up before its leader served, with no write to follow (sim seed 2)', () => {
     // n2's copy of the new leader's no-op arrives during the leader's lease wait, when it may not
@@ -165,17 +180,7 @@ describe('ReplicaNode', () => {
     // n1 lost its disk twice. A stale leader (term 1, cut off from a third replica that moved on)
     // still holds the promotion entry it committed for n1's first new generation: applying it must
     // not make generation 2 a voter, as nothing was committed in a term the others accepted.
-    const node = new ReplicaNode<string>({
-      selfId: 'n1',
-      partitions: PARTITIONS,
-      persisted: new Map(),
-      logs: new Map(),
-      learners: new Set([P]),
-      generation: 2,
-      payloadBytes: (payload) => payload.length,
-      random: () => 0.5,
-      nowMs: 0,
-    });
+    const node = wipedLearner('n1', 2);
     const drive = (entries: LogEntry<string>[], prevIndex: number, prevTerm: number, nowMs: number) => {
       node.receive('n2', { type: 'Append', partition: P, term: 1, prevIndex, prevTerm, entries, commit: prevIndex + entries.length }, nowMs);
       node.ready();
@@ -207,17 +212,7 @@ describe('ReplicaNode', () => {
     // learner, so the leader appends another promotion entry (3) once the first committed — one per
     // round trip while the apply lags. Applying 2 must promote it: were only the newest promotion
     // entry to count, it would chase entries the leader appends as fast as it applies them.
-    const node = new ReplicaNode<string>({
-      selfId: 'n1',
-      partitions: PARTITIONS,
-      persisted: new Map(),
-      logs: new Map(),
-      learners: new Set([P]),
-      generation: 2,
-      payloadBytes: (payload) => payload.length,
-      random: () => 0.5,
-      nowMs: 0,
-    });
+    const node = wipedLearner('n1', 2);
     const receive = (entries: LogEntry<string>[], prevIndex: number, prevTerm: number, commit: number, nowMs: number): number => {
       node.receive('n0', { type: 'Append', partition: P, term: 1, prevIndex, prevTerm, entries, commit }, nowMs);
       node.ready();
@@ -235,17 +230,7 @@ describe('ReplicaNode', () => {
   it('refuses a snapshot streamed to the data it had before it lost its disk (sim seed 1077)', () => {
     // The leader streamed to n1's generation 1, which was wiped before the InstallSnapshot came:
     // generation 2 holds none of it, and must not restart its log after entries it never applied.
-    const node = new ReplicaNode<string>({
-      selfId: 'n1',
-      partitions: PARTITIONS,
-      persisted: new Map(),
-      logs: new Map(),
-      learners: new Set([P]),
-      generation: 2,
-      payloadBytes: (payload) => payload.length,
-      random: () => 0.5,
-      nowMs: 0,
-    });
+    const node = wipedLearner('n1', 2);
     node.receive('n0', { type: 'InstallSnapshot', partition: P, term: 3, index: 97, snapshotTerm: 2, commit: 97, generation: 1, config: CONFIG }, 10);
     const ready = node.ready();
     expect(ready.logWrites).toEqual([]);

@@ -1,26 +1,9 @@
 import { LinkCuts, SimCluster } from '../src';
+import { untilEveryPartitionLed } from './support/until-every-partition-led';
 
 // Seconds of CPU (a whole cluster in one process): more than jest's 5 s on a busy machine.
 jest.setTimeout(120_000);
 process.env.TRIAD_LOG_LEVEL ??= 'error';
-
-/** Lets simulated time pass until every partition has a leader among `by`. */
-async function untilEveryPartitionLed(cluster: SimCluster, by: string[], limitMs = 30_000): Promise<void> {
-  const started = cluster.simulator.nowMs;
-  while (cluster.simulator.nowMs - started < limitMs) {
-    const led = new Set<number>();
-    for (const id of by) {
-      try {
-        for (const p of (await cluster.run(cluster.probe(id).nodeStatus({}))).partitionsLed) led.add(p);
-      } catch {
-        // not answering: leads nothing we can see
-      }
-    }
-    if (led.size === cluster.layout.partitionCount + 1) return;
-    await cluster.advance(250);
-  }
-  throw new Error(`not every partition had a leader among ${by.join(',')} after ${limitMs} simulated ms`);
-}
 
 /**
  * The shape of seed 52 of `npm run sim -- --seeds 100 --steps 30 --moves --indexes` on main at
