@@ -20,6 +20,22 @@ import {
 const P = 0;
 const LAYOUT = ['n0', 'n1', 'n2'];
 
+/**
+ * Takes every Ready the node hands out, as a driver whose disk is instant would: its log writes are
+ * synced and its commits applied at once. `each` sees every Ready too.
+ */
+function settle(node: ReplicaNode<string>, nowMs: number, each: (ready: ReplicaReady<string>) => void): void {
+  while (node.hasReady()) {
+    const ready = node.ready();
+    for (const write of ready.logWrites) {
+      const last = write.entries[write.entries.length - 1];
+      if (last) node.logPersisted(P, last.index, last.term, nowMs);
+    }
+    for (const commit of ready.commits) node.applied(P, commit.index, nowMs);
+    each(ready);
+  }
+}
+
 describe('configuration rules', () => {
   const base: Configuration = { voters: ['a', 'b', 'c'], learners: [] };
 
@@ -458,15 +474,9 @@ describe('ReplicaNode: a move through single-server changes', () => {
     /** Syncs and applies what the node hands out; returns the vote requests it sent. */
     const drive = () => {
       const requests: NodeId[] = [];
-      while (node.hasReady()) {
-        const ready = node.ready();
-        for (const write of ready.logWrites) {
-          const last = write.entries[write.entries.length - 1];
-          if (last) node.logPersisted(P, last.index, last.term, nowMs);
-        }
-        for (const commit of ready.commits) node.applied(P, commit.index, nowMs);
+      settle(node, nowMs, (ready) => {
         for (const { to, message } of ready.messages) if (message.type === 'VoteRequest') requests.push(to);
-      }
+      });
       return requests;
     };
     const runFor = (ms: number) => {
@@ -508,20 +518,13 @@ describe('ReplicaNode: a move through single-server changes', () => {
     node.joinPartition(P, 0, { log });
     let nowMs = 0;
     const snapshots: NodeId[] = [];
-    const drive = () => {
-      while (node.hasReady()) {
-        const ready = node.ready();
-        for (const write of ready.logWrites) {
-          const last = write.entries[write.entries.length - 1];
-          if (last) node.logPersisted(P, last.index, last.term, nowMs);
-        }
-        for (const commit of ready.commits) node.applied(P, commit.index, nowMs);
+    const drive = () =>
+      settle(node, nowMs, (ready) => {
         snapshots.push(...ready.snapshots.map((r) => r.to));
         for (const { to, message } of ready.messages) {
           if (message.type === 'VoteRequest') node.receive(to, { type: 'VoteResponse', partition: P, term: message.term, preVote: message.preVote, granted: true }, nowMs);
         }
-      }
-    };
+      });
     for (let i = 0; i < 1_000 && node.roleOf(P) !== 'leader'; i++) {
       nowMs += 10;
       node.tick(nowMs);
