@@ -116,6 +116,8 @@ async function startTarget(name: TargetName, opts: BenchOptions, base: TargetOpt
       return startTriad({ ...base, script: opts.triadScript, variant: 'secure' });
     case 'triad-plain':
       return startTriad({ ...base, script: opts.triadScript, variant: 'plain' });
+    case 'triad-tree':
+      return startTriad({ ...base, repoRoot: path.resolve(opts.tree!), script: 'scripts/start-local-cluster.ts', variant: 'tree' });
     case 'dynalite':
       return startDynalite({ ...base, dataPath: opts.dynalitePath });
     case 'url':

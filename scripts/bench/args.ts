@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads';
 import { Distribution } from './zipfian';
 
-export type TargetName = 'triad' | 'triad-auth' | 'triad-secure' | 'triad-plain' | 'dynalite' | 'url';
-const TARGET_NAMES: readonly TargetName[] = ['triad', 'triad-auth', 'triad-secure', 'triad-plain', 'dynalite', 'url'];
+export type TargetName = 'triad' | 'triad-auth' | 'triad-secure' | 'triad-plain' | 'triad-tree' | 'dynalite' | 'url';
+const TARGET_NAMES: readonly TargetName[] = ['triad', 'triad-auth', 'triad-secure', 'triad-plain', 'triad-tree', 'dynalite', 'url'];
 
 export interface BenchOptions {
   targets: TargetName[];
@@ -21,6 +21,8 @@ export interface BenchOptions {
   skipLoad: boolean;
   dynalitePath?: string;
   triadScript: string;
+  /** Another checkout of Triad, for the triad-tree target. */
+  tree?: string;
   requestTimeoutSec: number;
   startTimeoutSec: number;
   stopGraceSec: number;
@@ -36,14 +38,18 @@ Loads N ~1 KB records into table "usertable", then runs workloads with
 scrambled-zipfian key choice and a closed loop of --concurrency outstanding requests.
 
 Targets
-  --target T            triad | triad-auth | triad-secure | triad-plain | dynalite | both | url, or a
+  --target T            triad | triad-auth | triad-secure | triad-plain | triad-tree | dynalite | both | url, or a
                         comma list (default: both = triad,dynalite; "url" when only
                         --endpoint is given). triad: the local cluster as npm start runs it
                         (open auth, HTTP, gRPC over mutual TLS, encryption at rest);
                         triad-auth: the same with --auth enforce (every request signed and
-                        verified); triad-secure: enforce and HTTPS; triad-plain: with --grpc-insecure (gRPC in
-                        plaintext). All targets are started first; each workload then
-                        alternates between them (--slices).
+                        verified); triad-secure: enforce and HTTPS; triad-plain: with --grpc-insecure
+                        and --encryption-at-rest off (what versions before mTLS and encryption ran);
+                        triad-tree: the local cluster of the checkout --tree names, as its own
+                        scripts/start-local-cluster.ts starts it (to compare two versions side by
+                        side). All targets are started first; each workload then alternates
+                        between them (--slices).
+  --tree DIR            another checkout of Triad with its npm ci done (for --target triad-tree)
   --endpoint URL        benchmark an already-running endpoint (implies --target url)
   --dynalite-path DIR   run dynalite on disk (its --path, LevelDB) instead of in memory
   --triad-script PATH   cluster launcher run as \`npx tsx PATH --data-dir D --port P\`
@@ -115,6 +121,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         'skip-load': { type: 'boolean' },
         'dynalite-path': { type: 'string' },
         'triad-script': { type: 'string' },
+        tree: { type: 'string' },
         'request-timeout': { type: 'string' },
         'start-timeout': { type: 'string' },
         'stop-grace': { type: 'string' },
@@ -146,6 +153,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (targets.includes('url') && !endpoint) throw new UsageError('--target url needs --endpoint URL');
   if (endpoint && !targets.includes('url')) {
     throw new UsageError('--endpoint is only used with --target url (omit --target, or add url to the list)');
+  }
+  const tree = str('tree');
+  if (targets.includes('triad-tree') !== (tree !== undefined)) {
+    throw new UsageError('--target triad-tree and --tree DIR go together');
   }
   if (endpoint) {
     try {
@@ -190,6 +201,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     skipLoad: !!values['skip-load'],
     dynalitePath: str('dynalite-path'),
     triadScript: str('triad-script') ?? 'scripts/start-local-cluster.ts',
+    tree,
     requestTimeoutSec: positiveNumber('request-timeout', str('request-timeout'), 10),
     startTimeoutSec: positiveNumber('start-timeout', str('start-timeout'), 180),
     stopGraceSec: positiveNumber('stop-grace', str('stop-grace'), 30),

@@ -7,7 +7,7 @@
  * Every process we spawn is registered so that an abnormal exit of the
  * benchmark still SIGKILLs it (synchronously, from the 'exit' handler).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -16,11 +16,14 @@ import { DynamoHttpClient } from './http-client';
 
 export type TargetKind = 'triad' | 'dynalite' | 'url';
 
-/** How a Triad target runs: as npm start does, with authentication enforced (and HTTPS), or with gRPC in plaintext. */
-export type TriadVariant = 'default' | 'auth' | 'secure' | 'plain';
+/**
+ * How a Triad target runs: as npm start does, with authentication enforced (and HTTPS), with gRPC
+ * in plaintext and no encryption at rest, or from another checkout (`tree`) as its own launcher does.
+ */
+export type TriadVariant = 'default' | 'auth' | 'secure' | 'plain' | 'tree';
 
 /** Storage and gossip ports of each variant's cluster (the default one keeps npm start's, 7100 up). */
-const VARIANT_BASE_PORTS = { auth: 7400, secure: 7700, plain: 9100 } as const;
+const VARIANT_BASE_PORTS = { auth: 7400, secure: 7700, plain: 9100, tree: 9400 } as const;
 
 /** The key a secure target enforces and the load generator signs with. */
 export const BENCH_CREDENTIALS = { accessKeyId: 'TRIADBENCHKEY0000001', secretAccessKey: 'bench-secret-0123456789-abcdefghijklmnop' };
@@ -362,9 +365,18 @@ export interface TargetOptions {
   signal?: AbortSignal;
 }
 
+/** A checkout's commit (short), or its directory's name when git cannot tell. */
+function checkoutName(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return path.basename(root);
+  }
+}
+
 export async function startTriad(o: TargetOptions & { script: string; variant?: TriadVariant }): Promise<RunningTarget> {
   const variant = o.variant ?? 'default';
-  const name = variant === 'default' ? 'triad' : `triad-${variant}`;
+  const name = variant === 'default' ? 'triad' : variant === 'tree' ? `triad@${checkoutName(o.repoRoot)}` : `triad-${variant}`;
   const scriptPath = path.resolve(o.repoRoot, o.script);
   if (!fs.existsSync(scriptPath)) throw new Error(`cluster script not found: ${scriptPath}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-bench-'));
@@ -379,7 +391,7 @@ export async function startTriad(o: TargetOptions & { script: string; variant?: 
     args.push('--auth', 'enforce', '--credentials', credentialsFile);
   }
   if (variant === 'secure') args.push('--https');
-  if (variant === 'plain') args.push('--grpc-insecure');
+  if (variant === 'plain') args.push('--grpc-insecure', '--encryption-at-rest', 'off');
   o.log(`${name}: starting \`npx ${args.join(' ')}\``);
   const server = new SpawnedServer({ name, kind: 'triad', command: npx, args, cwd: o.repoRoot, verbose: o.verbose, log: o.log });
 
