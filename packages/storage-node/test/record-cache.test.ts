@@ -1,8 +1,10 @@
 import { RecordCache } from '../src/storage/record-cache';
 import type { StorageEngine } from '../src/storage/storage-engine';
+import { DATA_PREFIX } from '../src/storage/storage-keys';
 import { STORAGE_ENGINES, type EngineFixture } from './storage-engines';
 
-const key = (text: string) => Buffer.from(text);
+/** An item record's key: only those are cached. */
+const key = (text: string) => Buffer.concat([Buffer.from([DATA_PREFIX]), Buffer.from(text)]);
 const name = (text: string) => RecordCache.keyOf(key(text));
 
 describe('RecordCache', () => {
@@ -95,12 +97,23 @@ describe('RecordCache', () => {
 
   it('keeps only item records from landed writes (log entries and markers are not read back)', () => {
     const cache = new RecordCache();
-    cache.batchDone([{ type: 'put', key: key('L-log-entry'), value: Buffer.from('entry') }], false);
-    expect(cache.get(name('L-log-entry'))).toBeUndefined();
+    const logKey = Buffer.from('L-log-entry');
+    cache.batchDone([{ type: 'put', key: logKey, value: Buffer.from('entry') }], false);
+    expect(cache.get(RecordCache.keyOf(logKey))).toBeUndefined();
+  });
+
+  it('reads other keys than item records through, every time', async () => {
+    const cache = new RecordCache();
+    const marker = Buffer.from('A-applied');
+    let reads = 0;
+    const read = async (keys: Buffer[]) => keys.map(() => (reads++, Buffer.from('position')));
+    expect((await cache.readThrough([marker], read))[0]?.toString()).toBe('position');
+    expect((await cache.readThrough([marker], read))[0]?.toString()).toBe('position');
+    expect(reads).toBe(2);
   });
 
   it('evicts the oldest records beyond its size, and skips large ones', () => {
-    const cache = new RecordCache(3 * (1 + 100), 200);
+    const cache = new RecordCache(3 * (2 + 100), 200);
     const ticket = cache.readStarted();
     for (const k of ['a', 'b', 'c']) cache.fill(name(k), Buffer.alloc(100), ticket);
     cache.fill(name('d'), Buffer.alloc(100), ticket);

@@ -22,7 +22,7 @@ import { decodeLogMessages, encodeLogMessages, payloadBytes, type EntryPayload, 
 import type { LogStore } from '../log/log-store';
 import type { PeerClients } from './peer-clients';
 import type { ReplicaState } from './replica-state';
-import type { StorageEngine } from '../storage/storage-engine';
+import type { StorageEngine, WriteOp } from '../storage/storage-engine';
 import type { PlantedBugs } from '../planted-bugs';
 import type { StorageMetrics } from '../storage-metrics';
 import type { ProposalOverlay } from '../write-path/proposal-overlay';
@@ -167,6 +167,8 @@ export class ReplicaDriver implements Leadership {
   private stopping?: Promise<void>;
   /** Writes nothing awaits (applied positions, promotions), not done yet: `stop` waits for them. */
   private readonly writesInFlight = new Set<Promise<unknown>>();
+  /** Partitions that applied entries since their applied position was last written (`writeCheckpoints`), with their `resets` then. */
+  private readonly checkpointsDue = new Map<number, number>();
 
   constructor(private readonly c: ReplicaDriverComponents) {}
 
@@ -222,6 +224,7 @@ export class ReplicaDriver implements Leadership {
     // Entries committed before a restart are applied again as leaders tell their commit index.
     this.timer = this.c.env.setInterval(() => {
       this.node!.tick(this.now());
+      this.writeCheckpoints();
       this.pump();
     }, REPLICA_TICK_MS);
     this.pump();
@@ -249,6 +252,8 @@ export class ReplicaDriver implements Leadership {
       const persisting = this.afterPersist;
       await persisting;
       await Promise.all([...this.applying.values()].map((apply) => apply.catch(() => undefined)));
+      // A restart then replays nothing that was applied before the stop.
+      this.writeCheckpoints();
       await Promise.all(this.writesInFlight);
       if (this.afterPersist === persisting && this.applying.size === 0 && this.writesInFlight.size === 0) break;
     }
@@ -443,7 +448,7 @@ export class ReplicaDriver implements Leadership {
   /** Makes a Ready's terms, votes and log entries durable: one group commit. */
   private write(ready: ReplicaReady<EntryPayload>): Promise<unknown> | undefined {
     const ops = [...this.c.electionStore.opsFor(ready.persist), ...this.c.logStore.opsFor(ready.logWrites)];
-    return ops.length > 0 ? Promise.all(ops.map((op) => this.c.store.write(op))) : undefined;
+    return ops.length > 0 ? this.c.store.writeAll(ops, true) : undefined;
   }
 
   /**
@@ -577,16 +582,36 @@ export class ReplicaDriver implements Leadership {
       from += run.length;
     }
     this.appliedAt.set(partition, { index, term, config });
-    // Unsynced, after the records in the same ordered stream: a crash loses this position only with
-    // them. Losing it costs only applying these entries again after a restart.
-    for (const op of this.c.logStore.appliedOps(partition, index, term, config)) {
-      this.inFlight(this.c.store.writeUnsynced(op), 'the applied position could not be written', partition);
-    }
+    this.checkpointsDue.set(partition, resets);
     node.applied(partition, index, this.now());
   }
 
+  /**
+   * Writes the applied position of each partition that applied entries since the last tick, and
+   * drops the log entries it covers from disk: one unsynced write for all of them, rather than two
+   * per apply. It follows the applied records in the same ordered stream, so a crash loses the
+   * position only with them (or keeps an older one): the entries after it are still on disk, and
+   * applying them again after a restart changes nothing (a record never replaces a newer version).
+   * A partition whose log is being reset or truncated, or that was reset since it applied, waits
+   * for the next tick: its position must not land after the reset's.
+   */
+  private writeCheckpoints(): void {
+    const ops: WriteOp[] = [];
+    for (const [partition, resets] of this.checkpointsDue) {
+      const at = this.appliedAt.get(partition);
+      if (!at || (this.resets.get(partition) ?? 0) !== resets) {
+        this.checkpointsDue.delete(partition);
+        continue;
+      }
+      if (this.rewritesInFlight.has(partition)) continue;
+      this.checkpointsDue.delete(partition);
+      for (const op of this.c.logStore.appliedOps(partition, at.index, at.term, at.config)) ops.push(op);
+    }
+    if (ops.length > 0) this.inFlight(this.c.store.writeAll(ops, false), 'the applied positions could not be written');
+  }
+
   /** A write nothing awaits: `stop` does, and a failure is logged, not left unhandled. */
-  private inFlight(write: Promise<unknown>, failure: string, partition: number): void {
+  private inFlight(write: Promise<unknown>, failure: string, partition?: number): void {
     const tracked: Promise<unknown> = write.catch((error: unknown) => this.c.log.warn(failure, { partition, error: String(error) }));
     this.writesInFlight.add(tracked);
     void tracked.finally(() => this.writesInFlight.delete(tracked));

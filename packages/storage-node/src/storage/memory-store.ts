@@ -241,11 +241,17 @@ export class MemoryStore implements StorageEngine, DiskHolder {
   }
 
   write(op: WriteOp): Promise<void> {
-    return this.submit(op, (o) => this.groupCommit.write(o));
+    return this.writeAll([op], true);
   }
 
   writeUnsynced(op: WriteOp): Promise<void> {
-    return this.submit(op, (o) => this.groupCommit.writeUnsynced(o));
+    return this.writeAll([op], false);
+  }
+
+  writeAll(ops: readonly WriteOp[], sync: boolean): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(notOpen());
+    for (const op of ops) this.recordCache.invalidate(op.key);
+    return this.track(this.groupCommit.write(ops, sync));
   }
 
   get(key: Buffer): Promise<Buffer | undefined> {
@@ -337,16 +343,10 @@ export class MemoryStore implements StorageEngine, DiskHolder {
     });
   }
 
-  private submit(op: WriteOp, commit: (op: WriteOp) => Promise<void>): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(notOpen());
-    this.recordCache.invalidate(op.key);
-    return this.track(commit(op));
-  }
-
   /** A batch into RocksDB's write queue (from a batcher, or a chunk of a range clear). */
-  private writeBatch(ops: WriteOp[], synced: boolean): Promise<void[]> {
+  private writeBatch(ops: WriteOp[], synced: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.writeQueue.push({ ops, synced, settle: (error) => (error ? reject(error) : resolve(new Array(ops.length))) });
+      this.writeQueue.push({ ops, synced, settle: (error) => (error ? reject(error) : resolve()) });
       this.writeNext();
     });
   }

@@ -8,6 +8,9 @@ import { DATA_PREFIX } from './storage-keys';
  * however few keys it has (RocksDB's own block cache already holds the data; the hand-off to a
  * worker thread and back is the cost).
  *
+ * Only item records (data keys) are kept: log entries, applied positions and other bookkeeping are
+ * neither cached nor tracked, which spares their writes the cache's work.
+ *
  * The cache never answers with a value older than what RocksDB holds once a write is acknowledged:
  * a write drops its key when it is submitted and again when it has landed, and a read keeps what it
  * read only if no write of that key started or landed while the read was in RocksDB, so a value
@@ -79,8 +82,9 @@ export class RecordCache {
    * Other keys (log entries, markers) are only dropped.
    */
   private landed(key: Buffer, value: Buffer | undefined): void {
+    if (key[0] !== DATA_PREFIX) return;
     this.invalidate(key);
-    if (value !== undefined && key[0] === DATA_PREFIX) this.keep(RecordCache.keyOf(key), value);
+    if (value !== undefined) this.keep(RecordCache.keyOf(key), value);
   }
 
   /** A batch of writes landed (in order) or failed: a read that overlapped it must not keep what it read. */
@@ -110,6 +114,7 @@ export class RecordCache {
 
   /** A write of `key` starts, or has landed (or failed). */
   invalidate(key: Buffer): void {
+    if (key[0] !== DATA_PREFIX) return;
     const name = RecordCache.keyOf(key);
     this.generation++;
     if (this.readsInFlight > 0) {
@@ -151,7 +156,7 @@ export class RecordCache {
     const names = keys.map(RecordCache.keyOf);
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const cached = this.entries.get(names[i]);
+      const cached = keys[i][0] === DATA_PREFIX ? this.entries.get(names[i]) : undefined;
       if (cached === undefined) missing.push(i);
       else values[i] = cached === ABSENT ? undefined : cached;
     }
@@ -162,7 +167,7 @@ export class RecordCache {
         missing.forEach((i, j) => {
           const value = found[j];
           values[i] = value;
-          this.fill(names[i], value ?? ABSENT, ticket);
+          if (keys[i][0] === DATA_PREFIX) this.fill(names[i], value ?? ABSENT, ticket);
         });
         this.readDone();
         return values;

@@ -69,8 +69,7 @@ export class RocksStore implements StorageEngine {
 
   /** Durable once resolved: the write is in a synced batch. */
   write(op: WriteOp): Promise<void> {
-    this.recordCache.invalidate(op.key);
-    return this.groupCommit.write(op);
+    return this.writeAll([op], true);
   }
 
   /**
@@ -79,18 +78,22 @@ export class RocksStore implements StorageEngine {
    * so any later synced write makes this durable too, and a crash loses only a suffix of such writes.
    */
   writeUnsynced(op: WriteOp): Promise<void> {
-    this.recordCache.invalidate(op.key);
-    return this.groupCommit.writeUnsynced(op);
+    return this.writeAll([op], false);
   }
 
-  private writeBatch(ops: WriteOp[], sync: boolean): Promise<void[]> {
+  writeAll(ops: readonly WriteOp[], sync: boolean): Promise<void> {
+    for (const op of ops) this.recordCache.invalidate(op.key);
+    return this.groupCommit.write(ops, sync);
+  }
+
+  private writeBatch(ops: WriteOp[], sync: boolean): Promise<void> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       this.db.batch(ops, { sync }, (error) => {
         this.recordCache.batchDone(ops, error !== undefined && error !== null);
         if (sync) this.onGroupCommit?.(ops.length, Number(process.hrtime.bigint() - started) / 1e9);
         if (error) reject(error);
-        else resolve(new Array(ops.length));
+        else resolve();
       });
     });
   }

@@ -67,6 +67,10 @@ export class SealedEngine implements StorageEngine {
     return this.inner.writeUnsynced(this.sealOp(op));
   }
 
+  writeAll(ops: readonly WriteOp[], sync: boolean): Promise<void> {
+    return this.inner.writeAll(ops.map((op) => this.sealOp(op)), sync);
+  }
+
   async get(key: Buffer): Promise<Buffer | undefined> {
     const value = await this.inner.get(key);
     return value && this.openValue(value, key);

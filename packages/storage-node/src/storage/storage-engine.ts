@@ -26,11 +26,11 @@ export interface RangeOptions {
 }
 
 /**
- * Writes from concurrent requests that share one batch of the engine's group commit (one synced
- * RocksDB write): enough to carry a busy node's writes in a few batches, small enough that one
- * batch's write stays short.
+ * Writes (each one or a few operations) from concurrent requests that share one batch of the
+ * engine's group commit (one synced RocksDB write): enough to carry a busy node's writes in a few
+ * batches, small enough that one batch's write stays short.
  */
-export const GROUP_COMMIT_OPS_MAX = 4096;
+export const GROUP_COMMIT_WRITES_MAX = 4096;
 
 export interface StorageEngine {
   /** Opens (recovering what the disk holds); the engine serves nothing before. */
@@ -47,6 +47,8 @@ export interface StorageEngine {
    * lands after this one makes it durable too, and a crash loses only a suffix of such writes.
    */
   writeUnsynced(op: WriteOp): Promise<void>;
+  /** Several operations that land together, in one submission to the group commit: `write` or `writeUnsynced` of them all. */
+  writeAll(ops: readonly WriteOp[], sync: boolean): Promise<void>;
   get(key: Buffer): Promise<Buffer | undefined>;
   /** The values of many keys (undefined where absent). The buffers may be shared: callers must not modify them. */
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]>;
