@@ -117,7 +117,7 @@ async function startTarget(name: TargetName, opts: BenchOptions, base: TargetOpt
     case 'triad-plain':
       return startTriad({ ...base, script: opts.triadScript, variant: 'plain' });
     case 'triad-tree':
-      return startTriad({ ...base, repoRoot: path.resolve(opts.tree!), script: 'scripts/start-local-cluster.ts', variant: 'tree' });
+      return startTriad({ ...base, repoRoot: path.resolve(opts.tree!), script: 'scripts/start-local-cluster.ts', variant: 'tree', extraArgs: opts.treeArgs });
     case 'dynalite':
       return startDynalite({ ...base, dataPath: opts.dynalitePath });
     case 'url':

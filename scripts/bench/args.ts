@@ -21,8 +21,9 @@ export interface BenchOptions {
   skipLoad: boolean;
   dynalitePath?: string;
   triadScript: string;
-  /** Another checkout of Triad, for the triad-tree target. */
+  /** Another checkout of Triad, for the triad-tree target, and extra flags for its launcher. */
   tree?: string;
+  treeArgs: string[];
   requestTimeoutSec: number;
   startTimeoutSec: number;
   stopGraceSec: number;
@@ -50,6 +51,8 @@ Targets
                         side). All targets are started first; each workload then alternates
                         between them (--slices).
   --tree DIR            another checkout of Triad with its npm ci done (for --target triad-tree)
+  --tree-args="FLAGS"   extra flags for that checkout's launcher (e.g. "--grpc-insecure --encryption-at-rest off"
+                        to compare a newer commit with triad-plain)
   --endpoint URL        benchmark an already-running endpoint (implies --target url)
   --dynalite-path DIR   run dynalite on disk (its --path, LevelDB) instead of in memory
   --triad-script PATH   cluster launcher run as \`npx tsx PATH --data-dir D --port P\`
@@ -122,6 +125,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         'dynalite-path': { type: 'string' },
         'triad-script': { type: 'string' },
         tree: { type: 'string' },
+        'tree-args': { type: 'string' },
         'request-timeout': { type: 'string' },
         'start-timeout': { type: 'string' },
         'stop-grace': { type: 'string' },
@@ -202,6 +206,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     dynalitePath: str('dynalite-path'),
     triadScript: str('triad-script') ?? 'scripts/start-local-cluster.ts',
     tree,
+    treeArgs: (str('tree-args') ?? '').split(/\s+/).filter(Boolean),
     requestTimeoutSec: positiveNumber('request-timeout', str('request-timeout'), 10),
     startTimeoutSec: positiveNumber('start-timeout', str('start-timeout'), 180),
     stopGraceSec: positiveNumber('stop-grace', str('stop-grace'), 30),

@@ -374,7 +374,7 @@ function checkoutName(root: string): string {
   }
 }
 
-export async function startTriad(o: TargetOptions & { script: string; variant?: TriadVariant }): Promise<RunningTarget> {
+export async function startTriad(o: TargetOptions & { script: string; variant?: TriadVariant; extraArgs?: readonly string[] }): Promise<RunningTarget> {
   const variant = o.variant ?? 'default';
   const name = variant === 'default' ? 'triad' : variant === 'tree' ? `triad@${checkoutName(o.repoRoot)}` : `triad-${variant}`;
   const scriptPath = path.resolve(o.repoRoot, o.script);
@@ -392,6 +392,7 @@ export async function startTriad(o: TargetOptions & { script: string; variant?: 
   }
   if (variant === 'secure') args.push('--https');
   if (variant === 'plain') args.push('--grpc-insecure', '--encryption-at-rest', 'off');
+  args.push(...(o.extraArgs ?? []));
   o.log(`${name}: starting \`npx ${args.join(' ')}\``);
   const server = new SpawnedServer({ name, kind: 'triad', command: npx, args, cwd: o.repoRoot, verbose: o.verbose, log: o.log });
 

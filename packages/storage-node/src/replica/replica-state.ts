@@ -1,6 +1,6 @@
 import { MerkleTree, type RecordState } from '@triad/merkle';
 import { KeyLock } from '../write-path/key-lock';
-import { compareVersions, decodeRecord, type StoredRecord } from '../storage/record-codec';
+import { compareVersions, decodeRecord, recordStateOf, type StoredRecord } from '../storage/record-codec';
 import type { StorageEngine } from '../storage/storage-engine';
 import { dataKey, partitionPrefix, prefixEnd } from '../storage/storage-keys';
 
@@ -140,7 +140,7 @@ export class ReplicaState {
    */
   stage(partition: number, key: Buffer, value: Buffer, previous: StoredRecord | undefined, sync = true): Promise<void> {
     const lockKey = key.toString('latin1');
-    this.tree(partition).update(key.subarray(3), previous ? recordState(previous) : undefined, recordState(decodeRecord(value)));
+    this.tree(partition).update(key.subarray(3), previous ? recordState(previous) : undefined, recordStateOf(value));
     const op = { type: 'put' as const, key, value };
     const durable = sync ? this.store.write(op) : this.store.writeUnsynced(op);
     const entry = { value, durable };
@@ -148,14 +148,16 @@ export class ReplicaState {
     let ofPartition = this.pendingByPartition.get(partition);
     if (!ofPartition) this.pendingByPartition.set(partition, (ofPartition = new Set()));
     ofPartition.add(durable);
-    const forget = () => ofPartition!.delete(durable);
-    durable.then(forget, forget);
     durable.then(
       () => {
+        ofPartition!.delete(durable);
         if (this.pending.get(lockKey) === entry) this.pending.delete(lockKey);
       },
-      // The tree and the pending map now disagree with the disk; only a restart rebuilds them.
-      (error: unknown) => this.fatal('RocksDB write failed; exiting', error),
+      (error: unknown) => {
+        ofPartition!.delete(durable);
+        // The tree and the pending map now disagree with the disk; only a restart rebuilds them.
+        this.fatal('RocksDB write failed; exiting', error);
+      },
     );
     return durable;
   }
@@ -187,16 +189,35 @@ export class ReplicaState {
     // Later entries hold newer versions: per key only the last record matters, and keys go in parallel.
     const latest = new Map<string, { itemKey: Buffer; value: Buffer }>();
     for (const record of records) latest.set(record.itemKey.toString('latin1'), record);
-    await Promise.all(
-      [...latest.values()].map((record) =>
-        this.withKey(partition, record.itemKey, async (key) => {
-          const existing = await this.current(key);
-          if (existing && compareVersions(existing.version, decodeRecord(record.value).version) >= 0) return;
-          // The log entry is durable already: the state is rebuilt from it after a crash.
-          void this.stage(partition, key, record.value, existing, false);
-        }),
-      ),
-    );
+    const waiting: Promise<void>[] = [];
+    const gated = this.gates.has(partition);
+    for (const record of latest.values()) {
+      if (!gated && this.applyAtOnce(partition, record.itemKey, record.value)) continue;
+      waiting.push(this.withKey(partition, record.itemKey, async (key) => this.applyRecord(partition, key, record.value, await this.current(key))));
+    }
+    if (waiting.length > 0) await Promise.all(waiting);
+  }
+
+  /**
+   * Applies a record in this turn when nothing holds its key and its current record is known
+   * without a read (staged, or in the engine's record cache): no other work on the key can run in
+   * between, as the lock would ensure. False when it must go the way of the lock and a read.
+   */
+  private applyAtOnce(partition: number, itemKey: Buffer, value: Buffer): boolean {
+    const key = dataKey(partition, itemKey);
+    const name = key.toString('latin1');
+    if (this.locks.queuedOn(name) > 0) return false;
+    const current = this.pending.get(name)?.value ?? this.store.peek(key);
+    if (current === undefined) return false;
+    this.applyRecord(partition, key, value, current ? decodeRecord(current) : undefined);
+    return true;
+  }
+
+  /** Takes a committed record unless the key holds a newer version already (a repair or snapshot may have brought one). */
+  private applyRecord(partition: number, key: Buffer, value: Buffer, existing: StoredRecord | undefined): void {
+    if (existing && compareVersions(existing.version, recordStateOf(value).version) >= 0) return;
+    // The log entry is durable already: the state is rebuilt from it after a crash.
+    void this.stage(partition, key, value, existing, false);
   }
 
   /**

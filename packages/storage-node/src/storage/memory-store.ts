@@ -262,6 +262,10 @@ export class MemoryStore implements StorageEngine, DiskHolder {
     });
   }
 
+  peek(key: Buffer): Buffer | null | undefined {
+    return this.state === 'open' ? this.recordCache.peek(key) : undefined;
+  }
+
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
     if (this.state !== 'open') return Promise.reject(notOpen());
     return this.recordCache.readThrough(keys, (missing) =>

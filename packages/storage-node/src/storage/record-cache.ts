@@ -60,6 +60,13 @@ export class RecordCache {
     return value === ABSENT ? undefined : value;
   }
 
+  /** A key's value if cached: the value, null for a key cached as having no record, undefined when not cached. */
+  peek(key: Buffer): Buffer | null | undefined {
+    if (key[0] !== DATA_PREFIX) return undefined;
+    const value = this.entries.get(RecordCache.keyOf(key));
+    return value === ABSENT ? null : value;
+  }
+
   /** A read goes to RocksDB; the returned ticket is for `fill` and `readDone`. */
   readStarted(): number {
     this.readsInFlight++;
@@ -83,8 +90,9 @@ export class RecordCache {
    */
   private landed(key: Buffer, value: Buffer | undefined): void {
     if (key[0] !== DATA_PREFIX) return;
-    this.invalidate(key);
-    if (value !== undefined) this.keep(RecordCache.keyOf(key), value);
+    const name = RecordCache.keyOf(key);
+    this.invalidateName(name);
+    if (value !== undefined) this.keep(name, value);
   }
 
   /** A batch of writes landed (in order) or failed: a read that overlapped it must not keep what it read. */
@@ -99,6 +107,7 @@ export class RecordCache {
     if (value.length > this.valueBytesMax) return;
     this.entries.set(name, value);
     this.bytes += name.length + value.length;
+    if (this.bytes <= this.bytesMax) return;
     for (const [oldest, oldValue] of this.entries) {
       if (this.bytes <= this.bytesMax) break;
       this.entries.delete(oldest);
@@ -114,8 +123,10 @@ export class RecordCache {
 
   /** A write of `key` starts, or has landed (or failed). */
   invalidate(key: Buffer): void {
-    if (key[0] !== DATA_PREFIX) return;
-    const name = RecordCache.keyOf(key);
+    if (key[0] === DATA_PREFIX) this.invalidateName(RecordCache.keyOf(key));
+  }
+
+  private invalidateName(name: string): void {
     this.generation++;
     if (this.readsInFlight > 0) {
       if (this.written.size >= WRITTEN_KEYS_TRACKED_MAX) {

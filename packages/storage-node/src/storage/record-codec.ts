@@ -47,6 +47,11 @@ export function decodeRecord(value: Buffer): StoredRecord {
   };
 }
 
+/** A record's version and whether it is a tombstone, read from its header alone (what versions and Merkle trees need). */
+export function recordStateOf(value: Buffer): { version: Version; tombstone: boolean } {
+  return { tombstone: (value[0] & FLAG_TOMBSTONE) !== 0, version: { term: value.readUInt32BE(1), seq: value.readDoubleBE(5) } };
+}
+
 export function recordItem(record: StoredRecord): Item | undefined {
   return record.tombstone ? undefined : (JSON.parse(record.itemJson.toString('utf8')) as Item);
 }

@@ -113,6 +113,10 @@ export class RocksStore implements StorageEngine {
    * The values of many keys (undefined where absent), from the record cache where it has them. The
    * buffers may be shared with other readers: callers must not modify them.
    */
+  peek(key: Buffer): Buffer | null | undefined {
+    return this.recordCache.peek(key);
+  }
+
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
     return this.recordCache.readThrough(keys, (missing) => Promise.all(missing.map((key) => this.pointReads.submit(key))));
   }

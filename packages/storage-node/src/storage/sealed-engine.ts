@@ -76,6 +76,11 @@ export class SealedEngine implements StorageEngine {
     return value && this.openValue(value, key);
   }
 
+  peek(key: Buffer): Buffer | null | undefined {
+    const value = this.inner.peek(key);
+    return value && this.openValue(value, key);
+  }
+
   async getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]> {
     const values = await this.inner.getMany(keys);
     return values.map((value, i) => value && this.openValue(value, keys[i]));

@@ -50,6 +50,12 @@ export interface StorageEngine {
   /** Several operations that land together, in one submission to the group commit: `write` or `writeUnsynced` of them all. */
   writeAll(ops: readonly WriteOp[], sync: boolean): Promise<void>;
   get(key: Buffer): Promise<Buffer | undefined>;
+  /**
+   * The key's value if the engine can tell without a read (an item record in its record cache): the
+   * value, null when it knows the key has none, undefined when only a read can tell. Never older
+   * than an acknowledged write, as `getMany`.
+   */
+  peek(key: Buffer): Buffer | null | undefined;
   /** The values of many keys (undefined where absent). The buffers may be shared: callers must not modify them. */
   getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]>;
   /** Calls `visit` for each entry of the range in order until it returns false; sees the data as of the call. */
