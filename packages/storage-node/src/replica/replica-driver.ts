@@ -519,8 +519,14 @@ export class ReplicaDriver implements Leadership {
   }
 
   private scheduleApply(partition: number, index: number): void {
+    // Fault point (simulation only): a pause before the first of these entries is applied.
+    const slowMs = this.c.env.faults.delayMs('replica.slowApply');
+    if (slowMs === 0 && !this.applying.has(partition) && this.applyAtOnce(partition, index)) {
+      this.pump();
+      return;
+    }
     const previous = this.applying.get(partition) ?? Promise.resolve();
-    const next = previous.then(() => this.applyUpTo(partition, index));
+    const next = previous.then(() => this.applyUpTo(partition, index, slowMs));
     this.applying.set(partition, next);
     next.then(
       () => {
@@ -535,8 +541,42 @@ export class ReplicaDriver implements Leadership {
     );
   }
 
-  /** Applies the partition's committed entries up to `index`, in order, and settles the writes proposed here. */
-  private async applyUpTo(partition: number, index: number): Promise<void> {
+  /**
+   * Applies the partition's committed entries up to `index` in this turn, when nothing makes it
+   * wait: no entry switches the replica set, and every record's key is free and its current record
+   * known without a read (see `ReplicaState.applyCommittedAtOnce`). Most applies are such, and are
+   * spared the promises of `applyUpTo`. False, having done nothing, when it must go that way.
+   */
+  private applyAtOnce(partition: number, index: number): boolean {
+    const node = this.node!;
+    const at = this.appliedAt.get(partition);
+    if (node.roleOf(partition) === undefined || !at || index <= at.index) return false;
+    const run: ReplicatedEntry[] = [];
+    for (let i = at.index + 1; i <= index; i++) {
+      const entry = node.entryAt(partition, i);
+      if (!entry || entry.payload?.layout) return false;
+      run.push(entry);
+    }
+    const records = run.flatMap((entry) => entry.payload?.records ?? []);
+    if (records.length > 0 && !this.c.replicas.applyCommittedAtOnce(partition, records)) return false;
+    const leads = node.roleOf(partition) === 'leader';
+    this.recordsApplied(partition, records, leads);
+    let config = at.config;
+    for (const entry of run) {
+      this.entryApplied(partition, entry);
+      if (entry.config) config = entry.config;
+    }
+    this.appliedAt.set(partition, { index, term: run[run.length - 1].term, config });
+    this.checkpointsDue.set(partition, this.resets.get(partition) ?? 0);
+    node.applied(partition, index, this.now());
+    return true;
+  }
+
+  /**
+   * Applies the partition's committed entries up to `index`, in order, and settles the writes
+   * proposed here. `firstSlowMs`: the simulator's pause before the first run (fault point).
+   */
+  private async applyUpTo(partition: number, index: number, firstSlowMs = 0): Promise<void> {
     const node = this.node!;
     const resets = this.resets.get(partition) ?? 0;
     // A layout adopted meanwhile may have taken the partition away, or a snapshot replaced its log.
@@ -547,6 +587,7 @@ export class ReplicaDriver implements Leadership {
     let term = at.term;
     let config = at.config;
     let from = at.index + 1;
+    let slowMs = firstSlowMs;
     while (from <= index) {
       // A run of entries up to the next switch of the replica set (or the end), applied together.
       const run: ReplicatedEntry[] = [];
@@ -557,33 +598,45 @@ export class ReplicaDriver implements Leadership {
         if (entry.payload?.layout) break;
       }
       const records = run.flatMap((entry) => entry.payload?.records ?? []);
-      const slowMs = this.c.env.faults.delayMs('replica.slowApply'); // fault point (simulation only)
       if (slowMs > 0) {
         await sleep(this.c.env, slowMs);
         if (!current()) return;
       }
       if (records.length > 0) {
         await this.c.replicas.applyCommitted(partition, records);
-        if (leads) this.c.forwardToIncoming(partition, records);
-        this.c.metrics.recordsReplicatedIn.inc(records.length);
+        this.recordsApplied(partition, records, leads);
       }
       if (!current()) return;
       for (const entry of run) {
-        const keys = entry.payload?.records.map((r) => dataKey(partition, r.itemKey)) ?? [];
-        if (keys.length > 0) this.c.overlay.applied(partition, entry.index, keys);
         term = entry.term;
         if (entry.config) config = entry.config;
         if (entry.payload?.layout) {
           await this.c.onLayoutEntry(entry.payload.layout, partition, leads);
           if (!current()) return;
         }
-        this.settleProposal(partition, entry.index, entry.term);
+        this.entryApplied(partition, entry);
       }
       from += run.length;
+      if (from <= index) slowMs = this.c.env.faults.delayMs('replica.slowApply'); // fault point (simulation only)
     }
     this.appliedAt.set(partition, { index, term, config });
     this.checkpointsDue.set(partition, resets);
     node.applied(partition, index, this.now());
+  }
+
+  /** Committed records are in the state here: a leader forwards them to a node the partition is moving to. */
+  private recordsApplied(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[], leads: boolean): void {
+    if (leads) this.c.forwardToIncoming(partition, records);
+    this.c.metrics.recordsReplicatedIn.inc(records.length);
+  }
+
+  /** An entry is applied: its keys leave the leader's overlay, and the write proposed there is settled. */
+  private entryApplied(partition: number, entry: ReplicatedEntry): void {
+    const records = entry.payload?.records;
+    if (records && records.length > 0 && this.c.overlay.holds(partition)) {
+      this.c.overlay.applied(partition, entry.index, records.map((r) => dataKey(partition, r.itemKey)));
+    }
+    this.settleProposal(partition, entry.index, entry.term);
   }
 
   /**

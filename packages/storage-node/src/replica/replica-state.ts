@@ -199,15 +199,42 @@ export class ReplicaState {
   }
 
   /**
+   * `applyCommitted` in this turn, all or nothing: true once every record is applied (staged),
+   * false, having applied none, when some key is held or its current record needs a read, or the
+   * partition's records are being cleared.
+   */
+  applyCommittedAtOnce(partition: number, records: readonly { itemKey: Buffer; value: Buffer }[]): boolean {
+    if (this.gates.has(partition)) return false;
+    // As in applyCommitted: per key only the last record matters.
+    const latest = new Map<string, { key: Buffer; value: Buffer; current: Buffer | null }>();
+    for (const record of records) {
+      const key = dataKey(partition, record.itemKey);
+      latest.set(key.toString('latin1'), { key, value: record.value, current: null });
+    }
+    for (const record of latest.values()) {
+      const current = this.knownNow(record.key);
+      if (current === undefined) return false;
+      record.current = current;
+    }
+    for (const { key, value, current } of latest.values()) this.applyRecord(partition, key, value, current ? decodeRecord(current) : undefined);
+    return true;
+  }
+
+  /** The key's current value when nothing holds its lock and it is known without a read; null: no record; undefined: unknown or held. */
+  private knownNow(key: Buffer): Buffer | null | undefined {
+    const name = key.toString('latin1');
+    if (this.locks.queuedOn(name) > 0) return undefined;
+    return this.pending.get(name)?.value ?? this.store.peek(key);
+  }
+
+  /**
    * Applies a record in this turn when nothing holds its key and its current record is known
    * without a read (staged, or in the engine's record cache): no other work on the key can run in
    * between, as the lock would ensure. False when it must go the way of the lock and a read.
    */
   private applyAtOnce(partition: number, itemKey: Buffer, value: Buffer): boolean {
     const key = dataKey(partition, itemKey);
-    const name = key.toString('latin1');
-    if (this.locks.queuedOn(name) > 0) return false;
-    const current = this.pending.get(name)?.value ?? this.store.peek(key);
+    const current = this.knownNow(key);
     if (current === undefined) return false;
     this.applyRecord(partition, key, value, current ? decodeRecord(current) : undefined);
     return true;

@@ -26,6 +26,11 @@ export class ProposalOverlay {
     keys.set(key.toString('latin1'), { index, value, applied });
   }
 
+  /** Whether the partition has writes here that are not applied yet (only a leader does). */
+  holds(partition: number): boolean {
+    return (this.byPartition.get(partition)?.size ?? 0) > 0;
+  }
+
   /** The entry at `index` was applied: its keys read from the state again, unless a later write holds them. */
   applied(partition: number, index: number, keys: readonly Buffer[]): void {
     const pending = this.byPartition.get(partition);
