@@ -156,8 +156,9 @@ export class LogSimulation {
   /**
    * The replica set the layout records now: the initial placement, then each move's new voters once
    * it is done (as the storage node's layout records a move after its configuration steps). A node
-   * outside the initial placement that restarts with no configuration on disk (it lost its disk)
-   * starts from it, as a storage node starts from its layout's replica set.
+   * that restarts with no configuration on disk (it lost its disk) starts from it, as a storage node
+   * starts from its layout's replica set, and a running node whose log has none adopts it when a
+   * move is done (`adoptPlacement`), as a storage node adopts a newer layout.
    */
   readonly placement = new Map<PartitionId, readonly NodeId[]>();
   /** Replica-set changes under way (log-moves.ts). */
