@@ -145,6 +145,29 @@ describe('ReplicaNode', () => {
     expect(h.node('n2').isVoter(P)).toBe(true);
   });
 
+  it('learns that a learner applied its promotion, with nothing more to write (log sim seed 55361)', () => {
+    // n2 lost its disk. Its answer to the Append that brought it the promotion's commit said
+    // "learner" (it applies the entry after answering), and is lost. Once a voter, with the whole log
+    // committed, n2 has nothing to remind the leader of, and an idle leader nothing to send: a leader
+    // that still counts n2 a learner hands it no leadership, and refuses a move's promotion of it for
+    // ever (the seed: a wiped node being moved in, its promotion refused as `learner-behind`).
+    const h = new Harness(['n2']);
+    // The leader's no-op is at 1, n2's promotion entry at 2. Lost: n1's first answer holding 2 (so
+    // the promotion commits only after n2 acked it, and no second promotion entry follows), n2's
+    // reminders once the promotion is appended, and every answer n2 sent as a learner that arrives
+    // once it is a voter.
+    let n1Lost = false;
+    h.drop = (e) => {
+      if (e.message.type !== 'AppendResponse') return false;
+      if (e.from === 'n1' && !n1Lost && e.message.match >= 2) return (n1Lost = true);
+      if (e.from !== 'n2') return false;
+      return (!e.message.success && h.node('n0').logStatus(P)!.last >= 2) || (e.message.learner && h.node('n2').isVoter(P));
+    };
+    h.run(5_000);
+    expect(h.node('n2').isVoter(P)).toBe(true);
+    expect(h.node('n0').transferLeadership(P, h.nowMs, 'n2')).toMatchObject({ ok: true, target: 'n2' });
+  });
+
   it('forgets what it had persisted of a log a snapshot replaced (sim seed 13)', () => {
     // n1 has entries 1..10 of term 1 on disk; the leader of term 3 installs a snapshot at 5
     // (term 2), then sends entries 6 and 7: they are durable only once the driver says so.

@@ -306,7 +306,13 @@ export class ReplicaNode<P> {
           progress.next = progress.match + 1;
         }
         const upTo = Math.min(log.window.lastIndex, progress.retiringAt ?? Infinity);
-        if (progress.inFlight === 0 && (progress.match < upTo || progress.commitSent < Math.min(log.commit, upTo)) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
+        // A learner (lost disk) that holds the committed log is asked again until it answers as a
+        // voter: it applies its promotion only after answering the Append that brought the commit,
+        // and once a voter with nothing uncommitted it never reminds us, so if that answer is lost
+        // an idle leader would count it a learner for ever — no transfer to it, and a move's
+        // promotion of it refused as `learner-behind` (log sim seed 55361).
+        const unpromoted = progress.learner && progress.retiringAt === undefined && progress.match >= log.commit;
+        if (progress.inFlight === 0 && (progress.match < upTo || progress.commitSent < Math.min(log.commit, upTo) || unpromoted) && nowMs - progress.lastSentMs >= LOG_APPEND_RETRY_MS) {
           this.sendAppend(log, id, progress, true);
         }
       }
@@ -693,6 +699,16 @@ export class ReplicaNode<P> {
     const log = this.logs.get(partition);
     if (!log) return undefined;
     return { config: log.configs.current, index: log.configs.currentIndex, committed: log.configs.currentIndex <= log.commit };
+  }
+
+  /**
+   * Whether the partition's members here are still the layout's replica set: no configuration came
+   * from its log yet (no entry, snapshot or applied state set one). `reconfigure` re-bases such a log
+   * on the layout's new set; every other follows its log.
+   */
+  followsLayout(partition: PartitionId): boolean {
+    const log = this.logs.get(partition);
+    return log !== undefined && !log.configured;
   }
 
   /** The entry at `index` if it is still in memory (tests and the simulator). */

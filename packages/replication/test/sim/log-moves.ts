@@ -95,6 +95,7 @@ function stepMove(sim: LogSimulation, rng: Prng, move: Move): void {
     return;
   }
   sim.placement.set(p, [...voters]);
+  sim.adoptPlacement(p);
   finish(sim, move, 'done');
 }
 

@@ -57,6 +57,11 @@ function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id));
 }
 
+/** `ids` in the order of `preference`, those it does not name after them (as ElectionNode ranks voters). */
+function inOrderOf(preference: readonly NodeId[], ids: readonly NodeId[]): NodeId[] {
+  return [...preference.filter((id) => ids.includes(id)), ...ids.filter((id) => !preference.includes(id))];
+}
+
 function copyState(state: AppliedState): AppliedState {
   return { index: state.index, term: state.term, hash: state.hash, kv: new Map(state.kv), config: state.config };
 }
@@ -151,8 +156,9 @@ export class LogSimulation {
   /**
    * The replica set the layout records now: the initial placement, then each move's new voters once
    * it is done (as the storage node's layout records a move after its configuration steps). A node
-   * outside the initial placement that restarts with no configuration on disk (it lost its disk)
-   * starts from it, as a storage node starts from its layout's replica set.
+   * that restarts with no configuration on disk (it lost its disk) starts from it, as a storage node
+   * starts from its layout's replica set, and a running node whose log has none adopts it when a
+   * move is done (`adoptPlacement`), as a storage node adopts a newer layout.
    */
   readonly placement = new Map<PartitionId, readonly NodeId[]>();
   /** Replica-set changes under way (log-moves.ts). */
@@ -449,6 +455,43 @@ export class LogSimulation {
     this.drive(node, (e, now) => e.forgetPartition(partition, now));
   }
 
+  /**
+   * A move is done: the layout records the partition's new replica set (`placement`), and every
+   * running node adopts it, as a storage node does (the layout of a move comes through the
+   * partition's log, is pushed to every node and pulled by any that missed it; its adoption calls
+   * `ReplicaNode.reconfigure` with the new replica sets). It matters only to a node whose log of the
+   * partition has no configuration yet — one that lost its disk and restarted during the move, from
+   * the replica set the layout recorded then: that set may not name the leader that moved in, whose
+   * heartbeats it then ignores for ever, and the leader, believing it up to date, sends an idle
+   * partition nothing (seed 14171). `reconfigure` re-bases such a log on the new set; the log of
+   * every other node decides its members (and a set already the same changes nothing), so the
+   * simulator leaves those nodes alone.
+   */
+  adoptPlacement(partition: PartitionId): void {
+    for (const id of [...this.replicaSets.get(partition)!]) {
+      const node = this.node(id);
+      const engine = node.engine;
+      if (!node.up || !engine?.followsLayout(partition) || !this.placement.get(partition)!.includes(id)) continue;
+      if (sameMembers(engine.configuration(partition)!.config.voters, this.placement.get(partition)!)) continue; // nothing changes for it
+      const partitions = new Map<PartitionId, NodeId[]>();
+      for (const p of node.partitions) partitions.set(p, this.layoutSet(node, p));
+      this.log(`${id} adopts the layout of p${partition}: ${partitions.get(partition)!.join(',')}`);
+      this.drive(node, (e, now) => e.reconfigure(partitions, now));
+    }
+  }
+
+  /**
+   * The replica set a node's `reconfigure` gets for a partition: for a log that follows the layout,
+   * the set the layout records now, ranked as every node ranks voters (the initial placement's order
+   * first); for any other, the initial placement, as at its start (only the order counts then).
+   */
+  private layoutSet(node: LogSimNode, partition: PartitionId): NodeId[] {
+    const placement = this.placement.get(partition)!;
+    const layout = this.layout.get(partition)!;
+    if (node.engine!.followsLayout(partition) && placement.includes(node.id)) return inOrderOf(layout, placement);
+    return [...layout];
+  }
+
   /** Proposes the partition's next configuration at its serving leader. */
   proposeConfiguration(partition: PartitionId, next: Configuration): ConfigChangeResult {
     const [leader] = this.servingLeaders(partition);
@@ -610,7 +653,6 @@ export class LogSimulation {
     const logs = new Map<PartitionId, PersistedLog<WritePayload>>();
     node.shadows.clear();
     for (const p of node.partitions) {
-      partitions.set(p, [...this.layout.get(p)!]);
       const state = node.disk.state(p);
       const entries = this.recoverLog(node, p, state);
       // No configuration on disk (it lost its disk, or applied no configuration entry yet): the
@@ -618,10 +660,17 @@ export class LogSimulation {
       // unknown configuration, nor the initial placement once a move is done: a wiped learner whose
       // configuration does not name the leader takes none of its heartbeats, reminds nobody (no
       // leader known), and a leader that believes it up to date sends an idle partition nothing
-      // (seeds 11027: a node that moved in, 18731: a node whose partition's leader moved in).
+      // (seeds 11027: a node that moved in, 18731: a node whose partition's leader moved in). A
+      // node that set names follows the layout, as a storage node does: given as its replica set
+      // (ranked as every node ranks voters), not as a configuration of its log, so that it adopts
+      // the set of a move done while it runs (`adoptPlacement`, seed 14171). One it does not name
+      // (leaving the partition) takes it as its configuration, of which it is no member.
+      const layout = this.layout.get(p)!;
       const placement = this.placement.get(p)!;
-      const moved = !sameMembers(placement, this.layout.get(p)!);
-      const config = state.config ?? (moved ? { voters: [...placement], learners: [] } : undefined);
+      const moved = !sameMembers(placement, layout);
+      const followsPlacement = state.config === undefined && moved && placement.includes(node.id);
+      partitions.set(p, followsPlacement ? inOrderOf(layout, placement) : [...layout]);
+      const config = state.config ?? (moved && !followsPlacement ? { voters: [...placement], learners: [] } : undefined);
       logs.set(p, { applied: { index: state.index, term: state.term }, entries, config });
       const shadow = new ShadowLog(state.index, state.term, state.hash);
       this.checker.onLogEntry(node, p, state, state.hash);
