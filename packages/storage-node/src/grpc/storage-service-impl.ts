@@ -53,7 +53,7 @@ import { applyItemOp } from '../write-path/apply-item-op';
 import { compareVersions, decodeRecord, encodeRecord, recordItem, type StoredRecord, type Version } from '../storage/record-codec';
 import type { IndexWrite } from '../indexes/index-writes';
 import { OUTBOX_PREFIX, itemKeyOfOutbox, mergeOutbox, outboxDeliveries, outboxKeyOf, type Outbox } from '../indexes/global-index-outbox';
-import type { GlobalIndexPropagator } from '../indexes/global-index-propagator';
+import type { Delivery, GlobalIndexPropagator } from '../indexes/global-index-propagator';
 import { COLLECTION_PREFIX, collectionKeyOf, collectionSizeAfter } from '../indexes/item-collection';
 import type { ReplicaState } from '../replica/replica-state';
 import type { StorageEngine } from '../storage/storage-engine';
@@ -241,7 +241,7 @@ export class StorageServiceImpl implements StorageNodeService {
           if (!current) return { result: outcome.result, applied: Promise.resolve() };
           const records = local.map((w) => ({ itemKey: w.key, value: encodeRecord(current.version, w.item, w.sizeBytes) }));
           const proposed = records.length > 0 ? this.c.replication.propose(op.partition, () => ({ records })).applied : undefined;
-          const delivered = global.length > 0 ? this.c.globalIndexes.deliver(outboxDeliveries(mergeOutbox(undefined, global, current.version))) : undefined;
+          const delivered = global.length > 0 ? this.deliverReindexed(op.partition, outboxDeliveries(mergeOutbox(undefined, global, current.version))) : undefined;
           return { result: outcome.result, applied: Promise.all([proposed, delivered]).then(() => undefined) };
         }
         const collection = body.indexes?.some((index) => index.local) ? collectionKeyOf(op.key, body.tableKeySchema!) : undefined;
@@ -276,6 +276,21 @@ export class StorageServiceImpl implements StorageNodeService {
       // Refused before the log (not serving), or replaced in it by a new leader's log: no effect.
       if (error instanceof NotServingError || error instanceof NotAppliedError) return this.notLeader(op.partition);
       return this.errorResult(op, error);
+    }
+  }
+
+  /**
+   * Delivers a re-index's global entries. A failure is a fault inside the cluster (an index
+   * partition without a majority reachable, a timeout, a replica refusing while layouts differ),
+   * not the request's: it answers ServiceUnavailable, which the backfill (or the reconciler) retries.
+   * A retry is safe: the entries carry the item's version, so delivering them again changes nothing.
+   */
+  private async deliverReindexed(partition: number, deliveries: readonly Delivery[]): Promise<void> {
+    try {
+      await this.c.globalIndexes.deliver(deliveries);
+    } catch (error) {
+      this.c.log.warn('delivering a re-index\'s global index entries failed', { partition, error: String(error) });
+      throw new ServiceUnavailableException('The item\'s global index entries could not be delivered to a majority of their replicas; retry the request');
     }
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from '@triad/observability';
 import type { Environment, TimerHandle } from '@triad/runtime';
 import type { HintedHandoff } from '../repair/hinted-handoff';
 import type { Leadership } from '../replica/leadership';
-import type { PeerClients } from '../replica/peer-clients';
+import { DeliveryRefusedError, type PeerClients } from '../replica/peer-clients';
 import { awaitQuorum } from './quorum';
 import { decodeRecord, recordItem, type Version } from '../storage/record-codec';
 import type { ReplicaState } from '../replica/replica-state';
@@ -216,7 +216,9 @@ export class GlobalIndexPropagator {
     const attempts = this.c.ring.replicaSet(delivery.partition).map((node) => {
       if (node.id === this.c.nodeId) return this.c.replicas.applyIfNewer(delivery.partition, delivery.key, delivery.value);
       return this.c.peers.deliver(node, record).catch(async (error: unknown) => {
-        await this.c.handoff.hint(node, delivery.partition, delivery.key, delivery.value);
+        // A replica that refused is up and said no (its layout does not give it the partition): a
+        // hint would be refused the same way. It counts as not delivered, and the caller retries.
+        if (!(error instanceof DeliveryRefusedError)) await this.c.handoff.hint(node, delivery.partition, delivery.key, delivery.value);
         throw error;
       });
     });
