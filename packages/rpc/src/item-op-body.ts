@@ -83,5 +83,8 @@ export function encodeJson(value: unknown): Buffer {
 }
 
 export function decodeJson<T>(bytes: Buffer | Uint8Array | undefined): T | undefined {
-  return bytes && bytes.length > 0 ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as T) : undefined;
+  if (!bytes || bytes.length === 0) return undefined;
+  // A view of the same memory, not a copy (Buffer.from of a Uint8Array copies it).
+  const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+  return JSON.parse(text) as T;
 }
