@@ -87,11 +87,12 @@ export class HintStore {
     return true;
   }
 
-  /** The oldest hints for a target, at most `limit`. */
-  async oldest(target: string, limit: number): Promise<Hint[]> {
+  /** The oldest hints for a target, at most `limit`; with `after` (a hint's key), only those after it. */
+  async oldest(target: string, limit: number, after?: Buffer): Promise<Hint[]> {
     const prefix = targetPrefix(target);
     const hints: Hint[] = [];
-    await this.store.forEach({ gte: prefix, lt: prefixEnd(prefix) }, (key, value) => {
+    const range = after ? { gt: after, lt: prefixEnd(prefix) } : { gte: prefix, lt: prefixEnd(prefix) };
+    await this.store.forEach(range, (key, value) => {
       const itemKeyLength = value.readUInt32BE(10);
       hints.push({
         key: Buffer.from(key),
@@ -105,7 +106,7 @@ export class HintStore {
     return hints;
   }
 
-  /** Removes delivered (or expired) hints. */
+  /** Removes delivered (or expired, or obsolete) hints. */
   async remove(target: string, hints: Hint[]): Promise<void> {
     if (hints.length === 0) return;
     const ops: WriteOp[] = hints.map((h) => ({ type: 'del', key: h.key }));

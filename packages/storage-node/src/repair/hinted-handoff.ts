@@ -24,7 +24,10 @@ export interface HintedHandoffComponents {
 
 /**
  * Hinted handoff: a write a follower missed is kept as a hint and replayed, oldest first, once the
- * follower is seen alive; hints past the window are dropped and left to anti-entropy.
+ * follower is seen alive; hints past the window are dropped and left to anti-entropy. A hint the
+ * follower refuses (its layout does not give it the partition) is kept and offered again at later
+ * checks, until it is taken, this node's layout moves the partition away from the follower (then it
+ * is dropped), or it is past the window.
  */
 export class HintedHandoff {
   private timer?: TimerHandle;
@@ -103,28 +106,45 @@ export class HintedHandoff {
     if (this.replaying.has(target.id)) return;
     this.replaying.add(target.id);
     try {
+      // The hints the target refused stay in the store, before `after`: the pass goes on past them
+      // (they do not hold up the later ones), and the next pass (REPLAY_CHECK_INTERVAL_MS) offers
+      // them again from the oldest.
+      let after: Buffer | undefined;
+      let kept = 0;
       for (;;) {
-        const batch = await this.c.hints.oldest(target.id, REPLAY_BATCH_MAX);
+        const batch = await this.c.hints.oldest(target.id, REPLAY_BATCH_MAX, after);
         if (batch.length === 0) break;
+        after = batch[batch.length - 1].key;
         const cutoff = this.c.env.nowMs() - this.c.hints.windowMs;
         // A partition that moved away from the target since: its new replicas have the records
         // (a move syncs a majority of the new set before it switches).
         const moved = batch.filter((h) => !this.c.ring.receives(target.id, h.partition));
         const expired = batch.filter((h) => h.createdAtMs < cutoff && !moved.includes(h));
         const live = batch.filter((h) => h.createdAtMs >= cutoff && !moved.includes(h));
+        let refused: typeof live = [];
         if (live.length > 0) {
-          await this.c.peers.client(target).replicate({
+          const reply = await this.c.peers.client(target).replicate({
             records: live.map((h) => ({ partition: h.partition, key: h.itemKey, value: h.value })),
             fromLeader: false,
           });
+          // The target applied nothing of the records it refused (its layout does not give it their
+          // partition: it has not learned of a move to it yet, or has left the partition): their
+          // hints stay, until it takes them, this node's layout says the partition moved away from
+          // it (`moved`), or they expire. A reply that counts refusals without naming them refuses all.
+          const refusedIndexes = reply.refusedIndexes ?? (reply.refused > 0 ? live.map((_, i) => i) : []);
+          const refusedSet = new Set(refusedIndexes);
+          refused = live.filter((_, i) => refusedSet.has(i));
         }
-        await this.c.hints.remove(target.id, batch);
-        this.c.metrics.hintsReplayed.inc({ target: target.id }, live.length);
+        await this.c.hints.remove(target.id, refused.length === 0 ? batch : batch.filter((h) => !refused.includes(h)));
+        kept += refused.length;
+        this.c.metrics.hintsReplayed.inc({ target: target.id }, live.length - refused.length);
         if (expired.length > 0) this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'expired' }, expired.length);
         if (moved.length > 0) this.c.metrics.hintsDropped.inc({ target: target.id, reason: 'moved' }, moved.length);
         this.c.metrics.hintsPending.set({ target: target.id }, this.c.hints.pending(target.id));
       }
-      this.c.log.info('hints replayed', { target: target.id });
+      // A pass that kept refused hints runs again every check: it logs at debug, not info.
+      if (kept > 0) this.c.log.debug('hints replayed; hints refused by their target kept for a later replay', { target: target.id, kept });
+      else this.c.log.info('hints replayed', { target: target.id });
     } catch (error) {
       this.c.log.debug('hint replay interrupted', { target: target.id, error: String(error) });
     } finally {
