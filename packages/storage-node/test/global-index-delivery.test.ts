@@ -1,7 +1,7 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
 import { ClusterView, type StorageNodeInfo } from '@triad/ring';
-import type { ReplicateBatch, ReplicateBatchReply, ReplicatedRecord, StorageConnector, StorageNodeConnection } from '@triad/rpc';
-import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
+import type { ReplicateBatch, StorageConnector, StorageNodeConnection } from '@triad/rpc';
+import { Simulator } from '@triad/runtime';
 import { outboxKeyOf, type Outbox } from '../src/indexes/global-index-outbox';
 import { GlobalIndexPropagator } from '../src/indexes/global-index-propagator';
 import type { HintedHandoff } from '../src/repair/hinted-handoff';
@@ -13,43 +13,13 @@ import type { StorageEngine } from '../src/storage/storage-engine';
 import { dataKey } from '../src/storage/storage-keys';
 import { createStorageMetrics } from '../src/storage-metrics';
 
+import { FakeReplicatePeer, NODES_ABC } from './fake-replicate-peer';
+
 process.env.TRIAD_LOG_LEVEL ??= 'error';
 
-const NODES: StorageNodeInfo[] = [
-  { id: 'a', zone: 'a', address: 'a:7000' },
-  { id: 'b', zone: 'b', address: 'b:7000' },
-  { id: 'c', zone: 'c', address: 'c:7000' },
-];
 /** The global index entries' partition (every partition's replicas are a, b and c). */
 const ENTRY_PARTITION = 1;
 const ITEM_PARTITION = 0;
-
-/**
- * A peer's side of Replicate as the storage service answers a delivery (`fromLeader: false`):
- * it applies the records of the partitions its layout gives it and refuses the others by index
- * (`StorageServiceImpl.replicate`). `down`: the call fails as gRPC does when nobody answers.
- */
-class FakePeer {
-  /** Partitions this peer's layout does not give it (it has not learned of a move, or left them). */
-  readonly refuses = new Set<number>();
-  down = false;
-  readonly applied: ReplicatedRecord[] = [];
-  readonly batches: ReplicateBatch[] = [];
-
-  constructor(private readonly env: SimulatedEnvironment) {}
-
-  replicateOnStream(request: ReplicateBatch): Promise<ReplicateBatchReply> {
-    this.batches.push(request);
-    return new Promise((resolve, reject) =>
-      this.env.setTimeout(() => {
-        if (this.down) return reject(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }));
-        const refusedIndexes: number[] = [];
-        request.records.forEach((r, i) => (this.refuses.has(r.partition) ? refusedIndexes.push(i) : this.applied.push(r)));
-        resolve({ applied: request.records.length - refusedIndexes.length, refused: refusedIndexes.length, refusedIndexes });
-      }, 1),
-    );
-  }
-}
 
 /** Drives the simulator until `promise` settles. */
 async function settle<T>(sim: Simulator, promise: Promise<T>, limitMs = 10_000): Promise<T> {
@@ -68,11 +38,11 @@ async function settle<T>(sim: Simulator, promise: Promise<T>, limitMs = 10_000):
 function nodeA() {
   const sim = new Simulator(11);
   const env = sim.environment({ name: 'a' });
-  const peers = new Map(['b', 'c'].map((id) => [id, new FakePeer(env)]));
+  const peers = new Map(['b', 'c'].map((id) => [id, new FakeReplicatePeer(env)]));
   const connector: StorageConnector = {
     connect: (address) => {
       const peer = peers.get(address.split(':')[0])!;
-      return { address, replicateOnStream: (request: ReplicateBatch) => peer.replicateOnStream(request), close: () => undefined } as unknown as StorageNodeConnection;
+      return { address, replicateOnStream: (request: ReplicateBatch) => peer.replicate(request), close: () => undefined } as unknown as StorageNodeConnection;
     },
   };
   const peerClients = new PeerClients('a', env, connector);
@@ -95,7 +65,7 @@ function nodeA() {
   const metrics = createStorageMetrics(createMetricsRegistry(identity));
   const propagator = new GlobalIndexPropagator({
     nodeId: 'a',
-    ring: new ClusterView({ partitionCount: 4, storageNodes: NODES }),
+    ring: new ClusterView({ partitionCount: 4, storageNodes: NODES_ABC }),
     store: {} as StorageEngine,
     replicas,
     peers: peerClients,
@@ -106,7 +76,7 @@ function nodeA() {
     env,
     retire: async (partition, outboxKey) => void retired.push({ partition, outboxKey }),
   });
-  const node = (id: string) => NODES.find((n) => n.id === id)!;
+  const node = (id: string) => NODES_ABC.find((n) => n.id === id)!;
   return { sim, env, peers, peerClients, propagator, records, localApplied, hints, retired, metrics, node };
 }
 

@@ -1,56 +1,28 @@
 import { createLogger, createMetricsRegistry } from '@triad/observability';
-import { ClusterView, type StorageNodeInfo } from '@triad/ring';
-import type { ReplicateBatch, ReplicateBatchReply, ReplicatedRecord, StorageConnector, StorageNodeConnection } from '@triad/rpc';
-import { Simulator, type SimulatedEnvironment } from '@triad/runtime';
+import { ClusterView } from '@triad/ring';
+import type { ReplicateBatch, ReplicatedRecord, StorageConnector, StorageNodeConnection } from '@triad/rpc';
+import { Simulator } from '@triad/runtime';
 import { HintStore } from '../src/repair/hint-store';
 import { HintedHandoff } from '../src/repair/hinted-handoff';
 import { PeerClients } from '../src/replica/peer-clients';
 import { MemoryStore } from '../src/storage/memory-store';
 import { createStorageMetrics } from '../src/storage-metrics';
 
+import { FakeReplicatePeer, NODES_ABC } from './fake-replicate-peer';
+
 process.env.TRIAD_LOG_LEVEL ??= 'error';
 
-const NODES: StorageNodeInfo[] = [
-  { id: 'a', zone: 'a', address: 'a:7000' },
-  { id: 'b', zone: 'b', address: 'b:7000' },
-  { id: 'c', zone: 'c', address: 'c:7000' },
-];
 /** Every partition's replicas are a, b and c: b receives every partition in a's layout. */
 const PARTITION_COUNT = 4;
 const REFUSED = 1;
 const ACCEPTED = 2;
 const WINDOW_MS = 60_000;
 
-/**
- * b's side of Replicate as the storage service answers records that are not a leader's
- * (`StorageServiceImpl.replicate` with `fromLeader: false`): it applies the records of the
- * partitions its layout gives it and refuses the others by index, applying nothing of them.
- */
-class FakePeer {
-  /** Partitions b's layout does not give it (it has not learned of a move to it yet, or left them). */
-  readonly refuses = new Set<number>();
-  readonly applied: ReplicatedRecord[] = [];
-  readonly batches: ReplicateBatch[] = [];
-
-  constructor(private readonly env: SimulatedEnvironment) {}
-
-  replicate(request: ReplicateBatch): Promise<ReplicateBatchReply> {
-    this.batches.push(request);
-    return new Promise((resolve) =>
-      this.env.setTimeout(() => {
-        const refusedIndexes: number[] = [];
-        request.records.forEach((r, i) => (this.refuses.has(r.partition) ? refusedIndexes.push(i) : this.applied.push(r)));
-        resolve({ applied: request.records.length - refusedIndexes.length, refused: refusedIndexes.length, refusedIndexes });
-      }, 1),
-    );
-  }
-}
-
 /** Node a's hinted handoff, holding hints for b (up, a fake peer), on simulated time. */
 async function nodeA() {
   const sim = new Simulator(7);
   const env = sim.environment({ name: 'a' });
-  const b = new FakePeer(env);
+  const b = new FakeReplicatePeer(env);
   const connector: StorageConnector = {
     connect: (address) => ({ address, replicate: (request: ReplicateBatch) => b.replicate(request), close: () => undefined }) as unknown as StorageNodeConnection,
   };
@@ -61,7 +33,7 @@ async function nodeA() {
   const metrics = createStorageMetrics(createMetricsRegistry(identity));
   const handoff = new HintedHandoff({
     selfId: 'a',
-    ring: new ClusterView({ partitionCount: PARTITION_COUNT, storageNodes: NODES }),
+    ring: new ClusterView({ partitionCount: PARTITION_COUNT, storageNodes: NODES_ABC }),
     hints,
     peers: new PeerClients('a', env, connector),
     isUp: (node) => node.id === 'b',
