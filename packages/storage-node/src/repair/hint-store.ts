@@ -110,7 +110,7 @@ export class HintStore {
   async remove(target: string, hints: Hint[]): Promise<void> {
     if (hints.length === 0) return;
     const ops: WriteOp[] = hints.map((h) => ({ type: 'del', key: h.key }));
-    await Promise.all(ops.map((op) => this.store.write(op)));
+    await this.store.writeAll(ops, true);
     for (const h of hints) this.bytes -= h.key.length + h.value.length + h.itemKey.length + 14;
     const left = this.pending(target) - hints.length;
     if (left > 0) this.countByTarget.set(target, left);

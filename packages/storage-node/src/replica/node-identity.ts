@@ -67,7 +67,7 @@ export class IdentityStore {
 
   /** Resolves once durable: these partitions are replicated as a learner from now on. */
   async markLearner(partitions: Iterable<number>): Promise<void> {
-    await Promise.all([...partitions].map((p) => this.store.write({ type: 'put', key: learnerKey(p), value: Buffer.alloc(0) })));
+    await this.store.writeAll([...partitions].map((p) => ({ type: 'put' as const, key: learnerKey(p), value: Buffer.alloc(0) })), true);
   }
 
   /** The partition's promotion to voter was applied here (or the node left or joined it by a move). */

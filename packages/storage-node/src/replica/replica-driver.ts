@@ -347,7 +347,7 @@ export class ReplicaDriver implements Leadership {
       this.failProposals(p, 0);
       this.c.overlay.clear(p);
     }
-    for (const p of lost) await Promise.all(this.c.logStore.forget(p).map((op) => this.c.store.write(op)));
+    for (const p of lost) await this.c.store.writeAll(this.c.logStore.forget(p), true);
     this.c.metrics.partitionsLed.set(this.countServing());
     this.c.metrics.learnerPartitions.set(this.countLearners());
     this.pump();
@@ -566,9 +566,7 @@ export class ReplicaDriver implements Leadership {
       this.entryApplied(partition, entry);
       if (entry.config) config = entry.config;
     }
-    this.appliedAt.set(partition, { index, term: run[run.length - 1].term, config });
-    this.checkpointsDue.set(partition, this.resets.get(partition) ?? 0);
-    node.applied(partition, index, this.now());
+    this.appliedThrough(partition, { index, term: run[run.length - 1].term, config }, this.resets.get(partition) ?? 0);
     return true;
   }
 
@@ -619,9 +617,14 @@ export class ReplicaDriver implements Leadership {
       from += run.length;
       if (from <= index) slowMs = this.c.env.faults.delayMs('replica.slowApply'); // fault point (simulation only)
     }
-    this.appliedAt.set(partition, { index, term, config });
+    this.appliedThrough(partition, { index, term, config }, resets);
+  }
+
+  /** The partition's state holds every entry up to `at`: its position is written at the next tick, and the node told. */
+  private appliedThrough(partition: number, at: { index: number; term: number; config?: Configuration }, resets: number): void {
+    this.appliedAt.set(partition, at);
     this.checkpointsDue.set(partition, resets);
-    node.applied(partition, index, this.now());
+    this.node!.applied(partition, at.index, this.now());
   }
 
   /** Committed records are in the state here: a leader forwards them to a node the partition is moving to. */
